@@ -1,0 +1,121 @@
+//! The command-line contract. Other tools depend on these names: keep them.
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ecsrole",
+    version,
+    about = "Check, repair and prove the IAM role AWS Batch needs on its EC2 instances",
+    long_about = "Check, repair and prove the IAM role AWS Batch needs on its EC2 instances.\n\n\
+        Exit codes: 0 compliant / done, 1 could not decide (error, bad input), 2 drift or pending changes."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options accepted by every subcommand, before or after it.
+#[derive(Debug, Args)]
+pub struct Common {
+    /// The role AWS Batch instances use.
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        default_value = "ecsInstanceRole"
+    )]
+    pub role_name: String,
+
+    /// The instance profile that carries the role [default: the role name].
+    #[arg(long, global = true, value_name = "NAME")]
+    pub instance_profile_name: Option<String>,
+
+    /// IAM path for a role and instance profile ecsrole creates.
+    #[arg(long, global = true, value_name = "PATH", default_value = "/")]
+    pub path: String,
+
+    /// Another managed policy that must be attached (repeatable).
+    #[arg(long = "extra-policy", global = true, value_name = "ARN")]
+    pub extra_policies: Vec<String>,
+
+    /// A tag put on what ecsrole creates (repeatable).
+    #[arg(long = "tag", global = true, value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+
+    /// aws, aws-cn or aws-us-gov [default: derived from the region].
+    #[arg(long, global = true, value_name = "PARTITION")]
+    pub partition: Option<String>,
+
+    /// AWS region [default: the standard chain; IAM is global].
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Named profile from the AWS config files.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS's endpoints].
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Bound on the whole command, in seconds.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 120,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: u64,
+
+    /// Output format on stdout.
+    #[arg(long, global = true, value_enum, default_value_t = Output::Human)]
+    pub output: Output,
+
+    /// More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals).
+    #[arg(short, long, global = true, action = ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Print nothing but errors; the exit code tells the result.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Report drift (read-only). Exit 0 compliant, 2 drift, 1 could not decide.
+    Check,
+    /// Show the changes apply would make (read-only). Exit 0 nothing to do, 2 changes pending.
+    Plan(ChangeArgs),
+    /// Make the planned changes, then wait until IAM shows the instance profile with the role.
+    Apply(ApplyArgs),
+    /// Delete the role and instance profile ecsrole created (tagged managed-by=ecsrole).
+    Destroy(DestroyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChangeArgs {
+    /// Remove another role from the instance profile to make room for this one.
+    #[arg(long)]
+    pub replace_profile_role: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub change: ChangeArgs,
+    /// Do not wait for IAM to show the instance profile with the role.
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Delete even what is not tagged managed-by=ecsrole.
+    #[arg(long)]
+    pub force: bool,
+}

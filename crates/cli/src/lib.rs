@@ -1,0 +1,217 @@
+//! The `ecsrole` command line: argument parsing, rendering, exit codes. Thin: the work is
+//! done by `ecsrole-core`.
+
+mod args;
+mod render;
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use ecsrole_core::{
+    ApplyOptions, Aws, AwsOptions, Desired, DesiredInput, Engine, Iam, Partition, PlanOptions,
+    engine::DEFAULT_WAIT,
+};
+
+pub use args::{Cli, Command, Output};
+
+/// Exit codes: 2 always means drift (or pending changes), never a usage error.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_ERROR: u8 = 1;
+pub const EXIT_DRIFT: u8 = 2;
+
+/// The `ecsrole` binary's whole `main`.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with 0; usage errors exit 1 so that 2 stays "drift".
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_ERROR } else { EXIT_OK });
+        }
+    };
+    init_tracing(cli.common.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let code = runtime.block_on(run(cli));
+    // Do not wait for SDK background tasks (connection pools) once the answer is out.
+    runtime.shutdown_background();
+    ExitCode::from(code)
+}
+
+fn init_tracing(verbose: u8) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+    let (own, sdk) = match verbose {
+        0 => (LevelFilter::WARN, LevelFilter::OFF),
+        1 => (LevelFilter::INFO, LevelFilter::OFF),
+        2 => (LevelFilter::DEBUG, LevelFilter::WARN),
+        _ => (LevelFilter::DEBUG, LevelFilter::DEBUG),
+    };
+    let filter = Targets::new()
+        .with_target("ecsrole", own)
+        .with_target("ecsrole_core", own)
+        .with_target("aws_config", sdk)
+        .with_target("aws_smithy_runtime", sdk)
+        .with_target("aws_sdk_iam", sdk);
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_target(verbose >= 2),
+        )
+        .with(filter)
+        .try_init();
+}
+
+/// Runs a parsed command line; returns the exit code. Errors go to stderr.
+pub async fn run(cli: Cli) -> u8 {
+    match execute(&cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn print(cli: &Cli, text: &str) {
+    if cli.common.quiet && cli.common.output == Output::Human {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`ecsrole check | head -1`) is not an error worth a panic.
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+async fn execute(cli: &Cli) -> anyhow::Result<u8> {
+    let c = &cli.common;
+    let partition = c
+        .partition
+        .as_deref()
+        .map(str::parse::<Partition>)
+        .transpose()?;
+    let input = DesiredInput {
+        role_name: Some(c.role_name.clone()),
+        instance_profile_name: c.instance_profile_name.clone(),
+        path: Some(c.path.clone()),
+        extra_policies: c.extra_policies.clone(),
+        tags: c.tags.clone(),
+    };
+    // Everything that can be checked without AWS is checked before the configuration is
+    // even loaded; a policy ARN's partition only once the partition is known.
+    let known = partition.or(c.region.as_deref().map(Partition::from_region));
+    if let Err(e) = Desired::new(input.clone(), known.unwrap_or(Partition::Aws)) {
+        if known.is_some() || e.what != "policy ARN" {
+            return Err(e.into());
+        }
+    }
+    let bound = Duration::from_secs(c.timeout);
+    let aws = Aws::load(&AwsOptions {
+        region: c.region.clone(),
+        profile: c.profile.clone(),
+        endpoint_url: c.endpoint_url.clone(),
+        partition,
+        call_timeout: Some(bound),
+    })
+    .await?;
+    let desired = Desired::new(input, aws.partition)?;
+    let engine = Engine::new(Iam::new(&aws), desired);
+
+    let work = async {
+        let json = c.output == Output::Json;
+        Ok::<_, anyhow::Error>(match &cli.command {
+            Command::Check => {
+                let report = engine.check().await?;
+                print(
+                    cli,
+                    &if json {
+                        render::json(&report)
+                    } else {
+                        render::check(&report)
+                    },
+                );
+                if report.compliant {
+                    EXIT_OK
+                } else {
+                    EXIT_DRIFT
+                }
+            }
+            Command::Plan(a) => {
+                let opts = PlanOptions {
+                    replace_profile_role: a.replace_profile_role,
+                };
+                let plan = engine.plan(opts).await?;
+                print(
+                    cli,
+                    &if json {
+                        render::json(&plan)
+                    } else {
+                        render::plan(&plan)
+                    },
+                );
+                if plan.actions.is_empty() {
+                    EXIT_OK
+                } else {
+                    EXIT_DRIFT
+                }
+            }
+            Command::Apply(a) => {
+                let opts = ApplyOptions {
+                    plan: PlanOptions {
+                        replace_profile_role: a.change.replace_profile_role,
+                    },
+                    wait: (!a.no_wait).then_some(DEFAULT_WAIT),
+                };
+                let applied = engine.apply(opts).await?;
+                print(
+                    cli,
+                    &if json {
+                        render::json(&applied)
+                    } else {
+                        render::plan(&applied)
+                    },
+                );
+                EXIT_OK
+            }
+            Command::Destroy(a) => {
+                let out = engine.destroy(a.force).await?;
+                print(
+                    cli,
+                    &if json {
+                        render::json(&out)
+                    } else {
+                        render::destroy(&out)
+                    },
+                );
+                EXIT_OK
+            }
+        })
+    };
+    match tokio::time::timeout(bound, work).await {
+        Ok(result) => result,
+        Err(_) => {
+            let in_flight = aws.calls.in_flight();
+            let during = if in_flight.is_empty() {
+                "between calls".to_owned()
+            } else {
+                format!("waiting for {}", in_flight.join(", "))
+            };
+            anyhow::bail!(
+                "timed out after {}s (--timeout) {during}; {} call(s) had been made",
+                c.timeout,
+                aws.calls.made()
+            )
+        }
+    }
+}

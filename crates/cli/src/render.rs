@@ -1,0 +1,115 @@
+//! Human and JSON renderings of each command's result. JSON shapes are part of the
+//! contract; human text is for people and may change.
+
+use std::fmt::Write as _;
+
+use ecsrole_core::{Action, DestroyOutcome, PlanOutcome, Report, Severity};
+use serde::Serialize;
+
+pub fn json<T: Serialize>(value: &T) -> String {
+    let mut s = serde_json::to_string_pretty(value).expect("outputs serialize");
+    s.push('\n');
+    s
+}
+
+fn heading(out: &mut String, role: &str, profile: &str, partition: &str, account: Option<&str>) {
+    let account = account.map_or(String::new(), |a| format!(", account {a}"));
+    let _ = writeln!(
+        out,
+        "Role {role}, instance profile {profile} (partition {partition}{account})"
+    );
+}
+
+pub fn check(r: &Report) -> String {
+    let mut out = String::new();
+    heading(
+        &mut out,
+        &r.role_name,
+        &r.instance_profile_name,
+        r.partition.as_str(),
+        r.account_id.as_deref(),
+    );
+    for f in &r.findings {
+        let sev = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let _ = writeln!(out, "  {sev:<8}{:<31}{}", f.code.as_str(), f.resource);
+        let _ = writeln!(out, "          {}", f.message);
+    }
+    let errors = r
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = r.findings.len() - errors;
+    let _ = if r.compliant {
+        writeln!(out, "Compliant ({warnings} warning(s)).")
+    } else {
+        writeln!(
+            out,
+            "Drift: {errors} error(s), {warnings} warning(s). `ecsrole plan` shows the changes, `ecsrole apply` makes them."
+        )
+    };
+    out
+}
+
+fn actions(out: &mut String, list: &[Action]) {
+    for (i, a) in list.iter().enumerate() {
+        let _ = writeln!(out, "  {}. {:<34}{}", i + 1, a.action, a.resource);
+        if !a.detail.is_empty() {
+            let _ = writeln!(out, "     {}", a.detail);
+        }
+    }
+}
+
+pub fn plan(p: &PlanOutcome) -> String {
+    let mut out = String::new();
+    heading(
+        &mut out,
+        &p.role_name,
+        &p.instance_profile_name,
+        p.partition.as_str(),
+        p.account_id.as_deref(),
+    );
+    if p.actions.is_empty() {
+        let _ = writeln!(out, "Nothing to do: the role is compliant.");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "{} ({}):",
+        if p.applied {
+            "Applied"
+        } else {
+            "Planned changes"
+        },
+        p.actions.len()
+    );
+    actions(&mut out, &p.actions);
+    if !p.applied {
+        let _ = writeln!(out, "`ecsrole apply` makes them.");
+    }
+    out
+}
+
+pub fn destroy(d: &DestroyOutcome) -> String {
+    let mut out = String::new();
+    heading(
+        &mut out,
+        &d.role_name,
+        &d.instance_profile_name,
+        d.partition.as_str(),
+        d.account_id.as_deref(),
+    );
+    if d.actions.is_empty() {
+        let _ = writeln!(
+            out,
+            "Nothing to delete: neither the role nor the instance profile exists."
+        );
+        return out;
+    }
+    let _ = writeln!(out, "Deleted ({}):", d.actions.len());
+    actions(&mut out, &d.actions);
+    out
+}

@@ -1,0 +1,359 @@
+//! AWS configuration and call hygiene: every call has connect, attempt and operation
+//! timeouts and bounded retries; every failure becomes an [`Error`] that names the call.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::error::CredentialsError;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::error::{Error, InputError};
+use crate::partition::Partition;
+
+/// How to reach AWS, as the user said it. Unset fields follow the standard SDK chain
+/// (environment, profile, `AWS_ENDPOINT_URL*`).
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub partition: Option<Partition>,
+    /// Bound on one call, retries included (the command as a whole has its own bound).
+    pub call_timeout: Option<Duration>,
+}
+
+/// The per-call limits. A server that accepts and never answers hits the attempt timeout;
+/// retries are bounded by `MAX_ATTEMPTS`.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// A region name such as `us-east-1`, `cn-north-1`, `us-gov-west-1`, `ap-southeast-5`.
+pub fn validate_region(region: &str) -> Result<(), InputError> {
+    let parts: Vec<&str> = region.split('-').collect();
+    let ok = parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+        && parts[0].len() == 2
+        && parts[0].bytes().all(|b| b.is_ascii_lowercase())
+        && parts
+            .last()
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    if ok {
+        Ok(())
+    } else {
+        Err(InputError::new(
+            "region",
+            region,
+            "a region name like us-east-1, cn-north-1 or us-gov-west-1",
+        ))
+    }
+}
+
+/// An endpoint URL: `http://` or `https://` followed by a host.
+pub fn validate_endpoint_url(url: &str) -> Result<(), InputError> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"));
+    match rest {
+        Some(host)
+            if !host.is_empty()
+                && !host.starts_with('/')
+                && !host.contains(char::is_whitespace) =>
+        {
+            Ok(())
+        }
+        _ => Err(InputError::new(
+            "endpoint URL",
+            url,
+            "http://HOST[:PORT] or https://HOST[:PORT]",
+        )),
+    }
+}
+
+/// A loaded AWS configuration, with the partition in force.
+#[derive(Debug, Clone)]
+pub struct Aws {
+    pub config: SdkConfig,
+    pub partition: Partition,
+    pub calls: Calls,
+}
+
+impl Aws {
+    /// Validates the options, then loads the standard configuration with ecsrole's timeouts
+    /// and retries. Makes no network call (credentials resolve lazily, on the first call).
+    pub async fn load(opts: &AwsOptions) -> Result<Aws, Error> {
+        if let Some(r) = &opts.region {
+            validate_region(r)?;
+        }
+        if let Some(u) = &opts.endpoint_url {
+            validate_endpoint_url(u)?;
+        }
+        let call = opts.call_timeout.unwrap_or(CALL_TIMEOUT).min(CALL_TIMEOUT);
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(CONNECT_TIMEOUT.min(call))
+            .read_timeout(ATTEMPT_TIMEOUT.min(call))
+            .operation_attempt_timeout(ATTEMPT_TIMEOUT.min(call))
+            .operation_timeout(call)
+            .build();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .timeout_config(timeouts)
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+        if let Some(r) = &opts.region {
+            loader = loader.region(Region::new(r.clone()));
+        }
+        if let Some(p) = &opts.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(u) = &opts.endpoint_url {
+            loader = loader.endpoint_url(u);
+        }
+        let config = loader.load().await;
+        let region = config.region().map(|r| r.as_ref().to_owned());
+        if let Some(r) = &region {
+            validate_region(r)?;
+        }
+        let partition = opts
+            .partition
+            .or(region.as_deref().map(Partition::from_region))
+            .unwrap_or(Partition::Aws);
+        // IAM is global: without a configured region, sign for the partition's home region.
+        let config = if region.is_none() {
+            config
+                .into_builder()
+                .region(Region::new(partition.default_region()))
+                .build()
+        } else {
+            config
+        };
+        Ok(Aws {
+            config,
+            partition,
+            calls: Calls::default(),
+        })
+    }
+
+    /// What a failed connection names: the configured endpoint, or the service's default.
+    pub fn endpoint_name(&self, service: &str) -> String {
+        match self.config.endpoint_url() {
+            Some(url) => url.to_owned(),
+            None => format!("the {service} endpoint of partition {}", self.partition),
+        }
+    }
+}
+
+/// The calls a command has made and has in flight; the CLI names the in-flight ones when
+/// the whole-command timeout fires.
+#[derive(Debug, Clone, Default)]
+pub struct Calls(Arc<Mutex<CallsInner>>);
+
+#[derive(Debug, Default)]
+struct CallsInner {
+    in_flight: Vec<&'static str>,
+    made: usize,
+}
+
+impl Calls {
+    fn enter(&self, action: &'static str) -> CallGuard {
+        let mut inner = self.0.lock().expect("calls lock");
+        inner.in_flight.push(action);
+        inner.made += 1;
+        CallGuard {
+            calls: self.clone(),
+            action,
+            finished: false,
+        }
+    }
+
+    /// The calls started and not finished (still running, or cancelled by the
+    /// whole-command timeout), in start order.
+    pub fn in_flight(&self) -> Vec<&'static str> {
+        self.0.lock().expect("calls lock").in_flight.clone()
+    }
+
+    /// How many calls were started (each may have retried).
+    pub fn made(&self) -> usize {
+        self.0.lock().expect("calls lock").made
+    }
+}
+
+struct CallGuard {
+    calls: Calls,
+    action: &'static str,
+    finished: bool,
+}
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        // A call dropped before it finished was cancelled by the command's timeout: keep
+        // it listed so the timeout message can name it.
+        if !self.finished {
+            return;
+        }
+        let mut inner = self.calls.0.lock().expect("calls lock");
+        if let Some(i) = inner.in_flight.iter().position(|a| *a == self.action) {
+            inner.in_flight.remove(i);
+        }
+    }
+}
+
+/// Runs one SDK call: recorded while in flight, its failure classified.
+pub(crate) async fn call<T, E, F>(
+    calls: &Calls,
+    endpoint: &str,
+    action: &'static str,
+    fut: F,
+) -> Result<T, Error>
+where
+    F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let mut guard = calls.enter(action);
+    tracing::debug!(action, "calling");
+    let out = fut.await;
+    guard.finished = true;
+    match &out {
+        Ok(_) => tracing::debug!(action, "ok"),
+        Err(e) => tracing::debug!(action, error = %DisplayErrorContext(e), "failed"),
+    }
+    out.map_err(|e| classify(action, endpoint, e))
+}
+
+/// Like [`call`], but `NoSuchEntity` means "absent" rather than failure.
+pub(crate) async fn call_opt<T, E, F>(
+    calls: &Calls,
+    endpoint: &str,
+    action: &'static str,
+    fut: F,
+) -> Result<Option<T>, Error>
+where
+    F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    // The wrapper is generic over operations, so it matches the code rather than each
+    // operation's own `is_no_such_entity_exception()`.
+    let out = call(calls, endpoint, action, async {
+        match fut.await {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.code() == Some("NoSuchEntity") => Ok(None),
+            Err(e) => Err(e),
+        }
+    })
+    .await;
+    out
+}
+
+const ACCESS_DENIED_CODES: [&str; 4] = [
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedAccess",
+];
+
+fn classify<E>(action: &'static str, endpoint: &str, err: SdkError<E, HttpResponse>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    if let Some(detail) = credentials_problem(&err) {
+        return Error::NoCredentials { detail };
+    }
+    match &err {
+        SdkError::TimeoutError(_) => Error::Timeout { action },
+        SdkError::DispatchFailure(d) if d.is_timeout() => Error::Timeout { action },
+        SdkError::DispatchFailure(d) if d.is_io() => Error::Unreachable {
+            action,
+            endpoint: endpoint.to_owned(),
+            detail: root_cause(&err),
+        },
+        SdkError::ServiceError(_) => match err.code() {
+            Some(code) if ACCESS_DENIED_CODES.contains(&code) => Error::AccessDenied {
+                action,
+                message: err.message().unwrap_or(code).to_owned(),
+            },
+            Some(code) => Error::Service {
+                action,
+                code: code.to_owned(),
+                message: err.message().unwrap_or_default().to_owned(),
+            },
+            None => Error::Other {
+                action,
+                detail: format!(
+                    "unrecognised response (HTTP {})",
+                    err.raw_response().map_or(0, |r| r.status().as_u16())
+                ),
+            },
+        },
+        _ => Error::Other {
+            action,
+            detail: DisplayErrorContext(&err).to_string(),
+        },
+    }
+}
+
+fn credentials_problem(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        if let Some(c) = e.downcast_ref::<CredentialsError>() {
+            return Some(root_cause(c));
+        }
+        cur = e.source();
+    }
+    None
+}
+
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = err;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions() {
+        for ok in [
+            "us-east-1",
+            "cn-north-1",
+            "us-gov-west-1",
+            "ap-southeast-5",
+            "eu-central-2",
+        ] {
+            assert!(validate_region(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "useast1",
+            "us-east",
+            "US-EAST-1",
+            "us_east_1",
+            "mars-north-1x",
+            "u-east-1",
+        ] {
+            assert!(validate_region(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn endpoints() {
+        assert!(validate_endpoint_url("http://127.0.0.1:5000").is_ok());
+        assert!(validate_endpoint_url("https://iam.amazonaws.com").is_ok());
+        for bad in ["127.0.0.1:5000", "ftp://x", "http://", "http:///x"] {
+            assert!(validate_endpoint_url(bad).is_err(), "{bad}");
+        }
+    }
+}

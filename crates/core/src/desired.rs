@@ -1,0 +1,131 @@
+//! The desired state: what a correct ECS instance role looks like for this run.
+
+use crate::error::InputError;
+use crate::names;
+use crate::partition::Partition;
+
+/// What the user asked for, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Desired {
+    pub role_name: String,
+    pub instance_profile_name: String,
+    /// Used when creating the role and the instance profile.
+    pub path: String,
+    pub partition: Partition,
+    /// The ECS instance policy first, then the extra policies, without duplicates.
+    pub policies: Vec<String>,
+    /// Applied on create, besides `managed-by=ecsrole`.
+    pub tags: Vec<(String, String)>,
+}
+
+/// Unvalidated input, as the CLI (or any other caller) collected it.
+#[derive(Debug, Clone, Default)]
+pub struct DesiredInput {
+    pub role_name: Option<String>,
+    pub instance_profile_name: Option<String>,
+    pub path: Option<String>,
+    pub extra_policies: Vec<String>,
+    pub tags: Vec<String>,
+}
+
+pub const DEFAULT_ROLE_NAME: &str = "ecsInstanceRole";
+
+impl Desired {
+    /// Validates every name, path, ARN and tag; nothing here talks to AWS.
+    pub fn new(input: DesiredInput, partition: Partition) -> Result<Desired, InputError> {
+        let role_name = input.role_name.unwrap_or_else(|| DEFAULT_ROLE_NAME.into());
+        names::validate_role_name(&role_name)?;
+        let instance_profile_name = input
+            .instance_profile_name
+            .unwrap_or_else(|| role_name.clone());
+        names::validate_instance_profile_name(&instance_profile_name)?;
+        let path = input.path.unwrap_or_else(|| "/".into());
+        names::validate_path(&path)?;
+
+        let mut policies = vec![partition.ecs_instance_policy_arn()];
+        for arn in input.extra_policies {
+            names::validate_policy_arn(&arn, partition)?;
+            if !policies.contains(&arn) {
+                policies.push(arn);
+            }
+        }
+        let mut tags: Vec<(String, String)> = vec![];
+        for raw in &input.tags {
+            let (k, v) = names::parse_tag(raw)?;
+            if tags.iter().any(|(key, _)| *key == k) {
+                return Err(InputError::new(
+                    "tag",
+                    raw,
+                    format!("each key once; {k} is given twice"),
+                ));
+            }
+            tags.push((k, v));
+        }
+        Ok(Desired {
+            role_name,
+            instance_profile_name,
+            path,
+            partition,
+            policies,
+            tags,
+        })
+    }
+
+    /// The tags put on what ecsrole creates: the user's, then the ownership tag.
+    pub fn create_tags(&self) -> Vec<(String, String)> {
+        let mut tags = self.tags.clone();
+        tags.push((names::OWNER_TAG_KEY.into(), names::OWNER_TAG_VALUE.into()));
+        tags
+    }
+
+    pub fn role_resource(&self) -> String {
+        format!("role/{}", self.role_name)
+    }
+
+    pub fn profile_resource(&self) -> String {
+        format!("instance-profile/{}", self.instance_profile_name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let d = Desired::new(DesiredInput::default(), Partition::Aws).unwrap();
+        assert_eq!(d.role_name, "ecsInstanceRole");
+        assert_eq!(d.instance_profile_name, "ecsInstanceRole");
+        assert_eq!(d.path, "/");
+        assert_eq!(
+            d.policies,
+            vec!["arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"]
+        );
+        assert_eq!(
+            d.create_tags(),
+            vec![("managed-by".into(), "ecsrole".into())]
+        );
+    }
+
+    #[test]
+    fn extras_are_deduplicated_and_tags_unique() {
+        let input = DesiredInput {
+            role_name: Some("r".into()),
+            extra_policies: vec![
+                "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore".into(),
+                "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore".into(),
+                Partition::Aws.ecs_instance_policy_arn(),
+            ],
+            tags: vec!["a=1".into()],
+            ..Default::default()
+        };
+        let d = Desired::new(input.clone(), Partition::Aws).unwrap();
+        assert_eq!(d.policies.len(), 2);
+        assert_eq!(d.instance_profile_name, "r");
+        let twice = DesiredInput {
+            tags: vec!["a=1".into(), "a=2".into()],
+            ..input
+        };
+        assert!(Desired::new(twice, Partition::Aws).is_err());
+    }
+}

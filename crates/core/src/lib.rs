@@ -1,0 +1,24 @@
+//! The ecsrole role engine.
+//!
+//! [`Desired`] is what a correct ECS instance role looks like; [`Iam`] reads the
+//! [`Actual`] state; [`findings::check`] and [`findings::plan`] diff the two (pure
+//! functions); [`Engine`] runs the flows check → plan → apply, and destroy. Nothing here
+//! prints: rendering belongs to the CLI.
+
+pub mod aws;
+pub mod desired;
+pub mod engine;
+pub mod error;
+pub mod findings;
+pub mod iam;
+pub mod names;
+pub mod partition;
+pub mod trust;
+
+pub use aws::{Aws, AwsOptions, Calls};
+pub use desired::{Desired, DesiredInput};
+pub use engine::{ApplyOptions, DestroyOutcome, Engine, PlanOutcome};
+pub use error::{Error, InputError};
+pub use findings::{Action, Actual, Finding, FindingCode, PlanOptions, Report, Severity};
+pub use iam::Iam;
+pub use partition::Partition;

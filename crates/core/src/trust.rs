@@ -1,0 +1,461 @@
+//! Trust policies: decoding, semantic analysis, and adding the EC2 statement.
+//!
+//! Compared by meaning, never by text: `Version` 2008/2012, `Sid` present or not,
+//! `Principal.Service` and `Action` as a string or an array, `"Principal": "*"`,
+//! `{"AWS": ...}`, wildcards in actions, `NotAction`, and `Deny` statements.
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value, json};
+
+use crate::partition::Partition;
+
+/// What a trust policy says about who may assume the role.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustAnalysis {
+    /// An `Allow` of `sts:AssumeRole` to the EC2 principal (or to everyone) without a
+    /// `Condition`, and no unconditional `Deny` of it.
+    pub ec2_allowed: bool,
+    /// An unconditional `Deny` takes `sts:AssumeRole` away from EC2.
+    pub ec2_denied: bool,
+    /// Some `Allow` for EC2 carries a `Condition`.
+    pub ec2_conditional: bool,
+    /// Principals other than EC2 that an `Allow` statement lets in, as `Kind:value`.
+    pub extra_principals: Vec<String>,
+}
+
+/// A trust policy document that is not a policy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TrustPolicyError(String);
+
+/// IAM returns policy documents URL-encoded (RFC 3986); some emulators return raw JSON.
+/// Raw JSON starts with `{`, an encoded document with `%7B`.
+pub fn decode_document(raw: &str) -> Cow<'_, str> {
+    if raw.trim_start().starts_with('{') {
+        Cow::Borrowed(raw)
+    } else {
+        percent_encoding::percent_decode_str(raw).decode_utf8_lossy()
+    }
+}
+
+/// A fresh trust policy that lets EC2 assume the role.
+pub fn ec2_trust_policy(partition: Partition) -> String {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [ec2_statement(partition)],
+    })
+    .to_string()
+}
+
+fn ec2_statement(partition: Partition) -> Value {
+    json!({
+        "Effect": "Allow",
+        "Principal": {"Service": partition.ec2_principal()},
+        "Action": "sts:AssumeRole",
+    })
+}
+
+/// The document with an EC2 `Allow` statement appended; every existing statement is kept
+/// as it was, in order.
+pub fn with_ec2_statement(
+    document: &str,
+    partition: Partition,
+) -> Result<String, TrustPolicyError> {
+    let mut doc = parse(document)?;
+    let obj = doc.as_object_mut().expect("parse checks for an object");
+    obj.entry("Version").or_insert_with(|| json!("2012-10-17"));
+    let statements = match obj.remove("Statement") {
+        None => vec![],
+        Some(Value::Array(items)) => items,
+        Some(single) => vec![single],
+    };
+    let mut statements = statements;
+    statements.push(ec2_statement(partition));
+    obj.insert("Statement".into(), Value::Array(statements));
+    Ok(doc.to_string())
+}
+
+fn parse(document: &str) -> Result<Value, TrustPolicyError> {
+    let doc: Value = serde_json::from_str(&decode_document(document))
+        .map_err(|e| TrustPolicyError(format!("not JSON: {e}")))?;
+    if !doc.is_object() {
+        return Err(TrustPolicyError("not a JSON object".into()));
+    }
+    Ok(doc)
+}
+
+/// Analyses a (possibly URL-encoded) trust policy for the given partition.
+pub fn analyze(document: &str, partition: Partition) -> Result<TrustAnalysis, TrustPolicyError> {
+    let doc = parse(document)?;
+    let statements: Vec<&Map<String, Value>> = match doc.get("Statement") {
+        None => vec![],
+        Some(Value::Object(s)) => vec![s],
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|s| {
+                s.as_object()
+                    .ok_or_else(|| TrustPolicyError("a Statement entry is not an object".into()))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => {
+            return Err(TrustPolicyError(
+                "Statement is neither an object nor an array".into(),
+            ));
+        }
+    };
+
+    let mut out = TrustAnalysis::default();
+    let mut allowed = false;
+    for statement in statements {
+        let stmt = Statement::read(statement)?;
+        let ec2 = stmt.matches_ec2(partition);
+        match stmt.effect {
+            Effect::Allow => {
+                if ec2 && stmt.grants_assume_role() {
+                    if stmt.conditional {
+                        out.ec2_conditional = true;
+                    } else {
+                        allowed = true;
+                    }
+                }
+                for p in stmt.other_principals(partition) {
+                    if !out.extra_principals.contains(&p) {
+                        out.extra_principals.push(p);
+                    }
+                }
+            }
+            Effect::Deny => {
+                if ec2 && stmt.grants_assume_role() && !stmt.conditional {
+                    out.ec2_denied = true;
+                }
+            }
+        }
+    }
+    out.ec2_allowed = allowed && !out.ec2_denied;
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Effect {
+    Allow,
+    Deny,
+}
+
+/// One statement, with the fields that matter read into a uniform shape.
+struct Statement {
+    effect: Effect,
+    /// `None`: `"Principal": "*"` (everyone). Otherwise (kind, value) pairs.
+    principals: Option<Vec<(String, String)>>,
+    /// The statement uses `NotPrincipal`: it lets in everyone but those listed.
+    not_principal: bool,
+    actions: Vec<String>,
+    not_action: bool,
+    conditional: bool,
+}
+
+const ASSUME_ROLE: &str = "sts:assumerole";
+
+impl Statement {
+    fn read(s: &Map<String, Value>) -> Result<Self, TrustPolicyError> {
+        let effect = match s.get("Effect").and_then(Value::as_str) {
+            Some(e) if e.eq_ignore_ascii_case("allow") => Effect::Allow,
+            Some(e) if e.eq_ignore_ascii_case("deny") => Effect::Deny,
+            other => {
+                return Err(TrustPolicyError(format!(
+                    "Effect must be Allow or Deny, found {}",
+                    other.map_or("nothing".to_owned(), |e| format!("{e:?}"))
+                )));
+            }
+        };
+        let (principal, not_principal) = match (s.get("Principal"), s.get("NotPrincipal")) {
+            (Some(p), _) => (Some(p), false),
+            (None, Some(p)) => (Some(p), true),
+            (None, None) => (None, false),
+        };
+        let principals = match principal {
+            None => Some(vec![]),
+            Some(Value::String(star)) if star == "*" => None,
+            Some(Value::Object(kinds)) => {
+                let mut out = vec![];
+                let mut everyone = false;
+                for (kind, values) in kinds {
+                    for v in strings(values, "Principal")? {
+                        if kind == "AWS" && v == "*" {
+                            everyone = true;
+                        }
+                        out.push((kind.clone(), v.to_owned()));
+                    }
+                }
+                if everyone { None } else { Some(out) }
+            }
+            Some(other) => {
+                return Err(TrustPolicyError(format!(
+                    "Principal must be \"*\" or an object, found {other}"
+                )));
+            }
+        };
+        let (actions, not_action) = match (s.get("Action"), s.get("NotAction")) {
+            (Some(a), _) => (strings(a, "Action")?, false),
+            (None, Some(a)) => (strings(a, "NotAction")?, true),
+            (None, None) => (vec![], false),
+        };
+        let conditional = match s.get("Condition") {
+            None | Some(Value::Null) => false,
+            Some(Value::Object(c)) => !c.is_empty(),
+            Some(_) => true,
+        };
+        Ok(Statement {
+            effect,
+            principals,
+            not_principal,
+            actions: actions.into_iter().map(str::to_ascii_lowercase).collect(),
+            not_action,
+            conditional,
+        })
+    }
+
+    /// Does this statement's principal cover the EC2 service of the partition?
+    fn matches_ec2(&self, partition: Partition) -> bool {
+        let listed = match &self.principals {
+            None => return !self.not_principal,
+            Some(list) => list.iter().any(|(kind, value)| {
+                kind == "Service"
+                    && partition
+                        .accepted_ec2_principals()
+                        .iter()
+                        .any(|p| value.eq_ignore_ascii_case(p))
+            }),
+        };
+        // NotPrincipal: everyone except those listed.
+        listed != self.not_principal
+    }
+
+    fn grants_assume_role(&self) -> bool {
+        let matched = self.actions.iter().any(|a| wildcard_match(a, ASSUME_ROLE));
+        matched != self.not_action
+    }
+
+    /// The principals besides EC2 that this (Allow) statement admits.
+    fn other_principals(&self, partition: Partition) -> Vec<String> {
+        if self.not_principal {
+            return vec!["NotPrincipal:everyone else".into()];
+        }
+        match &self.principals {
+            None => vec!["*".into()],
+            Some(list) => list
+                .iter()
+                .filter(|(kind, value)| {
+                    !(kind == "Service"
+                        && partition
+                            .accepted_ec2_principals()
+                            .iter()
+                            .any(|p| value.eq_ignore_ascii_case(p)))
+                })
+                .map(|(kind, value)| format!("{kind}:{value}"))
+                .collect(),
+        }
+    }
+}
+
+fn strings<'a>(v: &'a Value, field: &str) -> Result<Vec<&'a str>, TrustPolicyError> {
+    match v {
+        Value::String(s) => Ok(vec![s]),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| {
+                i.as_str()
+                    .ok_or_else(|| TrustPolicyError(format!("{field} entries must be strings")))
+            })
+            .collect(),
+        _ => Err(TrustPolicyError(format!(
+            "{field} must be a string or an array of strings"
+        ))),
+    }
+}
+
+/// IAM action matching: case-insensitive (both sides lower-cased), `*` and `?` wildcards.
+fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AWS: Partition = Partition::Aws;
+
+    fn a(doc: &str) -> TrustAnalysis {
+        analyze(doc, AWS).unwrap()
+    }
+
+    fn ok(doc: &str) -> bool {
+        a(doc).ec2_allowed
+    }
+
+    #[test]
+    fn canonical_forms_all_grant_ec2() {
+        let forms = [
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+            r#"{"Version":"2008-10-17","Statement":[{"Sid":"","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"x","Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com"]},"Action":["sts:AssumeRole"]}]}"#,
+            r#"{"Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}}"#,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["ecs.amazonaws.com","ec2.amazonaws.com"]},"Action":["sts:TagSession","sts:AssumeRole"]}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:*"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"STS:assumerole"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:Assume?ole"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"NotAction":"sts:TagSession"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{}}]}"#,
+        ];
+        for f in forms {
+            assert!(ok(f), "{f}");
+        }
+    }
+
+    #[test]
+    fn url_encoded_documents_are_decoded() {
+        let raw = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22ec2.amazonaws.com%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D";
+        assert!(ok(raw));
+        assert_eq!(
+            decode_document(raw),
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#
+        );
+        // A raw document containing % stays as it is.
+        let raw_pct = r#"{"Statement":[{"Sid":"100%","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        assert!(ok(raw_pct));
+    }
+
+    #[test]
+    fn missing_ec2_cases() {
+        let cases = [
+            r#"{"Version":"2012-10-17","Statement":[]}"#,
+            r#"{"Version":"2012-10-17"}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:TagSession"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRoleWithWebIdentity"}]}"#,
+            r#"{"Statement":[{"Effect":"Deny","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com.cn"},"Action":"sts:AssumeRole"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"NotAction":"sts:*"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","NotPrincipal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        ];
+        for c in cases {
+            assert!(!ok(c), "{c}");
+        }
+    }
+
+    #[test]
+    fn deny_overrides_allow() {
+        let doc = r#"{"Statement":[
+            {"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"},
+            {"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole"}]}"#;
+        let r = a(doc);
+        assert!(!r.ec2_allowed && r.ec2_denied);
+        // A conditional deny does not take it away for sure: not reported as denied.
+        let doc = r#"{"Statement":[
+            {"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"},
+            {"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#;
+        assert!(ok(doc));
+    }
+
+    #[test]
+    fn conditional_statement() {
+        let doc = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}}]}"#;
+        let r = a(doc);
+        assert!(!r.ec2_allowed && r.ec2_conditional);
+    }
+
+    #[test]
+    fn wildcard_and_other_principals() {
+        let star =
+            a(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}]}"#);
+        assert!(star.ec2_allowed);
+        assert_eq!(star.extra_principals, vec!["*"]);
+
+        let aws_star = a(
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#,
+        );
+        assert!(aws_star.ec2_allowed);
+        assert_eq!(aws_star.extra_principals, vec!["*"]);
+
+        let mixed = a(r#"{"Statement":[
+            {"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"},
+            {"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:root"],"Service":"ecs.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#);
+        assert!(mixed.ec2_allowed);
+        assert_eq!(
+            mixed.extra_principals,
+            vec![
+                "AWS:arn:aws:iam::111122223333:root",
+                "Service:ecs.amazonaws.com"
+            ]
+        );
+    }
+
+    #[test]
+    fn china_accepts_both_principals_and_writes_cn() {
+        let plain = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        let cn = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com.cn"},"Action":"sts:AssumeRole"}]}"#;
+        assert!(analyze(plain, Partition::AwsCn).unwrap().ec2_allowed);
+        assert!(analyze(cn, Partition::AwsCn).unwrap().ec2_allowed);
+        assert!(!analyze(cn, Partition::AwsUsGov).unwrap().ec2_allowed);
+        assert!(ec2_trust_policy(Partition::AwsCn).contains("ec2.amazonaws.com.cn"));
+    }
+
+    #[test]
+    fn adding_ec2_keeps_every_statement() {
+        let doc = r#"{"Version":"2008-10-17","Statement":{"Sid":"Keep","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}}"#;
+        let out = with_ec2_statement(doc, AWS).unwrap();
+        assert_eq!(
+            out,
+            r#"{"Version":"2008-10-17","Statement":[{"Sid":"Keep","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}},{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#
+        );
+        assert!(ok(&out));
+        let fresh = ec2_trust_policy(AWS);
+        assert!(ok(&fresh));
+        assert!(a(&fresh).extra_principals.is_empty());
+    }
+
+    #[test]
+    fn malformed_documents_are_errors_not_panics() {
+        for bad in [
+            "",
+            "[]",
+            "not json",
+            r#"{"Statement":"x"}"#,
+            r#"{"Statement":[1]}"#,
+            r#"{"Statement":[{"Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":5},"Action":"sts:AssumeRole"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":7,"Action":"sts:AssumeRole"}]}"#,
+            "%7B%22Statement",
+        ] {
+            assert!(analyze(bad, AWS).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard_match("*", "sts:assumerole"));
+        assert!(wildcard_match("sts:*role", "sts:assumerole"));
+        assert!(wildcard_match("s?s:assume*", "sts:assumerole"));
+        assert!(!wildcard_match("sts:assume", "sts:assumerole"));
+        assert!(!wildcard_match("iam:*", "sts:assumerole"));
+        assert!(wildcard_match("**:*", "sts:assumerole"));
+    }
+}
