@@ -1,0 +1,241 @@
+//! moto server, installed into a venv the project owns and started on 127.0.0.1.
+
+use std::fs;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::{http, project_root, state_dir};
+
+const REQUIREMENTS: &str = "localstack/requirements-moto.txt";
+
+pub struct Emulator {
+    pub url: String,
+    pub pid: u32,
+    /// This invocation started it (and so should stop it).
+    pub started_here: bool,
+}
+
+fn venv() -> PathBuf {
+    state_dir().join("venv-moto")
+}
+
+fn state_file() -> PathBuf {
+    state_dir().join("moto.state")
+}
+
+/// Creates the venv and installs the pinned requirements, unless a venv built from the
+/// same requirements exists.
+fn ensure_venv() -> Result<PathBuf> {
+    let venv = venv();
+    let requirements = fs::read_to_string(project_root().join(REQUIREMENTS))
+        .with_context(|| format!("cannot read {REQUIREMENTS}"))?;
+    let marker = venv.join(".ecsrole-requirements");
+    let server = venv.join("bin/moto_server");
+    if server.exists() && fs::read_to_string(&marker).ok().as_deref() == Some(&requirements) {
+        return Ok(server);
+    }
+    eprintln!(
+        "xtask: installing moto server into {} (once)",
+        venv.display()
+    );
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    crate::run({
+        let mut c = Command::new(&python);
+        c.args(["-m", "venv", "--clear"]).arg(&venv);
+        c
+    })
+    .context("creating the venv needs Python 3 with the venv module (Debian: python3-venv)")?;
+    crate::run({
+        let mut c = Command::new(venv.join("bin/pip"));
+        c.args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(project_root().join(REQUIREMENTS));
+        c
+    })?;
+    fs::write(&marker, requirements)?;
+    Ok(server)
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn read_state() -> Option<(u32, String)> {
+    let text = fs::read_to_string(state_file()).ok()?;
+    let mut pid = None;
+    let mut url = None;
+    for line in text.lines() {
+        match line.split_once('=') {
+            Some(("pid", v)) => pid = v.parse().ok(),
+            Some(("url", v)) => url = Some(v.to_owned()),
+            _ => {}
+        }
+    }
+    Some((pid?, url?))
+}
+
+/// Is `pid` a moto server (not a recycled PID)?
+fn is_moto(pid: u32) -> bool {
+    fs::read(format!("/proc/{pid}/cmdline"))
+        .is_ok_and(|c| String::from_utf8_lossy(&c).contains("moto_server"))
+}
+
+fn ready(url: &str) -> bool {
+    matches!(
+        http::request("GET", &format!("{url}/moto-api/"), None),
+        Ok((200, _))
+    )
+}
+
+/// The recorded emulator, if it is alive and answering.
+fn running() -> Option<Emulator> {
+    let (pid, url) = read_state()?;
+    (is_moto(pid) && ready(&url)).then_some(Emulator {
+        url,
+        pid,
+        started_here: false,
+    })
+}
+
+/// The running emulator, or a new one.
+pub fn ensure() -> Result<Emulator> {
+    match running() {
+        Some(e) => {
+            eprintln!("xtask: using the running moto server at {}", e.url);
+            Ok(e)
+        }
+        None => start(),
+    }
+}
+
+pub fn start() -> Result<Emulator> {
+    if let Some(e) = running() {
+        return Ok(e);
+    }
+    let server = ensure_venv()?;
+    let port = free_port()?;
+    let url = format!("http://127.0.0.1:{port}");
+    fs::create_dir_all(state_dir())?;
+    let log_path = state_dir().join("moto.log");
+    let log = fs::File::create(&log_path)?;
+    let mut child = Command::new(server)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .context("cannot start moto_server")?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ready(&url) {
+        if let Some(status) = child.try_wait()? {
+            bail!("moto server exited ({status}); see {}", log_path.display());
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            bail!(
+                "moto server did not answer at {url} within 60s; see {}",
+                log_path.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Batch jobs run in Docker by default and fail without it: switch that off.
+    let (status, body) = http::request(
+        "POST",
+        &format!("{url}/moto-api/config"),
+        Some(r#"{"batch": {"use_docker": false}}"#),
+    )?;
+    if !(200..300).contains(&status) {
+        bail!("configuring moto failed: HTTP {status}: {body}");
+    }
+    fs::write(
+        state_file(),
+        format!(
+            "pid={}\nurl={url}\nlog={}\n",
+            child.id(),
+            log_path.display()
+        ),
+    )?;
+    eprintln!(
+        "xtask: moto server started at {url} (pid {}, log {})",
+        child.id(),
+        log_path.display()
+    );
+    Ok(Emulator {
+        url,
+        pid: child.id(),
+        started_here: true,
+    })
+}
+
+/// Stops exactly the recorded PID, and only if it is a moto server.
+pub fn stop() -> Result<()> {
+    let Some((pid, url)) = read_state() else {
+        eprintln!("xtask: no emulator recorded as running");
+        return Ok(());
+    };
+    if is_moto(pid) {
+        crate::run({
+            let mut c = Command::new("kill");
+            c.args(["-TERM", &pid.to_string()]);
+            c
+        })?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while is_moto(pid) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if is_moto(pid) {
+            bail!("moto server (pid {pid}) did not stop within 10s");
+        }
+        eprintln!("xtask: stopped moto server at {url} (pid {pid})");
+    } else {
+        eprintln!("xtask: pid {pid} is not a moto server any more; forgetting it");
+    }
+    fs::remove_file(state_file())?;
+    Ok(())
+}
+
+pub fn status() -> Result<()> {
+    match (running(), read_state()) {
+        (Some(e), _) => println!("running: {} (pid {})", e.url, e.pid),
+        (None, Some((pid, url))) => println!(
+            "not answering: recorded {url} (pid {pid}); `cargo xtask emulator stop` forgets it"
+        ),
+        (None, None) => println!("not running"),
+    }
+    Ok(())
+}
+
+/// The environment that points ecsrole (or any AWS SDK or CLI) at the emulator, with
+/// credentials that only the emulator accepts. Nothing here reaches real AWS.
+pub fn env_vars(url: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", url.to_owned()),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+    ]
+}
+
+/// Points a child process at the emulator, shielded from the caller's AWS profile.
+pub fn point_at(cmd: &mut Command, url: &str) {
+    cmd.env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN");
+    cmd.envs(env_vars(url));
+}
+
+pub fn print_env() -> Result<()> {
+    let Some(e) = running() else {
+        bail!("no emulator is running: `cargo xtask emulator start` first");
+    };
+    println!("unset AWS_PROFILE AWS_SESSION_TOKEN");
+    for (k, v) in env_vars(&e.url) {
+        println!("export {k}={v}");
+    }
+    Ok(())
+}
