@@ -1,1 +1,9 @@
-mod x {}
+//! One integration-test binary (faster to build than one per file), run against the
+//! moto server that `cargo xtask test` starts. Every test uses its own role name, so the
+//! tests run in parallel on one emulator.
+
+mod apply;
+mod check;
+mod cli;
+mod destroy;
+mod harness;

@@ -243,15 +243,14 @@ where
 {
     // The wrapper is generic over operations, so it matches the code rather than each
     // operation's own `is_no_such_entity_exception()`.
-    let out = call(calls, endpoint, action, async {
+    call(calls, endpoint, action, async {
         match fut.await {
             Ok(v) => Ok(Some(v)),
             Err(e) if e.code() == Some("NoSuchEntity") => Ok(None),
             Err(e) => Err(e),
         }
     })
-    .await;
-    out
+    .await
 }
 
 const ACCESS_DENIED_CODES: [&str; 4] = [

@@ -1,0 +1,96 @@
+//! `apply` from nothing, idempotence, and what it creates as seen by IAM.
+
+use crate::harness::{Ctx, ECS_POLICY};
+
+#[tokio::test]
+async fn apply_from_nothing_then_again() {
+    let ctx = Ctx::new("apply").await;
+    let first = ctx.ecsrole(&["apply", "--path", "/batch/", "--tag", "team=data"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+
+    let state = ctx.state().await;
+    assert_eq!(state.role_path.as_deref(), Some("/batch/"));
+    assert_eq!(
+        state.role_tags,
+        Some(vec![
+            ("team".into(), "data".into()),
+            ("managed-by".into(), "ecsrole".into())
+        ])
+    );
+    assert_eq!(state.policies, [ECS_POLICY]);
+    assert_eq!(state.profile_roles, Some(vec![ctx.role.clone()]));
+    let trust = state.trust.clone().unwrap();
+    assert_eq!(
+        trust["Statement"][0]["Principal"]["Service"], "ec2.amazonaws.com",
+        "{trust}"
+    );
+
+    let check = ctx.ecsrole(&["check", "--output", "json"]);
+    assert_eq!(check.code, 0, "{}", check.stdout);
+    // The second apply finds nothing to do and changes nothing.
+    let second = ctx.ecsrole(&["apply", "--output", "json", "-vv"]);
+    assert_eq!(second.code, 0);
+    assert_eq!(second.json()["actions"], serde_json::json!([]));
+    assert_eq!(second.json()["applied"], true);
+    assert_eq!(ctx.state().await, state);
+    let calls: Vec<&str> = second
+        .stderr
+        .lines()
+        .filter(|l| l.contains("calling"))
+        .filter_map(|l| l.split("action=").nth(1))
+        .map(|a| a.trim().trim_matches('"'))
+        .collect();
+    let mut sorted = calls.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        [
+            "iam:GetInstanceProfile",
+            "iam:GetRole",
+            "iam:ListAttachedRolePolicies"
+        ],
+        "the second apply makes the three reads and nothing else: {}",
+        second.stderr
+    );
+    ctx.settings().bind(|| {
+        insta::assert_snapshot!("apply_first_human", first.transcript());
+        insta::assert_snapshot!("apply_check_after_json", check.transcript());
+        insta::assert_snapshot!("apply_second_json", second.json().to_string());
+    });
+}
+
+#[tokio::test]
+async fn apply_no_wait_and_separate_profile_name() {
+    let ctx = Ctx::new("nowait").await;
+    let profile = format!("{}-p", ctx.role);
+    let run = ctx.ecsrole(&[
+        "apply",
+        "--no-wait",
+        "--instance-profile-name",
+        &profile,
+        "--output",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["instance_profile_name"], profile.as_str());
+    let got = ctx
+        .iam
+        .get_instance_profile()
+        .instance_profile_name(&profile)
+        .send()
+        .await
+        .unwrap();
+    let roles: Vec<_> = got
+        .instance_profile()
+        .unwrap()
+        .roles()
+        .iter()
+        .map(|r| r.role_name())
+        .collect();
+    assert_eq!(roles, [ctx.role.as_str()]);
+    assert_eq!(
+        ctx.ecsrole(&["check", "--instance-profile-name", &profile])
+            .code,
+        0
+    );
+}

@@ -1,0 +1,290 @@
+//! `check` and `plan`: every finding code, each produced by a real IAM call.
+
+use crate::harness::{Ctx, ECS_POLICY};
+
+#[tokio::test]
+async fn nothing_exists() {
+    let ctx = Ctx::new("nothing").await;
+    let human = ctx.ecsrole(&["check"]);
+    let json = ctx.ecsrole(&["check", "--output", "json"]);
+    let plan = ctx.ecsrole(&["plan"]);
+    let plan_json = ctx.ecsrole(&["plan", "--output", "json"]);
+    assert_eq!(
+        (human.code, json.code, plan.code, plan_json.code),
+        (2, 2, 2, 2)
+    );
+    let codes: Vec<_> = json.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "role_missing",
+            "managed_policy_not_attached",
+            "instance_profile_missing"
+        ]
+    );
+    ctx.settings().bind(|| {
+        insta::assert_snapshot!("nothing_exists_check_human", human.transcript());
+        insta::assert_snapshot!("nothing_exists_check_json", json.transcript());
+        insta::assert_snapshot!("nothing_exists_plan_human", plan.transcript());
+        insta::assert_snapshot!("nothing_exists_plan_json", plan_json.transcript());
+    });
+    // check and plan are read-only.
+    assert_eq!(ctx.state().await.trust, None);
+}
+
+#[tokio::test]
+async fn compliant_role_made_outside_ecsrole() {
+    let ctx = Ctx::new("compliant").await;
+    ctx.create_compliant(&[]).await;
+    let run = ctx.ecsrole(&["check", "--output", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plan = ctx.ecsrole(&["plan"]);
+    assert_eq!(plan.code, 0);
+    ctx.settings().bind(|| {
+        insta::assert_snapshot!("compliant_check_json", run.transcript());
+        insta::assert_snapshot!("compliant_plan_human", plan.transcript());
+    });
+}
+
+/// Sets up one kind of drift through IAM, snapshots check, applies, and checks the
+/// emulator (not ecsrole) for the result.
+async fn drift_case(name: &str, setup: impl AsyncFnOnce(&Ctx), code: &str, exit: i32) -> Ctx {
+    let ctx = Ctx::new(name).await;
+    setup(&ctx).await;
+    let human = ctx.ecsrole(&["check"]);
+    let json = ctx.ecsrole(&["check", "--output", "json"]);
+    assert_eq!(human.code, exit, "{}", human.stderr);
+    assert!(
+        json.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == code),
+        "{code} missing: {}",
+        json.stdout
+    );
+    ctx.settings().bind(|| {
+        insta::assert_snapshot!(format!("{name}_check_human"), human.transcript());
+        insta::assert_snapshot!(format!("{name}_check_json"), json.transcript());
+    });
+    ctx
+}
+
+const ECS_TASKS_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Tasks","Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+#[tokio::test]
+async fn trust_policy_missing_ec2_is_repaired_keeping_statements() {
+    let ctx = drift_case(
+        "trust_missing_ec2",
+        async |ctx| {
+            ctx.create_role(ECS_TASKS_TRUST, &[]).await;
+            ctx.attach(ECS_POLICY).await;
+            ctx.create_profile(&ctx.role, Some(&ctx.role)).await;
+        },
+        "trust_policy_missing_ec2",
+        2,
+    )
+    .await;
+    let apply = ctx.ecsrole(&["apply"]);
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    ctx.settings()
+        .bind(|| insta::assert_snapshot!("trust_missing_ec2_apply_human", apply.transcript()));
+    let trust = ctx.state().await.trust.unwrap();
+    let statements = trust["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 2, "{trust}");
+    assert_eq!(
+        statements[0]["Sid"], "Tasks",
+        "the existing statement is kept first: {trust}"
+    );
+    assert_eq!(statements[1]["Principal"]["Service"], "ec2.amazonaws.com");
+    assert_eq!(ctx.ecsrole(&["check"]).code, 0);
+}
+
+#[tokio::test]
+async fn trust_policy_extra_principal_is_a_warning() {
+    let ctx = drift_case(
+        "trust_extra_principal",
+        async |ctx| {
+            let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com","AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}"#;
+            ctx.create_role(trust, &[]).await;
+            ctx.attach(ECS_POLICY).await;
+            ctx.create_profile(&ctx.role, Some(&ctx.role)).await;
+        },
+        "trust_policy_extra_principal",
+        0,
+    )
+    .await;
+    let before = ctx.state().await;
+    let plan = ctx.ecsrole(&["apply", "--output", "json"]);
+    assert_eq!(plan.json()["actions"], serde_json::json!([]));
+    assert_eq!(
+        ctx.state().await,
+        before,
+        "apply never removes a trust statement"
+    );
+}
+
+#[tokio::test]
+async fn trust_policy_conditional_gets_an_unconditional_statement() {
+    let ctx = drift_case(
+        "trust_conditional",
+        async |ctx| {
+            let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}}]}"#;
+            ctx.create_role(trust, &[]).await;
+            ctx.attach(ECS_POLICY).await;
+            ctx.create_profile(&ctx.role, Some(&ctx.role)).await;
+        },
+        "trust_policy_conditional",
+        2,
+    )
+    .await;
+    assert_eq!(ctx.ecsrole(&["apply"]).code, 0);
+    let trust = ctx.state().await.trust.unwrap();
+    assert_eq!(trust["Statement"].as_array().unwrap().len(), 2, "{trust}");
+    let after = ctx.ecsrole(&["check", "--output", "json"]);
+    assert_eq!(
+        after.code, 0,
+        "only the conditional warning remains: {}",
+        after.stdout
+    );
+}
+
+#[tokio::test]
+async fn managed_policy_not_attached_including_extras() {
+    let extra = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
+    let ctx = Ctx::new("policy_missing").await;
+    ctx.create_role(Ctx::trust_ec2(), &[]).await;
+    ctx.create_profile(&ctx.role, Some(&ctx.role)).await;
+    let json = ctx.ecsrole(&["check", "--extra-policy", extra, "--output", "json"]);
+    assert_eq!(json.code, 2);
+    let resources: Vec<_> = json.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_owned(),
+                f["resource"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        resources,
+        [
+            (
+                "managed_policy_not_attached".to_owned(),
+                ECS_POLICY.to_owned()
+            ),
+            ("managed_policy_not_attached".to_owned(), extra.to_owned())
+        ]
+    );
+    let apply = ctx.ecsrole(&["apply", "--extra-policy", extra]);
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    ctx.settings().bind(|| {
+        insta::assert_snapshot!("policy_missing_check_json", json.transcript());
+        insta::assert_snapshot!("policy_missing_apply_human", apply.transcript());
+    });
+    let mut policies = ctx.state().await.policies;
+    policies.sort();
+    assert_eq!(policies, [extra, ECS_POLICY]);
+}
+
+#[tokio::test]
+async fn instance_profile_missing() {
+    let ctx = drift_case(
+        "profile_missing",
+        async |ctx| {
+            ctx.create_role(Ctx::trust_ec2(), &[]).await;
+            ctx.attach(ECS_POLICY).await;
+        },
+        "instance_profile_missing",
+        2,
+    )
+    .await;
+    let apply = ctx.ecsrole(&["apply", "--output", "json"]);
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    let actions: Vec<_> = apply.json()["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        actions,
+        ["create_instance_profile", "add_role_to_instance_profile"]
+    );
+    let state = ctx.state().await;
+    assert_eq!(state.profile_roles, Some(vec![ctx.role.clone()]));
+    assert_eq!(
+        state.profile_tags,
+        Some(vec![("managed-by".into(), "ecsrole".into())])
+    );
+}
+
+#[tokio::test]
+async fn instance_profile_missing_role() {
+    let ctx = drift_case(
+        "profile_empty",
+        async |ctx| {
+            ctx.create_role(Ctx::trust_ec2(), &[]).await;
+            ctx.attach(ECS_POLICY).await;
+            ctx.create_profile(&ctx.role, None).await;
+        },
+        "instance_profile_missing_role",
+        2,
+    )
+    .await;
+    assert_eq!(ctx.ecsrole(&["apply"]).code, 0);
+    assert_eq!(
+        ctx.state().await.profile_roles,
+        Some(vec![ctx.role.clone()])
+    );
+}
+
+#[tokio::test]
+async fn instance_profile_other_role_needs_the_flag() {
+    let ctx = drift_case(
+        "profile_other",
+        async |ctx| {
+            ctx.create_role(Ctx::trust_ec2(), &[]).await;
+            ctx.attach(ECS_POLICY).await;
+            let other = format!("{}-o", ctx.role);
+            ctx.iam
+                .create_role()
+                .role_name(&other)
+                .assume_role_policy_document(Ctx::trust_ec2())
+                .send()
+                .await
+                .unwrap();
+            ctx.create_profile(&ctx.role, Some(&other)).await;
+        },
+        "instance_profile_other_role",
+        2,
+    )
+    .await;
+    let before = ctx.state().await;
+    let refused = ctx.ecsrole(&["apply"]);
+    let plan_refused = ctx.ecsrole(&["plan"]);
+    assert_eq!((refused.code, plan_refused.code), (1, 1));
+    assert!(
+        refused.stderr.contains("--replace-profile-role"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(ctx.state().await, before, "a refused apply writes nothing");
+    let replaced = ctx.ecsrole(&["apply", "--replace-profile-role"]);
+    assert_eq!(replaced.code, 0, "{}", replaced.stderr);
+    ctx.settings().bind(|| {
+        insta::assert_snapshot!("profile_other_apply_refused", refused.transcript());
+        insta::assert_snapshot!("profile_other_apply_replace", replaced.transcript());
+    });
+    assert_eq!(
+        ctx.state().await.profile_roles,
+        Some(vec![ctx.role.clone()])
+    );
+}

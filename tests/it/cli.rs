@@ -1,0 +1,120 @@
+//! The command-line contract around the engine: exit codes, bad input, unreachable
+//! endpoints, missing credentials.
+
+use std::process::Command;
+
+use crate::harness::{Ctx, run_isolated};
+
+#[tokio::test]
+async fn bad_input_is_named_and_exits_1_before_any_call() {
+    let ctx = Ctx::new("input").await;
+    // Pointed at a closed port: a request would fail as "cannot reach", not as bad input.
+    let closed = "http://127.0.0.1:1";
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["check", "--role-name", "has space"],
+            "invalid role name \"has space\"",
+        ),
+        (&["check", "--role-name", &"r".repeat(65)], "1 to 64"),
+        (
+            &["check", "--instance-profile-name", "a/b"],
+            "invalid instance profile name \"a/b\"",
+        ),
+        (&["check", "--path", "batch"], "invalid path \"batch\""),
+        (
+            &["check", "--extra-policy", "AmazonSSMManagedInstanceCore"],
+            "invalid policy ARN",
+        ),
+        (
+            &["check", "--partition", "aws-iso"],
+            "invalid partition \"aws-iso\"",
+        ),
+        (
+            &["apply", "--tag", "novalue"],
+            "invalid tag \"novalue\": expected KEY=VALUE",
+        ),
+        (&["check", "--region", "moon"], "invalid region \"moon\""),
+        (
+            &["check", "--endpoint-url", "localhost:4566"],
+            "invalid endpoint URL",
+        ),
+        (&["check", "--timeout", "0"], "--timeout"),
+        (&["check", "--output", "yaml"], "yaml"),
+        (&["check", "-v", "-q"], "cannot be used with"),
+        (&["frobnicate"], "unrecognized subcommand"),
+    ];
+    for (args, expected) in cases {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
+        cmd.args(*args);
+        let run = run_isolated(cmd, closed);
+        assert_eq!(run.code, 1, "{args:?}: {run:?}");
+        assert!(
+            run.stderr.contains(expected),
+            "{args:?}: expected {expected:?} in {}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("cannot reach"),
+            "{args:?} made a call: {}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+    }
+    let _ = ctx;
+}
+
+#[tokio::test]
+async fn help_and_version_exit_0() {
+    let ctx = Ctx::new("help").await;
+    let version = ctx.ecsrole_raw(&["--version"]);
+    assert_eq!(
+        (version.code, version.stdout.trim()),
+        (0, concat!("ecsrole ", env!("CARGO_PKG_VERSION")))
+    );
+    let help = ctx.ecsrole_raw(&["check", "--help"]);
+    assert_eq!(help.code, 0);
+    assert!(help.stdout.contains("--role-name"), "{}", help.stdout);
+}
+
+#[tokio::test]
+async fn unreachable_endpoint_is_named() {
+    let ctx = Ctx::new("unreachable").await;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
+    cmd.args(["check", "--role-name", &ctx.role]);
+    let run = run_isolated(cmd, "http://127.0.0.1:1");
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("cannot reach http://127.0.0.1:1 calling iam:"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test]
+async fn missing_credentials_are_explained() {
+    let ctx = Ctx::new("nocreds").await;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
+    cmd.args(["check", "--role-name", &ctx.role]);
+    // The emulator's environment, less the credentials.
+    cmd.env_clear()
+        .env("AWS_ENDPOINT_URL", &ctx.endpoint)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent/config")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials");
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no AWS credentials found"), "{stderr}");
+}
+
+#[tokio::test]
+async fn quiet_check_prints_nothing_and_keeps_the_exit_code() {
+    let ctx = Ctx::new("quiet").await;
+    let run = ctx.ecsrole(&["check", "-q"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (2, "", "")
+    );
+}

@@ -1,0 +1,273 @@
+//! The integration harness: finds the emulator `cargo xtask` started, runs the real
+//! `ecsrole` binary against it, and gives tests an IAM client to set up and inspect state
+//! directly (never trusting ecsrole's own word for what the emulator holds).
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_credential_types::Credentials;
+use aws_sdk_iam::Client;
+use aws_sdk_iam::types::Tag;
+
+/// The emulator URL: `ECSROLE_TEST_ENDPOINT` (set by `cargo xtask test`), else the one
+/// `cargo xtask emulator start` recorded. Only loopback addresses are accepted: tests never
+/// reach real AWS.
+pub fn endpoint() -> String {
+    let url = std::env::var("ECSROLE_TEST_ENDPOINT").ok().or_else(|| {
+        let state = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.ecsrole-state/moto.state");
+        let text = std::fs::read_to_string(state).ok()?;
+        text.lines()
+            .find_map(|l| l.strip_prefix("url=").map(str::to_owned))
+    });
+    let url = url.expect(
+        "no emulator: run the tests with `cargo xtask test`, or start one with `cargo xtask emulator start`",
+    );
+    assert!(
+        url.starts_with("http://127.0.0.1:") || url.starts_with("http://localhost:"),
+        "refusing to test against {url}: only a loopback emulator is allowed"
+    );
+    url
+}
+
+/// A test's own names, unique per run, so tests share one emulator in parallel.
+pub struct Ctx {
+    pub role: String,
+    pub endpoint: String,
+    pub iam: Client,
+}
+
+/// One finished ecsrole process.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// The text a snapshot holds: exit code, stdout, stderr.
+    pub fn transcript(&self) -> String {
+        format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl Ctx {
+    pub async fn new(test: &str) -> Ctx {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let role = format!("{test}-{:x}{:x}{n}", std::process::id(), nanos);
+        assert!(role.len() <= 64, "role name too long: {role}");
+        let endpoint = endpoint();
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(&endpoint)
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "it"))
+            .load()
+            .await;
+        Ctx {
+            role,
+            endpoint,
+            iam: Client::new(&config),
+        }
+    }
+
+    /// Runs `ecsrole ARGS --role-name <role>` against the emulator, in an environment
+    /// cleared of the caller's AWS settings.
+    pub fn ecsrole(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
+        cmd.args(args).args(["--role-name", &self.role]);
+        run_isolated(cmd, &self.endpoint)
+    }
+
+    /// Runs ecsrole with exactly these arguments (no role name added).
+    pub fn ecsrole_raw(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
+        cmd.args(args);
+        run_isolated(cmd, &self.endpoint)
+    }
+
+    /// Snapshot settings that redact this test's unique names and the emulator's ids.
+    pub fn settings(&self) -> insta::Settings {
+        let mut s = insta::Settings::clone_current();
+        s.set_prepend_module_to_snapshot(false);
+        s.add_filter(&regex_escape(&self.role), "[ROLE]");
+        s.add_filter(&regex_escape(&self.endpoint), "[ENDPOINT]");
+        s.add_filter(r"\b\d{12}\b", "[ACCOUNT]");
+        s.add_filter(r"\bARO[A-Z0-9]{12,}\b", "[ROLE_ID]");
+        s.add_filter(r"\bAIP[A-Z0-9]{12,}\b", "[PROFILE_ID]");
+        s.add_filter(
+            r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?",
+            "[DATE]",
+        );
+        s.add_filter(r"(?i)request id: [0-9a-z-]+", "request id: [REQUEST_ID]");
+        s
+    }
+
+    pub fn trust_ec2() -> &'static str {
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#
+    }
+
+    /// Creates the role directly through IAM (not through ecsrole), untagged unless asked.
+    pub async fn create_role(&self, trust: &str, tags: &[(&str, &str)]) {
+        let tags = tags
+            .iter()
+            .map(|(k, v)| Tag::builder().key(*k).value(*v).build().unwrap())
+            .collect();
+        self.iam
+            .create_role()
+            .role_name(&self.role)
+            .assume_role_policy_document(trust)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    pub async fn attach(&self, arn: &str) {
+        self.iam
+            .attach_role_policy()
+            .role_name(&self.role)
+            .policy_arn(arn)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    pub async fn create_profile(&self, name: &str, role: Option<&str>) {
+        self.iam
+            .create_instance_profile()
+            .instance_profile_name(name)
+            .send()
+            .await
+            .unwrap();
+        if let Some(role) = role {
+            self.iam
+                .add_role_to_instance_profile()
+                .instance_profile_name(name)
+                .role_name(role)
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+
+    /// A correct role, attached policy and profile, all made directly through IAM.
+    pub async fn create_compliant(&self, tags: &[(&str, &str)]) {
+        self.create_role(Self::trust_ec2(), tags).await;
+        self.attach(ECS_POLICY).await;
+        self.create_profile(&self.role, Some(&self.role)).await;
+    }
+
+    /// What the emulator holds, read directly: (trust policy JSON, attached ARNs, profile roles).
+    pub async fn state(&self) -> State {
+        let role = self.iam.get_role().role_name(&self.role).send().await.ok();
+        let role = role.and_then(|r| r.role);
+        let policies = self
+            .iam
+            .list_attached_role_policies()
+            .role_name(&self.role)
+            .send()
+            .await
+            .map(|o| {
+                o.attached_policies()
+                    .iter()
+                    .filter_map(|p| p.policy_arn().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let profile = self
+            .iam
+            .get_instance_profile()
+            .instance_profile_name(&self.role)
+            .send()
+            .await
+            .ok()
+            .and_then(|o| o.instance_profile);
+        State {
+            trust: role.as_ref().map(|r| {
+                let raw = r.assume_role_policy_document().unwrap_or_default();
+                let decoded = percent_encoding::percent_decode_str(raw).decode_utf8().unwrap();
+                serde_json::from_str(&decoded).unwrap()
+            }),
+            role_tags: role.as_ref().map(|r| tag_pairs(r.tags())),
+            role_path: role.as_ref().map(|r| r.path().to_owned()),
+            policies,
+            profile_roles: profile
+                .as_ref()
+                .map(|p| p.roles().iter().map(|r| r.role_name().to_owned()).collect()),
+            profile_tags: profile.as_ref().map(|p| tag_pairs(p.tags())),
+        }
+    }
+}
+
+pub const ECS_POLICY: &str =
+    "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    pub trust: Option<serde_json::Value>,
+    pub role_tags: Option<Vec<(String, String)>>,
+    pub role_path: Option<String>,
+    pub policies: Vec<String>,
+    pub profile_roles: Option<Vec<String>>,
+    pub profile_tags: Option<Vec<(String, String)>>,
+}
+
+fn tag_pairs(tags: &[Tag]) -> Vec<(String, String)> {
+    tags.iter()
+        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+        .collect()
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if "\\.+*?()|[]{}^$".contains(c) {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+/// Runs an ecsrole process pointed at `endpoint` with nothing of the caller's AWS setup.
+pub fn run_isolated(mut cmd: Command, endpoint: &str) -> Run {
+    cmd.env_clear()
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent/ecsrole-it/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/ecsrole-it/credentials",
+        )
+        .env("NO_COLOR", "1");
+    let out = cmd.output().expect("run ecsrole");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
