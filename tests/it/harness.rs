@@ -205,7 +205,9 @@ impl Ctx {
         State {
             trust: role.as_ref().map(|r| {
                 let raw = r.assume_role_policy_document().unwrap_or_default();
-                let decoded = percent_encoding::percent_decode_str(raw).decode_utf8().unwrap();
+                let decoded = percent_encoding::percent_decode_str(raw)
+                    .decode_utf8()
+                    .unwrap();
                 serde_json::from_str(&decoded).unwrap()
             }),
             role_tags: role.as_ref().map(|r| tag_pairs(r.tags())),
