@@ -61,10 +61,10 @@ pub struct Common {
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
 
-    /// Bound on the whole command, in seconds.
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 120,
+    /// Bound on the command, in seconds [default: 120; verify: 900, teardown not included].
+    #[arg(long, global = true, value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    pub timeout: u64,
+    pub timeout: Option<u64>,
 
     /// Output format on stdout.
     #[arg(long, global = true, value_enum, default_value_t = Output::Human)]
@@ -95,6 +95,52 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Delete the role and instance profile ecsrole created (tagged managed-by=ecsrole).
     Destroy(DestroyArgs),
+    /// Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a
+    /// job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does
+    /// not work, 1 other errors.
+    Verify(VerifyArgs),
+    /// Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named
+    /// ecsrole-verify-*).
+    Cleanup(CleanupArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerifyLevel {
+    /// The compute environment becomes VALID.
+    Ce,
+    /// A container instance registers in the compute environment's ECS cluster.
+    Instance,
+    /// A job runs to SUCCEEDED.
+    Job,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// How far to prove.
+    #[arg(long, value_enum, default_value_t = VerifyLevel::Instance)]
+    pub level: VerifyLevel,
+    /// Subnet for the compute environment (repeatable) [default: the default VPC's].
+    #[arg(long = "subnet", value_name = "ID")]
+    pub subnets: Vec<String>,
+    /// Security group (repeatable) [default: the default VPC's `default` group].
+    #[arg(long = "security-group", value_name = "ID")]
+    pub security_groups: Vec<String>,
+    /// Batch service role ARN [default: the service-linked role AWSServiceRoleForBatch, created when missing].
+    #[arg(long, value_name = "ARN")]
+    pub service_role: Option<String>,
+    /// Image the level-job test job runs (its command is `true`).
+    #[arg(long, value_name = "URI", default_value = ecsrole_batch::verify::DEFAULT_IMAGE)]
+    pub image: String,
+    /// Leave the resources in place (remove them later with `ecsrole cleanup`).
+    #[arg(long)]
+    pub keep: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// Only list what would be deleted.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 
 mod args;
 mod render;
+mod verify;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -20,6 +21,8 @@ pub use args::{Cli, Command, Output};
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_ERROR: u8 = 1;
 pub const EXIT_DRIFT: u8 = 2;
+/// `verify` showed the role does not work.
+pub const EXIT_ROLE_BROKEN: u8 = 3;
 
 /// The `ecsrole` binary's whole `main`.
 pub fn main() -> ExitCode {
@@ -85,7 +88,7 @@ pub async fn run(cli: Cli) -> u8 {
     }
 }
 
-fn print(cli: &Cli, text: &str) {
+pub(crate) fn print(cli: &Cli, text: &str) {
     if cli.common.quiet && cli.common.output == Output::Human {
         return;
     }
@@ -111,12 +114,18 @@ async fn execute(cli: &Cli) -> anyhow::Result<u8> {
     // Everything that can be checked without AWS is checked before the configuration is
     // even loaded; a policy ARN's partition only once the partition is known.
     let known = partition.or(c.region.as_deref().map(Partition::from_region));
-    if let Err(e) = Desired::new(input.clone(), known.unwrap_or(Partition::Aws)) {
-        if known.is_some() || e.what != "policy ARN" {
-            return Err(e.into());
-        }
+    if let Err(e) = Desired::new(input.clone(), known.unwrap_or(Partition::Aws))
+        && (known.is_some() || e.what != "policy ARN")
+    {
+        return Err(e.into());
     }
-    let bound = Duration::from_secs(c.timeout);
+    let default_timeout = if matches!(cli.command, Command::Verify(_)) {
+        900
+    } else {
+        120
+    };
+    let timeout = c.timeout.unwrap_or(default_timeout);
+    let bound = Duration::from_secs(timeout);
     let aws = Aws::load(&AwsOptions {
         region: c.region.clone(),
         profile: c.profile.clone(),
@@ -127,76 +136,12 @@ async fn execute(cli: &Cli) -> anyhow::Result<u8> {
     .await?;
     let desired = Desired::new(input, aws.partition)?;
     let engine = Engine::new(Iam::new(&aws), desired);
-
-    let work = async {
-        let json = c.output == Output::Json;
-        Ok::<_, anyhow::Error>(match &cli.command {
-            Command::Check => {
-                let report = engine.check().await?;
-                print(
-                    cli,
-                    &if json {
-                        render::json(&report)
-                    } else {
-                        render::check(&report)
-                    },
-                );
-                if report.compliant {
-                    EXIT_OK
-                } else {
-                    EXIT_DRIFT
-                }
-            }
-            Command::Plan(a) => {
-                let opts = PlanOptions {
-                    replace_profile_role: a.replace_profile_role,
-                };
-                let plan = engine.plan(opts).await?;
-                print(
-                    cli,
-                    &if json {
-                        render::json(&plan)
-                    } else {
-                        render::plan(&plan)
-                    },
-                );
-                if plan.actions.is_empty() {
-                    EXIT_OK
-                } else {
-                    EXIT_DRIFT
-                }
-            }
-            Command::Apply(a) => {
-                let opts = ApplyOptions {
-                    plan: PlanOptions {
-                        replace_profile_role: a.change.replace_profile_role,
-                    },
-                    wait: (!a.no_wait).then_some(DEFAULT_WAIT),
-                };
-                let applied = engine.apply(opts).await?;
-                print(
-                    cli,
-                    &if json {
-                        render::json(&applied)
-                    } else {
-                        render::plan(&applied)
-                    },
-                );
-                EXIT_OK
-            }
-            Command::Destroy(a) => {
-                let out = engine.destroy(a.force).await?;
-                print(
-                    cli,
-                    &if json {
-                        render::json(&out)
-                    } else {
-                        render::destroy(&out)
-                    },
-                );
-                EXIT_OK
-            }
-        })
+    let work = match &cli.command {
+        Command::Verify(a) => return verify::run(cli, a, &aws, engine, bound).await,
+        Command::Cleanup(a) => return verify::cleanup(cli, a, &aws, engine, bound).await,
+        Command::Check | Command::Plan(_) | Command::Apply(_) | Command::Destroy(_) => {
+            role_command(cli, &engine)
+        }
     };
     match tokio::time::timeout(bound, work).await {
         Ok(result) => result,
@@ -208,10 +153,64 @@ async fn execute(cli: &Cli) -> anyhow::Result<u8> {
                 format!("waiting for {}", in_flight.join(", "))
             };
             anyhow::bail!(
-                "timed out after {}s (--timeout) {during}; {} call(s) had been made",
-                c.timeout,
+                "timed out after {timeout}s (--timeout) {during}; {} call(s) had been made",
                 aws.calls.made()
             )
         }
     }
+}
+
+/// Prints a result as JSON or as human text.
+fn emit<T: serde::Serialize>(cli: &Cli, value: &T, human: impl FnOnce(&T) -> String) {
+    let text = match cli.common.output {
+        Output::Json => render::json(value),
+        Output::Human => human(value),
+    };
+    print(cli, &text);
+}
+
+/// check, plan, apply, destroy: bounded as a whole by `--timeout`.
+async fn role_command(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
+    Ok(match &cli.command {
+        Command::Check => {
+            let report = engine.check().await?;
+            emit(cli, &report, render::check);
+            if report.compliant {
+                EXIT_OK
+            } else {
+                EXIT_DRIFT
+            }
+        }
+        Command::Plan(a) => {
+            let opts = PlanOptions {
+                replace_profile_role: a.replace_profile_role,
+            };
+            let plan = engine.plan(opts).await?;
+            emit(cli, &plan, render::plan);
+            if plan.actions.is_empty() {
+                EXIT_OK
+            } else {
+                EXIT_DRIFT
+            }
+        }
+        Command::Apply(a) => {
+            let opts = ApplyOptions {
+                plan: PlanOptions {
+                    replace_profile_role: a.change.replace_profile_role,
+                },
+                wait: (!a.no_wait).then_some(DEFAULT_WAIT),
+            };
+            let applied = engine.apply(opts).await?;
+            emit(cli, &applied, render::plan);
+            EXIT_OK
+        }
+        Command::Destroy(a) => {
+            let out = engine.destroy(a.force).await?;
+            emit(cli, &out, render::destroy);
+            EXIT_OK
+        }
+        Command::Verify(_) | Command::Cleanup(_) => {
+            anyhow::bail!("verify and cleanup bound themselves and are not role commands")
+        }
+    })
 }

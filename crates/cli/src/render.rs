@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use ecsrole_batch::cleanup::CleanupOutcome;
+use ecsrole_batch::verify::VerifyOutcome;
 use ecsrole_core::{Action, DestroyOutcome, PlanOutcome, Report, Severity};
 use serde::Serialize;
 
@@ -111,5 +113,72 @@ pub fn destroy(d: &DestroyOutcome) -> String {
     }
     let _ = writeln!(out, "Deleted ({}):", d.actions.len());
     actions(&mut out, &d.actions);
+    out
+}
+
+pub fn verify(v: &VerifyOutcome) -> String {
+    let mut out = String::new();
+    let total: u64 = v.steps.iter().map(|s| s.elapsed_ms).sum();
+    let level = v.level.as_str();
+    let _ = if v.verified {
+        writeln!(
+            out,
+            "Verified at level {level} (run {}, {} steps, {:.1}s).",
+            v.run_id,
+            v.steps.len(),
+            total as f64 / 1000.0
+        )
+    } else {
+        writeln!(
+            out,
+            "NOT verified at level {level} (run {}): {}",
+            v.run_id,
+            v.error.as_deref().unwrap_or("unknown")
+        )
+    };
+    for f in &v.findings {
+        let _ = writeln!(out, "  {:<31}{}", f.code.as_str(), f.message);
+    }
+    let _ = if v.kept {
+        writeln!(
+            out,
+            "Kept (--keep): {}. `ecsrole cleanup` removes them.",
+            v.leftovers.join(", ")
+        )
+    } else if v.leftovers.is_empty() {
+        writeln!(out, "Nothing of this run is left.")
+    } else {
+        writeln!(
+            out,
+            "LEFT BEHIND: {}. `ecsrole cleanup` removes them.",
+            v.leftovers.join(", ")
+        )
+    };
+    out
+}
+
+pub fn cleanup(c: &CleanupOutcome) -> String {
+    let mut out = String::new();
+    if c.found.is_empty() {
+        let _ = writeln!(out, "Nothing left by earlier verify runs.");
+        return out;
+    }
+    if c.dry_run {
+        let _ = writeln!(out, "Would delete ({}):", c.found.len());
+        for f in &c.found {
+            let _ = writeln!(out, "  {f}");
+        }
+        return out;
+    }
+    let _ = writeln!(out, "Deleted ({}):", c.deleted.len());
+    for d in &c.deleted {
+        let _ = writeln!(out, "  {d}");
+    }
+    if !c.failed.is_empty() {
+        let _ = writeln!(out, "Failed ({}):", c.failed.len());
+        for f in &c.failed {
+            let _ = writeln!(out, "  {f}");
+        }
+    }
     out
 }

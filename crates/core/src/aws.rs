@@ -209,7 +209,7 @@ impl Drop for CallGuard {
 }
 
 /// Runs one SDK call: recorded while in flight, its failure classified.
-pub(crate) async fn call<T, E, F>(
+pub async fn call<T, E, F>(
     calls: &Calls,
     endpoint: &str,
     action: &'static str,
@@ -231,7 +231,7 @@ where
 }
 
 /// Like [`call`], but `NoSuchEntity` means "absent" rather than failure.
-pub(crate) async fn call_opt<T, E, F>(
+pub async fn call_opt<T, E, F>(
     calls: &Calls,
     endpoint: &str,
     action: &'static str,

@@ -47,6 +47,62 @@ impl Iam {
         }
     }
 
+    /// From a client built elsewhere (tests build one with mocked responses).
+    pub fn from_client(client: Client, calls: Calls, endpoint: String) -> Iam {
+        Iam {
+            client,
+            calls,
+            endpoint,
+        }
+    }
+
+    /// The ARN of AWS Batch's service-linked role, created when missing.
+    ///
+    /// Found by path, not by name: AWS names it `AWSServiceRoleForBatch`, moto
+    /// `AWSServiceRoleForbatch`; both live under `/aws-service-role/batch.amazonaws.com/`.
+    /// Returns whether it was created by this call.
+    pub async fn batch_service_linked_role(&self) -> Result<(String, bool), Error> {
+        const PATH: &str = "/aws-service-role/batch.amazonaws.com/";
+        let find = async || {
+            let out = call(
+                &self.calls,
+                &self.endpoint,
+                "iam:ListRoles",
+                self.client.list_roles().path_prefix(PATH).send(),
+            )
+            .await?;
+            Ok::<_, Error>(out.roles().first().map(|r| r.arn().to_owned()))
+        };
+        if let Some(arn) = find().await? {
+            return Ok((arn, false));
+        }
+        let created = call(
+            &self.calls,
+            &self.endpoint,
+            "iam:CreateServiceLinkedRole",
+            self.client
+                .create_service_linked_role()
+                .aws_service_name("batch.amazonaws.com")
+                .send(),
+        )
+        .await;
+        match created {
+            Ok(out) => match out.role {
+                Some(role) => Ok((role.arn, true)),
+                None => find().await?.map(|a| (a, true)).ok_or(Error::Other {
+                    action: "iam:CreateServiceLinkedRole",
+                    detail: "returned no role".into(),
+                }),
+            },
+            // Created concurrently by someone else: use theirs.
+            Err(e @ Error::Service { .. }) => match find().await? {
+                Some(arn) => Ok((arn, false)),
+                None => Err(e),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
     /// The three reads `check` needs, issued concurrently.
     pub async fn read(&self, role_name: &str, profile_name: &str) -> Result<Actual, Error> {
         let (role, attached_policies, instance_profile) = tokio::try_join!(

@@ -82,6 +82,35 @@ pub fn validate_policy_arn(value: &str, partition: Partition) -> Result<(), Inpu
     Ok(())
 }
 
+/// An IAM role ARN in the given partition: `arn:<partition>:iam::<account>:role/<path><name>`.
+pub fn validate_role_arn(
+    what: &'static str,
+    value: &str,
+    partition: Partition,
+) -> Result<(), InputError> {
+    let expected =
+        || format!("a role ARN like arn:{partition}:iam::123456789012:role/service-role/NAME");
+    let parts: Vec<&str> = value.splitn(6, ':').collect();
+    let [arn, part, service, region, account, resource] = parts[..] else {
+        return Err(InputError::new(what, value, expected()));
+    };
+    let account_ok = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+    let name = resource
+        .strip_prefix("role/")
+        .and_then(|r| r.rsplit('/').next());
+    let name_ok = name.is_some_and(|n| validate_role_name(n).is_ok());
+    if arn != "arn"
+        || part != partition.as_str()
+        || service != "iam"
+        || !region.is_empty()
+        || !account_ok
+        || !name_ok
+    {
+        return Err(InputError::new(what, value, expected()));
+    }
+    Ok(())
+}
+
 /// A `--tag KEY=VALUE`: key 1 to 128 characters, value at most 256, key not `aws:`-prefixed
 /// and not ecsrole's own ownership tag.
 pub fn parse_tag(value: &str) -> Result<(String, String), InputError> {
@@ -175,6 +204,28 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("partition aws"), "{err}");
+    }
+
+    #[test]
+    fn role_arns() {
+        let p = Partition::Aws;
+        assert!(
+            validate_role_arn(
+                "service role",
+                "arn:aws:iam::123456789012:role/service-role/AWSBatchServiceRole",
+                p
+            )
+            .is_ok()
+        );
+        assert!(validate_role_arn("service role", "arn:aws:iam::123456789012:role/x", p).is_ok());
+        for bad in [
+            "AWSBatchServiceRole",
+            "arn:aws:iam::123456789012:instance-profile/x",
+            "arn:aws-cn:iam::123456789012:role/x",
+            "arn:aws:iam::12:role/x",
+        ] {
+            assert!(validate_role_arn("service role", bad, p).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -1,0 +1,457 @@
+//! Thin wrappers over the Batch and ECS clients: one method per action, every call
+//! through `ecsrole_core::aws::call` (timeouts, bounded retries, errors naming the action).
+
+use std::collections::HashMap;
+
+use aws_sdk_batch::Client as BatchClient;
+use aws_sdk_batch::types::{
+    CeState, CeStatus, CeType, ComputeEnvironmentOrder, ComputeResource, ComputeResourceUpdate,
+    ContainerProperties, CrType, JobDefinitionType, JobStatus, JqState, JqStatus,
+    ResourceRequirement, ResourceType,
+};
+use aws_sdk_ecs::Client as EcsClient;
+use ecsrole_core::aws::{Aws, Calls, call};
+
+use crate::error::Error;
+
+/// A compute environment or job queue as Batch describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Described {
+    pub name: String,
+    pub arn: String,
+    /// CREATING, UPDATING, DELETING, DELETED, VALID, INVALID.
+    pub status: String,
+    pub status_reason: String,
+    /// ENABLED or DISABLED.
+    pub state: String,
+    pub ecs_cluster_arn: Option<String>,
+    pub tags: HashMap<String, String>,
+}
+
+impl Described {
+    pub fn gone(&self) -> bool {
+        self.status == CeStatus::Deleted.as_str()
+    }
+}
+
+/// What a compute environment is created with.
+#[derive(Debug, Clone)]
+pub struct CeSpec<'a> {
+    pub name: &'a str,
+    pub instance_profile_arn: &'a str,
+    pub service_role_arn: &'a str,
+    pub subnets: &'a [String],
+    pub security_groups: &'a [String],
+    pub max_vcpus: i32,
+    pub tags: &'a HashMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BatchApi {
+    batch: BatchClient,
+    ecs: EcsClient,
+    calls: Calls,
+    endpoint: String,
+}
+
+fn required(
+    action: &'static str,
+    field: &'static str,
+    value: Option<String>,
+) -> Result<String, Error> {
+    value.ok_or(Error::MissingField { action, field })
+}
+
+impl BatchApi {
+    pub fn new(aws: &Aws) -> BatchApi {
+        BatchApi::from_clients(
+            BatchClient::new(&aws.config),
+            EcsClient::new(&aws.config),
+            aws.calls.clone(),
+            aws.endpoint_name("Batch"),
+        )
+    }
+
+    /// From clients built elsewhere (tests build them with mocked responses).
+    pub fn from_clients(
+        batch: BatchClient,
+        ecs: EcsClient,
+        calls: Calls,
+        endpoint: String,
+    ) -> BatchApi {
+        BatchApi {
+            batch,
+            ecs,
+            calls,
+            endpoint,
+        }
+    }
+
+    pub async fn create_compute_environment(&self, spec: &CeSpec<'_>) -> Result<String, Error> {
+        let resources = ComputeResource::builder()
+            .r#type(CrType::Ec2)
+            .minv_cpus(0)
+            .desiredv_cpus(0)
+            .maxv_cpus(spec.max_vcpus)
+            .instance_types("optimal")
+            .set_subnets(Some(spec.subnets.to_vec()))
+            .set_security_group_ids(Some(spec.security_groups.to_vec()))
+            .instance_role(spec.instance_profile_arn)
+            // Tags the EC2 instances Batch launches, so they can be traced to the run.
+            .set_tags(Some(spec.tags.clone()))
+            .build();
+        let req = self
+            .batch
+            .create_compute_environment()
+            .compute_environment_name(spec.name)
+            .r#type(CeType::Managed)
+            .state(CeState::Enabled)
+            .service_role(spec.service_role_arn)
+            .compute_resources(resources)
+            .set_tags(Some(spec.tags.clone()));
+        let out = call(
+            &self.calls,
+            &self.endpoint,
+            "batch:CreateComputeEnvironment",
+            req.send(),
+        )
+        .await?;
+        required(
+            "batch:CreateComputeEnvironment",
+            "computeEnvironmentArn",
+            out.compute_environment_arn,
+        )
+    }
+
+    /// Compute environments by name or ARN; all of them when `names` is empty.
+    pub async fn describe_compute_environments(
+        &self,
+        names: &[&str],
+    ) -> Result<Vec<Described>, Error> {
+        let mut out = vec![];
+        let mut token = None;
+        loop {
+            let mut req = self
+                .batch
+                .describe_compute_environments()
+                .set_next_token(token.take());
+            for n in names {
+                req = req.compute_environments(*n);
+            }
+            let page = call(
+                &self.calls,
+                &self.endpoint,
+                "batch:DescribeComputeEnvironments",
+                req.send(),
+            )
+            .await?;
+            for ce in page.compute_environments() {
+                out.push(Described {
+                    name: ce.compute_environment_name().unwrap_or_default().to_owned(),
+                    arn: ce.compute_environment_arn().unwrap_or_default().to_owned(),
+                    status: ce
+                        .status()
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_default(),
+                    status_reason: ce.status_reason().unwrap_or_default().to_owned(),
+                    state: ce
+                        .state()
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_default(),
+                    ecs_cluster_arn: ce.ecs_cluster_arn().map(str::to_owned),
+                    tags: ce.tags().cloned().unwrap_or_default(),
+                });
+            }
+            match page.next_token {
+                Some(t) if !t.is_empty() => token = Some(t),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    pub async fn disable_compute_environment(&self, name: &str) -> Result<(), Error> {
+        let req = self
+            .batch
+            .update_compute_environment()
+            .compute_environment(name)
+            .state(CeState::Disabled);
+        call(
+            &self.calls,
+            &self.endpoint,
+            "batch:UpdateComputeEnvironment",
+            req.send(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_desired_vcpus(&self, name: &str, vcpus: i32) -> Result<(), Error> {
+        let req = self
+            .batch
+            .update_compute_environment()
+            .compute_environment(name)
+            .compute_resources(
+                ComputeResourceUpdate::builder()
+                    .desiredv_cpus(vcpus)
+                    .build(),
+            );
+        call(
+            &self.calls,
+            &self.endpoint,
+            "batch:UpdateComputeEnvironment",
+            req.send(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delete_compute_environment(&self, name: &str) -> Result<(), Error> {
+        let req = self
+            .batch
+            .delete_compute_environment()
+            .compute_environment(name);
+        call(
+            &self.calls,
+            &self.endpoint,
+            "batch:DeleteComputeEnvironment",
+            req.send(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn create_job_queue(
+        &self,
+        name: &str,
+        compute_environment_arn: &str,
+        tags: &HashMap<String, String>,
+    ) -> Result<String, Error> {
+        let order = ComputeEnvironmentOrder::builder()
+            .order(1)
+            .compute_environment(compute_environment_arn)
+            .build();
+        let req = self
+            .batch
+            .create_job_queue()
+            .job_queue_name(name)
+            .state(JqState::Enabled)
+            .priority(1)
+            .compute_environment_order(order)
+            .set_tags(Some(tags.clone()));
+        let out = call(
+            &self.calls,
+            &self.endpoint,
+            "batch:CreateJobQueue",
+            req.send(),
+        )
+        .await?;
+        required("batch:CreateJobQueue", "jobQueueArn", out.job_queue_arn)
+    }
+
+    /// Job queues by name or ARN; all of them when `names` is empty.
+    pub async fn describe_job_queues(&self, names: &[&str]) -> Result<Vec<Described>, Error> {
+        let mut out = vec![];
+        let mut token = None;
+        loop {
+            let mut req = self
+                .batch
+                .describe_job_queues()
+                .set_next_token(token.take());
+            for n in names {
+                req = req.job_queues(*n);
+            }
+            let page = call(
+                &self.calls,
+                &self.endpoint,
+                "batch:DescribeJobQueues",
+                req.send(),
+            )
+            .await?;
+            for q in page.job_queues() {
+                out.push(Described {
+                    name: q.job_queue_name().unwrap_or_default().to_owned(),
+                    arn: q.job_queue_arn().unwrap_or_default().to_owned(),
+                    status: q
+                        .status()
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_default(),
+                    status_reason: q.status_reason().unwrap_or_default().to_owned(),
+                    state: q.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                    ecs_cluster_arn: None,
+                    tags: q.tags().cloned().unwrap_or_default(),
+                });
+            }
+            match page.next_token {
+                Some(t) if !t.is_empty() => token = Some(t),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    pub async fn disable_job_queue(&self, name: &str) -> Result<(), Error> {
+        let req = self
+            .batch
+            .update_job_queue()
+            .job_queue(name)
+            .state(JqState::Disabled);
+        call(
+            &self.calls,
+            &self.endpoint,
+            "batch:UpdateJobQueue",
+            req.send(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delete_job_queue(&self, name: &str) -> Result<(), Error> {
+        let req = self.batch.delete_job_queue().job_queue(name);
+        call(
+            &self.calls,
+            &self.endpoint,
+            "batch:DeleteJobQueue",
+            req.send(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A job definition running `image` with a command that exits 0.
+    pub async fn register_job_definition(
+        &self,
+        name: &str,
+        image: &str,
+        tags: &HashMap<String, String>,
+    ) -> Result<String, Error> {
+        let requirement =
+            |t: ResourceType, v: &str| ResourceRequirement::builder().r#type(t).value(v).build();
+        let container = ContainerProperties::builder()
+            .image(image)
+            .command("true")
+            .resource_requirements(requirement(ResourceType::Vcpu, "1"))
+            .resource_requirements(requirement(ResourceType::Memory, "128"))
+            .build();
+        let req = self
+            .batch
+            .register_job_definition()
+            .job_definition_name(name)
+            .r#type(JobDefinitionType::Container)
+            .container_properties(container)
+            .set_tags(Some(tags.clone()));
+        let out = call(
+            &self.calls,
+            &self.endpoint,
+            "batch:RegisterJobDefinition",
+            req.send(),
+        )
+        .await?;
+        required(
+            "batch:RegisterJobDefinition",
+            "jobDefinitionArn",
+            out.job_definition_arn,
+        )
+    }
+
+    /// ARNs and names of ACTIVE job definitions, of one name or (with `None`) all.
+    pub async fn active_job_definitions(
+        &self,
+        name: Option<&str>,
+    ) -> Result<Vec<(String, String)>, Error> {
+        let mut out = vec![];
+        let mut token = None;
+        loop {
+            let req = self
+                .batch
+                .describe_job_definitions()
+                .set_job_definition_name(name.map(str::to_owned))
+                .status("ACTIVE")
+                .set_next_token(token.take());
+            let page = call(
+                &self.calls,
+                &self.endpoint,
+                "batch:DescribeJobDefinitions",
+                req.send(),
+            )
+            .await?;
+            for d in page.job_definitions() {
+                if let (Some(arn), Some(name), true) = (
+                    d.job_definition_arn(),
+                    d.job_definition_name(),
+                    d.status().is_none_or(|s| s == "ACTIVE"),
+                ) {
+                    out.push((arn.to_owned(), name.to_owned()));
+                }
+            }
+            match page.next_token {
+                Some(t) if !t.is_empty() => token = Some(t),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    pub async fn deregister_job_definition(&self, arn: &str) -> Result<(), Error> {
+        let req = self.batch.deregister_job_definition().job_definition(arn);
+        call(
+            &self.calls,
+            &self.endpoint,
+            "batch:DeregisterJobDefinition",
+            req.send(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn submit_job(
+        &self,
+        name: &str,
+        queue: &str,
+        definition: &str,
+    ) -> Result<String, Error> {
+        let req = self
+            .batch
+            .submit_job()
+            .job_name(name)
+            .job_queue(queue)
+            .job_definition(definition);
+        let out = call(&self.calls, &self.endpoint, "batch:SubmitJob", req.send()).await?;
+        required("batch:SubmitJob", "jobId", out.job_id)
+    }
+
+    /// The job's status and status reason.
+    pub async fn describe_job(&self, id: &str) -> Result<Option<(JobStatus, String)>, Error> {
+        let req = self.batch.describe_jobs().jobs(id);
+        let out = call(
+            &self.calls,
+            &self.endpoint,
+            "batch:DescribeJobs",
+            req.send(),
+        )
+        .await?;
+        Ok(out.jobs().first().map(|j| {
+            (
+                j.status().cloned().unwrap_or(JobStatus::Submitted),
+                j.status_reason().unwrap_or_default().to_owned(),
+            )
+        }))
+    }
+
+    /// Container instances registered in an ECS cluster.
+    pub async fn container_instances(&self, cluster: &str) -> Result<Vec<String>, Error> {
+        let req = self.ecs.list_container_instances().cluster(cluster);
+        let out = call(
+            &self.calls,
+            &self.endpoint,
+            "ecs:ListContainerInstances",
+            req.send(),
+        )
+        .await?;
+        Ok(out.container_instance_arns().to_vec())
+    }
+}
+
+/// Job-queue statuses share their names with compute-environment statuses.
+pub fn is_updating(status: &str) -> bool {
+    status == CeStatus::Updating.as_str()
+        || status == CeStatus::Creating.as_str()
+        || status == JqStatus::Updating.as_str()
+}

@@ -1,0 +1,36 @@
+//! Errors of the verification crate.
+
+/// What can stop a verify or cleanup run, besides the role being shown not to work
+/// (that is an outcome, not an error: see `verify::FailureKind`).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An AWS call failed; names the action.
+    #[error(transparent)]
+    Core(#[from] ecsrole_core::Error),
+
+    #[error("no default VPC in {region}: pass --subnet ID and --security-group ID")]
+    NoDefaultVpc { region: String },
+
+    #[error("the default VPC {vpc} has {what}: pass --subnet ID and --security-group ID")]
+    IncompleteDefaultVpc { vpc: String, what: &'static str },
+
+    #[error("{action} returned no {field}")]
+    MissingField {
+        action: &'static str,
+        field: &'static str,
+    },
+
+    #[error("{what} did not {goal} within {waited:?} (last seen: {last})")]
+    TimedOut {
+        what: String,
+        goal: &'static str,
+        waited: std::time::Duration,
+        last: String,
+    },
+}
+
+impl From<ecsrole_core::InputError> for Error {
+    fn from(e: ecsrole_core::InputError) -> Self {
+        Error::Core(e.into())
+    }
+}

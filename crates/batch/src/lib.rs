@@ -1,0 +1,10 @@
+//! Proves an ECS instance role works with AWS Batch, and always cleans up.
+
+pub mod api;
+pub mod cleanup;
+pub mod ec2;
+pub mod error;
+pub mod poll;
+pub mod verify;
+
+pub use error::Error;

@@ -1,0 +1,171 @@
+//! `verify` and `cleanup`: progress on stderr, result on stdout, signals turned into
+//! teardown.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use ecsrole_batch::api::BatchApi;
+use ecsrole_batch::ec2::Ec2;
+use ecsrole_batch::poll::Backoff;
+use ecsrole_batch::verify::{
+    FailureKind, Level, Progress, StepRecord, StepStatus, Verifier, VerifyOptions,
+};
+use ecsrole_core::{Aws, Engine, Iam};
+
+use crate::args::{CleanupArgs, Output, VerifyArgs, VerifyLevel};
+use crate::{Cli, EXIT_DRIFT, EXIT_ERROR, EXIT_OK, EXIT_ROLE_BROKEN, print, render};
+
+/// How long teardown may take after proving ended (CE deletion takes minutes on AWS).
+const TEARDOWN_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// Progress lines on stderr, for people (not with -q or --output json).
+struct Stderr {
+    show: bool,
+    /// On a terminal the "in progress" line is redrawn in place by the result.
+    tty: bool,
+}
+
+impl Progress for Stderr {
+    fn started(&self, name: &'static str) {
+        if self.show && self.tty {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "  … {name}");
+            let _ = err.flush();
+        }
+    }
+
+    fn finished(&self, step: &StepRecord) {
+        if self.show {
+            let mark = match step.status {
+                StepStatus::Ok => "✓",
+                StepStatus::Failed => "✗",
+                StepStatus::Interrupted => "■",
+            };
+            let clear = if self.tty { "\r\x1b[2K" } else { "" };
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "{clear}  {mark} {:<30} {:>8.1}s  {}",
+                step.name,
+                step.elapsed_ms as f64 / 1000.0,
+                step.detail
+            );
+        }
+    }
+}
+
+fn verifier(aws: &Aws, engine: Engine) -> Verifier {
+    Verifier {
+        engine,
+        iam: Iam::new(aws),
+        batch: BatchApi::new(aws),
+        ec2: Some(Ec2::new(&aws.config)),
+        region: aws
+            .config
+            .region()
+            .map_or_else(String::new, |r| r.to_string()),
+    }
+}
+
+/// SIGINT or SIGTERM, whichever comes first. Once listened for, neither ends the process:
+/// teardown runs to its end.
+async fn interrupted() -> String {
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+    let term = async {
+        match term {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "SIGINT".to_owned(),
+        () = term => "SIGTERM".to_owned(),
+    }
+}
+
+pub async fn run(
+    cli: &Cli,
+    a: &VerifyArgs,
+    aws: &Aws,
+    engine: Engine,
+    bound: Duration,
+) -> anyhow::Result<u8> {
+    let level = match a.level {
+        VerifyLevel::Ce => Level::Ce,
+        VerifyLevel::Instance => Level::Instance,
+        VerifyLevel::Job => Level::Job,
+    };
+    let opts = VerifyOptions {
+        subnets: a.subnets.clone(),
+        security_groups: a.security_groups.clone(),
+        service_role: a.service_role.clone(),
+        image: a.image.clone(),
+        keep: a.keep,
+        timeout: bound,
+        teardown_timeout: TEARDOWN_TIMEOUT,
+        ..VerifyOptions::new(level)
+    };
+    opts.validate(aws.partition)?;
+    let human = cli.common.output == Output::Human;
+    let progress = Stderr {
+        show: human && !cli.common.quiet,
+        tty: std::io::stderr().is_terminal(),
+    };
+    if progress.show {
+        eprintln!("verify run {} (level {}):", opts.run_id, level.as_str());
+    }
+    let interrupt = async {
+        let signal = interrupted().await;
+        if progress.show {
+            eprintln!("  {signal}: stopping, then tearing down what this run created");
+        }
+        signal
+    };
+    let outcome = verifier(aws, engine)
+        .verify(&opts, &progress, interrupt)
+        .await;
+    print(
+        cli,
+        &if human {
+            render::verify(&outcome)
+        } else {
+            render::json(&outcome)
+        },
+    );
+    let left_behind = !outcome.leftovers.is_empty() && !outcome.kept;
+    Ok(match outcome.failure {
+        None if left_behind => EXIT_ERROR,
+        None => EXIT_OK,
+        Some(FailureKind::Drift) => EXIT_DRIFT,
+        Some(FailureKind::RoleBroken) => EXIT_ROLE_BROKEN,
+        Some(FailureKind::Error | FailureKind::Interrupted) => EXIT_ERROR,
+    })
+}
+
+pub async fn cleanup(
+    cli: &Cli,
+    a: &CleanupArgs,
+    aws: &Aws,
+    engine: Engine,
+    bound: Duration,
+) -> anyhow::Result<u8> {
+    let deadline = tokio::time::Instant::now() + bound;
+    let out = verifier(aws, engine)
+        .cleanup(a.dry_run, deadline, Backoff::DEFAULT)
+        .await?;
+    let human = cli.common.output == Output::Human;
+    print(
+        cli,
+        &if human {
+            render::cleanup(&out)
+        } else {
+            render::json(&out)
+        },
+    );
+    Ok(if out.failed.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    })
+}
