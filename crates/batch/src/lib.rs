@@ -7,4 +7,7 @@ pub mod error;
 pub mod poll;
 pub mod verify;
 
+#[cfg(test)]
+mod mock_tests;
+
 pub use error::Error;

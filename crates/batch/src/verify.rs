@@ -386,8 +386,10 @@ impl Verifier {
         // The waits inside end at the deadline with their own diagnosis; this outer bound
         // only catches a call that is still running then.
         let outer = deadline + Duration::from_secs(5);
+        // Boxed: the flow's futures are large, and debug builds run them on small stacks.
+        let prove = Box::pin(self.prove(opts, &names, &rec, deadline));
         let result = tokio::select! {
-            r = tokio::time::timeout_at(outer, self.prove(opts, &names, &rec, deadline)) => match r {
+            r = tokio::time::timeout_at(outer, prove) => match r {
                 Ok(r) => r,
                 Err(_) => Err(Failure::new(FailureKind::Error, format!("timed out after {:?} (--timeout)", opts.timeout))),
             },

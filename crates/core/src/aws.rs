@@ -221,7 +221,9 @@ where
 {
     let mut guard = calls.enter(action);
     tracing::debug!(action, "calling");
-    let out = fut.await;
+    // SDK operation futures are large; boxing keeps every caller's future small (debug
+    // builds poll them on 2 MiB thread stacks).
+    let out = Box::pin(fut).await;
     guard.finished = true;
     match &out {
         Ok(_) => tracing::debug!(action, "ok"),
