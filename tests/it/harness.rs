@@ -36,6 +36,8 @@ pub struct Ctx {
     pub role: String,
     pub endpoint: String,
     pub iam: Client,
+    pub batch: aws_sdk_batch::Client,
+    pub ecs: aws_sdk_ecs::Client,
 }
 
 /// One finished ecsrole process.
@@ -87,6 +89,8 @@ impl Ctx {
             role,
             endpoint,
             iam: Client::new(&config),
+            batch: aws_sdk_batch::Client::new(&config),
+            ecs: aws_sdk_ecs::Client::new(&config),
         }
     }
 
@@ -96,6 +100,17 @@ impl Ctx {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
         cmd.args(args).args(["--role-name", &self.role]);
         run_isolated(cmd, &self.endpoint)
+    }
+
+    /// Starts `ecsrole ARGS --role-name <role>` with stdout and stderr piped.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
+        cmd.args(args).args(["--role-name", &self.role]);
+        isolate(&mut cmd, &self.endpoint);
+        cmd.stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start ecsrole")
     }
 
     /// Runs ecsrole with exactly these arguments (no role name added).
@@ -119,6 +134,15 @@ impl Ctx {
             "[DATE]",
         );
         s.add_filter(r"(?i)request id: [0-9a-z-]+", "request id: [REQUEST_ID]");
+        // verify: run ids, generated ids, timings.
+        s.add_filter(
+            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
+            "[UUID]",
+        );
+        s.add_filter(r"\b(subnet|sg|vpc)-[0-9a-f]{8,17}\b", "$1-[ID]");
+        s.add_filter(r"\b[0-9a-f]{10}\b", "[RUN_ID]");
+        s.add_filter(r#""elapsed_ms": \d+"#, r#""elapsed_ms": "[MS]""#);
+        s.add_filter(r"\b\d+\.\ds\b", "[S]");
         s
     }
 
@@ -254,6 +278,17 @@ fn regex_escape(s: &str) -> String {
 
 /// Runs an ecsrole process pointed at `endpoint` with nothing of the caller's AWS setup.
 pub fn run_isolated(mut cmd: Command, endpoint: &str) -> Run {
+    isolate(&mut cmd, endpoint);
+    let out = cmd.output().expect("run ecsrole");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Points a command at `endpoint`, cleared of the caller's AWS settings.
+pub fn isolate(cmd: &mut Command, endpoint: &str) {
     cmd.env_clear()
         .env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_ACCESS_KEY_ID", "testing")
@@ -266,10 +301,4 @@ pub fn run_isolated(mut cmd: Command, endpoint: &str) -> Run {
             "/nonexistent/ecsrole-it/credentials",
         )
         .env("NO_COLOR", "1");
-    let out = cmd.output().expect("run ecsrole");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }

@@ -7,3 +7,4 @@ mod check;
 mod cli;
 mod destroy;
 mod harness;
+mod verify;

@@ -19,7 +19,7 @@ cargo xtask <task>
 tasks:
   test [-- FILTER...]     fmt check, clippy -D warnings, unit tests, then the integration
                           tests against moto server (started if none runs, stopped after)
-  demo                    check (drift) -> plan -> apply -> check -> destroy on the emulator
+  demo                    check (drift) -> plan -> apply -> check -> verify -> destroy on the emulator
   emulator start          install (once) and start moto server on a free 127.0.0.1 port
   emulator stop           stop the emulator this project started
   emulator status         is it running, and where
@@ -130,13 +130,17 @@ fn demo() -> Result<()> {
     run(build)?;
     let emulator = emulator::ensure()?;
     let bin = project_root().join("target/debug/ecsrole");
-    let steps: [(&str, &[&str]); 5] = [
+    let steps: [(&str, &[&str]); 6] = [
         ("Is the role there? (drift expected: exit 2)", &["check"]),
         ("What would apply change?", &["plan"]),
         ("Make the changes", &["apply"]),
         (
             "Check again (compliant: exit 0)",
             &["check", "--output", "json"],
+        ),
+        (
+            "Prove it with AWS Batch: compute environment, queue, job; then tear down",
+            &["verify", "--level", "job"],
         ),
         ("Clean up what ecsrole created", &["destroy"]),
     ];

@@ -66,6 +66,7 @@ impl Ec2 {
     pub async fn default_network(&self) -> Result<Option<Network>, Error> {
         let vpcs = self
             .query(
+                "ec2:DescribeVpcs",
                 "DescribeVpcs",
                 &[("Filter.1.Name", "isDefault"), ("Filter.1.Value.1", "true")],
             )
@@ -86,8 +87,12 @@ impl Ec2 {
             ("Filter.2.Value.1", "default"),
         ];
         let (subnets, groups) = tokio::try_join!(
-            self.query("DescribeSubnets", &subnet_filter),
-            self.query("DescribeSecurityGroups", &group_filter),
+            self.query("ec2:DescribeSubnets", "DescribeSubnets", &subnet_filter),
+            self.query(
+                "ec2:DescribeSecurityGroups",
+                "DescribeSecurityGroups",
+                &group_filter
+            ),
         )?;
         Ok(Some(Network {
             vpc: Some(vpc),
@@ -96,10 +101,16 @@ impl Ec2 {
         }))
     }
 
-    /// One Query call, signed, with a timeout per attempt and bounded retries on
-    /// connection failures and 5xx.
-    async fn query(&self, action: &'static str, params: &[(&str, &str)]) -> Result<String, Error> {
-        let name = ec2_action(action);
+    /// One Query call (`permission` is the IAM action errors name), signed, with a timeout
+    /// per attempt and bounded retries on connection failures, 5xx and throttling. Returns
+    /// the XML body.
+    pub async fn query(
+        &self,
+        permission: &'static str,
+        action: &str,
+        params: &[(&str, &str)],
+    ) -> Result<String, Error> {
+        let name = permission;
         let mut body = format!("Action={action}&Version={API_VERSION}");
         for (k, v) in params {
             body.push('&');
@@ -210,14 +221,6 @@ impl Ec2 {
     }
 }
 
-fn ec2_action(action: &str) -> &'static str {
-    match action {
-        "DescribeVpcs" => "ec2:DescribeVpcs",
-        "DescribeSubnets" => "ec2:DescribeSubnets",
-        _ => "ec2:DescribeSecurityGroups",
-    }
-}
-
 fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -230,7 +233,7 @@ fn encode(s: &str) -> String {
 }
 
 /// Every `<tag>value</tag>` in document order, without duplicates.
-fn elements(xml: &str, tag: &str) -> Vec<String> {
+pub fn elements(xml: &str, tag: &str) -> Vec<String> {
     let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
     let mut out: Vec<String> = vec![];
     let mut rest = xml;

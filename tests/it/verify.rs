@@ -1,0 +1,386 @@
+//! `verify` and `cleanup` against moto. What is left is asked of the emulator directly
+//! (describe calls), never taken from ecsrole's own report.
+//!
+//! moto differs from AWS here (../shared/EMULATORS.md): it needs an explicit service role
+//! (ecsrole always passes one: the service-linked role's ARN), its CEs are VALID at once,
+//! and it runs no ECS agent, so at level `instance` a test plays the agent by registering
+//! a container instance itself. AWS-only paths are covered by the mock tests in
+//! crates/batch/src/mock_tests.rs.
+
+use std::io::{BufRead, BufReader, Read};
+use std::time::{Duration, Instant};
+
+use tokio::sync::RwLock;
+
+use crate::harness::Ctx;
+
+/// `cleanup` deletes every verify run's resources, so it runs alone; verify runs share.
+static CLEANUP: RwLock<()> = RwLock::const_new(());
+
+/// What of run `run_id` is still there, according to the emulator.
+async fn left_of_run(ctx: &Ctx, run_id: &str) -> Vec<String> {
+    let name = format!("ecsrole-verify-{run_id}");
+    let tagged = |tags: Option<&std::collections::HashMap<String, String>>| {
+        tags.and_then(|t| t.get("ecsrole:verify-run"))
+            .map(String::as_str)
+            == Some(run_id)
+    };
+    let mut left = vec![];
+    let ces = ctx
+        .batch
+        .describe_compute_environments()
+        .send()
+        .await
+        .unwrap();
+    for c in ces.compute_environments() {
+        let gone = c.status().is_some_and(|s| s.as_str() == "DELETED");
+        if !gone && (tagged(c.tags()) || c.compute_environment_name() == Some(&name)) {
+            left.push(format!(
+                "ce {}",
+                c.compute_environment_name().unwrap_or_default()
+            ));
+        }
+    }
+    let queues = ctx.batch.describe_job_queues().send().await.unwrap();
+    for q in queues.job_queues() {
+        let gone = q.status().is_some_and(|s| s.as_str() == "DELETED");
+        if !gone && (tagged(q.tags()) || q.job_queue_name() == Some(&name)) {
+            left.push(format!("queue {}", q.job_queue_name().unwrap_or_default()));
+        }
+    }
+    let defs = ctx
+        .batch
+        .describe_job_definitions()
+        .job_definition_name(&name)
+        .status("ACTIVE")
+        .send()
+        .await
+        .unwrap();
+    for d in defs.job_definitions() {
+        left.push(format!(
+            "definition {}",
+            d.job_definition_arn().unwrap_or_default()
+        ));
+    }
+    left
+}
+
+async fn compliant_role(ctx: &Ctx) {
+    let apply = ctx.ecsrole(&["apply", "-q"]);
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+}
+
+#[tokio::test]
+async fn levels_ce_and_job_verify_and_leave_nothing() {
+    let _shared = CLEANUP.read().await;
+    let ctx = Ctx::new("verify").await;
+    compliant_role(&ctx).await;
+
+    let ce = ctx.ecsrole(&["verify", "--level", "ce", "--output", "json"]);
+    assert_eq!(ce.code, 0, "{}\n{}", ce.stdout, ce.stderr);
+    let json = ce.json();
+    assert_eq!(
+        (json["verified"].as_bool(), json["level"].as_str()),
+        (Some(true), Some("ce"))
+    );
+    let run = json["run_id"].as_str().unwrap().to_owned();
+    assert_eq!(left_of_run(&ctx, &run).await, Vec::<String>::new());
+
+    let job = ctx.ecsrole(&["verify", "--level", "job"]);
+    assert_eq!(job.code, 0, "{}\n{}", job.stdout, job.stderr);
+    let run = job
+        .stderr
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .to_owned();
+    assert_eq!(left_of_run(&ctx, &run).await, Vec::<String>::new());
+    for step in [
+        "create_job_queue",
+        "job_succeeded",
+        "delete_job_queue",
+        "delete_compute_environment",
+        "deregister_job_definition",
+    ] {
+        assert!(
+            job.stderr.contains(&format!("✓ {step}")),
+            "{step} missing:\n{}",
+            job.stderr
+        );
+    }
+    ctx.settings().bind(|| {
+        insta::assert_snapshot!("verify_ce_json", ce.transcript());
+        insta::assert_snapshot!("verify_job_human", job.transcript());
+    });
+}
+
+#[tokio::test]
+async fn drift_exits_2_before_creating_anything() {
+    let _shared = CLEANUP.read().await;
+    let ctx = Ctx::new("verify_drift").await;
+    let human = ctx.ecsrole(&["verify", "--level", "ce"]);
+    let json = ctx.ecsrole(&["verify", "--level", "ce", "--output", "json"]);
+    assert_eq!((human.code, json.code), (2, 2));
+    let out = json.json();
+    assert_eq!(
+        out["steps"].as_array().unwrap().len(),
+        1,
+        "only check ran: {out}"
+    );
+    assert_eq!(out["failure"], "drift");
+    assert_eq!(out["findings"][0]["code"], "role_missing");
+    let run = out["run_id"].as_str().unwrap();
+    assert_eq!(left_of_run(&ctx, run).await, Vec::<String>::new());
+    ctx.settings().bind(|| {
+        insta::assert_snapshot!("verify_drift_human", human.transcript());
+        insta::assert_snapshot!("verify_drift_json", json.transcript());
+    });
+}
+
+#[tokio::test]
+async fn keep_then_cleanup_removes_everything() {
+    let _alone = CLEANUP.write().await;
+    let ctx = Ctx::new("verify_keep").await;
+    compliant_role(&ctx).await;
+    let kept = ctx.ecsrole(&["verify", "--level", "job", "--keep", "--output", "json"]);
+    assert_eq!(kept.code, 0, "{}", kept.stderr);
+    let json = kept.json();
+    let run = json["run_id"].as_str().unwrap().to_owned();
+    assert_eq!(json["kept"], true);
+    let mut left = left_of_run(&ctx, &run).await;
+    left.sort();
+    assert_eq!(
+        left.len(),
+        3,
+        "CE, queue and job definition are kept: {left:?}"
+    );
+
+    let dry = ctx.ecsrole_raw(&["cleanup", "--dry-run", "--output", "json"]);
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    let found = dry.json()["found"].as_array().unwrap().len();
+    assert!(found >= 3, "{}", dry.stdout);
+    assert_eq!(
+        left_of_run(&ctx, &run).await.len(),
+        3,
+        "a dry run deletes nothing"
+    );
+
+    let clean = ctx.ecsrole_raw(&["cleanup"]);
+    assert_eq!(clean.code, 0, "{}\n{}", clean.stdout, clean.stderr);
+    assert!(
+        clean
+            .stdout
+            .contains(&format!("job-queue/ecsrole-verify-{run}")),
+        "{}",
+        clean.stdout
+    );
+    assert_eq!(left_of_run(&ctx, &run).await, Vec::<String>::new());
+    let again = ctx.ecsrole_raw(&["cleanup"]);
+    assert_eq!(
+        (again.code, again.stdout.as_str()),
+        (0, "Nothing left by earlier verify runs.\n")
+    );
+}
+
+/// Reads the child's stderr until `pred` holds for a line; returns the lines read.
+fn read_until(
+    stderr: &mut BufReader<std::process::ChildStderr>,
+    pred: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let mut lines = vec![];
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        let done = pred(&line);
+        lines.push(line);
+        if done {
+            return lines;
+        }
+    }
+    panic!("never saw the line; got:\n{}", lines.concat());
+}
+
+fn finish(
+    mut child: std::process::Child,
+    mut stderr: BufReader<std::process::ChildStderr>,
+) -> (i32, String, String) {
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let status = child.wait().unwrap();
+    (status.code().unwrap_or(-1), out, rest)
+}
+
+#[tokio::test]
+async fn sigint_mid_run_leaves_nothing() {
+    let _shared = CLEANUP.read().await;
+    let ctx = Ctx::new("verify_sigint").await;
+    compliant_role(&ctx).await;
+    // moto runs no ECS agent: level instance waits for a registration that never comes.
+    let mut child = ctx.spawn(&["verify", "--level", "instance", "--timeout", "120"]);
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let first = read_until(&mut stderr, |l| l.starts_with("verify run "));
+    let run = first[0].split_whitespace().nth(2).unwrap().to_owned();
+    read_until(&mut stderr, |l| l.contains("scale_up"));
+    let name = format!("ecsrole-verify-{run}");
+    assert!(
+        left_of_run(&ctx, &run)
+            .await
+            .contains(&format!("ce {name}")),
+        "the CE exists mid-run"
+    );
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let (code, stdout, rest) = finish(child, stderr);
+    assert_eq!(code, 1, "{stdout}\n{rest}");
+    assert!(stdout.contains("interrupted by SIGINT"), "{stdout}");
+    assert!(rest.contains("■ container_instance_registered"), "{rest}");
+    assert!(rest.contains("✓ delete_compute_environment"), "{rest}");
+    assert_eq!(left_of_run(&ctx, &run).await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn instance_level_with_the_test_playing_the_ecs_agent() {
+    let _shared = CLEANUP.read().await;
+    let ctx = Ctx::new("verify_agent").await;
+    compliant_role(&ctx).await;
+    let mut child = ctx.spawn(&["verify", "--level", "instance", "--timeout", "60"]);
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let first = read_until(&mut stderr, |l| l.starts_with("verify run "));
+    let run = first[0].split_whitespace().nth(2).unwrap().to_owned();
+    read_until(&mut stderr, |l| l.contains("scale_up"));
+    // Play the ECS agent on an instance like the one Batch would have launched: moto
+    // launches none for a scale-up and runs no agent, so the test launches an instance and
+    // registers it as a container instance in the CE's cluster.
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(&ctx.endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "testing", "testing", None, None, "it",
+        ))
+        .load()
+        .await;
+    let launched = ecsrole_batch::ec2::Ec2::new(&config)
+        .query(
+            "ec2:RunInstances",
+            "RunInstances",
+            &[
+                ("ImageId", "ami-03cf127a"),
+                ("MinCount", "1"),
+                ("MaxCount", "1"),
+                ("InstanceType", "t2.micro"),
+            ],
+        )
+        .await
+        .unwrap();
+    let instance = ecsrole_batch::ec2::elements(&launched, "instanceId").remove(0);
+    let ce = ctx
+        .batch
+        .describe_compute_environments()
+        .compute_environments(format!("ecsrole-verify-{run}"))
+        .send()
+        .await
+        .unwrap();
+    let cluster = ce.compute_environments()[0]
+        .ecs_cluster_arn()
+        .unwrap()
+        .to_owned();
+    ctx.ecs
+        .register_container_instance()
+        .cluster(&cluster)
+        .instance_identity_document(format!(r#"{{"instanceId": "{instance}"}}"#))
+        .send()
+        .await
+        .unwrap();
+    let (code, stdout, rest) = finish(child, stderr);
+    assert_eq!(code, 0, "{stdout}\n{rest}");
+    assert!(stdout.starts_with("Verified at level instance"), "{stdout}");
+    assert!(rest.contains("✓ container_instance_registered"), "{rest}");
+    assert_eq!(left_of_run(&ctx, &run).await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn instance_never_registering_exits_3() {
+    let _shared = CLEANUP.read().await;
+    let ctx = Ctx::new("verify_noagent").await;
+    compliant_role(&ctx).await;
+    let run = ctx.ecsrole(&["verify", "--level", "instance", "--timeout", "3"]);
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("no container instance registered"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("lacks ECS permissions"),
+        "{}",
+        run.stdout
+    );
+    let id = run
+        .stderr
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .to_owned();
+    assert_eq!(left_of_run(&ctx, &id).await, Vec::<String>::new());
+    ctx.settings()
+        .bind(|| insta::assert_snapshot!("verify_instance_never_registers", run.transcript()));
+}
+
+#[tokio::test]
+async fn bad_verify_input_is_named_before_any_call() {
+    let ctx = Ctx::new("verify_input").await;
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "verify",
+                "--subnet",
+                "subnet-xyz",
+                "--security-group",
+                "sg-0123456789abcdef0",
+            ],
+            "invalid subnet \"subnet-xyz\"",
+        ),
+        (
+            &["verify", "--security-group", "default"],
+            "invalid security group \"default\"",
+        ),
+        (
+            &["verify", "--service-role", "AWSBatchServiceRole"],
+            "invalid service role ARN \"AWSBatchServiceRole\"",
+        ),
+        (&["verify", "--level", "everything"], "everything"),
+        (&["verify", "--image", ""], "invalid image"),
+    ];
+    for (args, expected) in cases {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
+        cmd.args(*args);
+        let run = crate::harness::run_isolated(cmd, "http://127.0.0.1:1");
+        assert_eq!(run.code, 1, "{args:?}: {run:?}");
+        assert!(run.stderr.contains(expected), "{args:?}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("cannot reach"),
+            "{args:?} made a call: {}",
+            run.stderr
+        );
+    }
+    let _ = ctx;
+}
