@@ -94,6 +94,15 @@ impl Ctx {
         }
     }
 
+    /// Like `new`, but ecsrole talks to the emulator through a fault-injecting proxy; the
+    /// test's own clients still talk to the emulator directly.
+    pub async fn proxied(test: &str) -> (Ctx, crate::proxy::Proxy) {
+        let mut ctx = Ctx::new(test).await;
+        let proxy = crate::proxy::Proxy::start(&ctx.endpoint).await;
+        ctx.endpoint = proxy.url.clone();
+        (ctx, proxy)
+    }
+
     /// Runs `ecsrole ARGS --role-name <role>` against the emulator, in an environment
     /// cleared of the caller's AWS settings.
     pub fn ecsrole(&self, args: &[&str]) -> Run {

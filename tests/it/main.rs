@@ -6,5 +6,7 @@ mod apply;
 mod check;
 mod cli;
 mod destroy;
+mod faults;
 mod harness;
+mod proxy;
 mod verify;

@@ -103,13 +103,19 @@ impl Engine {
         let actual = self.read().await?;
         let steps = findings::plan(&self.desired, &actual, opts.plan)?;
         let d = &self.desired;
+        let mut account = actual.account_id();
         for (done, step) in steps.iter().enumerate() {
             tracing::info!(action = step.describe(d).action, "applying");
             let result = match step {
                 Step::CreateRole { document } => {
-                    self.iam
+                    let created = self
+                        .iam
                         .create_role(&d.role_name, &d.path, document, &d.create_tags())
-                        .await
+                        .await;
+                    if let Ok(arn) = &created {
+                        account = account.or_else(|| account_of(arn));
+                    }
+                    created.map(drop)
                 }
                 Step::UpdateTrustPolicy { document, .. } => {
                     self.iam.update_trust_policy(&d.role_name, document).await
@@ -141,22 +147,9 @@ impl Engine {
             self.wait_for_profile(bound).await?;
         }
         let mut out = self.outcome(&actual, &steps, true);
-        if out.account_id.is_none() {
-            out.account_id = self.read_account_after_create().await;
-        }
+        // From nothing, the account is known from CreateRole's answer: no extra call.
+        out.account_id = account;
         Ok(out)
-    }
-
-    /// After creating from nothing the account is known only from IAM's answers; the wait
-    /// has read the profile, so this costs a call only with `--no-wait`.
-    async fn read_account_after_create(&self) -> Option<String> {
-        let profile = self
-            .iam
-            .get_instance_profile(&self.desired.instance_profile_name)
-            .await
-            .ok()
-            .flatten()?;
-        profile.arn.split(':').nth(4).map(str::to_owned)
     }
 
     /// Polls GetInstanceProfile, backing off, until it lists the role or `bound` passes.
@@ -264,6 +257,13 @@ impl Engine {
             destroyed: true,
         })
     }
+}
+
+pub(crate) fn account_of(arn: &str) -> Option<String> {
+    arn.split(':')
+        .nth(4)
+        .filter(|a| !a.is_empty())
+        .map(str::to_owned)
 }
 
 fn incomplete(command: &'static str, done: usize, total: usize, e: Error) -> Error {

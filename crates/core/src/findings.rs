@@ -49,7 +49,7 @@ impl Actual {
             .as_ref()
             .map(|r| &r.arn)
             .or(self.instance_profile.as_ref().map(|p| &p.arn))?;
-        arn.split(':').nth(4).map(str::to_owned)
+        crate::engine::account_of(arn)
     }
 }
 

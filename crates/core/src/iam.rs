@@ -208,13 +208,14 @@ impl Iam {
         }
     }
 
+    /// Creates the role; returns its ARN.
     pub async fn create_role(
         &self,
         name: &str,
         path: &str,
         document: &str,
         tags: &[(String, String)],
-    ) -> Result<(), Error> {
+    ) -> Result<String, Error> {
         let req = self
             .client
             .create_role()
@@ -223,8 +224,8 @@ impl Iam {
             .assume_role_policy_document(document)
             .description("ECS container instance role for AWS Batch, managed by ecsrole")
             .set_tags(Some(to_tags(tags)?));
-        call(&self.calls, &self.endpoint, "iam:CreateRole", req.send()).await?;
-        Ok(())
+        let out = call(&self.calls, &self.endpoint, "iam:CreateRole", req.send()).await?;
+        Ok(out.role.map(|r| r.arn).unwrap_or_default())
     }
 
     pub async fn update_trust_policy(&self, role: &str, document: &str) -> Result<(), Error> {

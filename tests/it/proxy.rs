@@ -1,0 +1,202 @@
+//! A fault-injecting proxy in front of the emulator, on 127.0.0.1: it logs every request
+//! (so tests count calls where ecsrole cannot lie about them) and applies per-test rules
+//! such as "the 1st CreateRole gets HTTP 500". Built on hyper (test code, not product code).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+
+/// What the proxy does to a request a rule matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// HTTP 500 with an empty body.
+    ServerError,
+    /// HTTP 400 `Throttling`, as IAM sends it (the SDK retries it).
+    Throttle,
+    /// The connection is dropped without an answer, before the emulator sees the request.
+    Reset,
+    /// The emulator handles the request, then the connection is dropped: the answer is lost.
+    LostAnswer,
+    /// No answer for this long, then the real one.
+    Stall(Duration),
+}
+
+#[derive(Debug, Clone)]
+struct Rule {
+    action: String,
+    /// 1-based: the Nth request for the action.
+    nth: usize,
+    fault: Fault,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    log: Vec<String>,
+    seen: HashMap<String, usize>,
+    rules: Vec<Rule>,
+}
+
+/// A running proxy. Dropped with the test's runtime.
+#[derive(Clone)]
+pub struct Proxy {
+    pub url: String,
+    state: Arc<Mutex<State>>,
+}
+
+/// The API action of a request: the `X-Amz-Target` operation (ECS), the `/v1/<op>` path
+/// (Batch), or the `Action=` form field (IAM, STS, EC2).
+fn action_of(parts: &hyper::http::request::Parts, body: &[u8]) -> String {
+    if let Some(target) = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+    {
+        return target.rsplit('.').next().unwrap_or(target).to_owned();
+    }
+    if let Some(op) = parts.uri.path().strip_prefix("/v1/") {
+        return op.to_owned();
+    }
+    String::from_utf8_lossy(body)
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("Action="))
+        .unwrap_or("?")
+        .to_owned()
+}
+
+const THROTTLING: &str = "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>";
+
+impl Proxy {
+    /// Starts a proxy in front of `upstream` (`http://127.0.0.1:PORT`).
+    pub async fn start(upstream: &str) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let state = Arc::new(Mutex::new(State::default()));
+        let proxy = Proxy {
+            url: format!("http://{addr}"),
+            state: state.clone(),
+        };
+        let upstream = upstream.trim_end_matches('/').to_owned();
+        let client: Client<HttpConnector, Full<Bytes>> =
+            Client::builder(TokioExecutor::new()).build_http();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let (state, client, upstream) = (state.clone(), client.clone(), upstream.clone());
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                        let (state, client, upstream) =
+                            (state.clone(), client.clone(), upstream.clone());
+                        async move { handle(req, &state, &client, &upstream).await }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        proxy
+    }
+
+    /// The Nth request (1-based) for `action` gets `fault`.
+    pub fn fail(&self, action: &str, nth: usize, fault: Fault) {
+        self.state.lock().unwrap().rules.push(Rule {
+            action: action.to_owned(),
+            nth,
+            fault,
+        });
+    }
+
+    /// Forgets the rules (the log stays).
+    pub fn heal(&self) {
+        self.state.lock().unwrap().rules.clear();
+    }
+
+    /// Every request seen, as its action, in order.
+    pub fn log(&self) -> Vec<String> {
+        self.state.lock().unwrap().log.clone()
+    }
+
+    pub fn clear_log(&self) {
+        let mut s = self.state.lock().unwrap();
+        s.log.clear();
+        s.seen.clear();
+    }
+}
+
+async fn handle(
+    req: Request<Incoming>,
+    state: &Mutex<State>,
+    client: &Client<HttpConnector, Full<Bytes>>,
+    upstream: &str,
+) -> Result<Response<Full<Bytes>>, std::io::Error> {
+    let (parts, body) = req.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let action = action_of(&parts, &body);
+    let fault = {
+        let mut s = state.lock().unwrap();
+        s.log.push(action.clone());
+        let n = {
+            let count = s.seen.entry(action.clone()).or_default();
+            *count += 1;
+            *count
+        };
+        s.rules
+            .iter()
+            .find(|r| r.action == action && r.nth == n)
+            .map(|r| r.fault)
+    };
+    match fault {
+        Some(Fault::ServerError) => {
+            return Ok(Response::builder()
+                .status(500)
+                .body(Full::new(Bytes::new()))
+                .unwrap());
+        }
+        Some(Fault::Throttle) => {
+            return Ok(Response::builder()
+                .status(400)
+                .header("content-type", "text/xml")
+                .body(Full::new(Bytes::from_static(THROTTLING.as_bytes())))
+                .unwrap());
+        }
+        Some(Fault::Reset) => return Err(std::io::Error::other("injected connection reset")),
+        Some(Fault::Stall(d)) => tokio::time::sleep(d).await,
+        Some(Fault::LostAnswer) | None => {}
+    }
+    let uri = format!(
+        "{upstream}{}",
+        parts.uri.path_and_query().map_or("/", |p| p.as_str())
+    );
+    let mut forward = Request::builder().method(parts.method).uri(uri);
+    for (k, v) in &parts.headers {
+        forward = forward.header(k, v);
+    }
+    let response = client
+        .request(forward.body(Full::new(body)).unwrap())
+        .await
+        .map_err(std::io::Error::other)?;
+    if fault == Some(Fault::LostAnswer) {
+        return Err(std::io::Error::other("injected lost answer"));
+    }
+    let (parts, body) = response.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    Ok(Response::from_parts(parts, Full::new(body)))
+}
