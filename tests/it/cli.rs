@@ -118,3 +118,40 @@ async fn quiet_check_prints_nothing_and_keeps_the_exit_code() {
         (2, "", "")
     );
 }
+
+#[tokio::test]
+async fn secrets_never_appear_in_output_at_any_verbosity() {
+    let ctx = Ctx::new("secrets").await;
+    let secret = "SeCrEtKeyThatMustNotLeak0123456789abcdEF";
+    let token = "SessionTokenThatMustNotLeakXYZ987654321";
+    for verbosity in ["-v", "-vv", "-vvv"] {
+        for args in [&["check"][..], &["apply"], &["destroy"]] {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
+            cmd.args(args).args([verbosity, "--role-name", &ctx.role]);
+            crate::harness::isolate(&mut cmd, &ctx.endpoint);
+            cmd.env("AWS_SECRET_ACCESS_KEY", secret)
+                .env("AWS_SESSION_TOKEN", token);
+            let out = cmd.output().unwrap();
+            let all = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                out.status.code().is_some_and(|c| c <= 2),
+                "{args:?} {verbosity}: {all}"
+            );
+            assert!(
+                !all.contains(secret),
+                "{args:?} {verbosity} leaked the secret key"
+            );
+            assert!(
+                !all.contains(token),
+                "{args:?} {verbosity} leaked the session token"
+            );
+            if verbosity == "-vvv" {
+                assert!(all.contains("iam:GetRole"), "-vvv logs the calls: {all}");
+            }
+        }
+    }
+}

@@ -158,6 +158,55 @@ async fn keep_then_cleanup_removes_everything() {
         "CE, queue and job definition are kept: {left:?}"
     );
 
+    // Someone else's compute environment (not tagged, not named ecsrole-verify-*): cleanup
+    // must leave it alone.
+    let theirs = format!("theirs-{}", ctx.role);
+    let slr = ctx
+        .iam
+        .list_roles()
+        .path_prefix("/aws-service-role/batch.amazonaws.com/")
+        .send()
+        .await
+        .unwrap();
+    let profile = ctx
+        .iam
+        .get_instance_profile()
+        .instance_profile_name(&ctx.role)
+        .send()
+        .await
+        .unwrap();
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(crate::harness::endpoint())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "testing", "testing", None, None, "it",
+        ))
+        .load()
+        .await;
+    let net = ecsrole_batch::ec2::Ec2::new(&config)
+        .default_network()
+        .await
+        .unwrap()
+        .unwrap();
+    let resources = aws_sdk_batch::types::ComputeResource::builder()
+        .r#type(aws_sdk_batch::types::CrType::Ec2)
+        .minv_cpus(0)
+        .maxv_cpus(2)
+        .instance_types("optimal")
+        .set_subnets(Some(net.subnets))
+        .set_security_group_ids(Some(net.security_groups))
+        .instance_role(profile.instance_profile().unwrap().arn())
+        .build();
+    ctx.batch
+        .create_compute_environment()
+        .compute_environment_name(&theirs)
+        .r#type(aws_sdk_batch::types::CeType::Managed)
+        .service_role(slr.roles()[0].arn())
+        .compute_resources(resources)
+        .send()
+        .await
+        .unwrap();
+
     let dry = ctx.ecsrole_raw(&["cleanup", "--dry-run", "--output", "json"]);
     assert_eq!(dry.code, 0, "{}", dry.stderr);
     let found = dry.json()["found"].as_array().unwrap().len();

@@ -458,4 +458,145 @@ mod tests {
         assert!(!wildcard_match("iam:*", "sts:assumerole"));
         assert!(wildcard_match("**:*", "sts:assumerole"));
     }
+
+    /// A small deterministic PRNG (xorshift64*), so the property tests need no dependency.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+            &items[(self.next() % items.len() as u64) as usize]
+        }
+        fn chance(&mut self) -> bool {
+            self.next() % 2 == 0
+        }
+    }
+
+    fn one_or_many(rng: &mut Rng, values: &[&str]) -> serde_json::Value {
+        if values.len() == 1 && rng.chance() {
+            json!(values[0])
+        } else {
+            json!(values)
+        }
+    }
+
+    fn encode(doc: &str) -> String {
+        percent_encoding::utf8_percent_encode(doc, percent_encoding::NON_ALPHANUMERIC).to_string()
+    }
+
+    /// Any document that grants EC2 (in any of the accepted shapes, among unrelated
+    /// statements, raw or URL-encoded) is never reported as missing it.
+    #[test]
+    fn property_a_document_granting_ec2_is_never_reported_missing() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..5000 {
+            let partition = *rng.pick(&Partition::ALL);
+            let principal = *rng.pick(partition.accepted_ec2_principals());
+            let mut services = vec![principal];
+            if rng.chance() {
+                services.insert(0, "ecs-tasks.amazonaws.com");
+            }
+            let action = *rng.pick(&[
+                "sts:AssumeRole",
+                "sts:*",
+                "STS:assumerole",
+                "*",
+                "sts:Assume*",
+            ]);
+            let mut actions = vec![action];
+            if rng.chance() {
+                actions.push("sts:TagSession");
+            }
+            let mut grant = serde_json::Map::new();
+            if rng.chance() {
+                grant.insert("Sid".into(), json!(*rng.pick(&["", "EC2", "x y"])));
+            }
+            grant.insert("Effect".into(), json!(*rng.pick(&["Allow", "allow"])));
+            grant.insert(
+                "Principal".into(),
+                json!({"Service": one_or_many(&mut rng, &services)}),
+            );
+            grant.insert("Action".into(), one_or_many(&mut rng, &actions));
+            let mut statements = vec![serde_json::Value::Object(grant)];
+            for _ in 0..(rng.next() % 4) {
+                let other = json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                                    "Action": "sts:AssumeRole", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}});
+                let at = (rng.next() % (statements.len() as u64 + 1)) as usize;
+                statements.insert(at, other);
+            }
+            let statement = if statements.len() == 1 && rng.chance() {
+                statements.remove(0)
+            } else {
+                json!(statements)
+            };
+            let mut doc = serde_json::Map::new();
+            if rng.chance() {
+                doc.insert(
+                    "Version".into(),
+                    json!(*rng.pick(&["2012-10-17", "2008-10-17"])),
+                );
+            }
+            doc.insert("Statement".into(), statement);
+            let text = serde_json::Value::Object(doc).to_string();
+            let input = if rng.chance() {
+                encode(&text)
+            } else {
+                text.clone()
+            };
+            let got = analyze(&input, partition).unwrap_or_else(|e| panic!("{e}: {text}"));
+            assert!(got.ec2_allowed, "{partition}: {text}");
+            // Adding the EC2 statement again keeps it granted (apply is never destructive).
+            assert!(
+                analyze(&with_ec2_statement(&input, partition).unwrap(), partition)
+                    .unwrap()
+                    .ec2_allowed
+            );
+        }
+    }
+
+    /// Arbitrary bytes, arbitrary JSON, and huge documents: an error or an answer, never a panic.
+    #[test]
+    fn property_no_input_panics() {
+        let mut rng = Rng(42);
+        let atoms = [
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            "\"Statement\"",
+            "\"Effect\"",
+            "\"Allow\"",
+            "\"Principal\"",
+            "\"*\"",
+            "null",
+            "1",
+            "\"Action\"",
+            "%7B",
+            "%",
+            "%ZZ",
+            "\"Service\"",
+            "\"Condition\"",
+            "true",
+        ];
+        for _ in 0..20_000 {
+            let len = rng.next() % 40;
+            let doc: String = (0..len).map(|_| *rng.pick(&atoms)).collect();
+            let _ = analyze(&doc, Partition::Aws);
+            let _ = with_ec2_statement(&doc, Partition::Aws);
+        }
+        let many: Vec<_> = (0..50_000)
+            .map(|i| json!({"Sid": format!("s{i}"), "Effect": "Deny", "Principal": {"AWS": format!("arn:aws:iam::{i:012}:root")}, "Action": "sts:AssumeRole"}))
+            .collect();
+        let huge = json!({"Version": "2012-10-17", "Statement": many}).to_string();
+        assert!(huge.len() > 5_000_000);
+        let got = analyze(&encode(&huge), Partition::Aws).unwrap();
+        assert!(!got.ec2_allowed);
+    }
 }
