@@ -473,7 +473,7 @@ mod tests {
             &items[(self.next() % items.len() as u64) as usize]
         }
         fn chance(&mut self) -> bool {
-            self.next() % 2 == 0
+            self.next().is_multiple_of(2)
         }
     }
 
