@@ -31,6 +31,16 @@ pub fn endpoint() -> String {
     url
 }
 
+/// The SDK configuration of the test's own clients: the emulator, test credentials.
+pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "it"))
+        .load()
+        .await
+}
+
 /// A test's own names, unique per run, so tests share one emulator in parallel.
 pub struct Ctx {
     pub role: String,
@@ -79,12 +89,7 @@ impl Ctx {
         let role = format!("{test}-{:x}{:x}{n}", std::process::id(), nanos);
         assert!(role.len() <= 64, "role name too long: {role}");
         let endpoint = endpoint();
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(&endpoint)
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "it"))
-            .load()
-            .await;
+        let config = sdk_config(&endpoint).await;
         Ctx {
             role,
             endpoint,

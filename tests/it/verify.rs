@@ -175,14 +175,7 @@ async fn keep_then_cleanup_removes_everything() {
         .send()
         .await
         .unwrap();
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(crate::harness::endpoint())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_credential_types::Credentials::new(
-            "testing", "testing", None, None, "it",
-        ))
-        .load()
-        .await;
+    let config = crate::harness::sdk_config(&crate::harness::endpoint()).await;
     let net = ecsrole_batch::ec2::Ec2::new(&config)
         .default_network()
         .await
@@ -255,6 +248,24 @@ fn read_until(
     panic!("never saw the line; got:\n{}", lines.concat());
 }
 
+/// Starts `verify --level instance` and waits until it has scaled up; returns the child,
+/// its stderr and the run id.
+fn start_instance_run(
+    ctx: &Ctx,
+    timeout: &str,
+) -> (
+    std::process::Child,
+    BufReader<std::process::ChildStderr>,
+    String,
+) {
+    let mut child = ctx.spawn(&["verify", "--level", "instance", "--timeout", timeout]);
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let first = read_until(&mut stderr, |l| l.starts_with("verify run "));
+    let run = first[0].split_whitespace().nth(2).unwrap().to_owned();
+    read_until(&mut stderr, |l| l.contains("scale_up"));
+    (child, stderr, run)
+}
+
 fn finish(
     mut child: std::process::Child,
     mut stderr: BufReader<std::process::ChildStderr>,
@@ -278,11 +289,7 @@ async fn sigint_mid_run_leaves_nothing() {
     let ctx = Ctx::new("verify_sigint").await;
     compliant_role(&ctx).await;
     // moto runs no ECS agent: level instance waits for a registration that never comes.
-    let mut child = ctx.spawn(&["verify", "--level", "instance", "--timeout", "120"]);
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let first = read_until(&mut stderr, |l| l.starts_with("verify run "));
-    let run = first[0].split_whitespace().nth(2).unwrap().to_owned();
-    read_until(&mut stderr, |l| l.contains("scale_up"));
+    let (child, stderr, run) = start_instance_run(&ctx, "120");
     let name = format!("ecsrole-verify-{run}");
     assert!(
         left_of_run(&ctx, &run)
@@ -308,22 +315,11 @@ async fn instance_level_with_the_test_playing_the_ecs_agent() {
     let _shared = CLEANUP.read().await;
     let ctx = Ctx::new("verify_agent").await;
     compliant_role(&ctx).await;
-    let mut child = ctx.spawn(&["verify", "--level", "instance", "--timeout", "60"]);
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let first = read_until(&mut stderr, |l| l.starts_with("verify run "));
-    let run = first[0].split_whitespace().nth(2).unwrap().to_owned();
-    read_until(&mut stderr, |l| l.contains("scale_up"));
+    let (child, stderr, run) = start_instance_run(&ctx, "60");
     // Play the ECS agent on an instance like the one Batch would have launched: moto
     // launches none for a scale-up and runs no agent, so the test launches an instance and
     // registers it as a container instance in the CE's cluster.
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(&ctx.endpoint)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_credential_types::Credentials::new(
-            "testing", "testing", None, None, "it",
-        ))
-        .load()
-        .await;
+    let config = crate::harness::sdk_config(&crate::harness::endpoint()).await;
     let launched = ecsrole_batch::ec2::Ec2::new(&config)
         .query(
             "ec2:RunInstances",
