@@ -336,17 +336,23 @@ fn lower(s: &str) -> String {
     s.to_ascii_lowercase()
 }
 
+/// Does `message` mention any of `needles` (lower-case), ignoring case?
+fn mentions_any(message: &str, needles: &[&str]) -> bool {
+    let m = lower(message);
+    needles.iter().any(|k| m.contains(k))
+}
+
 /// Does this message blame the instance profile or instance role?
 fn about_instance_role(message: &str) -> bool {
-    let m = lower(message);
-    [
-        "iaminstanceprofile",
-        "instance profile",
-        "instancerole",
-        "instance role",
-    ]
-    .iter()
-    .any(|k| m.contains(k))
+    mentions_any(
+        message,
+        &[
+            "iaminstanceprofile",
+            "instance profile",
+            "instancerole",
+            "instance role",
+        ],
+    )
 }
 
 /// The transient errors of IAM propagation (../shared/FACTS.md), as Batch reports them.
@@ -354,21 +360,21 @@ fn propagation_error(e: &ecsrole_core::Error) -> bool {
     let ecsrole_core::Error::Service { message, .. } = e else {
         return false;
     };
-    let m = lower(message);
     about_instance_role(message)
-        || [
-            "unable to assume",
-            "service linked role",
-            "service-linked role",
-            "not authorized to perform: sts:assumerole",
-            "invalid principal",
-        ]
-        .iter()
-        .any(|k| m.contains(k))
+        || mentions_any(
+            message,
+            &[
+                "unable to assume",
+                "service linked role",
+                "service-linked role",
+                "not authorized to perform: sts:assumerole",
+                "invalid principal",
+            ],
+        )
 }
 
 fn already_exists(e: &ecsrole_core::Error) -> bool {
-    matches!(e, ecsrole_core::Error::Service { message, .. } if lower(message).contains("already exist"))
+    matches!(e, ecsrole_core::Error::Service { message, .. } if mentions_any(message, &["already exist"]))
 }
 
 impl Verifier {
@@ -753,8 +759,7 @@ impl Verifier {
                     match status {
                         JobStatus::Succeeded => Ok(Poll::Ready(())),
                         JobStatus::Failed => {
-                            let m = lower(&reason);
-                            let role = m.contains("cannotpull") || m.contains("ecr") || m.contains("accessdenied");
+                            let role = mentions_any(&reason, &["cannotpull", "ecr", "accessdenied"]);
                             let hint = if role {
                                 "the instance role needs ECR permissions to pull the image (AmazonEC2ContainerServiceforEC2Role grants them)"
                             } else {
