@@ -51,14 +51,14 @@ impl Verifier {
             .iter()
             .map(|q| {
                 (
-                    Some(Kind::JobQueue),
+                    Some((Kind::JobQueue, q.clone())),
                     q.name.clone(),
                     format!("job-queue/{}", q.name),
                 )
             })
             .chain(ces.iter().map(|c| {
                 (
-                    Some(Kind::ComputeEnvironment),
+                    Some((Kind::ComputeEnvironment, c.clone())),
                     c.name.clone(),
                     format!("compute-environment/{}", c.name),
                 )
@@ -68,14 +68,14 @@ impl Verifier {
                     .iter()
                     .map(|(arn, _)| (None, arn.clone(), format!("job-definition {arn}"))),
             );
-        for (kind, id, label) in targets {
+        for (known, id, label) in targets {
             out.found.push(label.clone());
             if dry_run {
                 continue;
             }
-            let result = match kind {
-                Some(kind) => self
-                    .retire(kind, &id, deadline, backoff)
+            let result = match known {
+                Some((kind, known)) => self
+                    .retire(kind, &id, Some(known), deadline, backoff)
                     .await
                     .map_err(|f| f.message),
                 None => self

@@ -807,34 +807,24 @@ impl Verifier {
         deadline: Instant,
         backoff: Backoff,
     ) -> Vec<String> {
-        let queue = self.batch.describe_job_queues(&[&names.job_queue]).await;
-        if !matches!(&queue, Ok(q) if q.iter().all(Described::gone)) {
+        // Each resource is looked up once; a failed look-up still attempts the delete.
+        for (kind, name, step) in [
+            (Kind::JobQueue, &names.job_queue, "delete_job_queue"),
+            (
+                Kind::ComputeEnvironment,
+                &names.compute_environment,
+                "delete_compute_environment",
+            ),
+        ] {
+            let known = match self.describe(kind, name).await {
+                Ok(None) => continue,
+                Ok(found) => found,
+                Err(_) => None,
+            };
             let _ = rec
-                .step("delete_job_queue", async {
-                    self.retire(Kind::JobQueue, &names.job_queue, deadline, backoff)
-                        .await?;
-                    Ok(((), format!("{} disabled, deleted, gone", names.job_queue)))
-                })
-                .await;
-        }
-        let ce = self
-            .batch
-            .describe_compute_environments(&[&names.compute_environment])
-            .await;
-        if !matches!(&ce, Ok(c) if c.iter().all(Described::gone)) {
-            let _ = rec
-                .step("delete_compute_environment", async {
-                    self.retire(
-                        Kind::ComputeEnvironment,
-                        &names.compute_environment,
-                        deadline,
-                        backoff,
-                    )
-                    .await?;
-                    Ok((
-                        (),
-                        format!("{} disabled, deleted, gone", names.compute_environment),
-                    ))
+                .step(step, async {
+                    self.retire(kind, name, known, deadline, backoff).await?;
+                    Ok(((), format!("{name} disabled, deleted, gone")))
                 })
                 .await;
         }
@@ -845,21 +835,19 @@ impl Verifier {
         if !matches!(&definitions, Ok(d) if d.is_empty()) {
             let _ = rec
                 .step("deregister_job_definition", async {
-                    let found = self
-                        .batch
-                        .active_job_definitions(Some(&names.job_definition))
-                        .await?;
+                    let found = match definitions {
+                        Ok(found) => found,
+                        Err(_) => {
+                            self.batch
+                                .active_job_definitions(Some(&names.job_definition))
+                                .await?
+                        }
+                    };
                     for (arn, _) in &found {
                         self.batch.deregister_job_definition(arn).await?;
                     }
-                    Ok((
-                        (),
-                        found
-                            .into_iter()
-                            .map(|(a, _)| a)
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    ))
+                    let arns: Vec<_> = found.into_iter().map(|(a, _)| a).collect();
+                    Ok(((), arns.join(", ")))
                 })
                 .await;
         }
@@ -910,25 +898,32 @@ impl Verifier {
         Ok(left)
     }
 
-    /// Disable, wait until settled, delete, wait until gone.
+    /// The resource if it exists and is not DELETED.
+    async fn describe(&self, kind: Kind, name: &str) -> Result<Option<Described>, Error> {
+        let found = match kind {
+            Kind::JobQueue => self.batch.describe_job_queues(&[name]).await?,
+            Kind::ComputeEnvironment => self.batch.describe_compute_environments(&[name]).await?,
+        };
+        Ok(found.into_iter().find(|d| !d.gone()))
+    }
+
+    /// Disable, wait until settled, delete, wait until gone. `known` is the resource as
+    /// just described, when the caller has it (saves a call).
     pub(crate) async fn retire(
         &self,
         kind: Kind,
         name: &str,
+        known: Option<Described>,
         deadline: Instant,
         backoff: Backoff,
     ) -> Result<(), Failure> {
-        let describe = || async {
-            let found = match kind {
-                Kind::JobQueue => self.batch.describe_job_queues(&[name]).await?,
-                Kind::ComputeEnvironment => {
-                    self.batch.describe_compute_environments(&[name]).await?
-                }
-            };
-            Ok::<_, Error>(found.into_iter().find(|d| !d.gone()))
-        };
-        let Some(current) = describe().await? else {
-            return Ok(());
+        let describe = || self.describe(kind, name);
+        let current = match known {
+            Some(d) => d,
+            None => match describe().await? {
+                Some(d) => d,
+                None => return Ok(()),
+            },
         };
         if current.state != "DISABLED" {
             match kind {
