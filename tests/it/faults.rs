@@ -41,34 +41,6 @@ async fn calls_are_the_minimum_counted_at_the_proxy() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_input_sends_no_request() {
-    let (ctx, proxy) = Ctx::proxied("noreq").await;
-    for args in [
-        &["check", "--role-name", "bad name"][..],
-        &["apply", "--path", "nopath"],
-        &["apply", "--tag", "x"],
-        &["check", "--extra-policy", "arn:aws:s3:::bucket"],
-        &["check", "--partition", "aws-mars"],
-        &["check", "--region", "nowhere"],
-        &["verify", "--service-role", "role"],
-        &["verify", "--subnet", "s-1"],
-    ] {
-        let run = ctx.ecsrole_raw(args);
-        assert_eq!(run.code, 1, "{args:?}: {run:?}");
-        assert!(
-            run.stderr.starts_with("error: invalid"),
-            "{args:?}: {}",
-            run.stderr
-        );
-    }
-    assert_eq!(
-        proxy.log(),
-        Vec::<String>::new(),
-        "no request reached the proxy"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_answer_ends_within_the_timeout_naming_the_call() {
     let (ctx, proxy) = Ctx::proxied("stall").await;
     proxy.fail("GetRole", 1, Fault::Stall(Duration::from_secs(60)));
@@ -148,4 +120,267 @@ async fn apply_converges_after_any_single_fault_at_any_write() {
         table.join("\n")
     );
     assert_eq!(table.len(), 16);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_waits_out_propagation_and_gives_up_past_its_bound() {
+    // The new profile is invisible for 3 s: the wait rides it out.
+    let (ctx, proxy) = Ctx::proxied("propagation").await;
+    proxy.hide_after(
+        "CreateInstanceProfile",
+        "GetInstanceProfile",
+        Duration::from_secs(3),
+    );
+    let start = Instant::now();
+    let run = ctx.ecsrole(&["apply", "-q"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        start.elapsed() >= Duration::from_secs(2),
+        "it waited: {:?}",
+        start.elapsed()
+    );
+    let log = proxy.log();
+    let waits = log
+        .iter()
+        .skip(3)
+        .filter(|a| *a == "GetInstanceProfile")
+        .count();
+    assert!(waits >= 3, "polled until visible: {log:?}");
+
+    // Invisible for longer than --wait-timeout: a clear message, exit 1; then, once IAM
+    // shows it, a re-run finds nothing to do.
+    let (ctx, proxy) = Ctx::proxied("propagation_slow").await;
+    proxy.hide_after(
+        "CreateInstanceProfile",
+        "GetInstanceProfile",
+        Duration::from_secs(300),
+    );
+    let run = ctx.ecsrole(&["apply", "--wait-timeout", "2"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("did not show role") && run.stderr.contains("not visible yet"),
+        "{}",
+        run.stderr
+    );
+    proxy.heal();
+    let again = ctx.ecsrole(&["apply", "--output", "json"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert_eq!(again.json()["actions"], serde_json::json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_rides_out_a_late_instance_profile_at_ce_creation() {
+    let _shared = crate::verify::CLEANUP.read().await;
+    let (ctx, proxy) = Ctx::proxied("verify_late").await;
+    assert_eq!(ctx.ecsrole(&["apply", "-q"]).code, 0);
+    // What Batch says while a just-created profile has not propagated (moto's wording).
+    proxy.batch_error_for(
+        "createcomputeenvironment",
+        Duration::from_secs(2),
+        "could not find instanceRole arn:aws:iam::123456789012:instance-profile/x",
+    );
+    let run = ctx.ecsrole(&["verify", "--level", "ce", "--output", "json"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let creates = proxy
+        .log()
+        .iter()
+        .filter(|a| *a == "createcomputeenvironment")
+        .count();
+    assert!(creates >= 2, "retried the named transient error: {creates}");
+    let id = run.json()["run_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        crate::verify::left_of_run(&ctx, &id).await,
+        Vec::<String>::new()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_after_any_single_fault_leaves_nothing() {
+    let _shared = crate::verify::CLEANUP.read().await;
+    let writes = [
+        "createcomputeenvironment",
+        "updatecomputeenvironment",
+        "deletecomputeenvironment",
+        "createjobqueue",
+        "updatejobqueue",
+        "deletejobqueue",
+        "registerjobdefinition",
+        "submitjob",
+        "deregisterjobdefinition",
+    ];
+    // Batch speaks REST-JSON: IAM's XML Throttling body would not be Batch's; 500s, resets,
+    // lost answers and stalls are protocol-neutral.
+    let faults = [
+        Fault::ServerError,
+        Fault::Reset,
+        Fault::LostAnswer,
+        Fault::Stall(Duration::from_secs(60)),
+    ];
+    // One thread per write step (each with its own runtime, so its proxy keeps serving
+    // while the test waits on the ecsrole process): the stalls wait in parallel.
+    let rows: Vec<Vec<String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = writes
+            .iter()
+            .map(|&write| {
+                scope.spawn(move || {
+                    tokio::runtime::Builder::new_multi_thread()
+                        .worker_threads(2)
+                        .enable_all()
+                        .build()
+                        .unwrap()
+                        .block_on(verify_faults_at(write, faults))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let table: Vec<String> = rows.into_iter().flatten().collect();
+    assert_eq!(table.len(), 36);
+    eprintln!(
+        "verify fault table ({} runs, 0 leftovers):\n{}",
+        table.len(),
+        table.join("\n")
+    );
+}
+
+/// Verify at level job with `fault` on the first `write`, once per fault; one table row each.
+async fn verify_faults_at(write: &'static str, faults: [Fault; 4]) -> Vec<String> {
+    let mut table = vec![];
+    for fault in faults {
+        let (ctx, proxy) = Ctx::proxied("vfault").await;
+        assert_eq!(ctx.ecsrole(&["apply", "-q"]).code, 0);
+        proxy.fail(write, 1, fault);
+        let start = Instant::now();
+        let run = ctx.ecsrole(&[
+            "verify",
+            "--level",
+            "job",
+            "--timeout",
+            "20",
+            "--output",
+            "json",
+        ]);
+        let took = start.elapsed();
+        let json = run.json();
+        let id = json["run_id"].as_str().unwrap().to_owned();
+        let left = crate::verify::left_of_run(&ctx, &id).await;
+        assert_eq!(
+            left,
+            Vec::<String>::new(),
+            "{write} {fault:?}: leftovers\n{}",
+            run.stdout
+        );
+        assert!(
+            took < Duration::from_secs(60),
+            "{write} {fault:?}: took {took:?}"
+        );
+        assert_eq!(
+            run.code == 0,
+            json["verified"] == true,
+            "{write} {fault:?}: {}",
+            run.stdout
+        );
+        if run.code != 0 {
+            assert_eq!(run.code, 1, "{write} {fault:?}: {}", run.stdout);
+        }
+        table.push(format!(
+            "{write:<26} {:<12} exit {} in {took:.1?}",
+            format!("{fault:?}"),
+            run.code
+        ));
+    }
+    table
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destroy_after_any_single_fault_can_be_finished() {
+    let writes = [
+        "RemoveRoleFromInstanceProfile",
+        "DeleteInstanceProfile",
+        "DetachRolePolicy",
+        "DeleteRole",
+    ];
+    let faults = [
+        Fault::ServerError,
+        Fault::Throttle,
+        Fault::Reset,
+        Fault::LostAnswer,
+    ];
+    let mut table = vec![];
+    for write in writes {
+        for fault in faults {
+            let (ctx, proxy) = Ctx::proxied("dfault").await;
+            assert_eq!(ctx.ecsrole(&["apply", "-q"]).code, 0);
+            proxy.fail(write, 1, fault);
+            let first = ctx.ecsrole(&["destroy", "-q"]);
+            let reruns = if first.code == 0 {
+                0
+            } else {
+                assert_eq!(first.code, 1, "{write} {fault:?}: {first:?}");
+                assert!(
+                    first.stderr.contains(&format!("iam:{write}")),
+                    "{write} {fault:?}: {}",
+                    first.stderr
+                );
+                proxy.heal();
+                let second = ctx.ecsrole(&["destroy", "-q"]);
+                assert_eq!(
+                    second.code, 0,
+                    "{write} {fault:?}: the re-run finishes: {second:?}"
+                );
+                1
+            };
+            let state = ctx.state().await;
+            assert_eq!(
+                (state.trust, state.profile_roles),
+                (None, None),
+                "{write} {fault:?}: all gone"
+            );
+            table.push(format!(
+                "{write:<30} {:<12} re-runs {reruns}",
+                format!("{fault:?}")
+            ));
+        }
+    }
+    eprintln!(
+        "destroy fault table ({} runs, all finished):\n{}",
+        table.len(),
+        table.join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_batch_answer_ends_verify_within_its_timeout_and_tears_down() {
+    let _shared = crate::verify::CLEANUP.read().await;
+    let (ctx, proxy) = Ctx::proxied("vstall").await;
+    assert_eq!(ctx.ecsrole(&["apply", "-q"]).code, 0);
+    proxy.fail(
+        "describecomputeenvironments",
+        1,
+        Fault::Stall(Duration::from_secs(120)),
+    );
+    let start = Instant::now();
+    let run = ctx.ecsrole(&[
+        "verify",
+        "--level",
+        "ce",
+        "--timeout",
+        "3",
+        "--output",
+        "json",
+    ]);
+    let took = start.elapsed();
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let json = run.json();
+    let error = json["error"].as_str().unwrap();
+    assert!(
+        error.contains("batch:DescribeComputeEnvironments") && error.contains("timed out"),
+        "{error}"
+    );
+    assert!(took < Duration::from_secs(20), "bounded: {took:?}");
+    let id = json["run_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        crate::verify::left_of_run(&ctx, &id).await,
+        Vec::<String>::new()
+    );
 }

@@ -25,7 +25,8 @@ pub enum Fault {
     Reset,
     /// The emulator handles the request, then the connection is dropped: the answer is lost.
     LostAnswer,
-    /// No answer for this long, then the real one.
+    /// No answer for this long, then the connection is dropped. The request never reaches
+    /// the emulator, so a stalled create cannot land after the test has looked.
     Stall(Duration),
 }
 
@@ -37,11 +38,25 @@ struct Rule {
     fault: Fault,
 }
 
+/// A canned error answer for every request of an action until a moment.
+#[derive(Debug, Clone)]
+struct Window {
+    action: String,
+    until: tokio::time::Instant,
+    status: u16,
+    content_type: &'static str,
+    error_type: String,
+    body: String,
+}
+
 #[derive(Debug, Default)]
 struct State {
     log: Vec<String>,
     seen: HashMap<String, usize>,
     rules: Vec<Rule>,
+    windows: Vec<Window>,
+    /// (created by, hidden action, for how long): IAM's eventual consistency.
+    hides: Vec<(String, String, Duration)>,
 }
 
 /// A running proxy. Dropped with the test's runtime.
@@ -70,6 +85,8 @@ fn action_of(parts: &hyper::http::request::Parts, body: &[u8]) -> String {
         .unwrap_or("?")
         .to_owned()
 }
+
+const NO_SUCH_ENTITY: &str = "<ErrorResponse><Error><Type>Sender</Type><Code>NoSuchEntity</Code><Message>Instance Profile cannot be found.</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>";
 
 const THROTTLING: &str = "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>";
 
@@ -116,9 +133,35 @@ impl Proxy {
         });
     }
 
+    /// Every `action` request for the next `window` gets a Batch-style (REST-JSON)
+    /// `ClientException` with `message`.
+    pub fn batch_error_for(&self, action: &str, window: Duration, message: &str) {
+        self.state.lock().unwrap().windows.push(Window {
+            action: action.to_owned(),
+            until: tokio::time::Instant::now() + window,
+            status: 400,
+            content_type: "application/json",
+            error_type: "ClientException".into(),
+            body: serde_json::json!({"__type": "ClientException", "message": message}).to_string(),
+        });
+    }
+
+    /// After a successful `created_by`, `hidden` requests get IAM's `NoSuchEntity` for
+    /// `window`: the propagation delay of a just-created resource.
+    pub fn hide_after(&self, created_by: &str, hidden: &str, window: Duration) {
+        self.state
+            .lock()
+            .unwrap()
+            .hides
+            .push((created_by.to_owned(), hidden.to_owned(), window));
+    }
+
     /// Forgets the rules (the log stays).
     pub fn heal(&self) {
-        self.state.lock().unwrap().rules.clear();
+        let mut s = self.state.lock().unwrap();
+        s.rules.clear();
+        s.windows.clear();
+        s.hides.clear();
     }
 
     /// Every request seen, as its action, in order.
@@ -146,19 +189,35 @@ async fn handle(
         .map(|b| b.to_bytes())
         .unwrap_or_default();
     let action = action_of(&parts, &body);
-    let fault = {
+    let (fault, window) = {
         let mut s = state.lock().unwrap();
         s.log.push(action.clone());
+        let now = tokio::time::Instant::now();
+        let window = s
+            .windows
+            .iter()
+            .find(|w| w.action == action && w.until > now)
+            .cloned();
         let n = {
             let count = s.seen.entry(action.clone()).or_default();
             *count += 1;
             *count
         };
-        s.rules
+        let fault = s
+            .rules
             .iter()
             .find(|r| r.action == action && r.nth == n)
-            .map(|r| r.fault)
+            .map(|r| r.fault);
+        (fault, window)
     };
+    if let Some(w) = window {
+        return Ok(Response::builder()
+            .status(w.status)
+            .header("content-type", w.content_type)
+            .header("x-amzn-errortype", w.error_type)
+            .body(Full::new(Bytes::from(w.body)))
+            .unwrap());
+    }
     match fault {
         Some(Fault::ServerError) => {
             return Ok(Response::builder()
@@ -174,7 +233,10 @@ async fn handle(
                 .unwrap());
         }
         Some(Fault::Reset) => return Err(std::io::Error::other("injected connection reset")),
-        Some(Fault::Stall(d)) => tokio::time::sleep(d).await,
+        Some(Fault::Stall(d)) => {
+            tokio::time::sleep(d).await;
+            return Err(std::io::Error::other("injected stall"));
+        }
         Some(Fault::LostAnswer) | None => {}
     }
     let uri = format!(
@@ -191,6 +253,25 @@ async fn handle(
         .map_err(std::io::Error::other)?;
     if fault == Some(Fault::LostAnswer) {
         return Err(std::io::Error::other("injected lost answer"));
+    }
+    if response.status().is_success() {
+        let mut s = state.lock().unwrap();
+        let hidden: Vec<_> = s
+            .hides
+            .iter()
+            .filter(|(by, _, _)| *by == action)
+            .map(|(_, hidden, d)| (hidden.clone(), *d))
+            .collect();
+        for (hidden, d) in hidden {
+            s.windows.push(Window {
+                action: hidden,
+                until: tokio::time::Instant::now() + d,
+                status: 404,
+                content_type: "text/xml",
+                error_type: "NoSuchEntity".into(),
+                body: NO_SUCH_ENTITY.into(),
+            });
+        }
     }
     let (parts, body) = response.into_parts();
     let body = body

@@ -15,10 +15,10 @@ use tokio::sync::RwLock;
 use crate::harness::Ctx;
 
 /// `cleanup` deletes every verify run's resources, so it runs alone; verify runs share.
-static CLEANUP: RwLock<()> = RwLock::const_new(());
+pub(crate) static CLEANUP: RwLock<()> = RwLock::const_new(());
 
 /// What of run `run_id` is still there, according to the emulator.
-async fn left_of_run(ctx: &Ctx, run_id: &str) -> Vec<String> {
+pub(crate) async fn left_of_run(ctx: &Ctx, run_id: &str) -> Vec<String> {
     let name = format!("ecsrole-verify-{run_id}");
     let tagged = |tags: Option<&std::collections::HashMap<String, String>>| {
         tags.and_then(|t| t.get("ecsrole:verify-run"))
@@ -390,9 +390,9 @@ async fn instance_never_registering_exits_3() {
         .bind(|| insta::assert_snapshot!("verify_instance_never_registers", run.transcript()));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_verify_input_is_named_before_any_call() {
-    let ctx = Ctx::new("verify_input").await;
+    let (ctx, proxy) = Ctx::proxied("verify_input").await;
     let cases: &[(&[&str], &str)] = &[
         (
             &[
@@ -416,9 +416,7 @@ async fn bad_verify_input_is_named_before_any_call() {
         (&["verify", "--image", ""], "invalid image"),
     ];
     for (args, expected) in cases {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
-        cmd.args(*args);
-        let run = crate::harness::run_isolated(cmd, "http://127.0.0.1:1");
+        let run = ctx.ecsrole_raw(args);
         assert_eq!(run.code, 1, "{args:?}: {run:?}");
         assert!(run.stderr.contains(expected), "{args:?}: {}", run.stderr);
         assert!(
@@ -427,5 +425,5 @@ async fn bad_verify_input_is_named_before_any_call() {
             run.stderr
         );
     }
-    let _ = ctx;
+    assert_eq!(proxy.log(), Vec::<String>::new(), "no request was sent");
 }

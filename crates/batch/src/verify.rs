@@ -593,7 +593,8 @@ impl Verifier {
     }
 
     /// Creates the compute environment, riding out IAM propagation (only the named
-    /// transient errors, bounded), and treating "already exists" after a lost response as done.
+    /// transient errors, bounded). "Already exists" means an earlier attempt's answer was
+    /// lost (the name carries this run's fresh id, so nobody else made it): done.
     async fn create_compute_environment(
         &self,
         spec: &CeSpec<'_>,
@@ -601,27 +602,20 @@ impl Verifier {
         backoff: Backoff,
     ) -> Result<String, Failure> {
         let bound = deadline.min(Instant::now() + PROPAGATION_BOUND);
-        let mut attempts = 0;
-        let result = poll::until(bound, backoff, || {
-            attempts += 1;
-            let retried = attempts > 1;
-            async move {
-                match self.batch.create_compute_environment(spec).await {
-                    Ok(arn) => Ok(Poll::Ready(arn)),
-                    Err(Error::Core(e)) if propagation_error(&e) => {
-                        Ok(Poll::Pending(e.to_string()))
-                    }
-                    Err(Error::Core(e)) if retried && already_exists(&e) => {
-                        let found = self
-                            .batch
-                            .describe_compute_environments(&[spec.name])
-                            .await?;
-                        Ok(Poll::Ready(
-                            found.first().map(|c| c.arn.clone()).unwrap_or_default(),
-                        ))
-                    }
-                    Err(e) => Err(Failure::from(e)),
+        let result = poll::until(bound, backoff, || async move {
+            match self.batch.create_compute_environment(spec).await {
+                Ok(arn) => Ok(Poll::Ready(arn)),
+                Err(Error::Core(e)) if propagation_error(&e) => Ok(Poll::Pending(e.to_string())),
+                Err(Error::Core(e)) if already_exists(&e) => {
+                    let found = self
+                        .batch
+                        .describe_compute_environments(&[spec.name])
+                        .await?;
+                    Ok(Poll::Ready(
+                        found.first().map(|c| c.arn.clone()).unwrap_or_default(),
+                    ))
                 }
+                Err(e) => Err(Failure::from(e)),
             }
         })
         .await;
@@ -703,10 +697,18 @@ impl Verifier {
                     .first()
                     .map(|c| c.arn.clone())
                     .unwrap_or_else(|| ce.clone());
-                let arn = self
+                let arn = match self
                     .batch
                     .create_job_queue(&names.job_queue, &ce_arn, &tags)
-                    .await?;
+                    .await
+                {
+                    // A lost answer, retried: this run's queue exists.
+                    Err(Error::Core(e)) if already_exists(&e) => self
+                        .describe(Kind::JobQueue, &names.job_queue)
+                        .await?
+                        .map_or_else(|| names.job_queue.clone(), |q| q.arn),
+                    other => other?,
+                };
                 Ok((arn.clone(), arn))
             })
             .await?;

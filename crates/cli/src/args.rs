@@ -157,6 +157,10 @@ pub struct ApplyArgs {
     /// Do not wait for IAM to show the instance profile with the role.
     #[arg(long)]
     pub no_wait: bool,
+    /// How long to wait for IAM to show the instance profile with the role.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, conflicts_with = "no_wait",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub wait_timeout: u64,
 }
 
 #[derive(Debug, Args)]

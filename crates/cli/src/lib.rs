@@ -12,7 +12,6 @@ use std::time::Duration;
 use clap::Parser;
 use ecsrole_core::{
     ApplyOptions, Aws, AwsOptions, Desired, DesiredInput, Engine, Iam, Partition, PlanOptions,
-    engine::DEFAULT_WAIT,
 };
 
 pub use args::{Cli, Command, Output};
@@ -198,7 +197,7 @@ async fn role_command(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
                 plan: PlanOptions {
                     replace_profile_role: a.change.replace_profile_role,
                 },
-                wait: (!a.no_wait).then_some(DEFAULT_WAIT),
+                wait: (!a.no_wait).then_some(Duration::from_secs(a.wait_timeout)),
             };
             let applied = engine.apply(opts).await?;
             emit(cli, &applied, render::plan);

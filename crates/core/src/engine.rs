@@ -47,9 +47,6 @@ pub struct ApplyOptions {
     pub wait: Option<Duration>,
 }
 
-/// The bound on apply's wait when the caller does not give one.
-pub const DEFAULT_WAIT: Duration = Duration::from_secs(60);
-
 /// One write `destroy` makes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum DestroyStep {

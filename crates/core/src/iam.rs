@@ -266,7 +266,8 @@ impl Iam {
             .detach_role_policy()
             .role_name(role)
             .policy_arn(arn);
-        call(
+        // Idempotent: already gone (a retry after a lost answer) is done.
+        call_opt(
             &self.calls,
             &self.endpoint,
             "iam:DetachRolePolicy",
@@ -282,7 +283,8 @@ impl Iam {
             .delete_role_policy()
             .role_name(role)
             .policy_name(policy);
-        call(
+        // Idempotent: already gone (a retry after a lost answer) is done.
+        call_opt(
             &self.calls,
             &self.endpoint,
             "iam:DeleteRolePolicy",
@@ -336,7 +338,8 @@ impl Iam {
             .remove_role_from_instance_profile()
             .instance_profile_name(profile)
             .role_name(role);
-        call(
+        // Idempotent: already gone (a retry after a lost answer) is done.
+        call_opt(
             &self.calls,
             &self.endpoint,
             "iam:RemoveRoleFromInstanceProfile",
@@ -351,7 +354,8 @@ impl Iam {
             .client
             .delete_instance_profile()
             .instance_profile_name(profile);
-        call(
+        // Idempotent: already gone (a retry after a lost answer) is done.
+        call_opt(
             &self.calls,
             &self.endpoint,
             "iam:DeleteInstanceProfile",
@@ -363,7 +367,8 @@ impl Iam {
 
     pub async fn delete_role(&self, role: &str) -> Result<(), Error> {
         let req = self.client.delete_role().role_name(role);
-        call(&self.calls, &self.endpoint, "iam:DeleteRole", req.send()).await?;
+        // Idempotent: already gone (a retry after a lost answer) is done.
+        call_opt(&self.calls, &self.endpoint, "iam:DeleteRole", req.send()).await?;
         Ok(())
     }
 }
