@@ -7,6 +7,7 @@ mod check;
 mod cli;
 mod destroy;
 mod faults;
+mod fleet;
 mod harness;
 mod proxy;
 mod verify;

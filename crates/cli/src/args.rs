@@ -74,6 +74,32 @@ pub struct Common {
     #[arg(short, long, global = true, action = ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
 
+    /// Fleet mode: run in this account through STS AssumeRole (repeatable).
+    #[arg(long = "account", global = true, value_name = "ID")]
+    pub accounts: Vec<String>,
+
+    /// Fleet mode: accounts from a file, one id per line, `#` comments.
+    #[arg(long = "accounts", global = true, value_name = "FILE")]
+    pub accounts_file: Option<std::path::PathBuf>,
+
+    /// Fleet mode: the role assumed in each account.
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        default_value = "OrganizationAccountAccessRole"
+    )]
+    pub assume_role_name: String,
+
+    /// Fleet mode, verify: the regions to verify in, comma-separated [default: the region].
+    #[arg(long, global = true, value_name = "R1,R2")]
+    pub regions: Option<String>,
+
+    /// Fleet mode: how many targets run at once.
+    #[arg(long, global = true, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+
     /// Print nothing but errors; the exit code tells the result.
     #[arg(short, long, global = true)]
     pub quiet: bool,

@@ -2,6 +2,7 @@
 //! done by `ecsrole-core`.
 
 mod args;
+mod fleet;
 mod render;
 mod verify;
 
@@ -133,6 +134,10 @@ async fn execute(cli: &Cli) -> anyhow::Result<u8> {
         call_timeout: Some(bound),
     })
     .await?;
+    let accounts = fleet::accounts(cli)?;
+    if !accounts.is_empty() {
+        return fleet::run(cli, &aws, accounts, input, bound).await;
+    }
     let desired = Desired::new(input, aws.partition)?;
     let engine = Engine::new(Iam::new(&aws), desired);
     let work = match &cli.command {

@@ -53,7 +53,38 @@ impl Progress for Stderr {
     }
 }
 
-fn verifier(aws: &Aws, engine: Engine) -> Verifier {
+/// The verify options the flags ask for (validated by the caller).
+pub(crate) fn options(a: &VerifyArgs, bound: Duration) -> VerifyOptions {
+    let level = match a.level {
+        VerifyLevel::Ce => Level::Ce,
+        VerifyLevel::Instance => Level::Instance,
+        VerifyLevel::Job => Level::Job,
+    };
+    VerifyOptions {
+        subnets: a.subnets.clone(),
+        security_groups: a.security_groups.clone(),
+        service_role: a.service_role.clone(),
+        image: a.image.clone(),
+        keep: a.keep,
+        timeout: bound,
+        teardown_timeout: TEARDOWN_TIMEOUT,
+        ..VerifyOptions::new(level)
+    }
+}
+
+/// The exit code of a verify outcome.
+pub(crate) fn exit_code(outcome: &ecsrole_batch::verify::VerifyOutcome) -> u8 {
+    let left_behind = !outcome.leftovers.is_empty() && !outcome.kept;
+    match outcome.failure {
+        None if left_behind => EXIT_ERROR,
+        None => EXIT_OK,
+        Some(FailureKind::Drift) => EXIT_DRIFT,
+        Some(FailureKind::RoleBroken) => EXIT_ROLE_BROKEN,
+        Some(FailureKind::Error | FailureKind::Interrupted) => EXIT_ERROR,
+    }
+}
+
+pub(crate) fn verifier(aws: &Aws, engine: Engine) -> Verifier {
     Verifier {
         engine,
         iam: Iam::new(aws),
@@ -68,7 +99,7 @@ fn verifier(aws: &Aws, engine: Engine) -> Verifier {
 
 /// SIGINT or SIGTERM, whichever comes first. Once listened for, neither ends the process:
 /// teardown runs to its end.
-async fn interrupted() -> String {
+pub(crate) async fn interrupted() -> String {
     let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
     let term = async {
         match term {
@@ -91,22 +122,9 @@ pub async fn run(
     engine: Engine,
     bound: Duration,
 ) -> anyhow::Result<u8> {
-    let level = match a.level {
-        VerifyLevel::Ce => Level::Ce,
-        VerifyLevel::Instance => Level::Instance,
-        VerifyLevel::Job => Level::Job,
-    };
-    let opts = VerifyOptions {
-        subnets: a.subnets.clone(),
-        security_groups: a.security_groups.clone(),
-        service_role: a.service_role.clone(),
-        image: a.image.clone(),
-        keep: a.keep,
-        timeout: bound,
-        teardown_timeout: TEARDOWN_TIMEOUT,
-        ..VerifyOptions::new(level)
-    };
+    let opts = options(a, bound);
     opts.validate(aws.partition)?;
+    let level = opts.level;
     let human = cli.common.output == Output::Human;
     let progress = Stderr {
         show: human && !cli.common.quiet,
@@ -133,14 +151,7 @@ pub async fn run(
             render::json(&outcome)
         },
     );
-    let left_behind = !outcome.leftovers.is_empty() && !outcome.kept;
-    Ok(match outcome.failure {
-        None if left_behind => EXIT_ERROR,
-        None => EXIT_OK,
-        Some(FailureKind::Drift) => EXIT_DRIFT,
-        Some(FailureKind::RoleBroken) => EXIT_ROLE_BROKEN,
-        Some(FailureKind::Error | FailureKind::Interrupted) => EXIT_ERROR,
-    })
+    Ok(exit_code(&outcome))
 }
 
 pub async fn cleanup(

@@ -10,6 +10,7 @@ pub mod desired;
 pub mod engine;
 pub mod error;
 pub mod findings;
+pub mod fleet;
 pub mod iam;
 pub mod names;
 pub mod partition;

@@ -1,0 +1,301 @@
+//! Fleet mode: `check`, `plan`, `apply` and `verify` across accounts (and, for verify,
+//! regions). One JSON line per target with `--output json`; a live progress line and a
+//! summary table in human mode. The exit code is the highest of the targets' codes.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use ecsrole_core::fleet::{self, Target};
+use ecsrole_core::{ApplyOptions, Aws, Desired, DesiredInput, Engine, Iam, PlanOptions};
+use serde_json::{Value, json};
+
+use crate::args::{Command, Output};
+use crate::{Cli, EXIT_DRIFT, EXIT_ERROR, EXIT_OK, print, verify};
+
+/// One target's result.
+#[derive(Debug, Clone)]
+struct Outcome {
+    code: u8,
+    result: Value,
+    summary: String,
+    error: Option<String>,
+}
+
+impl Outcome {
+    fn failed(e: impl std::fmt::Display) -> Outcome {
+        Outcome {
+            code: EXIT_ERROR,
+            result: Value::Null,
+            summary: "error".into(),
+            error: Some(e.to_string()),
+        }
+    }
+}
+
+/// The accounts given, if any: fleet mode is on when this is non-empty.
+pub fn accounts(cli: &Cli) -> anyhow::Result<Vec<String>> {
+    let c = &cli.common;
+    let file = match &c.accounts_file {
+        Some(path) => Some((
+            path.display().to_string(),
+            std::fs::read_to_string(path).map_err(|e| {
+                anyhow::anyhow!("cannot read accounts file {}: {e}", path.display())
+            })?,
+        )),
+        None => None,
+    };
+    Ok(fleet::parse_accounts(
+        &c.accounts,
+        file.as_ref().map(|(p, t)| (p.as_str(), t.as_str())),
+    )?)
+}
+
+pub async fn run(
+    cli: &Cli,
+    base: &Aws,
+    accounts: Vec<String>,
+    input: DesiredInput,
+    bound: Duration,
+) -> anyhow::Result<u8> {
+    let c = &cli.common;
+    let base_region = base
+        .config
+        .region()
+        .map_or_else(|| "us-east-1".to_owned(), |r| r.to_string());
+    let regions = match (&c.regions, &cli.command) {
+        (Some(r), Command::Verify(_)) => fleet::parse_regions(r)?,
+        (Some(_), _) => anyhow::bail!("--regions applies to verify only (IAM is global)"),
+        (None, _) => vec![base_region],
+    };
+    if let Command::Verify(a) = &cli.command {
+        verify::options(a, bound).validate(base.partition)?;
+    }
+    if matches!(cli.command, Command::Destroy(_) | Command::Cleanup(_)) {
+        anyhow::bail!("destroy and cleanup run in one account at a time, not in fleet mode");
+    }
+    ecsrole_core::names::validate_role_name(&c.assume_role_name)
+        .map_err(|e| ecsrole_core::InputError::new("assume-role name", e.value, e.expected))?;
+    let desired = Desired::new(input, base.partition)?;
+    let targets: Vec<Target> = accounts
+        .iter()
+        .flat_map(|a| {
+            regions.iter().map(|r| Target {
+                account_id: a.clone(),
+                region: r.clone(),
+            })
+        })
+        .collect();
+
+    // One signal listener for all targets: each verify run tears down on it.
+    let (signal_tx, signal_rx) = tokio::sync::watch::channel(None::<String>);
+    if matches!(cli.command, Command::Verify(_)) {
+        tokio::spawn(async move {
+            let s = verify::interrupted().await;
+            let _ = signal_tx.send(Some(s));
+        });
+    }
+
+    let json = c.output == Output::Json;
+    let show_progress = !json && !c.quiet;
+    let tty = std::io::stderr().is_terminal();
+    let total = targets.len();
+    let results = fleet::run_all(
+        &targets,
+        usize::from(c.concurrency),
+        |target| {
+            let (base, desired, role) = (base.clone(), desired.clone(), c.assume_role_name.clone());
+            let command = command_of(cli);
+            let signal = signal_rx.clone();
+            async move { one(command, &base, &target, &role, desired, bound, signal).await }
+        },
+        |target, outcome, done| {
+            if json {
+                print(cli, &format!("{}\n", line(target, outcome)));
+            } else if show_progress {
+                let mut err = std::io::stderr().lock();
+                let text = format!(
+                    "[{done}/{total}] {} {} {}",
+                    target.account_id, target.region, outcome.summary
+                );
+                let _ = if tty {
+                    write!(err, "\r\x1b[2K{text}")
+                } else {
+                    writeln!(err, "{text}")
+                };
+                let _ = err.flush();
+            }
+        },
+    )
+    .await;
+    if show_progress && tty {
+        eprintln!();
+    }
+    let code = results.iter().map(|o| o.code).max().unwrap_or(EXIT_OK);
+    if !json {
+        print(cli, &table(&targets, &results, code));
+    }
+    Ok(code)
+}
+
+/// The per-target work, detached from `Cli` so it can move into a task.
+#[derive(Debug, Clone)]
+enum Work {
+    Role(RoleWork),
+    Verify(ecsrole_batch::verify::VerifyOptions),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum RoleWork {
+    Check,
+    Plan(PlanOptions),
+    Apply(ApplyOptions),
+}
+
+fn command_of(cli: &Cli) -> Work {
+    let bound = Duration::from_secs(cli.common.timeout.unwrap_or(900));
+    match &cli.command {
+        Command::Plan(a) => Work::Role(RoleWork::Plan(PlanOptions {
+            replace_profile_role: a.replace_profile_role,
+        })),
+        Command::Apply(a) => Work::Role(RoleWork::Apply(ApplyOptions {
+            plan: PlanOptions {
+                replace_profile_role: a.change.replace_profile_role,
+            },
+            wait: (!a.no_wait).then_some(Duration::from_secs(a.wait_timeout)),
+        })),
+        Command::Verify(a) => Work::Verify(verify::options(a, bound)),
+        // destroy and cleanup are refused before any target runs.
+        Command::Check | Command::Destroy(_) | Command::Cleanup(_) => Work::Role(RoleWork::Check),
+    }
+}
+
+async fn one(
+    work: Work,
+    base: &Aws,
+    target: &Target,
+    role: &str,
+    desired: Desired,
+    bound: Duration,
+    mut signal: tokio::sync::watch::Receiver<Option<String>>,
+) -> Outcome {
+    let aws = match fleet::assume(base, target, role).await {
+        Ok(aws) => aws,
+        Err(e) => return Outcome::failed(e),
+    };
+    let engine = Engine::new(Iam::new(&aws), desired);
+    match work {
+        Work::Role(role_work) => {
+            match tokio::time::timeout(bound, role_outcome(&engine, role_work)).await {
+                Ok(Ok(o)) => o,
+                Ok(Err(e)) => Outcome::failed(e),
+                Err(_) => {
+                    Outcome::failed(format!("timed out after {}s (--timeout)", bound.as_secs()))
+                }
+            }
+        }
+        Work::Verify(opts) => {
+            let interrupt = async move {
+                loop {
+                    if let Some(s) = signal.borrow().clone() {
+                        return s;
+                    }
+                    if signal.changed().await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                }
+            };
+            let o = verify::verifier(&aws, engine)
+                .verify(&opts, &ecsrole_batch::verify::Silent, interrupt)
+                .await;
+            Outcome {
+                code: verify::exit_code(&o),
+                summary: if o.verified {
+                    format!("verified ({})", o.level.as_str())
+                } else {
+                    format!("not verified: {}", o.error.clone().unwrap_or_default())
+                },
+                error: o.error.clone(),
+                result: json!(o),
+            }
+        }
+    }
+}
+
+async fn role_outcome(engine: &Engine, work: RoleWork) -> Result<Outcome, ecsrole_core::Error> {
+    Ok(match work {
+        RoleWork::Check => {
+            let r = engine.check().await?;
+            let codes: Vec<_> = r.findings.iter().map(|f| f.code.as_str()).collect();
+            Outcome {
+                code: if r.compliant { EXIT_OK } else { EXIT_DRIFT },
+                summary: if r.compliant {
+                    "compliant".into()
+                } else {
+                    format!("drift: {}", codes.join(", "))
+                },
+                result: json!(r),
+                error: None,
+            }
+        }
+        RoleWork::Plan(opts) => {
+            let p = engine.plan(opts).await?;
+            Outcome {
+                code: if p.actions.is_empty() {
+                    EXIT_OK
+                } else {
+                    EXIT_DRIFT
+                },
+                summary: format!("{} change(s) pending", p.actions.len()),
+                result: json!(p),
+                error: None,
+            }
+        }
+        RoleWork::Apply(opts) => {
+            let p = engine.apply(opts).await?;
+            Outcome {
+                code: EXIT_OK,
+                summary: format!("applied {} change(s)", p.actions.len()),
+                result: json!(p),
+                error: None,
+            }
+        }
+    })
+}
+
+fn line(target: &Target, o: &Outcome) -> Value {
+    json!({
+        "account_id": target.account_id,
+        "region": target.region,
+        "exit_code": o.code,
+        "result": o.result,
+        "error": o.error,
+    })
+}
+
+fn table(targets: &[Target], results: &[Outcome], code: u8) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<14}{:<16}{:<6}RESULT", "ACCOUNT", "REGION", "EXIT");
+    for (t, o) in targets.iter().zip(results) {
+        let detail = o
+            .error
+            .as_ref()
+            .map_or(o.summary.clone(), |e| format!("error: {e}"));
+        let _ = writeln!(
+            out,
+            "{:<14}{:<16}{:<6}{detail}",
+            t.account_id, t.region, o.code
+        );
+    }
+    let count = |c: u8| results.iter().filter(|o| o.code == c).count();
+    let _ = writeln!(
+        out,
+        "{} target(s): {} ok, {} drift, {} error, {} role not working (exit {code})",
+        results.len(),
+        count(0),
+        count(2),
+        count(1),
+        count(3)
+    );
+    out
+}

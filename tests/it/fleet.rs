@@ -1,0 +1,177 @@
+//! Fleet mode against moto: each assumed-role session acts in its own account there.
+
+use std::time::Duration;
+
+use crate::harness::Ctx;
+use crate::proxy::Fault;
+
+/// Account ids no other test uses: derived from the test's unique role name.
+fn accounts(ctx: &Ctx, n: usize) -> Vec<String> {
+    let seed: u64 = ctx
+        .role
+        .bytes()
+        .fold(7, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    (0..n)
+        .map(|i| {
+            format!(
+                "{:012}",
+                (seed.wrapping_add(i as u64 * 7919)) % 900_000_000_000 + 100_000_000_000
+            )
+        })
+        .collect()
+}
+
+fn lines(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_and_apply_across_accounts() {
+    let ctx = Ctx::new("fleet").await;
+    let ids = accounts(&ctx, 3);
+    let file = std::env::temp_dir().join(format!("{}.accounts", ctx.role));
+    std::fs::write(
+        &file,
+        format!(
+            "# two from a file\n{}\n\n{}  # and a comment\n",
+            ids[1], ids[2]
+        ),
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+
+    let applied = ctx.ecsrole(&["apply", "-q", "--account", &ids[0]]);
+    assert_eq!(applied.code, 0, "{applied:?}");
+    let check = ctx.ecsrole(&[
+        "check",
+        "--account",
+        &ids[0],
+        "--accounts",
+        file,
+        "--output",
+        "json",
+    ]);
+    assert_eq!(check.code, 2, "the worst of 0, 2, 2: {check:?}");
+    let got = lines(&check.stdout);
+    assert_eq!(got.len(), 3, "one line per account");
+    for line in &got {
+        let account = line["account_id"].as_str().unwrap();
+        let compliant = line["result"]["compliant"].as_bool().unwrap();
+        assert_eq!(compliant, account == ids[0], "{line}");
+        if compliant {
+            // The ARNs IAM returned carry the assumed account: the session acted there.
+            assert_eq!(line["result"]["account_id"], account, "{line}");
+        }
+    }
+    let human = ctx.ecsrole(&["check", "--account", &ids[0], "--accounts", file]);
+    assert_eq!(human.code, 2);
+    assert!(
+        human.stdout.contains("3 target(s): 1 ok, 2 drift, 0 error"),
+        "{}",
+        human.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_account_does_not_stop_the_others() {
+    let (ctx, proxy) = Ctx::proxied("fleet_fail").await;
+    let ids = accounts(&ctx, 3);
+    // The first GetRole of the run stalls past the per-target timeout.
+    proxy.fail("GetRole", 1, Fault::Stall(Duration::from_secs(60)));
+    let run = ctx.ecsrole(&[
+        "check",
+        "--account",
+        &ids[0],
+        "--account",
+        &ids[1],
+        "--account",
+        &ids[2],
+        "--concurrency",
+        "1",
+        "--timeout",
+        "3",
+        "--output",
+        "json",
+    ]);
+    let got = lines(&run.stdout);
+    assert_eq!(got.len(), 3, "{run:?}");
+    let codes: Vec<u64> = got
+        .iter()
+        .map(|l| l["exit_code"].as_u64().unwrap())
+        .collect();
+    assert_eq!(codes.iter().filter(|c| **c == 1).count(), 1, "{codes:?}");
+    assert_eq!(
+        codes.iter().filter(|c| **c == 2).count(),
+        2,
+        "the others ran: {codes:?}"
+    );
+    assert_eq!(run.code, 2, "the highest code");
+    let failed = got.iter().find(|l| l["exit_code"] == 1).unwrap();
+    assert!(
+        failed["error"].as_str().unwrap().contains("iam:GetRole"),
+        "{failed}"
+    );
+    assert_eq!(
+        proxy.log().iter().filter(|a| *a == "AssumeRole").count(),
+        3,
+        "one session per account"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_fleet_input_sends_no_request() {
+    let (ctx, proxy) = Ctx::proxied("fleet_input").await;
+    for (args, expected) in [
+        (
+            &["check", "--account", "12345"][..],
+            "invalid account id \"12345\"",
+        ),
+        (
+            &["check", "--accounts", "/nonexistent/accounts.txt"],
+            "cannot read accounts file",
+        ),
+        (
+            &[
+                "check",
+                "--account",
+                "111122223333",
+                "--regions",
+                "us-east-1",
+            ],
+            "--regions applies to verify only",
+        ),
+        (
+            &[
+                "verify",
+                "--account",
+                "111122223333",
+                "--regions",
+                "us-east-1,mars",
+            ],
+            "invalid region \"mars\"",
+        ),
+        (
+            &[
+                "check",
+                "--account",
+                "111122223333",
+                "--assume-role-name",
+                "a b",
+            ],
+            "invalid assume-role name",
+        ),
+        (
+            &["destroy", "--account", "111122223333"],
+            "not in fleet mode",
+        ),
+        (&["check", "--concurrency", "0"], "--concurrency"),
+    ] {
+        let run = ctx.ecsrole_raw(args);
+        assert_eq!(run.code, 1, "{args:?}: {run:?}");
+        assert!(run.stderr.contains(expected), "{args:?}: {}", run.stderr);
+    }
+    assert_eq!(proxy.log(), Vec::<String>::new(), "no request was sent");
+}
