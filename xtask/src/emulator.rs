@@ -111,19 +111,22 @@ pub fn ensure() -> Result<Emulator> {
     }
 }
 
-pub fn start() -> Result<Emulator> {
-    if let Some(e) = running() {
-        return Ok(e);
-    }
+/// Starts a moto server on a free 127.0.0.1 port, logging to `log_path`, and waits until
+/// it answers. `managed_policies`: load AWS managed policies (slow for every new account).
+pub fn spawn(
+    log_path: &std::path::Path,
+    managed_policies: bool,
+) -> Result<(std::process::Child, String)> {
     let server = ensure_venv()?;
     let port = free_port()?;
     let url = format!("http://127.0.0.1:{port}");
-    fs::create_dir_all(state_dir())?;
-    let log_path = state_dir().join("moto.log");
-    let log = fs::File::create(&log_path)?;
+    let log = fs::File::create(log_path)?;
     let mut child = Command::new(server)
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+        .env(
+            "MOTO_IAM_LOAD_MANAGED_POLICIES",
+            if managed_policies { "true" } else { "false" },
+        )
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log)
@@ -143,6 +146,16 @@ pub fn start() -> Result<Emulator> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+    Ok((child, url))
+}
+
+pub fn start() -> Result<Emulator> {
+    if let Some(e) = running() {
+        return Ok(e);
+    }
+    fs::create_dir_all(state_dir())?;
+    let log_path = state_dir().join("moto.log");
+    let (child, url) = spawn(&log_path, true)?;
     // Batch jobs run in Docker by default and fail without it: switch that off.
     let (status, body) = http::request(
         "POST",

@@ -5,6 +5,7 @@
 
 #![allow(clippy::print_stdout)] // a command-line tool: stdout is its output
 
+mod bench;
 mod emulator;
 mod http;
 
@@ -19,6 +20,7 @@ cargo xtask <task>
 tasks:
   test [-- FILTER...]     fmt check, clippy -D warnings, unit tests, then the integration
                           tests against moto server (started if none runs, stopped after)
+  bench                   ecsrole vs the AWS CLI, verify, fleet check (10/100/1000 accounts) on moto
   demo                    check (drift) -> plan -> apply -> check -> verify -> destroy on the emulator
   emulator start          install (once) and start moto server on a free 127.0.0.1 port
   emulator stop           stop the emulator this project started
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["test", rest @ ..] => test(rest),
         ["demo"] => demo(),
+        ["bench"] => bench::run(),
         ["emulator", "start"] => {
             emulator::start().map(|e| println!("moto server running at {}", e.url))
         }

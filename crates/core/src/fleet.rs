@@ -2,11 +2,9 @@
 //! AssumeRole with the standard SDK provider, with bounded concurrency. A failure in one
 //! target never stops the others.
 
-use std::future::Future;
-use std::sync::Arc;
-
 use aws_config::sts::AssumeRoleProvider;
 use aws_credential_types::provider::SharedCredentialsProvider;
+use std::future::Future;
 
 use crate::aws::{Aws, validate_region};
 use crate::error::InputError;
@@ -117,6 +115,10 @@ pub async fn assume(base: &Aws, target: &Target, role_name: &str) -> Result<Aws,
 
 /// Runs `work` for every target, at most `concurrency` at once; calls `done` as each
 /// finishes (in completion order) and returns the results in target order.
+///
+/// A target's future is created only when a slot frees up: spawned futures occupy their
+/// full size at once, so creating all of them up front would make memory grow with the
+/// fleet instead of with the concurrency.
 pub async fn run_all<T, F, Fut>(
     targets: &[Target],
     concurrency: usize,
@@ -128,19 +130,21 @@ where
     Fut: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
-    let permits = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
     let mut set = tokio::task::JoinSet::new();
-    for (i, target) in targets.iter().enumerate() {
-        let fut = work(target.clone());
-        let permits = permits.clone();
-        set.spawn(async move {
-            let _permit = permits.acquire_owned().await.expect("semaphore open");
-            (i, fut.await)
-        });
-    }
+    let mut next = targets.iter().enumerate();
     let mut results: Vec<Option<T>> = (0..targets.len()).map(|_| None).collect();
     let mut finished = 0;
-    while let Some(joined) = set.join_next().await {
+    loop {
+        while set.len() < concurrency.max(1) {
+            let Some((i, target)) = next.next() else {
+                break;
+            };
+            let fut = work(target.clone());
+            set.spawn(async move { (i, fut.await) });
+        }
+        let Some(joined) = set.join_next().await else {
+            break;
+        };
         let (i, value) = joined.expect("fleet tasks do not panic");
         finished += 1;
         done(&targets[i], &value, finished);
@@ -183,6 +187,7 @@ mod tests {
 
     #[tokio::test]
     async fn run_all_bounds_concurrency_and_keeps_order() {
+        use std::sync::Arc;
         use std::sync::atomic::{AtomicUsize, Ordering};
         let targets: Vec<Target> = (0..20)
             .map(|i| Target {

@@ -1,0 +1,397 @@
+//! `cargo xtask bench`: ecsrole side by side with the AWS CLI against one moto server, in
+//! one run. Wall times (median of several runs), peak memory of the ecsrole process
+//! (`/usr/bin/time`), and API calls as the emulator logged them. Results also go to
+//! `.ecsrole-state/bench/<unix time>.json` for comparison with later runs.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::{emulator, project_root, state_dir};
+
+const RUNS: usize = 7;
+/// Concurrent clients of the emulator-ceiling load, and ecsrole's fleet --concurrency.
+const CLIENTS: usize = 16;
+
+/// One measured command: wall time and peak RSS (kB) of one run.
+fn measure(mut cmd: Command) -> Result<(Duration, Option<u64>)> {
+    let time = Path::new("/usr/bin/time");
+    let rss_file = state_dir().join("bench/rss.txt");
+    let mut cmd = if time.exists() {
+        let mut wrapped = Command::new(time);
+        wrapped
+            .args(["-f", "%M", "-o"])
+            .arg(&rss_file)
+            .arg(cmd.get_program())
+            .args(cmd.get_args());
+        for (k, v) in cmd.get_envs() {
+            match v {
+                Some(v) => wrapped.env(k, v),
+                None => wrapped.env_remove(k),
+            };
+        }
+        wrapped
+    } else {
+        std::mem::replace(&mut cmd, Command::new("true"))
+    };
+    cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    let start = Instant::now();
+    let status = cmd.status()?;
+    let wall = start.elapsed();
+    if !status.success() && status.code() != Some(2) {
+        bail!("{cmd:?} failed: {status}");
+    }
+    let rss = fs::read_to_string(&rss_file)
+        .ok()
+        .and_then(|s| s.trim().lines().last()?.parse().ok());
+    Ok((wall, rss))
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn log_lines(log: &Path) -> usize {
+    fs::read_to_string(log)
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
+}
+
+struct Row {
+    name: String,
+    ecsrole_ms: f64,
+    other_ms: Option<f64>,
+    peak_kb: Option<u64>,
+    calls: usize,
+    note: String,
+}
+
+/// The emulator's throughput under a saturating load: `threads` clients sending the three
+/// reads `check` makes (GetRole, ListAttachedRolePolicies, GetInstanceProfile), back to
+/// back, for `secs` seconds. moto closes every connection, so each request connects anew,
+/// as the SDK's do. Requests per second.
+fn ceiling(url: &str, role: &str, threads: usize, secs: u64) -> f64 {
+    let addr = url.trim_start_matches("http://").to_owned();
+    let stop = Arc::new(AtomicBool::new(false));
+    let served = Arc::new(AtomicUsize::new(0));
+    let requests: Vec<String> = [
+        format!("Action=GetRole&RoleName={role}&Version=2010-05-08"),
+        format!("Action=ListAttachedRolePolicies&RoleName={role}&Version=2010-05-08"),
+        format!("Action=GetInstanceProfile&InstanceProfileName={role}&Version=2010-05-08"),
+    ]
+    .iter()
+    .map(|body| {
+        format!(
+            "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+             Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=00\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    })
+    .collect();
+    let requests = Arc::new(requests);
+    let start = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let (stop, served, addr, requests) =
+                (stop.clone(), served.clone(), addr.clone(), requests.clone());
+            std::thread::spawn(move || {
+                let mut n = t;
+                while !stop.load(Ordering::Relaxed) {
+                    let Ok(mut s) = TcpStream::connect(&addr) else {
+                        continue;
+                    };
+                    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+                    let mut out = Vec::new();
+                    let request = &requests[n % requests.len()];
+                    n += 1;
+                    if s.write_all(request.as_bytes()).is_ok()
+                        && s.read_to_end(&mut out).is_ok()
+                        && out.starts_with(b"HTTP/1.")
+                    {
+                        served.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(secs));
+    stop.store(true, Ordering::Relaxed);
+    for h in handles {
+        let _ = h.join();
+    }
+    served.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+}
+
+fn ensure_awscli() -> Result<PathBuf> {
+    let venv = state_dir().join("venv-awscli");
+    let requirements =
+        fs::read_to_string(project_root().join("localstack/requirements-awscli.txt"))?;
+    let marker = venv.join(".ecsrole-requirements");
+    let aws = venv.join("bin/aws");
+    if !(aws.exists() && fs::read_to_string(&marker).ok().as_deref() == Some(&requirements)) {
+        eprintln!(
+            "xtask: installing the AWS CLI into {} (once)",
+            venv.display()
+        );
+        crate::run({
+            let mut c = Command::new(std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()));
+            c.args(["-m", "venv", "--clear"]).arg(&venv);
+            c
+        })?;
+        crate::run({
+            let mut c = Command::new(venv.join("bin/pip"));
+            c.args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+                .arg(project_root().join("localstack/requirements-awscli.txt"));
+            c
+        })?;
+        fs::write(&marker, requirements)?;
+    }
+    Ok(venv.join("bin"))
+}
+
+pub fn run() -> Result<()> {
+    let mut build = crate::cargo();
+    build.args(["build", "--quiet", "--release", "--package", "ecsrole"]);
+    crate::run(build)?;
+    let aws_bin = ensure_awscli()?;
+    let em = emulator::ensure()?;
+    fs::create_dir_all(state_dir().join("bench"))?;
+    let log = state_dir().join("moto.log");
+    let bin = project_root().join("target/release/ecsrole");
+    let path = format!(
+        "{}:{}",
+        aws_bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let tag = std::process::id();
+    let ecsrole = |args: &[&str]| {
+        let mut c = Command::new(&bin);
+        c.args(args);
+        emulator::point_at(&mut c, &em.url);
+        c
+    };
+    let script = |name: &str, role: &str| {
+        let mut c = Command::new("bash");
+        c.arg(project_root().join("localstack/bench").join(name))
+            .arg(role);
+        emulator::point_at(&mut c, &em.url);
+        c.env("PATH", &path)
+            .env("AWS_PAGER", "")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_CONFIG_FILE", "/dev/null");
+        c
+    };
+    let quiet = |c: Command| measure(c).map(|_| ());
+    let mut rows = vec![];
+
+    eprintln!("xtask: bench: check vs the AWS CLI");
+    // check on a compliant role, interleaved with the CLI script.
+    let role = format!("bench-{tag}");
+    quiet(ecsrole(&["apply", "-q", "--role-name", &role]))?;
+    let (mut e, mut o, mut peak) = (vec![], vec![], 0);
+    for _ in 0..RUNS {
+        let (w, r) = measure(ecsrole(&["check", "-q", "--role-name", &role]))?;
+        e.push(w);
+        peak = peak.max(r.unwrap_or(0));
+        o.push(measure(script("check.sh", &role))?.0);
+    }
+    let before = log_lines(&log);
+    quiet(ecsrole(&["check", "-q", "--role-name", &role]))?;
+    let calls = log_lines(&log) - before;
+    let before = log_lines(&log);
+    quiet(script("check.sh", &role))?;
+    let cli_calls = log_lines(&log) - before;
+    rows.push(Row {
+        name: "check (compliant)".into(),
+        ecsrole_ms: ms(median(e)),
+        other_ms: Some(ms(median(o))),
+        peak_kb: Some(peak),
+        calls,
+        note: format!("AWS CLI script: {cli_calls} calls"),
+    });
+
+    eprintln!("xtask: bench: apply from nothing");
+    // apply from nothing, each side on its own fresh role.
+    let (mut e, mut o, mut peak, mut calls, mut cli_calls) = (vec![], vec![], 0, 0, 0);
+    for i in 0..RUNS {
+        let (mine, theirs) = (format!("bench-a-{tag}-{i}"), format!("bench-c-{tag}-{i}"));
+        let before = log_lines(&log);
+        let (w, r) = measure(ecsrole(&["apply", "-q", "--role-name", &mine]))?;
+        calls = log_lines(&log) - before;
+        e.push(w);
+        peak = peak.max(r.unwrap_or(0));
+        let before = log_lines(&log);
+        o.push(measure(script("apply.sh", &theirs))?.0);
+        cli_calls = log_lines(&log) - before;
+        quiet(ecsrole(&["destroy", "-q", "--role-name", &mine]))?;
+        quiet(ecsrole(&["destroy", "-q", "--role-name", &theirs]))?;
+    }
+    rows.push(Row {
+        name: "apply from nothing".into(),
+        ecsrole_ms: ms(median(e)),
+        other_ms: Some(ms(median(o))),
+        peak_kb: Some(peak),
+        calls,
+        note: format!("AWS CLI script: {cli_calls} calls, no wait"),
+    });
+
+    eprintln!("xtask: bench: verify --level ce");
+    // verify --level ce.
+    let (mut e, mut peak, mut calls) = (vec![], 0, 0);
+    for _ in 0..RUNS {
+        let before = log_lines(&log);
+        let (w, r) = measure(ecsrole(&[
+            "verify",
+            "-q",
+            "--level",
+            "ce",
+            "--role-name",
+            &role,
+        ]))?;
+        calls = log_lines(&log) - before;
+        e.push(w);
+        peak = peak.max(r.unwrap_or(0));
+    }
+    rows.push(Row {
+        name: "verify --level ce".into(),
+        ecsrole_ms: ms(median(e)),
+        other_ms: None,
+        peak_kb: Some(peak),
+        calls,
+        note: String::new(),
+    });
+
+    eprintln!("xtask: bench: emulator ceiling and fleet check");
+    // Fleet: on a second moto without AWS managed policies, which moto otherwise loads
+    // into every new account (seconds and ~4 MB each: 1000 accounts would measure moto's
+    // start-up, not ecsrole). Its ceiling is measured in the same run, same workload shape.
+    let fleet_log = state_dir().join("bench/moto-fleet.log");
+    let (mut fleet_moto, fleet_url) = emulator::spawn(&fleet_log, false)?;
+    let fleet = |args: &[&str]| {
+        let mut c = Command::new(&bin);
+        c.args(args);
+        emulator::point_at(&mut c, &fleet_url);
+        c
+    };
+    let result = (|| -> Result<f64> {
+        // Measured before the fleet runs and again after (moto slows as accounts pile up);
+        // the higher of the two is the ceiling, so the ratio errs against ecsrole.
+        let before_fleet = ceiling(&fleet_url, &role, CLIENTS, 4);
+        for n in [10usize, 100, 1000] {
+            eprintln!("xtask: bench: fleet check over {n} accounts");
+            let file = state_dir().join(format!("bench/accounts-{n}.txt"));
+            let ids: String = (0..n)
+                .map(|i| {
+                    format!(
+                        "{:012}\n",
+                        200_000_000_000u64 + u64::from(tag) * 10_000 + i as u64
+                    )
+                })
+                .collect();
+            fs::write(&file, ids)?;
+            let before = log_lines(&fleet_log);
+            let (w, r) = measure(fleet(&[
+                "check",
+                "-q",
+                "--concurrency",
+                &CLIENTS.to_string(),
+                "--accounts",
+                file.to_str().context("path")?,
+                "--role-name",
+                &role,
+            ]))?;
+            let calls = log_lines(&fleet_log) - before;
+            rows.push(Row {
+                name: format!("fleet check, {n} accounts"),
+                ecsrole_ms: ms(w),
+                other_ms: None,
+                peak_kb: r,
+                calls,
+                note: String::new(),
+            });
+        }
+        let after_fleet = ceiling(&fleet_url, &role, CLIENTS, 4);
+        eprintln!(
+            "xtask: bench: emulator ceiling {before_fleet:.0} req/s before the fleet runs, {after_fleet:.0} after"
+        );
+        Ok(before_fleet.max(after_fleet))
+    })();
+    let _ = fleet_moto.kill();
+    let _ = fleet_moto.wait();
+    let served = result?;
+    for r in rows.iter_mut().filter(|r| r.name.starts_with("fleet")) {
+        let rate = r.calls as f64 / (r.ecsrole_ms / 1000.0);
+        r.note = format!(
+            "{rate:.0} req/s = {:.0}% of the emulator's {served:.0} req/s",
+            100.0 * rate / served
+        );
+    }
+    quiet(ecsrole(&["destroy", "-q", "--role-name", &role]))?;
+
+    // The table and the JSON.
+    let mut table = String::new();
+    let _ = writeln!(
+        table,
+        "{:<28}{:>12}{:>14}{:>9}{:>11}{:>7}  note",
+        "", "ecsrole ms", "AWS CLI ms", "ratio", "peak MB", "calls"
+    );
+    let mut json = String::from("{\n  \"rows\": [\n");
+    for (i, r) in rows.iter().enumerate() {
+        let ratio = r.other_ms.map(|o| o / r.ecsrole_ms);
+        let _ = writeln!(
+            table,
+            "{:<28}{:>12.1}{:>14}{:>9}{:>11}{:>7}  {}",
+            r.name,
+            r.ecsrole_ms,
+            r.other_ms.map_or("-".into(), |o| format!("{o:.1}")),
+            ratio.map_or("-".into(), |x| format!("{x:.0}x")),
+            r.peak_kb
+                .map_or("-".into(), |k| format!("{:.1}", k as f64 / 1024.0)),
+            r.calls,
+            r.note
+        );
+        let _ = write!(
+            json,
+            "    {{\"name\": \"{}\", \"ecsrole_ms\": {:.2}, \"aws_cli_ms\": {}, \"ratio\": {}, \"peak_rss_kb\": {}, \"calls\": {}}}{}\n",
+            r.name,
+            r.ecsrole_ms,
+            r.other_ms.map_or("null".into(), |o| format!("{o:.2}")),
+            ratio.map_or("null".into(), |x| format!("{x:.2}")),
+            r.peak_kb.map_or("null".into(), |k| k.to_string()),
+            r.calls,
+            if i + 1 < rows.len() { "," } else { "" }
+        );
+    }
+    let _ = write!(
+        json,
+        "  ],\n  \"emulator_ceiling_rps\": {served:.1},\n  \"runs_per_median\": {RUNS}\n}}\n"
+    );
+    print!("{table}");
+    println!(
+        "fleet emulator ceiling ({CLIENTS} clients, 4 s, the three check reads; higher of before/after the fleet): {served:.0} requests/s; medians of {RUNS} runs"
+    );
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    let out = state_dir().join(format!("bench/{stamp}.json"));
+    fs::write(&out, json)?;
+    println!("results: {}", out.display());
+    if em.started_here {
+        emulator::stop()?;
+    }
+    Ok(())
+}
