@@ -364,9 +364,9 @@ pub fn run() -> Result<()> {
             r.calls,
             r.note
         );
-        let _ = write!(
+        let _ = writeln!(
             json,
-            "    {{\"name\": \"{}\", \"ecsrole_ms\": {:.2}, \"aws_cli_ms\": {}, \"ratio\": {}, \"peak_rss_kb\": {}, \"calls\": {}}}{}\n",
+            "    {{\"name\": \"{}\", \"ecsrole_ms\": {:.2}, \"aws_cli_ms\": {}, \"ratio\": {}, \"peak_rss_kb\": {}, \"calls\": {}}}{}",
             r.name,
             r.ecsrole_ms,
             r.other_ms.map_or("null".into(), |o| format!("{o:.2}")),
