@@ -188,9 +188,7 @@ async fn one(
             match tokio::time::timeout(bound, role_outcome(&engine, role_work)).await {
                 Ok(Ok(o)) => o,
                 Ok(Err(e)) => Outcome::failed(e),
-                Err(_) => {
-                    Outcome::failed(format!("timed out after {}s (--timeout)", bound.as_secs()))
-                }
+                Err(_) => Outcome::failed(aws.calls.timed_out(bound)),
             }
         }
         Work::Verify(opts) => {

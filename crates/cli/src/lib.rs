@@ -149,18 +149,7 @@ async fn execute(cli: &Cli) -> anyhow::Result<u8> {
     };
     match tokio::time::timeout(bound, work).await {
         Ok(result) => result,
-        Err(_) => {
-            let in_flight = aws.calls.in_flight();
-            let during = if in_flight.is_empty() {
-                "between calls".to_owned()
-            } else {
-                format!("waiting for {}", in_flight.join(", "))
-            };
-            anyhow::bail!(
-                "timed out after {timeout}s (--timeout) {during}; {} call(s) had been made",
-                aws.calls.made()
-            )
-        }
+        Err(_) => anyhow::bail!(aws.calls.timed_out(bound)),
     }
 }
 

@@ -186,6 +186,22 @@ impl Calls {
     pub fn made(&self) -> usize {
         self.0.lock().expect("calls lock").made
     }
+
+    /// The message for a whole-command (or per-target) timeout: the bound, the calls it
+    /// cut short, and how many had been made.
+    pub fn timed_out(&self, bound: Duration) -> String {
+        let in_flight = self.in_flight();
+        let during = if in_flight.is_empty() {
+            "between calls".to_owned()
+        } else {
+            format!("waiting for {}", in_flight.join(", "))
+        };
+        format!(
+            "timed out after {}s (--timeout) {during}; {} call(s) had been made",
+            bound.as_secs(),
+            self.made()
+        )
+    }
 }
 
 struct CallGuard {
