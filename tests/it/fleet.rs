@@ -6,7 +6,7 @@ use crate::harness::Ctx;
 use crate::proxy::Fault;
 
 /// Account ids no other test uses: derived from the test's unique role name.
-fn accounts(ctx: &Ctx, n: usize) -> Vec<String> {
+pub(crate) fn accounts(ctx: &Ctx, n: usize) -> Vec<String> {
     let seed: u64 = ctx
         .role
         .bytes()

@@ -48,6 +48,8 @@ pub struct Ctx {
     pub iam: Client,
     pub batch: aws_sdk_batch::Client,
     pub ecs: aws_sdk_ecs::Client,
+    /// Set by `proxied`: each ecsrole run is then held to its command's permission table.
+    proxy: Option<crate::proxy::Proxy>,
 }
 
 /// One finished ecsrole process.
@@ -96,6 +98,7 @@ impl Ctx {
             iam: Client::new(&config),
             batch: aws_sdk_batch::Client::new(&config),
             ecs: aws_sdk_ecs::Client::new(&config),
+            proxy: None,
         }
     }
 
@@ -105,6 +108,7 @@ impl Ctx {
         let mut ctx = Ctx::new(test).await;
         let proxy = crate::proxy::Proxy::start(&ctx.endpoint).await;
         ctx.endpoint = proxy.url.clone();
+        ctx.proxy = Some(proxy.clone());
         (ctx, proxy)
     }
 
@@ -113,13 +117,45 @@ impl Ctx {
     pub fn ecsrole(&self, args: &[&str]) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
         cmd.args(args).args(["--role-name", &self.role]);
-        run_isolated(cmd, &self.endpoint)
+        self.grant(args);
+        let run = run_isolated(cmd, &self.endpoint);
+        self.assert_permitted(&run);
+        run
+    }
+
+    /// Through a proxy: from now on, only the calls the permission table grants the
+    /// command in `args` are answered.
+    fn grant(&self, args: &[&str]) {
+        use ecsrole_core::permissions::{Command as P, called_by};
+        let Some(proxy) = &self.proxy else { return };
+        let command = args.iter().find_map(|a| P::parse(a));
+        let mut granted: std::collections::BTreeSet<String> = command
+            .into_iter()
+            .flat_map(called_by)
+            .map(str::to_owned)
+            .collect();
+        if args.iter().any(|a| *a == "--account" || *a == "--accounts") {
+            granted.extend(called_by(P::Fleet).map(str::to_owned));
+        }
+        proxy.grant(command.map_or("(no command)", P::as_str), granted);
+    }
+
+    /// Fails the test when the last run called an action its command's table lacks.
+    pub fn assert_permitted(&self, run: &Run) {
+        if let Some(proxy) = &self.proxy {
+            let violations = proxy.take_violations();
+            assert!(
+                violations.is_empty(),
+                "ecsrole called actions missing from crates/core/src/permissions.rs: {violations:?}\n{run:?}"
+            );
+        }
     }
 
     /// Starts `ecsrole ARGS --role-name <role>` with stdout and stderr piped.
     pub fn spawn(&self, args: &[&str]) -> std::process::Child {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
         cmd.args(args).args(["--role-name", &self.role]);
+        self.grant(args);
         isolate(&mut cmd, &self.endpoint);
         cmd.stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -131,7 +167,10 @@ impl Ctx {
     pub fn ecsrole_raw(&self, args: &[&str]) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
         cmd.args(args);
-        run_isolated(cmd, &self.endpoint)
+        self.grant(args);
+        let run = run_isolated(cmd, &self.endpoint);
+        self.assert_permitted(&run);
+        run
     }
 
     /// Snapshot settings that redact this test's unique names and the emulator's ids.

@@ -9,5 +9,6 @@ mod destroy;
 mod faults;
 mod fleet;
 mod harness;
+mod permissions;
 mod proxy;
 mod verify;

@@ -2,7 +2,7 @@
 //! (so tests count calls where ecsrole cannot lie about them) and applies per-test rules
 //! such as "the 1st CreateRole gets HTTP 500". Built on hyper (test code, not product code).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -57,6 +57,13 @@ struct State {
     windows: Vec<Window>,
     /// (created by, hidden action, for how long): IAM's eventual consistency.
     hides: Vec<(String, String, Duration)>,
+    /// While ecsrole runs a command: the actions its permission table grants it. Any other
+    /// action is refused with AccessDenied, as AWS would under the published policy, and
+    /// recorded as a violation the harness fails the test on.
+    granted: Option<(String, BTreeSet<String>)>,
+    violations: Vec<String>,
+    /// Every request seen, as `service:Action`.
+    qualified: Vec<String>,
 }
 
 /// A running proxy. Dropped with the test's runtime.
@@ -64,6 +71,19 @@ struct State {
 pub struct Proxy {
     pub url: String,
     state: Arc<Mutex<State>>,
+}
+
+/// The signing service of a request, from its SigV4 credential scope
+/// (`Credential=AKID/DATE/REGION/SERVICE/aws4_request`).
+fn service_of(parts: &hyper::http::request::Parts) -> String {
+    parts
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| a.split("Credential=").nth(1))
+        .and_then(|c| c.split('/').nth(3))
+        .unwrap_or("?")
+        .to_owned()
 }
 
 /// The API action of a request: the `X-Amz-Target` operation (ECS), the `/v1/<op>` path
@@ -89,6 +109,32 @@ fn action_of(parts: &hyper::http::request::Parts, body: &[u8]) -> String {
 const NO_SUCH_ENTITY: &str = "<ErrorResponse><Error><Type>Sender</Type><Code>NoSuchEntity</Code><Message>Instance Profile cannot be found.</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>";
 
 const THROTTLING: &str = "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>";
+
+/// AWS's answer to an action the caller's policy does not grant, in the protocol of the
+/// request: JSON for Batch and ECS, XML for the query protocols (IAM, STS, EC2).
+fn access_denied(parts: &hyper::http::request::Parts, qualified: &str) -> Response<Full<Bytes>> {
+    let message = format!("not granted by ecsrole's permission table: {qualified}");
+    let json = parts.headers.contains_key("x-amz-target") || parts.uri.path().starts_with("/v1/");
+    let (content_type, body) = if json {
+        (
+            "application/json",
+            serde_json::json!({"__type": "AccessDeniedException", "message": message}).to_string(),
+        )
+    } else {
+        (
+            "text/xml",
+            format!(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>{message}</Message></Error><RequestId>0</RequestId></ErrorResponse>"
+            ),
+        )
+    };
+    Response::builder()
+        .status(403)
+        .header("content-type", content_type)
+        .header("x-amzn-errortype", "AccessDeniedException")
+        .body(Full::new(Bytes::from(body)))
+        .unwrap()
+}
 
 impl Proxy {
     /// Starts a proxy in front of `upstream` (`http://127.0.0.1:PORT`).
@@ -169,6 +215,24 @@ impl Proxy {
         self.state.lock().unwrap().log.clone()
     }
 
+    /// Every request seen, as `service:Action` (the signing service), in order.
+    pub fn qualified_log(&self) -> Vec<String> {
+        self.state.lock().unwrap().qualified.clone()
+    }
+
+    /// From now on, only these `service:Action`s are answered (compared without case:
+    /// Batch's REST paths are lower case); the others get AccessDenied and are recorded
+    /// against `command`.
+    pub fn grant(&self, command: &str, actions: BTreeSet<String>) {
+        let actions = actions.iter().map(|a| a.to_ascii_lowercase()).collect();
+        self.state.lock().unwrap().granted = Some((command.to_owned(), actions));
+    }
+
+    /// The calls refused since the last look, as "`command` called service:Action".
+    pub fn take_violations(&self) -> Vec<String> {
+        std::mem::take(&mut self.state.lock().unwrap().violations)
+    }
+
     pub fn clear_log(&self) {
         let mut s = self.state.lock().unwrap();
         s.log.clear();
@@ -189,9 +253,18 @@ async fn handle(
         .map(|b| b.to_bytes())
         .unwrap_or_default();
     let action = action_of(&parts, &body);
+    let qualified = format!("{}:{action}", service_of(&parts));
     let (fault, window) = {
         let mut s = state.lock().unwrap();
         s.log.push(action.clone());
+        s.qualified.push(qualified.clone());
+        if let Some((command, granted)) = &s.granted
+            && !granted.contains(&qualified.to_ascii_lowercase())
+        {
+            let violation = format!("`{command}` called {qualified}");
+            s.violations.push(violation);
+            return Ok(access_denied(&parts, &qualified));
+        }
         let now = tokio::time::Instant::now();
         let window = s
             .windows

@@ -128,6 +128,34 @@ pub enum Command {
     /// Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named
     /// ecsrole-verify-*).
     Cleanup(CleanupArgs),
+    /// Print the least-privilege IAM policy (JSON) the operator needs, scoped to the role,
+    /// instance profile, path and partition given. Makes no AWS call.
+    Permissions(PermissionsArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PermissionsFor {
+    Check,
+    Plan,
+    Apply,
+    Destroy,
+    Verify,
+    Cleanup,
+    /// The operator's side of a fleet run: sts:AssumeRole on --assume-role-name.
+    Fleet,
+    All,
+}
+
+#[derive(Debug, Args)]
+pub struct PermissionsArgs {
+    /// The command(s) to grant (repeatable).
+    #[arg(
+        long = "command",
+        value_enum,
+        value_name = "COMMAND",
+        default_value = "all"
+    )]
+    pub commands: Vec<PermissionsFor>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -70,7 +70,10 @@ pub async fn run(
     if let Command::Verify(a) = &cli.command {
         verify::options(a, bound).validate(base.partition)?;
     }
-    if matches!(cli.command, Command::Destroy(_) | Command::Cleanup(_)) {
+    if matches!(
+        cli.command,
+        Command::Destroy(_) | Command::Cleanup(_) | Command::Permissions(_)
+    ) {
         anyhow::bail!("destroy and cleanup run in one account at a time, not in fleet mode");
     }
     ecsrole_core::names::validate_role_name(&c.assume_role_name)
@@ -165,7 +168,9 @@ fn command_of(cli: &Cli) -> Work {
         })),
         Command::Verify(a) => Work::Verify(verify::options(a, bound)),
         // destroy and cleanup are refused before any target runs.
-        Command::Check | Command::Destroy(_) | Command::Cleanup(_) => Work::Role(RoleWork::Check),
+        Command::Check | Command::Destroy(_) | Command::Cleanup(_) | Command::Permissions(_) => {
+            Work::Role(RoleWork::Check)
+        }
     }
 }
 

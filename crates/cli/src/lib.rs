@@ -119,6 +119,12 @@ async fn execute(cli: &Cli) -> anyhow::Result<u8> {
     {
         return Err(e.into());
     }
+    if let Command::Permissions(a) = &cli.command {
+        let desired = Desired::new(input, known.unwrap_or(Partition::Aws))?;
+        let policy = permissions(a, &desired, &c.assume_role_name);
+        print(cli, &render::json(&policy));
+        return Ok(EXIT_OK);
+    }
     let default_timeout = if matches!(cli.command, Command::Verify(_)) {
         900
     } else {
@@ -143,14 +149,40 @@ async fn execute(cli: &Cli) -> anyhow::Result<u8> {
     let work = match &cli.command {
         Command::Verify(a) => return verify::run(cli, a, &aws, engine, bound).await,
         Command::Cleanup(a) => return verify::cleanup(cli, a, &aws, engine, bound).await,
-        Command::Check | Command::Plan(_) | Command::Apply(_) | Command::Destroy(_) => {
-            role_command(cli, &engine)
-        }
+        Command::Check
+        | Command::Plan(_)
+        | Command::Apply(_)
+        | Command::Destroy(_)
+        | Command::Permissions(_) => role_command(cli, &engine),
     };
     match tokio::time::timeout(bound, work).await {
         Ok(result) => result,
         Err(_) => anyhow::bail!(aws.calls.timed_out(bound)),
     }
+}
+
+/// The policy `ecsrole permissions` prints, from the core's one table.
+fn permissions(
+    a: &args::PermissionsArgs,
+    desired: &Desired,
+    assume_role_name: &str,
+) -> serde_json::Value {
+    use args::PermissionsFor as F;
+    use ecsrole_core::permissions::{self, Command as P};
+    let mut commands: Vec<P> = Vec::new();
+    for c in &a.commands {
+        match c {
+            F::Check => commands.push(P::Check),
+            F::Plan => commands.push(P::Plan),
+            F::Apply => commands.push(P::Apply),
+            F::Destroy => commands.push(P::Destroy),
+            F::Verify => commands.push(P::Verify),
+            F::Cleanup => commands.push(P::Cleanup),
+            F::Fleet => commands.push(P::Fleet),
+            F::All => commands.extend(P::ALL),
+        }
+    }
+    permissions::policy(&commands, desired, assume_role_name)
 }
 
 /// Prints a result as JSON or as human text.
@@ -202,8 +234,8 @@ async fn role_command(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
             emit(cli, &out, render::destroy);
             EXIT_OK
         }
-        Command::Verify(_) | Command::Cleanup(_) => {
-            anyhow::bail!("verify and cleanup bound themselves and are not role commands")
+        Command::Verify(_) | Command::Cleanup(_) | Command::Permissions(_) => {
+            anyhow::bail!("verify, cleanup and permissions are not role commands")
         }
     })
 }

@@ -14,6 +14,7 @@ pub mod fleet;
 pub mod iam;
 pub mod names;
 pub mod partition;
+pub mod permissions;
 pub mod trust;
 
 pub use aws::{Aws, AwsOptions, Calls};
