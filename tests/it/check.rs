@@ -288,3 +288,47 @@ async fn instance_profile_other_role_needs_the_flag() {
         Some(vec![ctx.role.clone()])
     );
 }
+
+/// The snapshots are shared by both backends once emulator values are redacted; this is
+/// where the emulators differ, shown rather than hidden: the account each serves by
+/// default, and whether the Batch service-linked role is there (moto names it
+/// `AWSServiceRoleForbatch`; AWS, `AWSServiceRoleForBatch`).
+#[tokio::test]
+async fn where_the_emulators_differ() {
+    use crate::harness::{Backend, backend};
+    let ctx = Ctx::new("differ").await;
+    ctx.create_compliant(&[]).await;
+    let run = ctx.ecsrole(&["check", "--output", "json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let account = run.json()["account_id"].as_str().unwrap().to_owned();
+    let expected = match backend() {
+        Backend::Moto => "123456789012",
+        Backend::LocalStack | Backend::LocalStackPro => "000000000000",
+    };
+    assert_eq!(account, expected, "{:?}", backend());
+    let created = ctx
+        .iam
+        .create_service_linked_role()
+        .aws_service_name("batch.amazonaws.com")
+        .send()
+        .await;
+    let name = match created {
+        Ok(r) => r.role().map(|r| r.role_name().to_owned()),
+        // Already there from an earlier test: read its name.
+        Err(_) => ctx
+            .iam
+            .list_roles()
+            .path_prefix("/aws-service-role/batch.amazonaws.com/")
+            .send()
+            .await
+            .unwrap()
+            .roles()
+            .first()
+            .map(|r| r.role_name().to_owned()),
+    };
+    let expected = match backend() {
+        Backend::Moto => "AWSServiceRoleForbatch",
+        Backend::LocalStack | Backend::LocalStackPro => "AWSServiceRoleForBatch",
+    };
+    assert_eq!(name.as_deref(), Some(expected), "{:?}", backend());
+}

@@ -11,12 +11,51 @@ use aws_credential_types::Credentials;
 use aws_sdk_iam::Client;
 use aws_sdk_iam::types::Tag;
 
+/// The emulator behind the tests: `ECSROLE_TEST_BACKEND`, set by `cargo xtask test`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Moto,
+    /// Free LocalStack: IAM, STS, EC2; no Batch, no ECS.
+    LocalStack,
+    /// LocalStack Pro (Docker and LOCALSTACK_AUTH_TOKEN): Batch too.
+    LocalStackPro,
+}
+
+pub fn backend() -> Backend {
+    match std::env::var("ECSROLE_TEST_BACKEND").as_deref() {
+        Ok("localstack") => Backend::LocalStack,
+        Ok("localstack-pro") => Backend::LocalStackPro,
+        Ok("moto") | Err(_) => Backend::Moto,
+        Ok(other) => {
+            panic!("unknown ECSROLE_TEST_BACKEND {other:?}: moto, localstack or localstack-pro")
+        }
+    }
+}
+
+/// Tests that need AWS Batch and ECS start with this: on free LocalStack, which has
+/// neither, the test says so and passes without running.
+pub fn skip_without_batch(test: &str) -> bool {
+    let skip = backend() == Backend::LocalStack;
+    if skip {
+        eprintln!(
+            "SKIPPED {test}: free LocalStack has no Batch or ECS API (LocalStack Pro in Docker with LOCALSTACK_AUTH_TOKEN has)"
+        );
+    }
+    skip
+}
+
 /// The emulator URL: `ECSROLE_TEST_ENDPOINT` (set by `cargo xtask test`), else the one
 /// `cargo xtask emulator start` recorded. Only loopback addresses are accepted: tests never
 /// reach real AWS.
 pub fn endpoint() -> String {
     let url = std::env::var("ECSROLE_TEST_ENDPOINT").ok().or_else(|| {
-        let state = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.ecsrole-state/moto.state");
+        let file = match backend() {
+            Backend::Moto => "moto.state",
+            Backend::LocalStack | Backend::LocalStackPro => "localstack.state",
+        };
+        let state = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../.ecsrole-state")
+            .join(file);
         let text = std::fs::read_to_string(state).ok()?;
         text.lines()
             .find_map(|l| l.strip_prefix("url=").map(str::to_owned))

@@ -72,6 +72,9 @@ async fn compliant_role(ctx: &Ctx) {
 
 #[tokio::test]
 async fn levels_ce_and_job_verify_and_leave_nothing() {
+    if crate::harness::skip_without_batch("levels_ce_and_job_verify_and_leave_nothing") {
+        return;
+    }
     let _shared = CLEANUP.read().await;
     let ctx = Ctx::new("verify").await;
     compliant_role(&ctx).await;
@@ -119,6 +122,9 @@ async fn levels_ce_and_job_verify_and_leave_nothing() {
 
 #[tokio::test]
 async fn drift_exits_2_before_creating_anything() {
+    if crate::harness::skip_without_batch("drift_exits_2_before_creating_anything") {
+        return;
+    }
     let _shared = CLEANUP.read().await;
     let ctx = Ctx::new("verify_drift").await;
     let human = ctx.ecsrole(&["verify", "--level", "ce"]);
@@ -142,6 +148,9 @@ async fn drift_exits_2_before_creating_anything() {
 
 #[tokio::test]
 async fn keep_then_cleanup_removes_everything() {
+    if crate::harness::skip_without_batch("keep_then_cleanup_removes_everything") {
+        return;
+    }
     let _alone = CLEANUP.write().await;
     let ctx = Ctx::new("verify_keep").await;
     compliant_role(&ctx).await;
@@ -285,6 +294,9 @@ fn finish(
 
 #[tokio::test]
 async fn sigint_mid_run_leaves_nothing() {
+    if crate::harness::skip_without_batch("sigint_mid_run_leaves_nothing") {
+        return;
+    }
     let _shared = CLEANUP.read().await;
     let ctx = Ctx::new("verify_sigint").await;
     compliant_role(&ctx).await;
@@ -312,6 +324,9 @@ async fn sigint_mid_run_leaves_nothing() {
 
 #[tokio::test]
 async fn instance_level_with_the_test_playing_the_ecs_agent() {
+    if crate::harness::skip_without_batch("instance_level_with_the_test_playing_the_ecs_agent") {
+        return;
+    }
     let _shared = CLEANUP.read().await;
     let ctx = Ctx::new("verify_agent").await;
     compliant_role(&ctx).await;
@@ -361,6 +376,9 @@ async fn instance_level_with_the_test_playing_the_ecs_agent() {
 
 #[tokio::test]
 async fn instance_never_registering_exits_3() {
+    if crate::harness::skip_without_batch("instance_never_registering_exits_3") {
+        return;
+    }
     let _shared = CLEANUP.read().await;
     let ctx = Ctx::new("verify_noagent").await;
     compliant_role(&ctx).await;

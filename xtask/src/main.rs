@@ -8,6 +8,7 @@
 mod bench;
 mod emulator;
 mod http;
+mod localstack;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -18,30 +19,73 @@ const USAGE: &str = "\
 cargo xtask <task>
 
 tasks:
-  test [-- FILTER...]     fmt check, clippy -D warnings, unit tests, then the integration
-                          tests against moto server (started if none runs, stopped after)
+  test [-- FILTER...]     fmt check, clippy -D warnings, unit tests, the integration tests
+                          against moto server (started if none runs, stopped after), then
+                          the IAM suite against LocalStack on the host (when Python >= 3.13
+                          is found; says so when it skips)
+  test --backend B        the same checks, then the integration tests on one backend:
+                          moto, or localstack (Docker via testcontainers when an engine
+                          answers, else the host; Batch tests only with LocalStack Pro)
   bench                   ecsrole vs the AWS CLI, verify, fleet check (10/100/1000 accounts) on moto
   demo                    check (drift) -> plan -> apply -> check -> verify -> destroy on the emulator
   emulator start          install (once) and start moto server on a free 127.0.0.1 port
   emulator stop           stop the emulator this project started
   emulator status         is it running, and where
   emulator env            shell exports that point ecsrole at it: eval \"$(cargo xtask emulator env)\"
+                          (each takes --backend moto|localstack; moto by default)
 ";
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Moto,
+    LocalStack,
+}
+
+/// Takes `--backend NAME` out of `args`.
+fn backend(args: &mut Vec<&str>) -> Result<Option<Backend>> {
+    let Some(i) = args.iter().position(|a| *a == "--backend") else {
+        return Ok(None);
+    };
+    let name = args.get(i + 1).copied().unwrap_or("");
+    let b = match name {
+        "moto" => Backend::Moto,
+        "localstack" => Backend::LocalStack,
+        other => bail!("unknown backend {other:?}: expected moto or localstack"),
+    };
+    args.drain(i..=i + 1);
+    Ok(Some(b))
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let result = match args.as_slice() {
-        ["test", rest @ ..] => test(rest),
-        ["demo"] => demo(),
-        ["bench"] => bench::run(),
-        ["emulator", "start"] => {
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<&str> = raw.iter().map(String::as_str).collect();
+    let chosen = match backend(&mut args) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("xtask: error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(code) = reexec_with_docker(chosen, &raw) {
+        return code;
+    }
+    let result = match (args.as_slice(), chosen) {
+        (["test", rest @ ..], b) => test(rest, b),
+        (["demo"], _) => demo(),
+        (["bench"], _) => bench::run(),
+        (["emulator", "start"], None | Some(Backend::Moto)) => {
             emulator::start().map(|e| println!("moto server running at {}", e.url))
         }
-        ["emulator", "stop"] => emulator::stop(),
-        ["emulator", "status"] => emulator::status(),
-        ["emulator", "env"] => emulator::print_env(),
-        [] | ["help" | "--help" | "-h"] => {
+        (["emulator", "stop"], None | Some(Backend::Moto)) => emulator::stop(),
+        (["emulator", "status"], None | Some(Backend::Moto)) => emulator::status(),
+        (["emulator", "env"], None | Some(Backend::Moto)) => emulator::print_env(),
+        (["emulator", "start"], Some(Backend::LocalStack)) => {
+            localstack::start(localstack::Where::Any).map(|l| println!("{}", l.describe()))
+        }
+        (["emulator", "stop"], Some(Backend::LocalStack)) => localstack::stop(),
+        (["emulator", "status"], Some(Backend::LocalStack)) => localstack::status(),
+        (["emulator", "env"], Some(Backend::LocalStack)) => localstack::print_env(),
+        ([] | ["help" | "--help" | "-h"], _) => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
         }
@@ -90,7 +134,40 @@ fn run(mut cmd: Command) -> Result<()> {
     Ok(())
 }
 
-fn test(filter: &[&str]) -> Result<()> {
+/// LocalStack in Docker is started through testcontainers, which only the `docker` feature
+/// compiles (machines without an engine never build it). When an engine answers and this
+/// xtask lacks the feature, run it again with the feature; `None`: carry on here.
+fn reexec_with_docker(chosen: Option<Backend>, raw: &[String]) -> Option<ExitCode> {
+    if cfg!(feature = "docker")
+        || chosen != Some(Backend::LocalStack)
+        || !raw.iter().any(|a| a == "start" || a == "test")
+        || !localstack::docker::reachable()
+    {
+        return None;
+    }
+    eprintln!("xtask: a Docker engine answers: running xtask again with testcontainers");
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "--quiet",
+        "--package",
+        "xtask",
+        "--features",
+        "docker",
+        "--",
+    ])
+    .args(raw);
+    Some(match cmd.status() {
+        Ok(s) if s.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("xtask: error: cannot run cargo: {e}");
+            ExitCode::FAILURE
+        }
+    })
+}
+
+fn test(filter: &[&str], backend: Option<Backend>) -> Result<()> {
     let filter: Vec<&str> = filter.iter().copied().filter(|a| *a != "--").collect();
     let started = std::time::Instant::now();
     let mut fmt = cargo();
@@ -110,21 +187,54 @@ fn test(filter: &[&str]) -> Result<()> {
     unit.args(["test", "--workspace", "--lib", "--bins"]);
     run(unit)?;
 
-    let emulator = emulator::ensure()?;
+    if backend != Some(Backend::LocalStack) {
+        let emulator = emulator::ensure()?;
+        let result = run(integration(&filter, &emulator.url, "moto"));
+        if emulator.started_here {
+            emulator::stop()?;
+        }
+        result?;
+    }
+    match backend {
+        Some(Backend::Moto) => {}
+        Some(Backend::LocalStack) => localstack_suite(&filter, localstack::Where::Any)?,
+        None => match localstack::python() {
+            Ok(_) => localstack_suite(&filter, localstack::Where::Host)?,
+            Err(why) => eprintln!("xtask: SKIPPED the LocalStack IAM suite: {why}"),
+        },
+    }
+    eprintln!("xtask: all checks passed in {:.0?}", started.elapsed());
+    Ok(())
+}
+
+/// `cargo test --test it` against the emulator at `url`.
+fn integration(filter: &[&str], url: &str, backend: &str) -> Command {
     let mut it = cargo();
     it.args(["test", "--workspace", "--test", "it", "--"])
-        .args(&filter);
-    it.env("ECSROLE_TEST_ENDPOINT", &emulator.url);
+        .args(filter);
+    it.env("ECSROLE_TEST_ENDPOINT", url)
+        .env("ECSROLE_TEST_BACKEND", backend);
     if std::env::var_os("CI").is_some() {
         it.env("INSTA_UPDATE", "no");
     }
-    let result = run(it);
-    if emulator.started_here {
-        emulator::stop()?;
+    it
+}
+
+/// The integration tests against LocalStack: the IAM suite (the Batch tests skip
+/// themselves, saying why, unless LocalStack Pro serves Batch).
+fn localstack_suite(filter: &[&str], place: localstack::Where) -> Result<()> {
+    let ls = localstack::ensure(place)?;
+    let backend = if ls.has_batch() {
+        "localstack-pro"
+    } else {
+        "localstack"
+    };
+    eprintln!("xtask: the integration tests against {}", ls.describe());
+    let result = run(integration(filter, &ls.url, backend));
+    if ls.started_here {
+        localstack::stop()?;
     }
-    result?;
-    eprintln!("xtask: all checks passed in {:.0?}", started.elapsed());
-    Ok(())
+    result
 }
 
 fn demo() -> Result<()> {
