@@ -20,6 +20,8 @@ cargo xtask <task>
 tasks:
   test [-- FILTER...]     fmt check, clippy -D warnings, unit tests, then the integration
                           tests against moto server (started if none runs, stopped after)
+  gen                     regenerate the committed completion scripts and man pages
+                          (crates/cli/completions/, crates/cli/doc/)
   bench                   ecsrole vs the AWS CLI, verify, fleet check (10/100/1000 accounts) on moto
   demo                    check (drift) -> plan -> apply -> check -> verify -> destroy on the emulator
   emulator start          install (once) and start moto server on a free 127.0.0.1 port
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["test", rest @ ..] => test(rest),
         ["demo"] => demo(),
+        ["gen"] => generate(),
         ["bench"] => bench::run(),
         ["emulator", "start"] => {
             emulator::start().map(|e| println!("moto server running at {}", e.url))
@@ -124,6 +127,18 @@ fn test(filter: &[&str]) -> Result<()> {
     }
     result?;
     eprintln!("xtask: all checks passed in {:.0?}", started.elapsed());
+    Ok(())
+}
+
+/// Rewrites the completion scripts and man pages through the very test that checks them
+/// (`ecsrole::docs`), with the same cargo arguments as the unit tests so nothing rebuilds.
+fn generate() -> Result<()> {
+    let mut cmd = cargo();
+    cmd.args(["test", "--workspace", "--lib", "--bins", "--quiet", "--"])
+        .arg("docs::tests::generated_docs_are_fresh")
+        .env("ECSROLE_GEN", "1");
+    run(cmd)?;
+    eprintln!("xtask: wrote crates/cli/completions/ and crates/cli/doc/");
     Ok(())
 }
 

@@ -1,0 +1,270 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[ecsrole] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'ecsrole'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'ecsrole'= {
+            cand --config 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]'
+            cand --role-name 'The role AWS Batch instances use'
+            cand --instance-profile-name 'The instance profile that carries the role [default: the role name]'
+            cand --path 'IAM path for a role and instance profile ecsrole creates'
+            cand --extra-policy 'Another managed policy that must be attached (repeatable)'
+            cand --tag 'A tag put on what ecsrole creates (repeatable)'
+            cand --partition 'aws, aws-cn or aws-us-gov [default: derived from the region]'
+            cand --region 'AWS region [default: the standard chain; IAM is global]'
+            cand --profile 'Named profile from the AWS config files'
+            cand --endpoint-url 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]'
+            cand --timeout 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]'
+            cand --output 'Output format on stdout'
+            cand --account 'Fleet mode: run in this account through STS AssumeRole (repeatable)'
+            cand --accounts 'Fleet mode: accounts from a file, one id per line, `#` comments'
+            cand --assume-role-name 'Fleet mode: the role assumed in each account'
+            cand --regions 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]'
+            cand --concurrency 'Fleet mode: how many targets run at once'
+            cand -v 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+            cand --verbose 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+            cand -q 'Print nothing but errors; the exit code tells the result'
+            cand --quiet 'Print nothing but errors; the exit code tells the result'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand check 'Report drift (read-only). Exit 0 compliant, 2 drift, 1 could not decide'
+            cand plan 'Show the changes apply would make (read-only). Exit 0 nothing to do, 2 changes pending'
+            cand apply 'Make the planned changes, then wait until IAM shows the instance profile with the role'
+            cand destroy 'Delete the role and instance profile ecsrole created (tagged managed-by=ecsrole)'
+            cand verify 'Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does not work, 1 other errors'
+            cand cleanup 'Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named ecsrole-verify-*)'
+            cand completions 'Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ecsrole;check'= {
+            cand --config 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]'
+            cand --role-name 'The role AWS Batch instances use'
+            cand --instance-profile-name 'The instance profile that carries the role [default: the role name]'
+            cand --path 'IAM path for a role and instance profile ecsrole creates'
+            cand --extra-policy 'Another managed policy that must be attached (repeatable)'
+            cand --tag 'A tag put on what ecsrole creates (repeatable)'
+            cand --partition 'aws, aws-cn or aws-us-gov [default: derived from the region]'
+            cand --region 'AWS region [default: the standard chain; IAM is global]'
+            cand --profile 'Named profile from the AWS config files'
+            cand --endpoint-url 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]'
+            cand --timeout 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]'
+            cand --output 'Output format on stdout'
+            cand --account 'Fleet mode: run in this account through STS AssumeRole (repeatable)'
+            cand --accounts 'Fleet mode: accounts from a file, one id per line, `#` comments'
+            cand --assume-role-name 'Fleet mode: the role assumed in each account'
+            cand --regions 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]'
+            cand --concurrency 'Fleet mode: how many targets run at once'
+            cand -v 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+            cand --verbose 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+            cand -q 'Print nothing but errors; the exit code tells the result'
+            cand --quiet 'Print nothing but errors; the exit code tells the result'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ecsrole;plan'= {
+            cand --config 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]'
+            cand --role-name 'The role AWS Batch instances use'
+            cand --instance-profile-name 'The instance profile that carries the role [default: the role name]'
+            cand --path 'IAM path for a role and instance profile ecsrole creates'
+            cand --extra-policy 'Another managed policy that must be attached (repeatable)'
+            cand --tag 'A tag put on what ecsrole creates (repeatable)'
+            cand --partition 'aws, aws-cn or aws-us-gov [default: derived from the region]'
+            cand --region 'AWS region [default: the standard chain; IAM is global]'
+            cand --profile 'Named profile from the AWS config files'
+            cand --endpoint-url 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]'
+            cand --timeout 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]'
+            cand --output 'Output format on stdout'
+            cand --account 'Fleet mode: run in this account through STS AssumeRole (repeatable)'
+            cand --accounts 'Fleet mode: accounts from a file, one id per line, `#` comments'
+            cand --assume-role-name 'Fleet mode: the role assumed in each account'
+            cand --regions 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]'
+            cand --concurrency 'Fleet mode: how many targets run at once'
+            cand --replace-profile-role 'Remove another role from the instance profile to make room for this one'
+            cand -v 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+            cand --verbose 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+            cand -q 'Print nothing but errors; the exit code tells the result'
+            cand --quiet 'Print nothing but errors; the exit code tells the result'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ecsrole;apply'= {
+            cand --wait-timeout 'How long to wait for IAM to show the instance profile with the role'
+            cand --config 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]'
+            cand --role-name 'The role AWS Batch instances use'
+            cand --instance-profile-name 'The instance profile that carries the role [default: the role name]'
+            cand --path 'IAM path for a role and instance profile ecsrole creates'
+            cand --extra-policy 'Another managed policy that must be attached (repeatable)'
+            cand --tag 'A tag put on what ecsrole creates (repeatable)'
+            cand --partition 'aws, aws-cn or aws-us-gov [default: derived from the region]'
+            cand --region 'AWS region [default: the standard chain; IAM is global]'
+            cand --profile 'Named profile from the AWS config files'
+            cand --endpoint-url 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]'
+            cand --timeout 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]'
+            cand --output 'Output format on stdout'
+            cand --account 'Fleet mode: run in this account through STS AssumeRole (repeatable)'
+            cand --accounts 'Fleet mode: accounts from a file, one id per line, `#` comments'
+            cand --assume-role-name 'Fleet mode: the role assumed in each account'
+            cand --regions 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]'
+            cand --concurrency 'Fleet mode: how many targets run at once'
+            cand --replace-profile-role 'Remove another role from the instance profile to make room for this one'
+            cand --no-wait 'Do not wait for IAM to show the instance profile with the role'
+            cand -v 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+            cand --verbose 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+            cand -q 'Print nothing but errors; the exit code tells the result'
+            cand --quiet 'Print nothing but errors; the exit code tells the result'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ecsrole;destroy'= {
+            cand --config 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]'
+            cand --role-name 'The role AWS Batch instances use'
+            cand --instance-profile-name 'The instance profile that carries the role [default: the role name]'
+            cand --path 'IAM path for a role and instance profile ecsrole creates'
+            cand --extra-policy 'Another managed policy that must be attached (repeatable)'
+            cand --tag 'A tag put on what ecsrole creates (repeatable)'
+            cand --partition 'aws, aws-cn or aws-us-gov [default: derived from the region]'
+            cand --region 'AWS region [default: the standard chain; IAM is global]'
+            cand --profile 'Named profile from the AWS config files'
+            cand --endpoint-url 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]'
+            cand --timeout 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]'
+            cand --output 'Output format on stdout'
+            cand --account 'Fleet mode: run in this account through STS AssumeRole (repeatable)'
+            cand --accounts 'Fleet mode: accounts from a file, one id per line, `#` comments'
+            cand --assume-role-name 'Fleet mode: the role assumed in each account'
+            cand --regions 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]'
+            cand --concurrency 'Fleet mode: how many targets run at once'
+            cand --force 'Delete even what is not tagged managed-by=ecsrole'
+            cand -v 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+            cand --verbose 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+            cand -q 'Print nothing but errors; the exit code tells the result'
+            cand --quiet 'Print nothing but errors; the exit code tells the result'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ecsrole;verify'= {
+            cand --level 'How far to prove'
+            cand --subnet 'Subnet for the compute environment (repeatable) [default: the default VPC''s]'
+            cand --security-group 'Security group (repeatable) [default: the default VPC''s `default` group]'
+            cand --service-role 'Batch service role ARN [default: the service-linked role AWSServiceRoleForBatch, created when missing]'
+            cand --image 'Image the level-job test job runs (its command is `true`)'
+            cand --config 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]'
+            cand --role-name 'The role AWS Batch instances use'
+            cand --instance-profile-name 'The instance profile that carries the role [default: the role name]'
+            cand --path 'IAM path for a role and instance profile ecsrole creates'
+            cand --extra-policy 'Another managed policy that must be attached (repeatable)'
+            cand --tag 'A tag put on what ecsrole creates (repeatable)'
+            cand --partition 'aws, aws-cn or aws-us-gov [default: derived from the region]'
+            cand --region 'AWS region [default: the standard chain; IAM is global]'
+            cand --profile 'Named profile from the AWS config files'
+            cand --endpoint-url 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]'
+            cand --timeout 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]'
+            cand --output 'Output format on stdout'
+            cand --account 'Fleet mode: run in this account through STS AssumeRole (repeatable)'
+            cand --accounts 'Fleet mode: accounts from a file, one id per line, `#` comments'
+            cand --assume-role-name 'Fleet mode: the role assumed in each account'
+            cand --regions 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]'
+            cand --concurrency 'Fleet mode: how many targets run at once'
+            cand --keep 'Leave the resources in place (remove them later with `ecsrole cleanup`)'
+            cand -v 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+            cand --verbose 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+            cand -q 'Print nothing but errors; the exit code tells the result'
+            cand --quiet 'Print nothing but errors; the exit code tells the result'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ecsrole;cleanup'= {
+            cand --config 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]'
+            cand --role-name 'The role AWS Batch instances use'
+            cand --instance-profile-name 'The instance profile that carries the role [default: the role name]'
+            cand --path 'IAM path for a role and instance profile ecsrole creates'
+            cand --extra-policy 'Another managed policy that must be attached (repeatable)'
+            cand --tag 'A tag put on what ecsrole creates (repeatable)'
+            cand --partition 'aws, aws-cn or aws-us-gov [default: derived from the region]'
+            cand --region 'AWS region [default: the standard chain; IAM is global]'
+            cand --profile 'Named profile from the AWS config files'
+            cand --endpoint-url 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]'
+            cand --timeout 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]'
+            cand --output 'Output format on stdout'
+            cand --account 'Fleet mode: run in this account through STS AssumeRole (repeatable)'
+            cand --accounts 'Fleet mode: accounts from a file, one id per line, `#` comments'
+            cand --assume-role-name 'Fleet mode: the role assumed in each account'
+            cand --regions 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]'
+            cand --concurrency 'Fleet mode: how many targets run at once'
+            cand --dry-run 'Only list what would be deleted'
+            cand -v 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+            cand --verbose 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+            cand -q 'Print nothing but errors; the exit code tells the result'
+            cand --quiet 'Print nothing but errors; the exit code tells the result'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ecsrole;completions'= {
+            cand --config 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]'
+            cand --role-name 'The role AWS Batch instances use'
+            cand --instance-profile-name 'The instance profile that carries the role [default: the role name]'
+            cand --path 'IAM path for a role and instance profile ecsrole creates'
+            cand --extra-policy 'Another managed policy that must be attached (repeatable)'
+            cand --tag 'A tag put on what ecsrole creates (repeatable)'
+            cand --partition 'aws, aws-cn or aws-us-gov [default: derived from the region]'
+            cand --region 'AWS region [default: the standard chain; IAM is global]'
+            cand --profile 'Named profile from the AWS config files'
+            cand --endpoint-url 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]'
+            cand --timeout 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]'
+            cand --output 'Output format on stdout'
+            cand --account 'Fleet mode: run in this account through STS AssumeRole (repeatable)'
+            cand --accounts 'Fleet mode: accounts from a file, one id per line, `#` comments'
+            cand --assume-role-name 'Fleet mode: the role assumed in each account'
+            cand --regions 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]'
+            cand --concurrency 'Fleet mode: how many targets run at once'
+            cand -v 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+            cand --verbose 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+            cand -q 'Print nothing but errors; the exit code tells the result'
+            cand --quiet 'Print nothing but errors; the exit code tells the result'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ecsrole;help'= {
+            cand check 'Report drift (read-only). Exit 0 compliant, 2 drift, 1 could not decide'
+            cand plan 'Show the changes apply would make (read-only). Exit 0 nothing to do, 2 changes pending'
+            cand apply 'Make the planned changes, then wait until IAM shows the instance profile with the role'
+            cand destroy 'Delete the role and instance profile ecsrole created (tagged managed-by=ecsrole)'
+            cand verify 'Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does not work, 1 other errors'
+            cand cleanup 'Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named ecsrole-verify-*)'
+            cand completions 'Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ecsrole;help;check'= {
+        }
+        &'ecsrole;help;plan'= {
+        }
+        &'ecsrole;help;apply'= {
+        }
+        &'ecsrole;help;destroy'= {
+        }
+        &'ecsrole;help;verify'= {
+        }
+        &'ecsrole;help;cleanup'= {
+        }
+        &'ecsrole;help;completions'= {
+        }
+        &'ecsrole;help;help'= {
+        }
+    ]
+    $completions[$command]
+}
