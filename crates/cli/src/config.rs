@@ -213,6 +213,57 @@ image = "busybox"
         assert_eq!(file.verify.unwrap().level, Some(VerifyLevel::Job));
     }
 
+    fn merged(args: &[&str], text: &str) -> Cli {
+        use clap::{CommandFactory, FromArgMatches};
+        let m = Cli::command().try_get_matches_from(args).unwrap();
+        let mut cli = Cli::from_arg_matches(&m).unwrap();
+        merge(
+            &mut cli,
+            &m,
+            parse(text).unwrap(),
+            Path::new("/etc/x/ecsrole.toml"),
+        )
+        .unwrap();
+        cli
+    }
+
+    #[test]
+    fn fleet_keys_merge_under_the_flags() {
+        let text = "accounts = [\"111111111111\"]\naccounts_file = \"a.txt\"\n\
+                    regions = [\"us-east-1\", \"eu-west-1\"]\nconcurrency = 4\n";
+        let cli = merged(&["ecsrole", "check"], text);
+        let c = &cli.common;
+        assert_eq!(c.accounts, ["111111111111"]);
+        assert_eq!(c.accounts_file.as_deref(), Some(Path::new("/etc/x/a.txt")));
+        assert_eq!(c.regions.as_deref(), Some("us-east-1,eu-west-1"));
+        assert_eq!(c.concurrency, 4);
+        let cli = merged(
+            &[
+                "ecsrole",
+                "--account",
+                "222222222222",
+                "check",
+                "--concurrency",
+                "16",
+            ],
+            text,
+        );
+        assert_eq!(cli.common.accounts, ["222222222222"]);
+        assert_eq!(cli.common.concurrency, 16);
+    }
+
+    #[test]
+    fn verify_table_merges_under_the_verify_flags() {
+        let text = "[verify]\nlevel = \"job\"\nsubnets = [\"subnet-1\"]\nimage = \"busybox\"\n";
+        let cli = merged(&["ecsrole", "verify", "--level", "ce"], text);
+        let Command::Verify(a) = &cli.command else {
+            panic!("verify")
+        };
+        assert_eq!(a.level, VerifyLevel::Ce);
+        assert_eq!(a.subnets, ["subnet-1"]);
+        assert_eq!(a.image, "busybox");
+    }
+
     #[test]
     fn unknown_keys_are_named_with_their_line() {
         let e = parse("role_name = \"r\"\nrolename = \"x\"\n").unwrap_err();
