@@ -177,10 +177,7 @@ fn merge(cli: &mut Cli, m: &ArgMatches, file: File, path: &Path) -> anyhow::Resu
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_key_parses() {
-        let file = parse(
-            r#"
+    const EVERY_KEY: &str = r#"
 role_name = "r"
 instance_profile_name = "p"
 path = "/batch/"
@@ -206,11 +203,29 @@ subnets = ["subnet-1"]
 security_groups = ["sg-1"]
 service_role = "arn:aws:iam::111111111111:role/batch"
 image = "busybox"
-"#,
-        )
-        .unwrap();
+"#;
+
+    #[test]
+    fn every_key_parses_and_merges() {
+        let file = parse(EVERY_KEY).unwrap();
         assert_eq!(file.output, Some(Output::Json));
         assert_eq!(file.verify.unwrap().level, Some(VerifyLevel::Job));
+        // Every key's argument id exists (clap panics on an unknown one in debug builds).
+        let cli = merged(&["ecsrole", "verify"], EVERY_KEY);
+        let c = &cli.common;
+        assert_eq!(
+            (c.role_name.as_str(), c.path.as_str(), c.timeout),
+            ("r", "/batch/", Some(30))
+        );
+        assert_eq!(c.tags, ["team=batch"]);
+        assert_eq!(c.endpoint_url.as_deref(), Some("http://127.0.0.1:5000"));
+        let Command::Verify(a) = &cli.command else {
+            panic!("verify")
+        };
+        assert_eq!(
+            a.service_role.as_deref(),
+            Some("arn:aws:iam::111111111111:role/batch")
+        );
     }
 
     fn merged(args: &[&str], text: &str) -> Cli {
