@@ -33,11 +33,10 @@ pub fn main() -> ExitCode {
         .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
     let cli = match parsed {
         Ok((mut cli, matches)) => {
-            if let Command::Completions(a) = &cli.command {
-                write_stdout(&docs::completions(a.shell));
-                return ExitCode::from(EXIT_OK);
-            }
-            if let Err(e) = config::apply(&mut cli, &matches) {
+            // Completions need no options: a broken ./ecsrole.toml must not stop them.
+            if !matches!(cli.command, Command::Completions(_))
+                && let Err(e) = config::apply(&mut cli, &matches)
+            {
                 eprintln!("error: {e:#}");
                 return ExitCode::from(EXIT_ERROR);
             }
@@ -117,6 +116,7 @@ fn write_stdout(bytes: &[u8]) {
 }
 
 async fn execute(cli: &Cli) -> anyhow::Result<u8> {
+    // Like --help: no configuration, no AWS.
     if let Command::Completions(a) = &cli.command {
         write_stdout(&docs::completions(a.shell));
         return Ok(EXIT_OK);
@@ -166,11 +166,10 @@ async fn execute(cli: &Cli) -> anyhow::Result<u8> {
     let work = match &cli.command {
         Command::Verify(a) => return verify::run(cli, a, &aws, engine, bound).await,
         Command::Cleanup(a) => return verify::cleanup(cli, a, &aws, engine, bound).await,
-        Command::Check
-        | Command::Plan(_)
-        | Command::Apply(_)
-        | Command::Destroy(_)
-        | Command::Completions(_) => role_command(cli, &engine),
+        Command::Completions(_) => anyhow::bail!("completions are printed before this"),
+        Command::Check | Command::Plan(_) | Command::Apply(_) | Command::Destroy(_) => {
+            role_command(cli, &engine)
+        }
     };
     match tokio::time::timeout(bound, work).await {
         Ok(result) => result,
