@@ -212,6 +212,20 @@ impl Ctx {
         run
     }
 
+    /// Runs ecsrole with exactly these arguments in directory `dir`.
+    pub fn ecsrole_in(&self, dir: &Path, args: &[&str]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
+        cmd.args(args).current_dir(dir);
+        run_isolated(cmd, &self.endpoint)
+    }
+
+    /// A fresh directory of this test's own under the system temp dir.
+    pub fn temp_dir(&self) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("ecsrole-it-{}", self.role));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
     /// Snapshot settings that redact this test's unique names and the emulator's ids.
     pub fn settings(&self) -> insta::Settings {
         let mut s = insta::Settings::clone_current();

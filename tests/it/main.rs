@@ -5,6 +5,7 @@
 mod apply;
 mod check;
 mod cli;
+mod config;
 mod destroy;
 mod faults;
 mod fleet;

@@ -26,6 +26,8 @@ tasks:
   test --backend B        the same checks, then the integration tests on one backend:
                           moto, or localstack (Docker via testcontainers when an engine
                           answers, else the host; Batch tests only with LocalStack Pro)
+  gen                     regenerate the committed completion scripts and man pages
+                          (crates/cli/completions/, crates/cli/doc/)
   bench                   ecsrole vs the AWS CLI, verify, fleet check (10/100/1000 accounts) on moto
   demo                    check (drift) -> plan -> apply -> check -> verify -> destroy on the emulator
   emulator start          install (once) and start moto server on a free 127.0.0.1 port
@@ -72,6 +74,7 @@ fn main() -> ExitCode {
     let result = match (args.as_slice(), chosen) {
         (["test", rest @ ..], b) => test(rest, b),
         (["demo"], _) => demo(),
+        (["gen"], _) => generate(),
         (["bench"], _) => bench::run(),
         (["emulator", "start"], None | Some(Backend::Moto)) => {
             emulator::start().map(|e| println!("moto server running at {}", e.url))
@@ -235,6 +238,18 @@ fn localstack_suite(filter: &[&str], place: localstack::Where) -> Result<()> {
         localstack::stop()?;
     }
     result
+}
+
+/// Rewrites the completion scripts and man pages through the very test that checks them
+/// (`ecsrole::docs`), with the same cargo arguments as the unit tests so nothing rebuilds.
+fn generate() -> Result<()> {
+    let mut cmd = cargo();
+    cmd.args(["test", "--workspace", "--lib", "--bins", "--quiet", "--"])
+        .arg("docs::tests::generated_docs_are_fresh")
+        .env("ECSROLE_GEN", "1");
+    run(cmd)?;
+    eprintln!("xtask: wrote crates/cli/completions/ and crates/cli/doc/");
+    Ok(())
 }
 
 fn demo() -> Result<()> {

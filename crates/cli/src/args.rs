@@ -20,6 +20,11 @@ pub struct Cli {
 /// Options accepted by every subcommand, before or after it.
 #[derive(Debug, Args)]
 pub struct Common {
+    /// Read options from this TOML file; flags override it [default: ./ecsrole.toml when
+    /// present].
+    #[arg(long, global = true, value_name = "PATH", env = "ECSROLE_CONFIG")]
+    pub config: Option<std::path::PathBuf>,
+
     /// The role AWS Batch instances use.
     #[arg(
         long,
@@ -105,7 +110,8 @@ pub struct Common {
     pub quiet: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Output {
     Human,
     Json,
@@ -128,6 +134,8 @@ pub enum Command {
     /// Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named
     /// ecsrole-verify-*).
     Cleanup(CleanupArgs),
+    /// Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
     /// Print the least-privilege IAM policy (JSON) the operator needs, scoped to the role,
     /// instance profile, path and partition given. Makes no AWS call.
     Permissions(PermissionsArgs),
@@ -158,7 +166,15 @@ pub struct PermissionsArgs {
     pub commands: Vec<PermissionsFor>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum VerifyLevel {
     /// The compute environment becomes VALID.
     Ce,

@@ -168,9 +168,11 @@ fn command_of(cli: &Cli) -> Work {
         })),
         Command::Verify(a) => Work::Verify(verify::options(a, bound)),
         // destroy and cleanup are refused before any target runs.
-        Command::Check | Command::Destroy(_) | Command::Cleanup(_) | Command::Permissions(_) => {
-            Work::Role(RoleWork::Check)
-        }
+        Command::Check
+        | Command::Destroy(_)
+        | Command::Cleanup(_)
+        | Command::Permissions(_)
+        | Command::Completions(_) => Work::Role(RoleWork::Check),
     }
 }
 

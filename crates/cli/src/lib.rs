@@ -2,6 +2,8 @@
 //! done by `ecsrole-core`.
 
 mod args;
+mod config;
+pub mod docs;
 mod fleet;
 mod render;
 mod verify;
@@ -10,7 +12,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use ecsrole_core::{
     ApplyOptions, Aws, AwsOptions, Desired, DesiredInput, Engine, Iam, Partition, PlanOptions,
 };
@@ -26,8 +28,20 @@ pub const EXIT_ROLE_BROKEN: u8 = 3;
 
 /// The `ecsrole` binary's whole `main`.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let cli = match parsed {
+        Ok((mut cli, matches)) => {
+            // Completions need no options: a broken ./ecsrole.toml must not stop them.
+            if !matches!(cli.command, Command::Completions(_))
+                && let Err(e) = config::apply(&mut cli, &matches)
+            {
+                eprintln!("error: {e:#}");
+                return ExitCode::from(EXIT_ERROR);
+            }
+            cli
+        }
         Err(e) => {
             // Help and version go to stdout with 0; usage errors exit 1 so that 2 stays "drift".
             let _ = e.print();
@@ -92,12 +106,21 @@ pub(crate) fn print(cli: &Cli, text: &str) {
     if cli.common.quiet && cli.common.output == Output::Human {
         return;
     }
+    write_stdout(text.as_bytes());
+}
+
+fn write_stdout(bytes: &[u8]) {
     let mut out = std::io::stdout().lock();
     // A closed pipe (`ecsrole check | head -1`) is not an error worth a panic.
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    let _ = out.write_all(bytes).and_then(|()| out.flush());
 }
 
 async fn execute(cli: &Cli) -> anyhow::Result<u8> {
+    // Like --help: no configuration, no AWS.
+    if let Command::Completions(a) = &cli.command {
+        write_stdout(&docs::completions(a.shell));
+        return Ok(EXIT_OK);
+    }
     let c = &cli.common;
     let partition = c
         .partition
@@ -149,6 +172,7 @@ async fn execute(cli: &Cli) -> anyhow::Result<u8> {
     let work = match &cli.command {
         Command::Verify(a) => return verify::run(cli, a, &aws, engine, bound).await,
         Command::Cleanup(a) => return verify::cleanup(cli, a, &aws, engine, bound).await,
+        Command::Completions(_) => anyhow::bail!("completions are printed before this"),
         Command::Check
         | Command::Plan(_)
         | Command::Apply(_)
@@ -234,8 +258,11 @@ async fn role_command(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
             emit(cli, &out, render::destroy);
             EXIT_OK
         }
-        Command::Verify(_) | Command::Cleanup(_) | Command::Permissions(_) => {
-            anyhow::bail!("verify, cleanup and permissions are not role commands")
+        Command::Verify(_)
+        | Command::Cleanup(_)
+        | Command::Permissions(_)
+        | Command::Completions(_) => {
+            anyhow::bail!("verify, cleanup, permissions and completions are not role commands")
         }
     })
 }

@@ -1,0 +1,324 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'ecsrole'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'ecsrole' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]')
+            [CompletionResult]::new('--role-name', '--role-name', [CompletionResultType]::ParameterName, 'The role AWS Batch instances use')
+            [CompletionResult]::new('--instance-profile-name', '--instance-profile-name', [CompletionResultType]::ParameterName, 'The instance profile that carries the role [default: the role name]')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'IAM path for a role and instance profile ecsrole creates')
+            [CompletionResult]::new('--extra-policy', '--extra-policy', [CompletionResultType]::ParameterName, 'Another managed policy that must be attached (repeatable)')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'A tag put on what ecsrole creates (repeatable)')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'aws, aws-cn or aws-us-gov [default: derived from the region]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: the standard chain; IAM is global]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Fleet mode: run in this account through STS AssumeRole (repeatable)')
+            [CompletionResult]::new('--accounts', '--accounts', [CompletionResultType]::ParameterName, 'Fleet mode: accounts from a file, one id per line, `#` comments')
+            [CompletionResult]::new('--assume-role-name', '--assume-role-name', [CompletionResultType]::ParameterName, 'Fleet mode: the role assumed in each account')
+            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Fleet mode: how many targets run at once')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Report drift (read-only). Exit 0 compliant, 2 drift, 1 could not decide')
+            [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'Show the changes apply would make (read-only). Exit 0 nothing to do, 2 changes pending')
+            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Make the planned changes, then wait until IAM shows the instance profile with the role')
+            [CompletionResult]::new('destroy', 'destroy', [CompletionResultType]::ParameterValue, 'Delete the role and instance profile ecsrole created (tagged managed-by=ecsrole)')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does not work, 1 other errors')
+            [CompletionResult]::new('cleanup', 'cleanup', [CompletionResultType]::ParameterValue, 'Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named ecsrole-verify-*)')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish)')
+            [CompletionResult]::new('permissions', 'permissions', [CompletionResultType]::ParameterValue, 'Print the least-privilege IAM policy (JSON) the operator needs, scoped to the role, instance profile, path and partition given. Makes no AWS call')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ecsrole;check' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]')
+            [CompletionResult]::new('--role-name', '--role-name', [CompletionResultType]::ParameterName, 'The role AWS Batch instances use')
+            [CompletionResult]::new('--instance-profile-name', '--instance-profile-name', [CompletionResultType]::ParameterName, 'The instance profile that carries the role [default: the role name]')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'IAM path for a role and instance profile ecsrole creates')
+            [CompletionResult]::new('--extra-policy', '--extra-policy', [CompletionResultType]::ParameterName, 'Another managed policy that must be attached (repeatable)')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'A tag put on what ecsrole creates (repeatable)')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'aws, aws-cn or aws-us-gov [default: derived from the region]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: the standard chain; IAM is global]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Fleet mode: run in this account through STS AssumeRole (repeatable)')
+            [CompletionResult]::new('--accounts', '--accounts', [CompletionResultType]::ParameterName, 'Fleet mode: accounts from a file, one id per line, `#` comments')
+            [CompletionResult]::new('--assume-role-name', '--assume-role-name', [CompletionResultType]::ParameterName, 'Fleet mode: the role assumed in each account')
+            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Fleet mode: how many targets run at once')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ecsrole;plan' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]')
+            [CompletionResult]::new('--role-name', '--role-name', [CompletionResultType]::ParameterName, 'The role AWS Batch instances use')
+            [CompletionResult]::new('--instance-profile-name', '--instance-profile-name', [CompletionResultType]::ParameterName, 'The instance profile that carries the role [default: the role name]')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'IAM path for a role and instance profile ecsrole creates')
+            [CompletionResult]::new('--extra-policy', '--extra-policy', [CompletionResultType]::ParameterName, 'Another managed policy that must be attached (repeatable)')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'A tag put on what ecsrole creates (repeatable)')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'aws, aws-cn or aws-us-gov [default: derived from the region]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: the standard chain; IAM is global]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Fleet mode: run in this account through STS AssumeRole (repeatable)')
+            [CompletionResult]::new('--accounts', '--accounts', [CompletionResultType]::ParameterName, 'Fleet mode: accounts from a file, one id per line, `#` comments')
+            [CompletionResult]::new('--assume-role-name', '--assume-role-name', [CompletionResultType]::ParameterName, 'Fleet mode: the role assumed in each account')
+            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Fleet mode: how many targets run at once')
+            [CompletionResult]::new('--replace-profile-role', '--replace-profile-role', [CompletionResultType]::ParameterName, 'Remove another role from the instance profile to make room for this one')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ecsrole;apply' {
+            [CompletionResult]::new('--wait-timeout', '--wait-timeout', [CompletionResultType]::ParameterName, 'How long to wait for IAM to show the instance profile with the role')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]')
+            [CompletionResult]::new('--role-name', '--role-name', [CompletionResultType]::ParameterName, 'The role AWS Batch instances use')
+            [CompletionResult]::new('--instance-profile-name', '--instance-profile-name', [CompletionResultType]::ParameterName, 'The instance profile that carries the role [default: the role name]')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'IAM path for a role and instance profile ecsrole creates')
+            [CompletionResult]::new('--extra-policy', '--extra-policy', [CompletionResultType]::ParameterName, 'Another managed policy that must be attached (repeatable)')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'A tag put on what ecsrole creates (repeatable)')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'aws, aws-cn or aws-us-gov [default: derived from the region]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: the standard chain; IAM is global]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Fleet mode: run in this account through STS AssumeRole (repeatable)')
+            [CompletionResult]::new('--accounts', '--accounts', [CompletionResultType]::ParameterName, 'Fleet mode: accounts from a file, one id per line, `#` comments')
+            [CompletionResult]::new('--assume-role-name', '--assume-role-name', [CompletionResultType]::ParameterName, 'Fleet mode: the role assumed in each account')
+            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Fleet mode: how many targets run at once')
+            [CompletionResult]::new('--replace-profile-role', '--replace-profile-role', [CompletionResultType]::ParameterName, 'Remove another role from the instance profile to make room for this one')
+            [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Do not wait for IAM to show the instance profile with the role')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ecsrole;destroy' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]')
+            [CompletionResult]::new('--role-name', '--role-name', [CompletionResultType]::ParameterName, 'The role AWS Batch instances use')
+            [CompletionResult]::new('--instance-profile-name', '--instance-profile-name', [CompletionResultType]::ParameterName, 'The instance profile that carries the role [default: the role name]')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'IAM path for a role and instance profile ecsrole creates')
+            [CompletionResult]::new('--extra-policy', '--extra-policy', [CompletionResultType]::ParameterName, 'Another managed policy that must be attached (repeatable)')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'A tag put on what ecsrole creates (repeatable)')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'aws, aws-cn or aws-us-gov [default: derived from the region]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: the standard chain; IAM is global]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Fleet mode: run in this account through STS AssumeRole (repeatable)')
+            [CompletionResult]::new('--accounts', '--accounts', [CompletionResultType]::ParameterName, 'Fleet mode: accounts from a file, one id per line, `#` comments')
+            [CompletionResult]::new('--assume-role-name', '--assume-role-name', [CompletionResultType]::ParameterName, 'Fleet mode: the role assumed in each account')
+            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Fleet mode: how many targets run at once')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Delete even what is not tagged managed-by=ecsrole')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ecsrole;verify' {
+            [CompletionResult]::new('--level', '--level', [CompletionResultType]::ParameterName, 'How far to prove')
+            [CompletionResult]::new('--subnet', '--subnet', [CompletionResultType]::ParameterName, 'Subnet for the compute environment (repeatable) [default: the default VPC''s]')
+            [CompletionResult]::new('--security-group', '--security-group', [CompletionResultType]::ParameterName, 'Security group (repeatable) [default: the default VPC''s `default` group]')
+            [CompletionResult]::new('--service-role', '--service-role', [CompletionResultType]::ParameterName, 'Batch service role ARN [default: the service-linked role AWSServiceRoleForBatch, created when missing]')
+            [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'Image the level-job test job runs (its command is `true`)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]')
+            [CompletionResult]::new('--role-name', '--role-name', [CompletionResultType]::ParameterName, 'The role AWS Batch instances use')
+            [CompletionResult]::new('--instance-profile-name', '--instance-profile-name', [CompletionResultType]::ParameterName, 'The instance profile that carries the role [default: the role name]')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'IAM path for a role and instance profile ecsrole creates')
+            [CompletionResult]::new('--extra-policy', '--extra-policy', [CompletionResultType]::ParameterName, 'Another managed policy that must be attached (repeatable)')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'A tag put on what ecsrole creates (repeatable)')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'aws, aws-cn or aws-us-gov [default: derived from the region]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: the standard chain; IAM is global]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Fleet mode: run in this account through STS AssumeRole (repeatable)')
+            [CompletionResult]::new('--accounts', '--accounts', [CompletionResultType]::ParameterName, 'Fleet mode: accounts from a file, one id per line, `#` comments')
+            [CompletionResult]::new('--assume-role-name', '--assume-role-name', [CompletionResultType]::ParameterName, 'Fleet mode: the role assumed in each account')
+            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Fleet mode: how many targets run at once')
+            [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Leave the resources in place (remove them later with `ecsrole cleanup`)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ecsrole;cleanup' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]')
+            [CompletionResult]::new('--role-name', '--role-name', [CompletionResultType]::ParameterName, 'The role AWS Batch instances use')
+            [CompletionResult]::new('--instance-profile-name', '--instance-profile-name', [CompletionResultType]::ParameterName, 'The instance profile that carries the role [default: the role name]')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'IAM path for a role and instance profile ecsrole creates')
+            [CompletionResult]::new('--extra-policy', '--extra-policy', [CompletionResultType]::ParameterName, 'Another managed policy that must be attached (repeatable)')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'A tag put on what ecsrole creates (repeatable)')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'aws, aws-cn or aws-us-gov [default: derived from the region]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: the standard chain; IAM is global]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Fleet mode: run in this account through STS AssumeRole (repeatable)')
+            [CompletionResult]::new('--accounts', '--accounts', [CompletionResultType]::ParameterName, 'Fleet mode: accounts from a file, one id per line, `#` comments')
+            [CompletionResult]::new('--assume-role-name', '--assume-role-name', [CompletionResultType]::ParameterName, 'Fleet mode: the role assumed in each account')
+            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Fleet mode: how many targets run at once')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Only list what would be deleted')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ecsrole;completions' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]')
+            [CompletionResult]::new('--role-name', '--role-name', [CompletionResultType]::ParameterName, 'The role AWS Batch instances use')
+            [CompletionResult]::new('--instance-profile-name', '--instance-profile-name', [CompletionResultType]::ParameterName, 'The instance profile that carries the role [default: the role name]')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'IAM path for a role and instance profile ecsrole creates')
+            [CompletionResult]::new('--extra-policy', '--extra-policy', [CompletionResultType]::ParameterName, 'Another managed policy that must be attached (repeatable)')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'A tag put on what ecsrole creates (repeatable)')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'aws, aws-cn or aws-us-gov [default: derived from the region]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: the standard chain; IAM is global]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Fleet mode: run in this account through STS AssumeRole (repeatable)')
+            [CompletionResult]::new('--accounts', '--accounts', [CompletionResultType]::ParameterName, 'Fleet mode: accounts from a file, one id per line, `#` comments')
+            [CompletionResult]::new('--assume-role-name', '--assume-role-name', [CompletionResultType]::ParameterName, 'Fleet mode: the role assumed in each account')
+            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Fleet mode: how many targets run at once')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ecsrole;permissions' {
+            [CompletionResult]::new('--command', '--command', [CompletionResultType]::ParameterName, 'The command(s) to grant (repeatable)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]')
+            [CompletionResult]::new('--role-name', '--role-name', [CompletionResultType]::ParameterName, 'The role AWS Batch instances use')
+            [CompletionResult]::new('--instance-profile-name', '--instance-profile-name', [CompletionResultType]::ParameterName, 'The instance profile that carries the role [default: the role name]')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'IAM path for a role and instance profile ecsrole creates')
+            [CompletionResult]::new('--extra-policy', '--extra-policy', [CompletionResultType]::ParameterName, 'Another managed policy that must be attached (repeatable)')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'A tag put on what ecsrole creates (repeatable)')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'aws, aws-cn or aws-us-gov [default: derived from the region]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: the standard chain; IAM is global]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Fleet mode: run in this account through STS AssumeRole (repeatable)')
+            [CompletionResult]::new('--accounts', '--accounts', [CompletionResultType]::ParameterName, 'Fleet mode: accounts from a file, one id per line, `#` comments')
+            [CompletionResult]::new('--assume-role-name', '--assume-role-name', [CompletionResultType]::ParameterName, 'Fleet mode: the role assumed in each account')
+            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Fleet mode: how many targets run at once')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ecsrole;help' {
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Report drift (read-only). Exit 0 compliant, 2 drift, 1 could not decide')
+            [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'Show the changes apply would make (read-only). Exit 0 nothing to do, 2 changes pending')
+            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Make the planned changes, then wait until IAM shows the instance profile with the role')
+            [CompletionResult]::new('destroy', 'destroy', [CompletionResultType]::ParameterValue, 'Delete the role and instance profile ecsrole created (tagged managed-by=ecsrole)')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does not work, 1 other errors')
+            [CompletionResult]::new('cleanup', 'cleanup', [CompletionResultType]::ParameterValue, 'Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named ecsrole-verify-*)')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish)')
+            [CompletionResult]::new('permissions', 'permissions', [CompletionResultType]::ParameterValue, 'Print the least-privilege IAM policy (JSON) the operator needs, scoped to the role, instance profile, path and partition given. Makes no AWS call')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ecsrole;help;check' {
+            break
+        }
+        'ecsrole;help;plan' {
+            break
+        }
+        'ecsrole;help;apply' {
+            break
+        }
+        'ecsrole;help;destroy' {
+            break
+        }
+        'ecsrole;help;verify' {
+            break
+        }
+        'ecsrole;help;cleanup' {
+            break
+        }
+        'ecsrole;help;completions' {
+            break
+        }
+        'ecsrole;help;permissions' {
+            break
+        }
+        'ecsrole;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,256 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_ecsrole_global_optspecs
+    string join \n config= role-name= instance-profile-name= path= extra-policy= tag= partition= region= profile= endpoint-url= timeout= output= v/verbose account= accounts= assume-role-name= regions= concurrency= q/quiet h/help V/version
+end
+
+function __fish_ecsrole_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_ecsrole_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_ecsrole_using_subcommand
+    set -l cmd (__fish_ecsrole_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -l role-name -d 'The role AWS Batch instances use' -r
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -l path -d 'IAM path for a role and instance profile ecsrole creates' -r
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -l tag -d 'A tag put on what ecsrole creates (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -l profile -d 'Named profile from the AWS config files' -r
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -l output -d 'Output format on stdout' -r -f -a "human\t''
+json\t''"
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -l regions -d 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -l concurrency -d 'Fleet mode: how many targets run at once' -r
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -s V -l version -d 'Print version'
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -f -a "check" -d 'Report drift (read-only). Exit 0 compliant, 2 drift, 1 could not decide'
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -f -a "plan" -d 'Show the changes apply would make (read-only). Exit 0 nothing to do, 2 changes pending'
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -f -a "apply" -d 'Make the planned changes, then wait until IAM shows the instance profile with the role'
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -f -a "destroy" -d 'Delete the role and instance profile ecsrole created (tagged managed-by=ecsrole)'
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -f -a "verify" -d 'Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does not work, 1 other errors'
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -f -a "cleanup" -d 'Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named ecsrole-verify-*)'
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish)'
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -f -a "permissions" -d 'Print the least-privilege IAM policy (JSON) the operator needs, scoped to the role, instance profile, path and partition given. Makes no AWS call'
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l role-name -d 'The role AWS Batch instances use' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l path -d 'IAM path for a role and instance profile ecsrole creates' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l tag -d 'A tag put on what ecsrole creates (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l profile -d 'Named profile from the AWS config files' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l output -d 'Output format on stdout' -r -f -a "human\t''
+json\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l regions -d 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l concurrency -d 'Fleet mode: how many targets run at once' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -s h -l help -d 'Print help'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l role-name -d 'The role AWS Batch instances use' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l path -d 'IAM path for a role and instance profile ecsrole creates' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l tag -d 'A tag put on what ecsrole creates (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l profile -d 'Named profile from the AWS config files' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l output -d 'Output format on stdout' -r -f -a "human\t''
+json\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l regions -d 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l concurrency -d 'Fleet mode: how many targets run at once' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l replace-profile-role -d 'Remove another role from the instance profile to make room for this one'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -s h -l help -d 'Print help'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l wait-timeout -d 'How long to wait for IAM to show the instance profile with the role' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l role-name -d 'The role AWS Batch instances use' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l path -d 'IAM path for a role and instance profile ecsrole creates' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l tag -d 'A tag put on what ecsrole creates (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l profile -d 'Named profile from the AWS config files' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l output -d 'Output format on stdout' -r -f -a "human\t''
+json\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l regions -d 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l concurrency -d 'Fleet mode: how many targets run at once' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l replace-profile-role -d 'Remove another role from the instance profile to make room for this one'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l no-wait -d 'Do not wait for IAM to show the instance profile with the role'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -s h -l help -d 'Print help'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l role-name -d 'The role AWS Batch instances use' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l path -d 'IAM path for a role and instance profile ecsrole creates' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l tag -d 'A tag put on what ecsrole creates (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l profile -d 'Named profile from the AWS config files' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l output -d 'Output format on stdout' -r -f -a "human\t''
+json\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l regions -d 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l concurrency -d 'Fleet mode: how many targets run at once' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l force -d 'Delete even what is not tagged managed-by=ecsrole'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -s h -l help -d 'Print help'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l level -d 'How far to prove' -r -f -a "ce\t'The compute environment becomes VALID'
+instance\t'A container instance registers in the compute environment\'s ECS cluster'
+job\t'A job runs to SUCCEEDED'"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l subnet -d 'Subnet for the compute environment (repeatable) [default: the default VPC\'s]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l security-group -d 'Security group (repeatable) [default: the default VPC\'s `default` group]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l service-role -d 'Batch service role ARN [default: the service-linked role AWSServiceRoleForBatch, created when missing]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l image -d 'Image the level-job test job runs (its command is `true`)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l role-name -d 'The role AWS Batch instances use' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l path -d 'IAM path for a role and instance profile ecsrole creates' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l tag -d 'A tag put on what ecsrole creates (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l profile -d 'Named profile from the AWS config files' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l output -d 'Output format on stdout' -r -f -a "human\t''
+json\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l regions -d 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l concurrency -d 'Fleet mode: how many targets run at once' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l keep -d 'Leave the resources in place (remove them later with `ecsrole cleanup`)'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l role-name -d 'The role AWS Batch instances use' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l path -d 'IAM path for a role and instance profile ecsrole creates' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l tag -d 'A tag put on what ecsrole creates (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l profile -d 'Named profile from the AWS config files' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l output -d 'Output format on stdout' -r -f -a "human\t''
+json\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l regions -d 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l concurrency -d 'Fleet mode: how many targets run at once' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l dry-run -d 'Only list what would be deleted'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -s h -l help -d 'Print help'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l role-name -d 'The role AWS Batch instances use' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l path -d 'IAM path for a role and instance profile ecsrole creates' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l tag -d 'A tag put on what ecsrole creates (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l profile -d 'Named profile from the AWS config files' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l output -d 'Output format on stdout' -r -f -a "human\t''
+json\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l regions -d 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l concurrency -d 'Fleet mode: how many targets run at once' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l command -d 'The command(s) to grant (repeatable)' -r -f -a "check\t''
+plan\t''
+apply\t''
+destroy\t''
+verify\t''
+cleanup\t''
+fleet\t'The operator\'s side of a fleet run: sts:AssumeRole on --assume-role-name'
+all\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l role-name -d 'The role AWS Batch instances use' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l path -d 'IAM path for a role and instance profile ecsrole creates' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l tag -d 'A tag put on what ecsrole creates (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l profile -d 'Named profile from the AWS config files' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l output -d 'Output format on stdout' -r -f -a "human\t''
+json\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l regions -d 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l concurrency -d 'Fleet mode: how many targets run at once' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "check" -d 'Report drift (read-only). Exit 0 compliant, 2 drift, 1 could not decide'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "plan" -d 'Show the changes apply would make (read-only). Exit 0 nothing to do, 2 changes pending'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "apply" -d 'Make the planned changes, then wait until IAM shows the instance profile with the role'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "destroy" -d 'Delete the role and instance profile ecsrole created (tagged managed-by=ecsrole)'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "verify" -d 'Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does not work, 1 other errors'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "cleanup" -d 'Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named ecsrole-verify-*)'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "completions" -d 'Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish)'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "permissions" -d 'Print the least-privilege IAM policy (JSON) the operator needs, scoped to the role, instance profile, path and partition given. Makes no AWS call'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
