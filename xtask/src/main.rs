@@ -8,6 +8,7 @@
 mod bench;
 mod emulator;
 mod http;
+mod tools;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -19,7 +20,8 @@ cargo xtask <task>
 
 tasks:
   test [-- FILTER...]     fmt check, clippy -D warnings, unit tests, then the integration
-                          tests against moto server (started if none runs, stopped after)
+                          tests against moto server (started if none runs, stopped after),
+                          with the pinned test tools (xtask/requirements-tools.txt) in a venv
   bench                   ecsrole vs the AWS CLI, verify, fleet check (10/100/1000 accounts) on moto
   demo                    check (drift) -> plan -> apply -> check -> verify -> destroy on the emulator
   emulator start          install (once) and start moto server on a free 127.0.0.1 port
@@ -110,11 +112,13 @@ fn test(filter: &[&str]) -> Result<()> {
     unit.args(["test", "--workspace", "--lib", "--bins"]);
     run(unit)?;
 
+    let tools_python = tools::venv()?;
     let emulator = emulator::ensure()?;
     let mut it = cargo();
     it.args(["test", "--workspace", "--test", "it", "--"])
         .args(&filter);
-    it.env("ECSROLE_TEST_ENDPOINT", &emulator.url);
+    it.env("ECSROLE_TEST_ENDPOINT", &emulator.url)
+        .env(tools::PYTHON_ENV, &tools_python);
     if std::env::var_os("CI").is_some() {
         it.env("INSTA_UPDATE", "no");
     }
