@@ -12,4 +12,5 @@ mod fleet;
 mod harness;
 mod permissions;
 mod proxy;
+mod report;
 mod verify;

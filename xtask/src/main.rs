@@ -9,6 +9,7 @@ mod bench;
 mod emulator;
 mod http;
 mod localstack;
+mod tools;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -26,6 +27,7 @@ tasks:
   test --backend B        the same checks, then the integration tests on one backend:
                           moto, or localstack (Docker via testcontainers when an engine
                           answers, else the host; Batch tests only with LocalStack Pro)
+                          with the pinned test tools (xtask/requirements-tools.txt) in a venv
   gen                     regenerate the committed completion scripts and man pages
                           (crates/cli/completions/, crates/cli/doc/)
   bench                   ecsrole vs the AWS CLI, verify, fleet check (10/100/1000 accounts) on moto
@@ -192,7 +194,7 @@ fn test(filter: &[&str], backend: Option<Backend>) -> Result<()> {
 
     if backend != Some(Backend::LocalStack) {
         let emulator = emulator::ensure()?;
-        let result = run(integration(&filter, &emulator.url, "moto"));
+        let result = integration(&filter, &emulator.url, "moto").and_then(run);
         if emulator.started_here {
             emulator::stop()?;
         }
@@ -210,17 +212,19 @@ fn test(filter: &[&str], backend: Option<Backend>) -> Result<()> {
     Ok(())
 }
 
-/// `cargo test --test it` against the emulator at `url`.
-fn integration(filter: &[&str], url: &str, backend: &str) -> Command {
+/// `cargo test --test it` against the emulator at `url`, with the pinned test tools.
+fn integration(filter: &[&str], url: &str, backend: &str) -> Result<Command> {
+    let tools_python = tools::venv()?;
     let mut it = cargo();
     it.args(["test", "--workspace", "--test", "it", "--"])
         .args(filter);
     it.env("ECSROLE_TEST_ENDPOINT", url)
-        .env("ECSROLE_TEST_BACKEND", backend);
+        .env("ECSROLE_TEST_BACKEND", backend)
+        .env(tools::PYTHON_ENV, &tools_python);
     if std::env::var_os("CI").is_some() {
         it.env("INSTA_UPDATE", "no");
     }
-    it
+    Ok(it)
 }
 
 /// The integration tests against LocalStack: the IAM suite (the Batch tests skip
@@ -233,7 +237,7 @@ fn localstack_suite(filter: &[&str], place: localstack::Where) -> Result<()> {
         "localstack"
     };
     eprintln!("xtask: the integration tests against {}", ls.describe());
-    let result = run(integration(filter, &ls.url, backend));
+    let result = integration(filter, &ls.url, backend).and_then(run);
     if ls.started_here {
         localstack::stop()?;
     }

@@ -290,6 +290,17 @@ async fn an_instance_that_never_registers_blames_the_role() {
         "{out:#?}"
     );
     assert!(out.leftovers.is_empty());
+    let proving: Vec<_> = out
+        .steps
+        .iter()
+        .map(|s| s.name)
+        .take_while(|n| !n.starts_with("delete_"))
+        .collect();
+    assert_eq!(
+        proving,
+        Level::Instance.steps(),
+        "Level::steps lists the steps run"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -397,6 +408,17 @@ async fn a_job_stuck_in_runnable_blames_the_role() {
         "queue before CE"
     );
     assert!(queue_deleted.load(Ordering::SeqCst) && sim.deleted.load(Ordering::SeqCst));
+    let proving: Vec<_> = out
+        .steps
+        .iter()
+        .map(|s| s.name)
+        .take_while(|n| !n.starts_with("delete_"))
+        .collect();
+    assert_eq!(
+        proving,
+        Level::Job.steps(),
+        "Level::steps lists the steps run"
+    );
 }
 
 /// A ClientException as the SDK deserializes it from AWS: code and message in the metadata.

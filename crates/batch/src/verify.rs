@@ -45,6 +45,41 @@ impl Level {
             Level::Job => "job",
         }
     }
+
+    /// The proving steps of a run at this level, in order (teardown not included): what a
+    /// report lists as skipped when a run stops before reaching them.
+    pub fn steps(self) -> &'static [&'static str] {
+        match self {
+            Level::Ce => &[
+                "check",
+                "network",
+                "service_role",
+                "create_compute_environment",
+                "compute_environment_valid",
+            ],
+            Level::Instance => &[
+                "check",
+                "network",
+                "service_role",
+                "create_compute_environment",
+                "compute_environment_valid",
+                "scale_up",
+                "container_instance_registered",
+            ],
+            Level::Job => &[
+                "check",
+                "network",
+                "service_role",
+                "create_compute_environment",
+                "compute_environment_valid",
+                "create_job_queue",
+                "job_queue_valid",
+                "register_job_definition",
+                "submit_job",
+                "job_succeeded",
+            ],
+        }
+    }
 }
 
 /// The names of one run's resources, derived from its id.

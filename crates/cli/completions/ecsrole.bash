@@ -77,7 +77,7 @@ _ecsrole() {
 
     case "${cmd}" in
         ecsrole)
-            opts="-v -q -h -V --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help --version check plan apply destroy verify cleanup completions permissions help"
+            opts="-v -q -h -V --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --report --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help --version check plan apply destroy verify cleanup completions permissions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,6 +131,10 @@ _ecsrole() {
                     COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
+                --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -159,7 +163,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__apply)
-            opts="-v -q -h --replace-profile-role --no-wait --wait-timeout --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help"
+            opts="-v -q -h --replace-profile-role --no-wait --wait-timeout --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --report --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -217,6 +221,10 @@ _ecsrole() {
                     COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
+                --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -245,7 +253,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__check)
-            opts="-v -q -h --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help"
+            opts="-v -q -h --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --report --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -297,6 +305,10 @@ _ecsrole() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --account)
@@ -327,7 +339,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__cleanup)
-            opts="-v -q -h --dry-run --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help"
+            opts="-v -q -h --dry-run --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --report --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -379,6 +391,10 @@ _ecsrole() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --account)
@@ -409,7 +425,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__completions)
-            opts="-v -q -h --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help bash elvish fish powershell zsh"
+            opts="-v -q -h --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --report --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -461,6 +477,10 @@ _ecsrole() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --account)
@@ -491,7 +511,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__destroy)
-            opts="-v -q -h --force --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help"
+            opts="-v -q -h --force --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --report --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -543,6 +563,10 @@ _ecsrole() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --account)
@@ -713,7 +737,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__permissions)
-            opts="-v -q -h --command --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help"
+            opts="-v -q -h --command --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --report --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -771,6 +795,10 @@ _ecsrole() {
                     COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
+                --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -799,7 +827,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__plan)
-            opts="-v -q -h --replace-profile-role --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help"
+            opts="-v -q -h --replace-profile-role --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --report --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -853,6 +881,10 @@ _ecsrole() {
                     COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
+                --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -881,7 +913,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__verify)
-            opts="-v -q -h --level --subnet --security-group --service-role --image --keep --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help"
+            opts="-v -q -h --level --subnet --security-group --service-role --image --keep --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --report --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -953,6 +985,10 @@ _ecsrole() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --account)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ecsrole_global_optspecs
-    string join \n config= role-name= instance-profile-name= path= extra-policy= tag= partition= region= profile= endpoint-url= timeout= output= v/verbose account= accounts= assume-role-name= regions= concurrency= q/quiet h/help V/version
+    string join \n config= role-name= instance-profile-name= path= extra-policy= tag= partition= region= profile= endpoint-url= timeout= output= report= v/verbose account= accounts= assume-role-name= regions= concurrency= q/quiet h/help V/version
 end
 
 function __fish_ecsrole_needs_command
@@ -37,6 +37,7 @@ complete -c ecsrole -n "__fish_ecsrole_needs_command" -l endpoint-url -d 'Send e
 complete -c ecsrole -n "__fish_ecsrole_needs_command" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_needs_command" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''"
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -l report -d 'Also write a JUnit XML report here (check, plan, apply, verify, fleet runs)' -r -F
 complete -c ecsrole -n "__fish_ecsrole_needs_command" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_needs_command" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
 complete -c ecsrole -n "__fish_ecsrole_needs_command" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
@@ -68,6 +69,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l endpoint-url -
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l report -d 'Also write a JUnit XML report here (check, plan, apply, verify, fleet runs)' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
@@ -89,6 +91,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l endpoint-url -d
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l report -d 'Also write a JUnit XML report here (check, plan, apply, verify, fleet runs)' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
@@ -112,6 +115,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l endpoint-url -
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l report -d 'Also write a JUnit XML report here (check, plan, apply, verify, fleet runs)' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
@@ -135,6 +139,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l endpoint-url
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l report -d 'Also write a JUnit XML report here (check, plan, apply, verify, fleet runs)' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
@@ -164,6 +169,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l endpoint-url 
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l report -d 'Also write a JUnit XML report here (check, plan, apply, verify, fleet runs)' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
@@ -186,6 +192,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l endpoint-url
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l report -d 'Also write a JUnit XML report here (check, plan, apply, verify, fleet runs)' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
@@ -208,6 +215,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l endpoint
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l report -d 'Also write a JUnit XML report here (check, plan, apply, verify, fleet runs)' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
@@ -237,6 +245,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l endpoint
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l report -d 'Also write a JUnit XML report here (check, plan, apply, verify, fleet runs)' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r

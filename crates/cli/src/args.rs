@@ -75,6 +75,10 @@ pub struct Common {
     #[arg(long, global = true, value_enum, default_value_t = Output::Human)]
     pub output: Output,
 
+    /// Also write a JUnit XML report here (check, plan, apply, verify, fleet runs).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub report: Option<std::path::PathBuf>,
+
     /// More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals).
     #[arg(short, long, global = true, action = ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,

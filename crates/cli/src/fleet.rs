@@ -3,7 +3,7 @@
 //! summary table in human mode. The exit code is the highest of the targets' codes.
 
 use std::io::{IsTerminal, Write};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ecsrole_core::fleet::{self, Target};
 use ecsrole_core::{ApplyOptions, Aws, Desired, DesiredInput, Engine, Iam, PlanOptions};
@@ -19,6 +19,8 @@ struct Outcome {
     result: Value,
     summary: String,
     error: Option<String>,
+    /// How long the target took, session included.
+    elapsed: Duration,
 }
 
 impl Outcome {
@@ -28,6 +30,7 @@ impl Outcome {
             result: Value::Null,
             summary: "error".into(),
             error: Some(e.to_string()),
+            elapsed: Duration::ZERO,
         }
     }
 }
@@ -56,6 +59,7 @@ pub async fn run(
     accounts: Vec<String>,
     input: DesiredInput,
     bound: Duration,
+    report: &mut crate::junit::Reporter,
 ) -> anyhow::Result<u8> {
     let c = &cli.common;
     let base_region = base
@@ -109,7 +113,12 @@ pub async fn run(
             let (base, desired, role) = (base.clone(), desired.clone(), c.assume_role_name.clone());
             let command = command_of(cli);
             let signal = signal_rx.clone();
-            async move { one(command, &base, &target, &role, desired, bound, signal).await }
+            async move {
+                let started = Instant::now();
+                let mut outcome = one(command, &base, &target, &role, desired, bound, signal).await;
+                outcome.elapsed = started.elapsed();
+                outcome
+            }
         },
         |target, outcome, done| {
             if json {
@@ -134,6 +143,30 @@ pub async fn run(
         eprintln!();
     }
     let code = results.iter().map(|o| o.code).max().unwrap_or(EXIT_OK);
+    if report.on() {
+        let command = crate::junit::command_name(&cli.command);
+        let verify = matches!(cli.command, Command::Verify(_));
+        let cases = targets
+            .iter()
+            .zip(&results)
+            .map(|(t, o)| {
+                let name = if verify {
+                    format!("{}/{}", t.account_id, t.region)
+                } else {
+                    t.account_id.clone()
+                };
+                crate::junit::target(
+                    command,
+                    name,
+                    o.code,
+                    &o.summary,
+                    o.error.as_deref(),
+                    o.elapsed,
+                )
+            })
+            .collect();
+        report.set(crate::junit::fleet(command, cases));
+    }
     if !json {
         print(cli, &table(&targets, &results, code));
     }
@@ -221,6 +254,7 @@ async fn one(
                 },
                 error: o.error.clone(),
                 result: json!(o),
+                elapsed: Duration::ZERO,
             }
         }
     }
@@ -240,6 +274,7 @@ async fn role_outcome(engine: &Engine, work: RoleWork) -> Result<Outcome, ecsrol
                 },
                 result: json!(r),
                 error: None,
+                elapsed: Duration::ZERO,
             }
         }
         RoleWork::Plan(opts) => {
@@ -253,6 +288,7 @@ async fn role_outcome(engine: &Engine, work: RoleWork) -> Result<Outcome, ecsrol
                 summary: format!("{} change(s) pending", p.actions.len()),
                 result: json!(p),
                 error: None,
+                elapsed: Duration::ZERO,
             }
         }
         RoleWork::Apply(opts) => {
@@ -262,6 +298,7 @@ async fn role_outcome(engine: &Engine, work: RoleWork) -> Result<Outcome, ecsrol
                 summary: format!("applied {} change(s)", p.actions.len()),
                 result: json!(p),
                 error: None,
+                elapsed: Duration::ZERO,
             }
         }
     })

@@ -5,12 +5,13 @@ mod args;
 mod config;
 pub mod docs;
 mod fleet;
+mod junit;
 mod render;
 mod verify;
 
 use std::io::Write;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::{CommandFactory, FromArgMatches};
 use ecsrole_core::{
@@ -93,8 +94,18 @@ fn init_tracing(verbose: u8) {
 
 /// Runs a parsed command line; returns the exit code. Errors go to stderr.
 pub async fn run(cli: Cli) -> u8 {
-    match execute(&cli).await {
-        Ok(code) => code,
+    let started = Instant::now();
+    let mut report = junit::Reporter::default();
+    let (code, error) = match execute(&cli, &mut report).await {
+        Ok(code) => (code, None),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            (EXIT_ERROR, Some(format!("{e:#}")))
+        }
+    };
+    // Written whatever the outcome, once --report was accepted.
+    match report.write(&cli.command, error.as_deref(), started.elapsed()) {
+        Ok(()) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             EXIT_ERROR
@@ -115,13 +126,14 @@ fn write_stdout(bytes: &[u8]) {
     let _ = out.write_all(bytes).and_then(|()| out.flush());
 }
 
-async fn execute(cli: &Cli) -> anyhow::Result<u8> {
+async fn execute(cli: &Cli, report: &mut junit::Reporter) -> anyhow::Result<u8> {
     // Like --help: no configuration, no AWS.
     if let Command::Completions(a) = &cli.command {
         write_stdout(&docs::completions(a.shell));
         return Ok(EXIT_OK);
     }
     let c = &cli.common;
+    report.arm(c.report.as_deref(), &cli.command)?;
     let partition = c
         .partition
         .as_deref()
@@ -165,19 +177,19 @@ async fn execute(cli: &Cli) -> anyhow::Result<u8> {
     .await?;
     let accounts = fleet::accounts(cli)?;
     if !accounts.is_empty() {
-        return fleet::run(cli, &aws, accounts, input, bound).await;
+        return fleet::run(cli, &aws, accounts, input, bound, report).await;
     }
     let desired = Desired::new(input, aws.partition)?;
     let engine = Engine::new(Iam::new(&aws), desired);
     let work = match &cli.command {
-        Command::Verify(a) => return verify::run(cli, a, &aws, engine, bound).await,
+        Command::Verify(a) => return verify::run(cli, a, &aws, engine, bound, report).await,
         Command::Cleanup(a) => return verify::cleanup(cli, a, &aws, engine, bound).await,
         Command::Completions(_) => anyhow::bail!("completions are printed before this"),
         Command::Check
         | Command::Plan(_)
         | Command::Apply(_)
         | Command::Destroy(_)
-        | Command::Permissions(_) => role_command(cli, &engine),
+        | Command::Permissions(_) => role_command(cli, &engine, report),
     };
     match tokio::time::timeout(bound, work).await {
         Ok(result) => result,
@@ -219,11 +231,16 @@ fn emit<T: serde::Serialize>(cli: &Cli, value: &T, human: impl FnOnce(&T) -> Str
 }
 
 /// check, plan, apply, destroy: bounded as a whole by `--timeout`.
-async fn role_command(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
+async fn role_command(
+    cli: &Cli,
+    engine: &Engine,
+    reporter: &mut junit::Reporter,
+) -> anyhow::Result<u8> {
     Ok(match &cli.command {
         Command::Check => {
             let report = engine.check().await?;
             emit(cli, &report, render::check);
+            reporter.set(junit::check(&report));
             if report.compliant {
                 EXIT_OK
             } else {
@@ -236,6 +253,7 @@ async fn role_command(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
             };
             let plan = engine.plan(opts).await?;
             emit(cli, &plan, render::plan);
+            reporter.set(junit::plan(&plan, "plan"));
             if plan.actions.is_empty() {
                 EXIT_OK
             } else {
@@ -251,6 +269,7 @@ async fn role_command(cli: &Cli, engine: &Engine) -> anyhow::Result<u8> {
             };
             let applied = engine.apply(opts).await?;
             emit(cli, &applied, render::plan);
+            reporter.set(junit::plan(&applied, "apply"));
             EXIT_OK
         }
         Command::Destroy(a) => {

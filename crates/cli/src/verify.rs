@@ -121,6 +121,7 @@ pub async fn run(
     aws: &Aws,
     engine: Engine,
     bound: Duration,
+    report: &mut crate::junit::Reporter,
 ) -> anyhow::Result<u8> {
     let opts = options(a, bound);
     opts.validate(aws.partition)?;
@@ -151,6 +152,7 @@ pub async fn run(
             render::json(&outcome)
         },
     );
+    report.set(crate::junit::verify(&outcome));
     Ok(exit_code(&outcome))
 }
 
