@@ -182,6 +182,9 @@ async fn check_reports_drift_compliance_and_warnings() {
 
 #[tokio::test]
 async fn verify_reports_one_case_per_step() {
+    if crate::harness::skip_without_batch("verify_reports_one_case_per_step") {
+        return;
+    }
     let _shared = CLEANUP.read().await;
     let ctx = Ctx::new("report_verify").await;
     let apply = ctx.ecsrole(&["apply", "-q"]);

@@ -33,8 +33,15 @@ pub struct LocalStack {
 }
 
 pub enum Kind {
-    Host { pid: u32 },
-    Container { id: String, pro: bool },
+    /// Started by someone else (a CI service container): `ECSROLE_LOCALSTACK_URL`.
+    External,
+    Host {
+        pid: u32,
+    },
+    Container {
+        id: String,
+        pro: bool,
+    },
 }
 
 impl LocalStack {
@@ -45,6 +52,7 @@ impl LocalStack {
 
     pub fn describe(&self) -> String {
         match &self.kind {
+            Kind::External => format!("LocalStack at {} (ECSROLE_LOCALSTACK_URL)", self.url),
             Kind::Host { pid } => format!("LocalStack on the host at {} (pid {pid})", self.url),
             Kind::Container { id, pro } => format!(
                 "LocalStack{} in Docker at {} (container {})",
@@ -185,6 +193,7 @@ fn read_state() -> Option<LocalStack> {
 
 fn write_state(ls: &LocalStack) -> Result<()> {
     let kind = match &ls.kind {
+        Kind::External => String::new(),
         Kind::Host { pid } => format!("pid={pid}\n"),
         Kind::Container { id, pro } => format!("container={id}\npro={pro}\n"),
     };
@@ -197,7 +206,7 @@ fn running() -> Option<LocalStack> {
     let ls = read_state()?;
     let alive = match &ls.kind {
         Kind::Host { pid } => is_host_localstack(*pid),
-        Kind::Container { .. } => true,
+        Kind::Container { .. } | Kind::External => true,
     };
     (alive && ready(&ls.url)).then_some(ls)
 }
@@ -211,8 +220,27 @@ pub enum Where {
     Host,
 }
 
-/// The running LocalStack, or a new one.
+/// The running LocalStack, or a new one. `ECSROLE_LOCALSTACK_URL` names one started
+/// elsewhere (a CI service container); it must be on loopback and answer.
 pub fn ensure(place: Where) -> Result<LocalStack> {
+    if let Ok(url) = std::env::var("ECSROLE_LOCALSTACK_URL") {
+        let url = url.trim_end_matches('/').to_owned();
+        if !url.starts_with("http://127.0.0.1:") {
+            bail!("ECSROLE_LOCALSTACK_URL={url}: expected http://127.0.0.1:PORT");
+        }
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !ready(&url) {
+            if Instant::now() > deadline {
+                bail!("ECSROLE_LOCALSTACK_URL={url} does not answer /_localstack/health with IAM");
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        return Ok(LocalStack {
+            url,
+            kind: Kind::External,
+            started_here: false,
+        });
+    }
     if let Some(ls) = running()
         && (place == Where::Any || matches!(ls.kind, Kind::Host { .. }))
     {
@@ -329,6 +357,7 @@ pub fn stop() -> Result<()> {
             eprintln!("xtask: pid {pid} is not LocalStack any more; forgetting it");
         }
         Kind::Container { id, .. } => docker::remove(id)?,
+        Kind::External => {}
     }
     eprintln!("xtask: stopped {}", ls.describe());
     fs::remove_file(state_file())?;

@@ -145,6 +145,7 @@ fn run(mut cmd: Command) -> Result<()> {
 fn reexec_with_docker(chosen: Option<Backend>, raw: &[String]) -> Option<ExitCode> {
     if cfg!(feature = "docker")
         || chosen != Some(Backend::LocalStack)
+        || std::env::var_os("ECSROLE_LOCALSTACK_URL").is_some()
         || !raw.iter().any(|a| a == "start" || a == "test")
         || !localstack::docker::reachable()
     {
@@ -188,6 +189,7 @@ fn test(filter: &[&str], backend: Option<Backend>) -> Result<()> {
         "warnings",
     ]);
     run(clippy)?;
+    lint_workflows()?;
     let mut unit = cargo();
     unit.args(["test", "--workspace", "--lib", "--bins"]);
     run(unit)?;
@@ -210,6 +212,18 @@ fn test(filter: &[&str], backend: Option<Backend>) -> Result<()> {
     }
     eprintln!("xtask: all checks passed in {:.0?}", started.elapsed());
     Ok(())
+}
+
+/// The GitHub Actions workflows, through zizmor (pinned in the tools venv), offline: it
+/// fails on a workflow that does not parse, and on its security findings (unpinned
+/// actions, excessive permissions, credential persistence, template injection).
+fn lint_workflows() -> Result<()> {
+    let python = tools::venv()?;
+    let zizmor = python.with_file_name("zizmor");
+    let mut cmd = Command::new(zizmor);
+    cmd.current_dir(project_root())
+        .args(["--offline", "--no-progress", ".github/workflows/"]);
+    run(cmd).context("the workflow linter (zizmor) found problems in .github/workflows/")
 }
 
 /// `cargo test --test it` against the emulator at `url`, with the pinned test tools.
