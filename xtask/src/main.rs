@@ -251,6 +251,13 @@ fn localstack_suite(filter: &[&str], place: localstack::Where) -> Result<()> {
         "localstack"
     };
     eprintln!("xtask: the integration tests against {}", ls.describe());
+    if !ls.has_batch() {
+        eprintln!(
+            "xtask: free LocalStack has no Batch or ECS API: the verify tests (and the Batch \
+             parts of the others) SKIP themselves here; they run on moto, and on LocalStack \
+             Pro in Docker with LOCALSTACK_AUTH_TOKEN"
+        );
+    }
     let result = integration(filter, &ls.url, backend).and_then(run);
     if ls.started_here {
         localstack::stop()?;
