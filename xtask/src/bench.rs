@@ -220,30 +220,12 @@ fn fleet_ceiling(url: &str, role: &str, threads: usize, secs: u64, first_account
 }
 
 fn ensure_awscli() -> Result<PathBuf> {
-    let venv = state_dir().join("venv-awscli");
-    let requirements =
-        fs::read_to_string(project_root().join("localstack/requirements-awscli.txt"))?;
-    let marker = venv.join(".ecsrole-requirements");
-    let aws = venv.join("bin/aws");
-    if !(aws.exists() && fs::read_to_string(&marker).ok().as_deref() == Some(&requirements)) {
-        eprintln!(
-            "xtask: installing the AWS CLI into {} (once)",
-            venv.display()
-        );
-        crate::run({
-            let mut c = Command::new(std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()));
-            c.args(["-m", "venv", "--clear"]).arg(&venv);
-            c
-        })?;
-        crate::run({
-            let mut c = Command::new(venv.join("bin/pip"));
-            c.args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-                .arg(project_root().join("localstack/requirements-awscli.txt"));
-            c
-        })?;
-        fs::write(&marker, requirements)?;
-    }
-    Ok(venv.join("bin"))
+    crate::venv::ensure(
+        "venv-awscli",
+        "localstack/requirements-awscli.txt",
+        &crate::venv::default_python(),
+        "the AWS CLI",
+    )
 }
 
 pub fn run() -> Result<()> {

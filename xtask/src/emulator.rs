@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::{http, project_root, state_dir};
+use crate::{http, state_dir};
 
 const REQUIREMENTS: &str = "localstack/requirements-moto.txt";
 
@@ -19,44 +19,19 @@ pub struct Emulator {
     pub started_here: bool,
 }
 
-fn venv() -> PathBuf {
-    state_dir().join("venv-moto")
-}
-
 fn state_file() -> PathBuf {
     state_dir().join("moto.state")
 }
 
-/// Creates the venv and installs the pinned requirements, unless a venv built from the
-/// same requirements exists.
+/// The moto venv (built once per requirements change); returns `moto_server`.
 fn ensure_venv() -> Result<PathBuf> {
-    let venv = venv();
-    let requirements = fs::read_to_string(project_root().join(REQUIREMENTS))
-        .with_context(|| format!("cannot read {REQUIREMENTS}"))?;
-    let marker = venv.join(".ecsrole-requirements");
-    let server = venv.join("bin/moto_server");
-    if server.exists() && fs::read_to_string(&marker).ok().as_deref() == Some(&requirements) {
-        return Ok(server);
-    }
-    eprintln!(
-        "xtask: installing moto server into {} (once)",
-        venv.display()
-    );
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    crate::run({
-        let mut c = Command::new(&python);
-        c.args(["-m", "venv", "--clear"]).arg(&venv);
-        c
-    })
-    .context("creating the venv needs Python 3 with the venv module (Debian: python3-venv)")?;
-    crate::run({
-        let mut c = Command::new(venv.join("bin/pip"));
-        c.args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-            .arg(project_root().join(REQUIREMENTS));
-        c
-    })?;
-    fs::write(&marker, requirements)?;
-    Ok(server)
+    let bin = crate::venv::ensure(
+        "venv-moto",
+        REQUIREMENTS,
+        &crate::venv::default_python(),
+        "moto server",
+    )?;
+    Ok(bin.join("moto_server"))
 }
 
 fn free_port() -> Result<u16> {
@@ -132,20 +107,13 @@ pub fn spawn(
         .stderr(log)
         .spawn()
         .context("cannot start moto_server")?;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !ready(&url) {
-        if let Some(status) = child.try_wait()? {
-            bail!("moto server exited ({status}); see {}", log_path.display());
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            bail!(
-                "moto server did not answer at {url} within 60s; see {}",
-                log_path.display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    crate::wait_ready(
+        &mut child,
+        || ready(&url),
+        &format!("moto server at {url}"),
+        60,
+        log_path,
+    )?;
     Ok((child, url))
 }
 

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::{http, project_root, state_dir};
+use crate::{http, state_dir};
 
 const REQUIREMENTS: &str = "localstack/requirements-localstack.txt";
 /// The oldest Python the pinned LocalStack starts on.
@@ -66,10 +66,6 @@ impl LocalStack {
 
 fn state_file() -> PathBuf {
     state_dir().join("localstack.state")
-}
-
-fn venv() -> PathBuf {
-    state_dir().join("venv-localstack")
 }
 
 /// The Python to build the venv with: `$ECSROLE_LOCALSTACK_PYTHON`, else the first of
@@ -127,32 +123,8 @@ pub fn python() -> std::result::Result<PathBuf, String> {
 }
 
 fn ensure_venv(python: &Path) -> Result<PathBuf> {
-    let venv = venv();
-    let requirements = fs::read_to_string(project_root().join(REQUIREMENTS))
-        .with_context(|| format!("cannot read {REQUIREMENTS}"))?;
-    let marker = venv.join(".ecsrole-requirements");
-    let bin = venv.join("bin/python");
-    if bin.exists() && fs::read_to_string(&marker).ok().as_deref() == Some(&requirements) {
-        return Ok(bin);
-    }
-    eprintln!(
-        "xtask: installing LocalStack into {} with {} (once, about a minute)",
-        venv.display(),
-        python.display()
-    );
-    crate::run({
-        let mut c = Command::new(python);
-        c.args(["-m", "venv", "--clear"]).arg(&venv);
-        c
-    })?;
-    crate::run({
-        let mut c = Command::new(venv.join("bin/pip"));
-        c.args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-            .arg(project_root().join(REQUIREMENTS));
-        c
-    })?;
-    fs::write(&marker, requirements)?;
-    Ok(bin)
+    let bin = crate::venv::ensure("venv-localstack", REQUIREMENTS, python, "LocalStack")?;
+    Ok(bin.join("python"))
 }
 
 fn ready(url: &str) -> bool {
@@ -311,20 +283,13 @@ fn start_host() -> Result<LocalStack> {
         .stderr(log)
         .spawn()
         .context("cannot start LocalStack")?;
-    let deadline = Instant::now() + Duration::from_secs(90);
-    while !ready(&url) {
-        if let Some(status) = child.try_wait()? {
-            bail!("LocalStack exited ({status}); see {}", log_path.display());
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            bail!(
-                "LocalStack did not answer at {url} within 90s; see {}",
-                log_path.display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    crate::wait_ready(
+        &mut child,
+        || ready(&url),
+        &format!("LocalStack at {url}"),
+        90,
+        &log_path,
+    )?;
     Ok(LocalStack {
         url,
         kind: Kind::Host { pid: child.id() },

@@ -10,6 +10,7 @@ mod emulator;
 mod http;
 mod localstack;
 mod tools;
+mod venv;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -125,6 +126,32 @@ fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(project_root());
     cmd
+}
+
+/// Waits until `ready()` for a server just started as `child`; kills it and fails naming
+/// `what` and its log when it exits or does not answer within `secs`.
+fn wait_ready(
+    child: &mut std::process::Child,
+    ready: impl Fn() -> bool,
+    what: &str,
+    secs: u64,
+    log: &Path,
+) -> Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while !ready() {
+        if let Some(status) = child.try_wait()? {
+            bail!("{what} exited ({status}); see {}", log.display());
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            bail!(
+                "{what} did not answer within {secs}s; see {}",
+                log.display()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Ok(())
 }
 
 fn run(mut cmd: Command) -> Result<()> {
