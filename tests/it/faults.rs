@@ -64,6 +64,35 @@ fn normal(state: &State, role: &str) -> String {
     format!("{state:?}").replace(role, "[ROLE]")
 }
 
+/// Runs `ecsrole <command> -q` with a fault armed at `write`: it succeeds (the fault was
+/// retried away), or it exits 1 naming `iam:<write>` and one fault-free re-run succeeds.
+/// Returns how many re-runs it took.
+fn run_through_fault(
+    ctx: &Ctx,
+    proxy: &crate::proxy::Proxy,
+    command: &str,
+    write: &str,
+    fault: Fault,
+) -> usize {
+    let first = ctx.ecsrole(&[command, "-q"]);
+    if first.code == 0 {
+        return 0;
+    }
+    assert_eq!(first.code, 1, "{command} {write} {fault:?}: {first:?}");
+    assert!(
+        first.stderr.contains(&format!("iam:{write}")),
+        "{command} {write} {fault:?} names the call: {}",
+        first.stderr
+    );
+    proxy.heal();
+    let second = ctx.ecsrole(&[command, "-q"]);
+    assert_eq!(
+        second.code, 0,
+        "{command} {write} {fault:?}: the re-run finishes: {second:?}"
+    );
+    1
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apply_converges_after_any_single_fault_at_any_write() {
     let (clean, _) = Ctx::proxied("fault_ref").await;
@@ -87,24 +116,7 @@ async fn apply_converges_after_any_single_fault_at_any_write() {
         for fault in faults {
             let (ctx, proxy) = Ctx::proxied("fault").await;
             proxy.fail(write, 1, fault);
-            let first = ctx.ecsrole(&["apply", "-q"]);
-            let reruns = if first.code == 0 {
-                0
-            } else {
-                assert_eq!(first.code, 1, "{write} {fault:?}: {first:?}");
-                assert!(
-                    first.stderr.contains(&format!("iam:{write}")),
-                    "{write} {fault:?} names the call: {}",
-                    first.stderr
-                );
-                proxy.heal();
-                let second = ctx.ecsrole(&["apply", "-q"]);
-                assert_eq!(
-                    second.code, 0,
-                    "{write} {fault:?}: the re-run converges: {second:?}"
-                );
-                1
-            };
+            let reruns = run_through_fault(&ctx, &proxy, "apply", write, fault);
             let got = normal(&ctx.state().await, &ctx.role);
             assert_eq!(
                 got, want,
@@ -319,24 +331,7 @@ async fn destroy_after_any_single_fault_can_be_finished() {
             let (ctx, proxy) = Ctx::proxied("dfault").await;
             assert_eq!(ctx.ecsrole(&["apply", "-q"]).code, 0);
             proxy.fail(write, 1, fault);
-            let first = ctx.ecsrole(&["destroy", "-q"]);
-            let reruns = if first.code == 0 {
-                0
-            } else {
-                assert_eq!(first.code, 1, "{write} {fault:?}: {first:?}");
-                assert!(
-                    first.stderr.contains(&format!("iam:{write}")),
-                    "{write} {fault:?}: {}",
-                    first.stderr
-                );
-                proxy.heal();
-                let second = ctx.ecsrole(&["destroy", "-q"]);
-                assert_eq!(
-                    second.code, 0,
-                    "{write} {fault:?}: the re-run finishes: {second:?}"
-                );
-                1
-            };
+            let reruns = run_through_fault(&ctx, &proxy, "destroy", write, fault);
             let state = ctx.state().await;
             assert_eq!(
                 (state.trust, state.profile_roles),

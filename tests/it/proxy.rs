@@ -51,7 +51,6 @@ struct Window {
 
 #[derive(Debug, Default)]
 struct State {
-    log: Vec<String>,
     seen: HashMap<String, usize>,
     rules: Vec<Rule>,
     windows: Vec<Window>,
@@ -62,8 +61,8 @@ struct State {
     /// recorded as a violation the harness fails the test on.
     granted: Option<(String, BTreeSet<String>)>,
     violations: Vec<String>,
-    /// Every request seen, as `service:Action`.
-    qualified: Vec<String>,
+    /// Every request seen, as `service:Action`, in order.
+    log: Vec<String>,
 }
 
 /// A running proxy. Dropped with the test's runtime.
@@ -212,12 +211,16 @@ impl Proxy {
 
     /// Every request seen, as its action, in order.
     pub fn log(&self) -> Vec<String> {
-        self.state.lock().unwrap().log.clone()
+        let s = self.state.lock().unwrap();
+        s.log
+            .iter()
+            .map(|q| q.split_once(':').map_or(q.as_str(), |(_, a)| a).to_owned())
+            .collect()
     }
 
     /// Every request seen, as `service:Action` (the signing service), in order.
     pub fn qualified_log(&self) -> Vec<String> {
-        self.state.lock().unwrap().qualified.clone()
+        self.state.lock().unwrap().log.clone()
     }
 
     /// From now on, only these `service:Action`s are answered (compared without case:
@@ -256,8 +259,7 @@ async fn handle(
     let qualified = format!("{}:{action}", service_of(&parts));
     let (fault, window) = {
         let mut s = state.lock().unwrap();
-        s.log.push(action.clone());
-        s.qualified.push(qualified.clone());
+        s.log.push(qualified.clone());
         if let Some((command, granted)) = &s.granted
             && !granted.contains(&qualified.to_ascii_lowercase())
         {

@@ -9,8 +9,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -79,65 +78,18 @@ struct Row {
     note: String,
 }
 
-/// The emulator's throughput under a saturating load: `threads` clients sending the three
-/// reads `check` makes (GetRole, ListAttachedRolePolicies, GetInstanceProfile), back to
-/// back, for `secs` seconds. moto closes every connection, so each request connects anew,
-/// as the SDK's do. Requests per second.
-fn ceiling(url: &str, role: &str, threads: usize, secs: u64) -> f64 {
-    let addr = url.trim_start_matches("http://").to_owned();
-    let stop = Arc::new(AtomicBool::new(false));
-    let served = Arc::new(AtomicUsize::new(0));
-    let requests: Vec<String> = [
+/// The three reads `check` makes, as query bodies.
+fn check_reads(role: &str) -> [String; 3] {
+    [
         format!("Action=GetRole&RoleName={role}&Version=2010-05-08"),
         format!("Action=ListAttachedRolePolicies&RoleName={role}&Version=2010-05-08"),
         format!("Action=GetInstanceProfile&InstanceProfileName={role}&Version=2010-05-08"),
     ]
-    .iter()
-    .map(|body| {
-        format!(
-            "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
-             Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=00\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-    })
-    .collect();
-    let requests = Arc::new(requests);
-    let start = Instant::now();
-    let handles: Vec<_> = (0..threads)
-        .map(|t| {
-            let (stop, served, addr, requests) =
-                (stop.clone(), served.clone(), addr.clone(), requests.clone());
-            std::thread::spawn(move || {
-                let mut n = t;
-                while !stop.load(Ordering::Relaxed) {
-                    let Ok(mut s) = TcpStream::connect(&addr) else {
-                        continue;
-                    };
-                    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-                    let mut out = Vec::new();
-                    let request = &requests[n % requests.len()];
-                    n += 1;
-                    if s.write_all(request.as_bytes()).is_ok()
-                        && s.read_to_end(&mut out).is_ok()
-                        && out.starts_with(b"HTTP/1.")
-                    {
-                        served.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-            })
-        })
-        .collect();
-    std::thread::sleep(Duration::from_secs(secs));
-    stop.store(true, Ordering::Relaxed);
-    for h in handles {
-        let _ = h.join();
-    }
-    served.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
 }
 
 /// One raw request to moto (which does not check signatures, only reads the access key
-/// from the credential scope); the response body when it answered at all.
+/// from the credential scope); the response when it answered at all. moto closes every
+/// connection, so each request connects anew, as the SDK's do.
 fn raw(addr: &str, service: &str, key: &str, body: &str) -> Option<String> {
     let request = format!(
         "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
@@ -154,69 +106,72 @@ fn raw(addr: &str, service: &str, key: &str, body: &str) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out).into_owned())
 }
 
-/// The emulator's throughput under a saturating load of the fleet's own shape: `threads`
-/// clients, each taking the next fresh account (from `first_account` up), assuming a role
-/// there through STS, then sending the three check reads with the session's key. New
-/// accounts cost moto work that reads in one account do not, so this, not `ceiling`, is
-/// what a fleet run is compared with. Requests per second.
-fn fleet_ceiling(url: &str, role: &str, threads: usize, secs: u64, first_account: u64) -> f64 {
-    let addr = url.trim_start_matches("http://").to_owned();
-    let stop = Arc::new(AtomicBool::new(false));
-    let served = Arc::new(AtomicUsize::new(0));
-    let next = Arc::new(std::sync::atomic::AtomicU64::new(first_account));
+/// Runs `round` back to back on `threads` threads for `secs` seconds; each round returns
+/// how many requests were answered. Requests per second.
+fn saturate(threads: usize, secs: u64, round: impl Fn() -> usize + Sync) -> f64 {
+    let stop = AtomicBool::new(false);
+    let served = AtomicUsize::new(0);
     let start = Instant::now();
-    let handles: Vec<_> = (0..threads)
-        .map(|_| {
-            let (stop, served, next, addr, role) = (
-                stop.clone(),
-                served.clone(),
-                next.clone(),
-                addr.clone(),
-                role.to_owned(),
-            );
-            std::thread::spawn(move || {
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
                 while !stop.load(Ordering::Relaxed) {
-                    let account = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(answer) = raw(
-                        &addr,
-                        "sts",
-                        "testing",
-                        &format!(
-                            "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A{account:012}%3Arole%2FOrganizationAccountAccessRole&RoleSessionName=ecsrole&Version=2011-06-15"
-                        ),
-                    ) else {
-                        continue;
-                    };
-                    served.fetch_add(1, Ordering::Relaxed);
-                    let Some(key) = answer
-                        .split("<AccessKeyId>")
-                        .nth(1)
-                        .and_then(|k| k.split('<').next())
-                        .map(str::to_owned)
-                    else {
-                        continue;
-                    };
-                    for body in [
-                        format!("Action=GetRole&RoleName={role}&Version=2010-05-08"),
-                        format!("Action=ListAttachedRolePolicies&RoleName={role}&Version=2010-05-08"),
-                        format!(
-                            "Action=GetInstanceProfile&InstanceProfileName={role}&Version=2010-05-08"
-                        ),
-                    ] {
-                        if raw(&addr, "iam", &key, &body).is_some() {
-                            served.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
+                    served.fetch_add(round(), Ordering::Relaxed);
                 }
-            })
-        })
-        .collect();
-    std::thread::sleep(Duration::from_secs(secs));
-    stop.store(true, Ordering::Relaxed);
-    for h in handles {
-        let _ = h.join();
-    }
+            });
+        }
+        std::thread::sleep(Duration::from_secs(secs));
+        stop.store(true, Ordering::Relaxed);
+    });
     served.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// The emulator's throughput under a saturating load of the three reads `check` makes,
+/// in one account. Requests per second.
+fn ceiling(url: &str, role: &str, threads: usize, secs: u64) -> f64 {
+    let addr = url.trim_start_matches("http://");
+    let reads = check_reads(role);
+    saturate(threads, secs, || {
+        reads
+            .iter()
+            .filter(|body| raw(addr, "iam", "testing", body).is_some())
+            .count()
+    })
+}
+
+/// The emulator's throughput under a saturating load of the fleet's own shape: each round
+/// takes the next fresh account (from `first_account` up), assumes a role there through
+/// STS, then sends the three check reads with the session's key. New accounts cost moto
+/// work that reads in one account do not, so this, not `ceiling`, is what a fleet run is
+/// compared with. Requests per second.
+fn fleet_ceiling(url: &str, role: &str, threads: usize, secs: u64, first_account: u64) -> f64 {
+    let addr = url.trim_start_matches("http://");
+    let reads = check_reads(role);
+    let next = AtomicU64::new(first_account);
+    saturate(threads, secs, || {
+        let account = next.fetch_add(1, Ordering::Relaxed);
+        let Some(answer) = raw(
+            addr,
+            "sts",
+            "testing",
+            &format!(
+                "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A{account:012}%3Arole%2FOrganizationAccountAccessRole&RoleSessionName=ecsrole&Version=2011-06-15"
+            ),
+        ) else {
+            return 0;
+        };
+        let Some(key) = answer
+            .split("<AccessKeyId>")
+            .nth(1)
+            .and_then(|k| k.split('<').next())
+        else {
+            return 1;
+        };
+        1 + reads
+            .iter()
+            .filter(|body| raw(addr, "iam", key, body).is_some())
+            .count()
+    })
 }
 
 fn ensure_awscli() -> Result<PathBuf> {

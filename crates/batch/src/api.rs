@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_batch::Client as BatchClient;
+use aws_sdk_batch::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_batch::types::{
     CeState, CeStatus, CeType, ComputeEnvironmentOrder, ComputeResource, ComputeResourceUpdate,
     ContainerProperties, CrType, JobDefinitionType, JobStatus, JqState, JqStatus,
@@ -123,28 +124,45 @@ impl BatchApi {
         )
     }
 
+    /// Every page of a paginated Batch call, each through `call`: `page(token)` sends one
+    /// request, `take` collects its items and returns its next token.
+    async fn paged<P, E, T, Fut>(
+        &self,
+        action: &'static str,
+        page: impl Fn(Option<String>) -> Fut,
+        take: impl Fn(P, &mut Vec<T>) -> Option<String>,
+    ) -> Result<Vec<T>, Error>
+    where
+        Fut: std::future::Future<Output = Result<P, SdkError<E>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let mut out = vec![];
+        let mut token = None;
+        loop {
+            let p = call(&self.calls, &self.endpoint, action, page(token.take())).await?;
+            match take(p, &mut out) {
+                Some(t) if !t.is_empty() => token = Some(t),
+                _ => return Ok(out),
+            }
+        }
+    }
+
     /// Compute environments by name or ARN; all of them when `names` is empty.
     pub async fn describe_compute_environments(
         &self,
         names: &[&str],
     ) -> Result<Vec<Described>, Error> {
-        let mut out = vec![];
-        let mut token = None;
-        loop {
+        let page = |token| {
             let mut req = self
                 .batch
                 .describe_compute_environments()
-                .set_next_token(token.take());
+                .set_next_token(token);
             for n in names {
                 req = req.compute_environments(*n);
             }
-            let page = call(
-                &self.calls,
-                &self.endpoint,
-                "batch:DescribeComputeEnvironments",
-                req.send(),
-            )
-            .await?;
+            req.send()
+        };
+        self.paged("batch:DescribeComputeEnvironments", page, |page, out| {
             for ce in page.compute_environments() {
                 out.push(Described {
                     name: ce.compute_environment_name().unwrap_or_default().to_owned(),
@@ -162,11 +180,9 @@ impl BatchApi {
                     tags: ce.tags().cloned().unwrap_or_default(),
                 });
             }
-            match page.next_token {
-                Some(t) if !t.is_empty() => token = Some(t),
-                _ => return Ok(out),
-            }
-        }
+            page.next_token
+        })
+        .await
     }
 
     pub async fn disable_compute_environment(&self, name: &str) -> Result<(), Error> {
@@ -250,23 +266,14 @@ impl BatchApi {
 
     /// Job queues by name or ARN; all of them when `names` is empty.
     pub async fn describe_job_queues(&self, names: &[&str]) -> Result<Vec<Described>, Error> {
-        let mut out = vec![];
-        let mut token = None;
-        loop {
-            let mut req = self
-                .batch
-                .describe_job_queues()
-                .set_next_token(token.take());
+        let page = |token| {
+            let mut req = self.batch.describe_job_queues().set_next_token(token);
             for n in names {
                 req = req.job_queues(*n);
             }
-            let page = call(
-                &self.calls,
-                &self.endpoint,
-                "batch:DescribeJobQueues",
-                req.send(),
-            )
-            .await?;
+            req.send()
+        };
+        self.paged("batch:DescribeJobQueues", page, |page, out| {
             for q in page.job_queues() {
                 out.push(Described {
                     name: q.job_queue_name().unwrap_or_default().to_owned(),
@@ -281,11 +288,9 @@ impl BatchApi {
                     tags: q.tags().cloned().unwrap_or_default(),
                 });
             }
-            match page.next_token {
-                Some(t) if !t.is_empty() => token = Some(t),
-                _ => return Ok(out),
-            }
-        }
+            page.next_token
+        })
+        .await
     }
 
     pub async fn disable_job_queue(&self, name: &str) -> Result<(), Error> {
@@ -357,22 +362,15 @@ impl BatchApi {
         &self,
         name: Option<&str>,
     ) -> Result<Vec<(String, String)>, Error> {
-        let mut out = vec![];
-        let mut token = None;
-        loop {
-            let req = self
-                .batch
+        let page = |token| {
+            self.batch
                 .describe_job_definitions()
                 .set_job_definition_name(name.map(str::to_owned))
                 .status("ACTIVE")
-                .set_next_token(token.take());
-            let page = call(
-                &self.calls,
-                &self.endpoint,
-                "batch:DescribeJobDefinitions",
-                req.send(),
-            )
-            .await?;
+                .set_next_token(token)
+                .send()
+        };
+        self.paged("batch:DescribeJobDefinitions", page, |page, out| {
             for d in page.job_definitions() {
                 if let (Some(arn), Some(name), true) = (
                     d.job_definition_arn(),
@@ -382,11 +380,9 @@ impl BatchApi {
                     out.push((arn.to_owned(), name.to_owned()));
                 }
             }
-            match page.next_token {
-                Some(t) if !t.is_empty() => token = Some(t),
-                _ => return Ok(out),
-            }
-        }
+            page.next_token
+        })
+        .await
     }
 
     pub async fn deregister_job_definition(&self, arn: &str) -> Result<(), Error> {

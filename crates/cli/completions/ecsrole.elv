@@ -249,7 +249,7 @@ set edit:completion:arg-completer[ecsrole] = {|@words|
             cand --help 'Print help'
         }
         &'ecsrole;permissions'= {
-            cand --command 'The command(s) to grant (repeatable)'
+            cand --command 'The command(s) to grant (repeatable); `fleet` is the operator''s side of a fleet run (sts:AssumeRole on --assume-role-name), `all` every one'
             cand --config 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]'
             cand --role-name 'The role AWS Batch instances use'
             cand --instance-profile-name 'The instance profile that carries the role [default: the role name]'
@@ -272,8 +272,8 @@ set edit:completion:arg-completer[ecsrole] = {|@words|
             cand --verbose 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
             cand -q 'Print nothing but errors; the exit code tells the result'
             cand --quiet 'Print nothing but errors; the exit code tells the result'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'ecsrole;help'= {
             cand check 'Report drift (read-only). Exit 0 compliant, 2 drift, 1 could not decide'

@@ -224,13 +224,13 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l concurre
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l command -d 'The command(s) to grant (repeatable)' -r -f -a "check\t''
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l command -d 'The command(s) to grant (repeatable); `fleet` is the operator\'s side of a fleet run (sts:AssumeRole on --assume-role-name), `all` every one' -r -f -a "check\t''
 plan\t''
 apply\t''
 destroy\t''
 verify\t''
 cleanup\t''
-fleet\t'The operator\'s side of a fleet run: sts:AssumeRole on --assume-role-name'
+fleet\t''
 all\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l role-name -d 'The role AWS Batch instances use' -r
@@ -253,7 +253,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l regions 
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l concurrency -d 'Fleet mode: how many targets run at once' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -s h -l help -d 'Print help'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "check" -d 'Report drift (read-only). Exit 0 compliant, 2 drift, 1 could not decide'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "plan" -d 'Show the changes apply would make (read-only). Exit 0 nothing to do, 2 changes pending'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "apply" -d 'Make the planned changes, then wait until IAM shows the instance profile with the role'

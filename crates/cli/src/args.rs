@@ -145,29 +145,23 @@ pub enum Command {
     Permissions(PermissionsArgs),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PermissionsFor {
-    Check,
-    Plan,
-    Apply,
-    Destroy,
-    Verify,
-    Cleanup,
-    /// The operator's side of a fleet run: sts:AssumeRole on --assume-role-name.
-    Fleet,
-    All,
-}
-
 #[derive(Debug, Args)]
 pub struct PermissionsArgs {
-    /// The command(s) to grant (repeatable).
+    /// The command(s) to grant (repeatable); `fleet` is the operator's side of a fleet run
+    /// (sts:AssumeRole on --assume-role-name), `all` every one.
     #[arg(
         long = "command",
-        value_enum,
         value_name = "COMMAND",
-        default_value = "all"
+        default_value = "all",
+        value_parser = permissions_command()
     )]
-    pub commands: Vec<PermissionsFor>,
+    pub commands: Vec<String>,
+}
+
+/// The values of `permissions --command`: the permission table's commands, and `all`.
+fn permissions_command() -> clap::builder::PossibleValuesParser {
+    use ecsrole_core::permissions::Command;
+    clap::builder::PossibleValuesParser::new(Command::ALL.iter().map(|c| c.as_str()).chain(["all"]))
 }
 
 #[derive(Debug, Args)]

@@ -149,14 +149,14 @@ async fn execute(cli: &Cli, report: &mut junit::Reporter) -> anyhow::Result<u8> 
     // Everything that can be checked without AWS is checked before the configuration is
     // even loaded; a policy ARN's partition only once the partition is known.
     let known = partition.or(c.region.as_deref().map(Partition::from_region));
-    if let Err(e) = Desired::new(input.clone(), known.unwrap_or(Partition::Aws))
+    let validated = Desired::new(input.clone(), known.unwrap_or(Partition::Aws));
+    if let Err(e) = &validated
         && (known.is_some() || e.what != "policy ARN")
     {
-        return Err(e.into());
+        return Err(e.clone().into());
     }
     if let Command::Permissions(a) = &cli.command {
-        let desired = Desired::new(input, known.unwrap_or(Partition::Aws))?;
-        let policy = permissions(a, &desired, &c.assume_role_name);
+        let policy = permissions(a, &validated?, &c.assume_role_name);
         print(cli, &render::json(&policy));
         return Ok(EXIT_OK);
     }
@@ -203,21 +203,13 @@ fn permissions(
     desired: &Desired,
     assume_role_name: &str,
 ) -> serde_json::Value {
-    use args::PermissionsFor as F;
     use ecsrole_core::permissions::{self, Command as P};
-    let mut commands: Vec<P> = Vec::new();
-    for c in &a.commands {
-        match c {
-            F::Check => commands.push(P::Check),
-            F::Plan => commands.push(P::Plan),
-            F::Apply => commands.push(P::Apply),
-            F::Destroy => commands.push(P::Destroy),
-            F::Verify => commands.push(P::Verify),
-            F::Cleanup => commands.push(P::Cleanup),
-            F::Fleet => commands.push(P::Fleet),
-            F::All => commands.extend(P::ALL),
-        }
-    }
+    // clap admits only the table's command names and `all`.
+    let commands: Vec<P> = if a.commands.iter().any(|c| c == "all") {
+        P::ALL.to_vec()
+    } else {
+        a.commands.iter().filter_map(|c| P::parse(c)).collect()
+    };
     permissions::policy(&commands, desired, assume_role_name)
 }
 
