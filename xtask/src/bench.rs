@@ -9,14 +9,16 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use crate::{emulator, project_root, state_dir};
 
 const RUNS: usize = 7;
+/// Runs of each fleet row, and of the same load without ecsrole (each on a fresh moto).
+const FLEET_RUNS: usize = 3;
 /// Concurrent clients of the emulator-ceiling load, and ecsrole's fleet --concurrency.
 const CLIENTS: usize = 16;
 
@@ -75,6 +77,8 @@ struct Row {
     other_ms: Option<f64>,
     peak_kb: Option<u64>,
     calls: usize,
+    /// Fleet rows: the same load without ecsrole on a fresh moto, requests/s.
+    emulator_rps: Option<f64>,
     note: String,
 }
 
@@ -106,50 +110,53 @@ fn raw(addr: &str, service: &str, key: &str, body: &str) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out).into_owned())
 }
 
-/// Runs `round` back to back on `threads` threads for `secs` seconds; each round returns
-/// how many requests were answered. Requests per second.
-fn saturate(threads: usize, secs: u64, round: impl Fn() -> usize + Sync) -> f64 {
-    let stop = AtomicBool::new(false);
+/// Runs `round` back to back on `threads` threads until it returns `None`; each round
+/// returns how many requests were answered. Requests per second.
+fn saturate(threads: usize, round: impl Fn() -> Option<usize> + Sync) -> f64 {
     let served = AtomicUsize::new(0);
     let start = Instant::now();
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
-                while !stop.load(Ordering::Relaxed) {
-                    served.fetch_add(round(), Ordering::Relaxed);
+                while let Some(n) = round() {
+                    served.fetch_add(n, Ordering::Relaxed);
                 }
             });
         }
-        std::thread::sleep(Duration::from_secs(secs));
-        stop.store(true, Ordering::Relaxed);
     });
     served.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
 }
 
 /// The emulator's throughput under a saturating load of the three reads `check` makes,
-/// in one account. Requests per second.
+/// in one account, for `secs` seconds. Requests per second.
 fn ceiling(url: &str, role: &str, threads: usize, secs: u64) -> f64 {
     let addr = url.trim_start_matches("http://");
     let reads = check_reads(role);
-    saturate(threads, secs, || {
-        reads
-            .iter()
-            .filter(|body| raw(addr, "iam", "testing", body).is_some())
-            .count()
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    saturate(threads, || {
+        (Instant::now() < deadline).then(|| {
+            reads
+                .iter()
+                .filter(|body| raw(addr, "iam", "testing", body).is_some())
+                .count()
+        })
     })
 }
 
-/// The emulator's throughput under a saturating load of the fleet's own shape: each round
-/// takes the next fresh account (from `first_account` up), assumes a role there through
-/// STS, then sends the three check reads with the session's key. New accounts cost moto
-/// work that reads in one account do not, so this, not `ceiling`, is what a fleet run is
-/// compared with. Requests per second.
-fn fleet_ceiling(url: &str, role: &str, threads: usize, secs: u64, first_account: u64) -> f64 {
+/// The emulator's throughput under the fleet's own load without ecsrole: `threads`
+/// clients share the fresh `accounts`, and for each assume a role there through STS, then
+/// send the three check reads with the session's key. New accounts cost moto work that
+/// reads in one account do not, so this, not `ceiling`, is what a fleet run is compared
+/// with. Requests per second.
+fn fleet_load(url: &str, role: &str, threads: usize, accounts: std::ops::Range<u64>) -> f64 {
     let addr = url.trim_start_matches("http://");
     let reads = check_reads(role);
-    let next = AtomicU64::new(first_account);
-    saturate(threads, secs, || {
+    let next = AtomicU64::new(accounts.start);
+    saturate(threads, || {
         let account = next.fetch_add(1, Ordering::Relaxed);
+        if account >= accounts.end {
+            return None;
+        }
         let Some(answer) = raw(
             addr,
             "sts",
@@ -158,19 +165,21 @@ fn fleet_ceiling(url: &str, role: &str, threads: usize, secs: u64, first_account
                 "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A{account:012}%3Arole%2FOrganizationAccountAccessRole&RoleSessionName=ecsrole&Version=2011-06-15"
             ),
         ) else {
-            return 0;
+            return Some(0);
         };
         let Some(key) = answer
             .split("<AccessKeyId>")
             .nth(1)
             .and_then(|k| k.split('<').next())
         else {
-            return 1;
+            return Some(1);
         };
-        1 + reads
-            .iter()
-            .filter(|body| raw(addr, "iam", key, body).is_some())
-            .count()
+        Some(
+            1 + reads
+                .iter()
+                .filter(|body| raw(addr, "iam", key, body).is_some())
+                .count(),
+        )
     })
 }
 
@@ -241,6 +250,7 @@ pub fn run() -> Result<()> {
         other_ms: Some(ms(median(o))),
         peak_kb: Some(peak),
         calls,
+        emulator_rps: None,
         note: format!("AWS CLI script: {cli_calls} calls"),
     });
 
@@ -266,6 +276,7 @@ pub fn run() -> Result<()> {
         other_ms: Some(ms(median(o))),
         peak_kb: Some(peak),
         calls,
+        emulator_rps: None,
         note: format!("AWS CLI script: {cli_calls} calls, no wait"),
     });
 
@@ -292,75 +303,84 @@ pub fn run() -> Result<()> {
         other_ms: None,
         peak_kb: Some(peak),
         calls,
+        emulator_rps: None,
         note: String::new(),
     });
 
     eprintln!("xtask: bench: emulator ceiling and fleet check");
-    // Fleet: on a second moto without AWS managed policies, which moto otherwise loads
+    // Fleet: on motos of its own without AWS managed policies, which moto otherwise loads
     // into every new account (seconds and ~4 MB each: 1000 accounts would measure moto's
-    // start-up, not ecsrole). Its ceiling is measured in the same run, same workload shape.
+    // start-up, not ecsrole). moto slows as accounts pile up, so each fleet run and the
+    // same load without ecsrole (its ceiling) each get a fresh moto: both go through the
+    // same emulator states, side by side in this run.
     let fleet_log = state_dir().join("bench/moto-fleet.log");
-    let (mut fleet_moto, fleet_url) = emulator::spawn(&fleet_log, false)?;
-    let fleet = |args: &[&str]| {
-        let mut c = Command::new(&bin);
-        c.args(args);
-        emulator::point_at(&mut c, &fleet_url);
-        c
+    let on_fresh_moto = |work: &mut dyn FnMut(&str) -> Result<()>| -> Result<()> {
+        let (mut moto, url) = emulator::spawn(&fleet_log, false)?;
+        // moto loads its STS and IAM code on their first request (a second or more):
+        // load it before anything is timed, in an account the measurements never use.
+        let _ = fleet_load(&url, &role, 1, 100_000_000_000..100_000_000_001);
+        let result = work(&url);
+        let _ = moto.kill();
+        let _ = moto.wait();
+        result
     };
-    let result = (|| -> Result<(f64, f64)> {
-        // Measured before the fleet runs and again after (moto slows as accounts pile up);
-        // the higher of the two is the ceiling, so the ratio errs against ecsrole. The
-        // fleet-shaped load uses accounts of its own, never the fleet's.
-        let reads_only = ceiling(&fleet_url, &role, CLIENTS, 4);
-        let before_fleet = fleet_ceiling(&fleet_url, &role, CLIENTS, 4, 300_000_000_000);
-        for n in [10usize, 100, 1000] {
-            eprintln!("xtask: bench: fleet check over {n} accounts");
-            let file = state_dir().join(format!("bench/accounts-{n}.txt"));
-            let ids: String = (0..n)
-                .map(|i| {
-                    format!(
-                        "{:012}\n",
-                        200_000_000_000u64 + u64::from(tag) * 10_000 + i as u64
-                    )
-                })
-                .collect();
-            fs::write(&file, ids)?;
-            let before = log_lines(&fleet_log);
-            let (w, r) = measure(fleet(&[
-                "check",
-                "-q",
-                "--concurrency",
-                &CLIENTS.to_string(),
-                "--accounts",
-                file.to_str().context("path")?,
-                "--role-name",
-                &role,
-            ]))?;
-            let calls = log_lines(&fleet_log) - before;
-            rows.push(Row {
-                name: format!("fleet check, {n} accounts"),
-                ecsrole_ms: ms(w),
-                other_ms: None,
-                peak_kb: r,
-                calls,
-                note: String::new(),
-            });
+    let mut reads_only = 0.0;
+    on_fresh_moto(&mut |url| {
+        reads_only = ceiling(url, &role, CLIENTS, 4);
+        Ok(())
+    })?;
+    for n in [10usize, 100, 1000] {
+        eprintln!("xtask: bench: fleet check over {n} accounts, and the same load without ecsrole");
+        let first = 200_000_000_000u64 + u64::from(tag) * 10_000;
+        let file = state_dir().join(format!("bench/accounts-{n}.txt"));
+        let ids: String = (0..n as u64)
+            .map(|i| format!("{:012}\n", first + i))
+            .collect();
+        fs::write(&file, ids)?;
+        // Medians of FLEET_RUNS each, alternating, every run on a fresh moto.
+        let (mut loads, mut runs) = (vec![], vec![]);
+        for _ in 0..FLEET_RUNS {
+            on_fresh_moto(&mut |url| {
+                loads.push(fleet_load(url, &role, CLIENTS, first..first + n as u64));
+                Ok(())
+            })?;
+            on_fresh_moto(&mut |url| {
+                let before = log_lines(&fleet_log);
+                let mut c = Command::new(&bin);
+                c.args([
+                    "check",
+                    "-q",
+                    "--concurrency",
+                    &CLIENTS.to_string(),
+                    "--role-name",
+                    &role,
+                ])
+                .arg("--accounts")
+                .arg(&file);
+                emulator::point_at(&mut c, url);
+                let (w, r) = measure(c)?;
+                runs.push((w, r, log_lines(&fleet_log) - before));
+                Ok(())
+            })?;
         }
-        let after_fleet = fleet_ceiling(&fleet_url, &role, CLIENTS, 4, 400_000_000_000);
-        eprintln!(
-            "xtask: bench: emulator ceiling (fleet-shaped) {before_fleet:.0} req/s before the fleet runs, {after_fleet:.0} after; reads in one account: {reads_only:.0} req/s"
-        );
-        Ok((before_fleet.max(after_fleet), reads_only))
-    })();
-    let _ = fleet_moto.kill();
-    let _ = fleet_moto.wait();
-    let (served, reads_only) = result?;
-    for r in rows.iter_mut().filter(|r| r.name.starts_with("fleet")) {
-        let rate = r.calls as f64 / (r.ecsrole_ms / 1000.0);
-        r.note = format!(
-            "{rate:.0} req/s = {:.0}% of the emulator's {served:.0} req/s",
-            100.0 * rate / served
-        );
+        loads.sort_by(f64::total_cmp);
+        let load = loads[loads.len() / 2];
+        let w = median(runs.iter().map(|r| r.0).collect());
+        let r = runs.iter().filter_map(|r| r.1).max();
+        let calls = runs[0].2;
+        let rate = calls as f64 / w.as_secs_f64();
+        rows.push(Row {
+            name: format!("fleet check, {n} accounts"),
+            ecsrole_ms: ms(w),
+            other_ms: None,
+            peak_kb: r,
+            calls,
+            emulator_rps: Some(load),
+            note: format!(
+                "{rate:.0} req/s = {:.0}% of the same load without ecsrole ({load:.0} req/s)",
+                100.0 * rate / load
+            ),
+        });
     }
     quiet(ecsrole(&["destroy", "-q", "--role-name", &role]))?;
 
@@ -388,23 +408,24 @@ pub fn run() -> Result<()> {
         );
         let _ = writeln!(
             json,
-            "    {{\"name\": \"{}\", \"ecsrole_ms\": {:.2}, \"aws_cli_ms\": {}, \"ratio\": {}, \"peak_rss_kb\": {}, \"calls\": {}}}{}",
+            "    {{\"name\": \"{}\", \"ecsrole_ms\": {:.2}, \"aws_cli_ms\": {}, \"ratio\": {}, \"peak_rss_kb\": {}, \"calls\": {}, \"emulator_rps\": {}}}{}",
             r.name,
             r.ecsrole_ms,
             r.other_ms.map_or("null".into(), |o| format!("{o:.2}")),
             ratio.map_or("null".into(), |x| format!("{x:.2}")),
             r.peak_kb.map_or("null".into(), |k| k.to_string()),
             r.calls,
+            r.emulator_rps.map_or("null".into(), |e| format!("{e:.1}")),
             if i + 1 < rows.len() { "," } else { "" }
         );
     }
     let _ = write!(
         json,
-        "  ],\n  \"emulator_ceiling_rps\": {served:.1},\n  \"emulator_reads_only_rps\": {reads_only:.1},\n  \"runs_per_median\": {RUNS}\n}}\n"
+        "  ],\n  \"emulator_reads_only_rps\": {reads_only:.1},\n  \"runs_per_median\": {RUNS}\n}}\n"
     );
     print!("{table}");
     println!(
-        "fleet emulator ceiling ({CLIENTS} clients, 4 s, each AssumeRole into a fresh account + the three check reads; higher of before/after the fleet): {served:.0} requests/s (the three reads in one account: {reads_only:.0}); medians of {RUNS} runs"
+        "fleet rows: ecsrole's request rate against the same load without ecsrole ({CLIENTS} clients, for each account AssumeRole then the three check reads), each on a fresh moto, medians of {FLEET_RUNS}; the three reads in one account alone: {reads_only:.0} requests/s; other rows medians of {RUNS} runs"
     );
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
