@@ -4,19 +4,33 @@ use std::fs;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
 use crate::{http, state_dir};
 
 const REQUIREMENTS: &str = "localstack/requirements-moto.txt";
+/// How long moto gets to exit after SIGTERM before SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(5);
 
 pub struct Emulator {
     pub url: String,
     pub pid: u32,
-    /// This invocation started it (and so should stop it).
+    /// This invocation started it: it stops it when dropped (on return, error or panic;
+    /// Ctrl-C and SIGKILL are covered by the watchdog of `proc`).
     pub started_here: bool,
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if self.started_here
+            && read_state().is_some_and(|(pid, _)| pid == self.pid)
+            && let Err(e) = stop()
+        {
+            eprintln!("xtask: {e:#}");
+        }
+    }
 }
 
 fn state_file() -> PathBuf {
@@ -75,14 +89,14 @@ fn running() -> Option<Emulator> {
     })
 }
 
-/// The running emulator, or a new one.
+/// The running emulator, or a new one owned by this xtask (stopped when dropped).
 pub fn ensure() -> Result<Emulator> {
     match running() {
         Some(e) => {
             eprintln!("xtask: using the running moto server at {}", e.url);
             Ok(e)
         }
-        None => start(),
+        None => start(false),
     }
 }
 
@@ -96,17 +110,19 @@ pub fn spawn(
     let port = free_port()?;
     let url = format!("http://127.0.0.1:{port}");
     let log = fs::File::create(log_path)?;
-    let mut child = Command::new(server)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .env(
-            "MOTO_IAM_LOAD_MANAGED_POLICIES",
-            if managed_policies { "true" } else { "false" },
-        )
-        .stdin(Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log)
-        .spawn()
-        .context("cannot start moto_server")?;
+    let mut child = crate::proc::spawn_server(
+        Command::new(server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .env(
+                "MOTO_IAM_LOAD_MANAGED_POLICIES",
+                if managed_policies { "true" } else { "false" },
+            )
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log),
+        "moto server",
+    )
+    .context("cannot start moto_server")?;
     crate::wait_ready(
         &mut child,
         || ready(&url),
@@ -117,7 +133,9 @@ pub fn spawn(
     Ok((child, url))
 }
 
-pub fn start() -> Result<Emulator> {
+/// Starts moto server; `persistent`: it outlives this xtask (`cargo xtask emulator start`),
+/// else it is this xtask's, stopped when the returned value is dropped.
+pub fn start(persistent: bool) -> Result<Emulator> {
     if let Some(e) = running() {
         return Ok(e);
     }
@@ -146,10 +164,13 @@ pub fn start() -> Result<Emulator> {
         child.id(),
         log_path.display()
     );
+    if persistent {
+        crate::proc::release(child.id());
+    }
     Ok(Emulator {
         url,
         pid: child.id(),
-        started_here: true,
+        started_here: !persistent,
     })
 }
 
@@ -160,19 +181,7 @@ pub fn stop() -> Result<()> {
         return Ok(());
     };
     if is_moto(pid) {
-        crate::run({
-            let mut c = Command::new("kill");
-            c.args(["-TERM", &pid.to_string()]);
-            c
-        })?;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while is_moto(pid) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        if is_moto(pid) {
-            bail!("moto server (pid {pid}) did not stop within 10s");
-        }
-        eprintln!("xtask: stopped moto server at {url} (pid {pid})");
+        crate::proc::stop_server(pid, &format!("moto server at {url}"), STOP_GRACE)?;
     } else {
         eprintln!("xtask: pid {pid} is not a moto server any more; forgetting it");
     }

@@ -28,8 +28,20 @@ const MIN_PYTHON: (u32, u32) = (3, 13);
 pub struct LocalStack {
     pub url: String,
     pub kind: Kind,
-    /// This invocation started it (and so should stop it).
+    /// This invocation started it: it stops it when dropped (on return, error or panic;
+    /// Ctrl-C and SIGKILL are covered by the watchdog of `proc`).
     pub started_here: bool,
+}
+
+impl Drop for LocalStack {
+    fn drop(&mut self) {
+        if self.started_here
+            && read_state().is_some_and(|s| s.url == self.url)
+            && let Err(e) = stop()
+        {
+            eprintln!("xtask: {e:#}");
+        }
+    }
 }
 
 pub enum Kind {
@@ -219,10 +231,12 @@ pub fn ensure(place: Where) -> Result<LocalStack> {
         eprintln!("xtask: using the running {}", ls.describe());
         return Ok(ls);
     }
-    start(place)
+    start(place, false)
 }
 
-pub fn start(place: Where) -> Result<LocalStack> {
+/// Starts LocalStack; `persistent`: it outlives this xtask (`cargo xtask emulator start`),
+/// else it is this xtask's, stopped when the returned value is dropped.
+pub fn start(place: Where, persistent: bool) -> Result<LocalStack> {
     if let Some(ls) = running() {
         if place == Where::Any || matches!(ls.kind, Kind::Host { .. }) {
             return Ok(ls);
@@ -245,6 +259,13 @@ pub fn start(place: Where) -> Result<LocalStack> {
     };
     write_state(&ls)?;
     eprintln!("xtask: started {}", ls.describe());
+    let mut ls = ls;
+    if persistent {
+        if let Kind::Host { pid } = ls.kind {
+            crate::proc::release(pid);
+        }
+        ls.started_here = false;
+    }
     Ok(ls)
 }
 
@@ -263,8 +284,8 @@ fn start_host() -> Result<LocalStack> {
     // The settings that keep it on loopback and inside the state folder
     // (../shared/EMULATORS.md): without GATEWAY_SERVER=hypercorn it listens on 0.0.0.0;
     // without OVERRIDE_IN_DOCKER and FILESYSTEM_ROOT it writes under /var/lib, /etc, /tmp.
-    let mut child = Command::new(bin)
-        .args(["-m", "localstack.runtime.main"])
+    let mut cmd = Command::new(bin);
+    cmd.args(["-m", "localstack.runtime.main"])
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("GATEWAY_LISTEN", format!("127.0.0.1:{port}"))
@@ -280,9 +301,9 @@ fn start_host() -> Result<LocalStack> {
         .env("TMPDIR", &root)
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
-        .stderr(log)
-        .spawn()
-        .context("cannot start LocalStack")?;
+        .stderr(log);
+    let mut child =
+        crate::proc::spawn_server(&mut cmd, "LocalStack").context("cannot start LocalStack")?;
     crate::wait_ready(
         &mut child,
         || ready(&url),
@@ -304,19 +325,10 @@ pub fn stop() -> Result<()> {
         return Ok(());
     };
     match &ls.kind {
+        // LocalStack can take more than 20 s to exit after SIGTERM (its log stops at
+        // "[shutdown] Stopping all services"): a short grace, then SIGKILL of its group.
         Kind::Host { pid } if is_host_localstack(*pid) => {
-            crate::run({
-                let mut c = Command::new("kill");
-                c.args(["-TERM", &pid.to_string()]);
-                c
-            })?;
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while is_host_localstack(*pid) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            if is_host_localstack(*pid) {
-                bail!("LocalStack (pid {pid}) did not stop within 20s");
-            }
+            crate::proc::stop_server(*pid, "LocalStack", Duration::from_secs(10))?;
         }
         Kind::Host { pid } => {
             eprintln!("xtask: pid {pid} is not LocalStack any more; forgetting it");

@@ -9,6 +9,8 @@ mod bench;
 mod emulator;
 mod http;
 mod localstack;
+mod proc;
+mod test;
 mod tools;
 mod venv;
 
@@ -75,18 +77,19 @@ fn main() -> ExitCode {
         return code;
     }
     let result = match (args.as_slice(), chosen) {
-        (["test", rest @ ..], b) => test(rest, b),
+        (["test", rest @ ..], b) => test::test(rest, b),
+        (["__hold", how], _) => test::hold(how),
         (["demo"], _) => demo(),
         (["gen"], _) => generate(),
         (["bench"], _) => bench::run(),
         (["emulator", "start"], None | Some(Backend::Moto)) => {
-            emulator::start().map(|e| println!("moto server running at {}", e.url))
+            emulator::start(true).map(|e| println!("moto server running at {}", e.url))
         }
         (["emulator", "stop"], None | Some(Backend::Moto)) => emulator::stop(),
         (["emulator", "status"], None | Some(Backend::Moto)) => emulator::status(),
         (["emulator", "env"], None | Some(Backend::Moto)) => emulator::print_env(),
         (["emulator", "start"], Some(Backend::LocalStack)) => {
-            localstack::start(localstack::Where::Any).map(|l| println!("{}", l.describe()))
+            localstack::start(localstack::Where::Any, true).map(|l| println!("{}", l.describe()))
         }
         (["emulator", "stop"], Some(Backend::LocalStack)) => localstack::stop(),
         (["emulator", "status"], Some(Backend::LocalStack)) => localstack::status(),
@@ -143,7 +146,7 @@ fn wait_ready(
             bail!("{what} exited ({status}); see {}", log.display());
         }
         if std::time::Instant::now() > deadline {
-            let _ = child.kill();
+            proc::stop_group(child.id(), what, std::time::Duration::from_secs(5))?;
             bail!(
                 "{what} did not answer within {secs}s; see {}",
                 log.display()
@@ -198,98 +201,6 @@ fn reexec_with_docker(chosen: Option<Backend>, raw: &[String]) -> Option<ExitCod
             ExitCode::FAILURE
         }
     })
-}
-
-fn test(filter: &[&str], backend: Option<Backend>) -> Result<()> {
-    let filter: Vec<&str> = filter.iter().copied().filter(|a| *a != "--").collect();
-    let started = std::time::Instant::now();
-    let mut fmt = cargo();
-    fmt.args(["fmt", "--all", "--check"]);
-    run(fmt)?;
-    let mut clippy = cargo();
-    clippy.args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]);
-    run(clippy)?;
-    lint_workflows()?;
-    let mut unit = cargo();
-    unit.args(["test", "--workspace", "--lib", "--bins"]);
-    run(unit)?;
-
-    if backend != Some(Backend::LocalStack) {
-        let emulator = emulator::ensure()?;
-        let result = integration(&filter, &emulator.url, "moto").and_then(run);
-        if emulator.started_here {
-            emulator::stop()?;
-        }
-        result?;
-    }
-    match backend {
-        Some(Backend::Moto) => {}
-        Some(Backend::LocalStack) => localstack_suite(&filter, localstack::Where::Any)?,
-        None => match localstack::python() {
-            Ok(_) => localstack_suite(&filter, localstack::Where::Host)?,
-            Err(why) => eprintln!("xtask: SKIPPED the LocalStack IAM suite: {why}"),
-        },
-    }
-    eprintln!("xtask: all checks passed in {:.0?}", started.elapsed());
-    Ok(())
-}
-
-/// The GitHub Actions workflows, through zizmor (pinned in the tools venv), offline: it
-/// fails on a workflow that does not parse, and on its security findings (unpinned
-/// actions, excessive permissions, credential persistence, template injection).
-fn lint_workflows() -> Result<()> {
-    let python = tools::venv()?;
-    let zizmor = python.with_file_name("zizmor");
-    let mut cmd = Command::new(zizmor);
-    cmd.current_dir(project_root())
-        .args(["--offline", "--no-progress", ".github/workflows/"]);
-    run(cmd).context("the workflow linter (zizmor) found problems in .github/workflows/")
-}
-
-/// `cargo test --test it` against the emulator at `url`, with the pinned test tools.
-fn integration(filter: &[&str], url: &str, backend: &str) -> Result<Command> {
-    let tools_python = tools::venv()?;
-    let mut it = cargo();
-    it.args(["test", "--workspace", "--test", "it", "--"])
-        .args(filter);
-    it.env("ECSROLE_TEST_ENDPOINT", url)
-        .env("ECSROLE_TEST_BACKEND", backend)
-        .env(tools::PYTHON_ENV, &tools_python);
-    if std::env::var_os("CI").is_some() {
-        it.env("INSTA_UPDATE", "no");
-    }
-    Ok(it)
-}
-
-/// The integration tests against LocalStack: the IAM suite (the Batch tests skip
-/// themselves, saying why, unless LocalStack Pro serves Batch).
-fn localstack_suite(filter: &[&str], place: localstack::Where) -> Result<()> {
-    let ls = localstack::ensure(place)?;
-    let backend = if ls.has_batch() {
-        "localstack-pro"
-    } else {
-        "localstack"
-    };
-    eprintln!("xtask: the integration tests against {}", ls.describe());
-    if !ls.has_batch() {
-        eprintln!(
-            "xtask: free LocalStack has no Batch or ECS API: the verify tests (and the Batch \
-             parts of the others) SKIP themselves here; they run on moto, and on LocalStack \
-             Pro in Docker with LOCALSTACK_AUTH_TOKEN"
-        );
-    }
-    let result = integration(filter, &ls.url, backend).and_then(run);
-    if ls.started_here {
-        localstack::stop()?;
-    }
-    result
 }
 
 /// Rewrites the completion scripts and man pages through the very test that checks them
