@@ -181,11 +181,8 @@ async fn apply_waits_out_propagation_and_gives_up_past_its_bound() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn verify_rides_out_a_late_instance_profile_at_ce_creation() {
-    if crate::harness::skip_without_batch("verify_rides_out_a_late_instance_profile_at_ce_creation")
-    {
-        return;
-    }
+async fn batch_verify_rides_out_a_late_instance_profile_at_ce_creation() {
+    crate::harness::needs_batch();
     let _shared = crate::verify::CLEANUP.read().await;
     let (ctx, proxy) = Ctx::proxied("verify_late").await;
     assert_eq!(ctx.ecsrole(&["apply", "-q"]).code, 0);
@@ -211,10 +208,8 @@ async fn verify_rides_out_a_late_instance_profile_at_ce_creation() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn verify_after_any_single_fault_leaves_nothing() {
-    if crate::harness::skip_without_batch("verify_after_any_single_fault_leaves_nothing") {
-        return;
-    }
+async fn batch_verify_after_any_single_fault_leaves_nothing() {
+    crate::harness::needs_batch();
     let _shared = crate::verify::CLEANUP.read().await;
     let writes = [
         "createcomputeenvironment",
@@ -352,12 +347,8 @@ async fn destroy_after_any_single_fault_can_be_finished() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stalled_batch_answer_ends_verify_within_its_timeout_and_tears_down() {
-    if crate::harness::skip_without_batch(
-        "a_stalled_batch_answer_ends_verify_within_its_timeout_and_tears_down",
-    ) {
-        return;
-    }
+async fn batch_a_stalled_batch_answer_ends_verify_within_its_timeout_and_tears_down() {
+    crate::harness::needs_batch();
     let _shared = crate::verify::CLEANUP.read().await;
     let (ctx, proxy) = Ctx::proxied("vstall").await;
     assert_eq!(ctx.ecsrole(&["apply", "-q"]).code, 0);

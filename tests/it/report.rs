@@ -1,7 +1,7 @@
 //! `--report PATH`: JUnit XML for check, verify and fleet runs. Every report is validated
 //! against the Jenkins xUnit plugin's JUnit schema (`junit.xsd` beside this file) with the
 //! pinned `xmlschema` of the tools venv that `cargo xtask test` builds and names in
-//! `ECSROLE_TEST_TOOLS_PYTHON`; without it (plain `cargo test`) only that part is skipped.
+//! `ECSROLE_TEST_TOOLS_PYTHON`; without it the tests fail (they would validate nothing).
 
 use std::path::{Path, PathBuf};
 
@@ -19,16 +19,16 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("no report at {}: {e}", path.display()))
 }
 
-/// Validates the report against the JUnit schema, or says why it cannot.
+/// Validates the report against the JUnit schema. Without the validator the test fails:
+/// a report test that validated nothing must not pass.
 fn validate(path: &Path) {
-    let Some(python) = std::env::var_os("ECSROLE_TEST_TOOLS_PYTHON") else {
-        eprintln!(
-            "skipping the JUnit schema validation of {}: ECSROLE_TEST_TOOLS_PYTHON is unset \
+    let python = std::env::var_os("ECSROLE_TEST_TOOLS_PYTHON").unwrap_or_else(|| {
+        panic!(
+            "cannot validate {} against the JUnit schema: ECSROLE_TEST_TOOLS_PYTHON is unset \
              (`cargo xtask test` sets it to its tools venv)",
             path.display()
-        );
-        return;
-    };
+        )
+    });
     let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("it/junit.xsd");
     let out = std::process::Command::new(python)
         .args([
@@ -181,10 +181,8 @@ async fn check_reports_drift_compliance_and_warnings() {
 }
 
 #[tokio::test]
-async fn verify_reports_one_case_per_step() {
-    if crate::harness::skip_without_batch("verify_reports_one_case_per_step") {
-        return;
-    }
+async fn batch_verify_reports_one_case_per_step() {
+    crate::harness::needs_batch();
     let _shared = CLEANUP.read().await;
     let ctx = Ctx::new("report_verify").await;
     let apply = ctx.ecsrole(&["apply", "-q"]);

@@ -71,10 +71,8 @@ async fn compliant_role(ctx: &Ctx) {
 }
 
 #[tokio::test]
-async fn levels_ce_and_job_verify_and_leave_nothing() {
-    if crate::harness::skip_without_batch("levels_ce_and_job_verify_and_leave_nothing") {
-        return;
-    }
+async fn batch_levels_ce_and_job_verify_and_leave_nothing() {
+    crate::harness::needs_batch();
     let _shared = CLEANUP.read().await;
     let ctx = Ctx::new("verify").await;
     compliant_role(&ctx).await;
@@ -121,10 +119,8 @@ async fn levels_ce_and_job_verify_and_leave_nothing() {
 }
 
 #[tokio::test]
-async fn drift_exits_2_before_creating_anything() {
-    if crate::harness::skip_without_batch("drift_exits_2_before_creating_anything") {
-        return;
-    }
+async fn batch_drift_exits_2_before_creating_anything() {
+    crate::harness::needs_batch();
     let _shared = CLEANUP.read().await;
     let ctx = Ctx::new("verify_drift").await;
     let human = ctx.ecsrole(&["verify", "--level", "ce"]);
@@ -147,10 +143,8 @@ async fn drift_exits_2_before_creating_anything() {
 }
 
 #[tokio::test]
-async fn keep_then_cleanup_removes_everything() {
-    if crate::harness::skip_without_batch("keep_then_cleanup_removes_everything") {
-        return;
-    }
+async fn batch_keep_then_cleanup_removes_everything() {
+    crate::harness::needs_batch();
     let _alone = CLEANUP.write().await;
     let ctx = Ctx::new("verify_keep").await;
     compliant_role(&ctx).await;
@@ -293,10 +287,8 @@ fn finish(
 }
 
 #[tokio::test]
-async fn sigint_mid_run_leaves_nothing() {
-    if crate::harness::skip_without_batch("sigint_mid_run_leaves_nothing") {
-        return;
-    }
+async fn batch_sigint_mid_run_leaves_nothing() {
+    crate::harness::needs_batch();
     let _shared = CLEANUP.read().await;
     let ctx = Ctx::new("verify_sigint").await;
     compliant_role(&ctx).await;
@@ -323,10 +315,8 @@ async fn sigint_mid_run_leaves_nothing() {
 }
 
 #[tokio::test]
-async fn instance_level_with_the_test_playing_the_ecs_agent() {
-    if crate::harness::skip_without_batch("instance_level_with_the_test_playing_the_ecs_agent") {
-        return;
-    }
+async fn batch_instance_level_with_the_test_playing_the_ecs_agent() {
+    crate::harness::needs_batch();
     let _shared = CLEANUP.read().await;
     let ctx = Ctx::new("verify_agent").await;
     compliant_role(&ctx).await;
@@ -375,10 +365,8 @@ async fn instance_level_with_the_test_playing_the_ecs_agent() {
 }
 
 #[tokio::test]
-async fn instance_never_registering_exits_3() {
-    if crate::harness::skip_without_batch("instance_never_registering_exits_3") {
-        return;
-    }
+async fn batch_instance_never_registering_exits_3() {
+    crate::harness::needs_batch();
     let _shared = CLEANUP.read().await;
     let ctx = Ctx::new("verify_noagent").await;
     compliant_role(&ctx).await;
