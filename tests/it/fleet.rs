@@ -79,7 +79,7 @@ async fn check_and_apply_across_accounts() {
 async fn a_failing_account_does_not_stop_the_others() {
     let (ctx, proxy) = Ctx::proxied("fleet_fail").await;
     let ids = accounts(&ctx, 3);
-    // The first GetRole of the run stalls past the per-target timeout.
+    // The first GetRole of the run stalls (60 s) past the per-target timeout.
     proxy.fail("GetRole", 1, Fault::Stall(Duration::from_secs(60)));
     let run = ctx.ecsrole(&[
         "check",
@@ -91,11 +91,13 @@ async fn a_failing_account_does_not_stop_the_others() {
         &ids[2],
         "--concurrency",
         "1",
+        // Long enough for the healthy accounts on a busy emulator; the stall outlasts it.
         "--timeout",
-        "3",
+        "8",
         "--output",
         "json",
     ]);
+    proxy.assert_fired("GetRole", 1);
     let got = lines(&run.stdout);
     assert_eq!(got.len(), 3, "{run:?}");
     let codes: Vec<u64> = got

@@ -1,6 +1,8 @@
 //! A fault-injecting proxy in front of the emulator, on 127.0.0.1: it logs every request
 //! (so tests count calls where ecsrole cannot lie about them) and applies per-test rules
-//! such as "the 1st CreateRole gets HTTP 500". Built on hyper (test code, not product code).
+//! such as "the 1st CreateRole gets HTTP 500". It records every fault it injects, so a
+//! test can prove its fault fired (a misspelt action name would otherwise test nothing).
+//! Built on hyper (test code, not product code).
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
@@ -49,6 +51,16 @@ struct Window {
     body: String,
 }
 
+/// A fault the proxy injected: into the `nth` request (1-based) for `action`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Injected {
+    pub action: String,
+    pub nth: usize,
+    /// The fault (`ServerError`, `Stall(60s)`), or the canned answer of a window
+    /// (`ClientException`, `NoSuchEntity`).
+    pub what: String,
+}
+
 #[derive(Debug, Default)]
 struct State {
     seen: HashMap<String, usize>,
@@ -63,6 +75,8 @@ struct State {
     violations: Vec<String>,
     /// Every request seen, as `service:Action`, in order.
     log: Vec<String>,
+    /// Every fault injected, in order.
+    injected: Vec<Injected>,
 }
 
 /// A running proxy. Dropped with the test's runtime.
@@ -240,6 +254,31 @@ impl Proxy {
         let mut s = self.state.lock().unwrap();
         s.log.clear();
         s.seen.clear();
+        s.injected.clear();
+    }
+
+    /// Every fault injected since the start (or the last `clear_log`), in order.
+    pub fn injected(&self) -> Vec<Injected> {
+        self.state.lock().unwrap().injected.clone()
+    }
+
+    /// How many requests for `action` got an injected fault or canned answer.
+    pub fn hits(&self, action: &str) -> usize {
+        self.injected()
+            .iter()
+            .filter(|i| i.action == action)
+            .count()
+    }
+
+    /// Panics unless a fault was injected into the `nth` request for `action`: a test whose
+    /// fault never fired tested nothing.
+    pub fn assert_fired(&self, action: &str, nth: usize) {
+        let injected = self.injected();
+        assert!(
+            injected.iter().any(|i| i.action == action && i.nth == nth),
+            "the fault armed for request {nth} of {action} never fired; injected: {injected:?}; requests seen: {:?}",
+            self.log()
+        );
     }
 }
 
@@ -283,6 +322,18 @@ async fn handle(
             .iter()
             .find(|r| r.action == action && r.nth == n)
             .map(|r| r.fault);
+        let what = match (&window, fault) {
+            (Some(w), _) => Some(w.error_type.clone()),
+            (None, Some(f)) => Some(format!("{f:?}")),
+            (None, None) => None,
+        };
+        if let Some(what) = what {
+            s.injected.push(Injected {
+                action: action.clone(),
+                nth: n,
+                what,
+            });
+        }
         (fault, window)
     };
     if let Some(w) = window {
