@@ -63,6 +63,39 @@ async fn bad_input_is_named_and_exits_1_before_any_call() {
     assert_eq!(proxy.log(), Vec::<String>::new(), "no request was sent");
 }
 
+/// Each subcommand offers only the options that apply to it. Every other option, given to
+/// it, is refused: exit 1, the option named, nothing on stdout, no request sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_option_a_command_does_not_offer_is_refused_before_any_call() {
+    let (ctx, proxy) = Ctx::proxied("notoffered").await;
+    let options = ecsrole::docs::options();
+    let mut refused = 0;
+    for command in ecsrole::docs::subcommands() {
+        for option in options.iter().filter(|o| !o.commands.contains(&command)) {
+            let mut args = vec![command.as_str()];
+            if command == "completions" {
+                args.push("bash");
+            }
+            args.push(&option.long);
+            if option.value.is_some() {
+                args.push("x");
+            }
+            let run = ctx.ecsrole_raw(&args);
+            assert_eq!(run.code, 1, "{args:?}: {run:?}");
+            assert!(
+                run.stderr
+                    .contains(&format!("unexpected argument '{}'", option.long)),
+                "{args:?}: {}",
+                run.stderr
+            );
+            assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+            refused += 1;
+        }
+    }
+    assert!(refused > 100, "{refused} pairs tried");
+    assert_eq!(proxy.log(), Vec::<String>::new(), "no request was sent");
+}
+
 #[tokio::test]
 async fn help_and_version_exit_0() {
     let ctx = Ctx::new("help").await;

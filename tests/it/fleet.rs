@@ -143,7 +143,7 @@ async fn bad_fleet_input_sends_no_request() {
                 "--regions",
                 "us-east-1",
             ],
-            "--regions applies to verify only",
+            "unexpected argument '--regions'",
         ),
         (
             &[
@@ -167,7 +167,7 @@ async fn bad_fleet_input_sends_no_request() {
         ),
         (
             &["destroy", "--account", "111122223333"],
-            "not in fleet mode",
+            "unexpected argument '--account'",
         ),
         (&["check", "--concurrency", "0"], "--concurrency"),
     ] {

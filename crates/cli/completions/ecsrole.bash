@@ -77,84 +77,12 @@ _ecsrole() {
 
     case "${cmd}" in
         ecsrole)
-            opts="-v -q -h -V --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --report --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help --version check plan apply destroy verify cleanup completions permissions help"
+            opts="-h -V --help --version check plan apply destroy verify cleanup completions permissions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --role-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --instance-profile-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --path)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --extra-policy)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --tag)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --partition)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --region)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --endpoint-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
-                    return 0
-                    ;;
-                --report)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --account)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --accounts)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --assume-role-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --regions)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --concurrency)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -163,7 +91,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__apply)
-            opts="-v -q -h --replace-profile-role --no-wait --wait-timeout --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --report --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help"
+            opts="-v -q -h --replace-profile-role --no-wait --wait-timeout --config --role-name --instance-profile-name --path --extra-policy --partition --tag --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --assume-role-name --concurrency --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -193,11 +121,11 @@ _ecsrole() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --tag)
+                --partition)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --partition)
+                --tag)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -234,10 +162,6 @@ _ecsrole() {
                     return 0
                     ;;
                 --assume-role-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --regions)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -253,7 +177,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__check)
-            opts="-v -q -h --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --report --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help"
+            opts="-v -q -h --config --role-name --instance-profile-name --path --extra-policy --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --assume-role-name --concurrency --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -276,10 +200,6 @@ _ecsrole() {
                     return 0
                     ;;
                 --extra-policy)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --tag)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -320,10 +240,6 @@ _ecsrole() {
                     return 0
                     ;;
                 --assume-role-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --regions)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -339,37 +255,13 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__cleanup)
-            opts="-v -q -h --dry-run --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --report --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help"
+            opts="-v -q -h --dry-run --config --region --profile --endpoint-url --timeout --output --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --role-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --instance-profile-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --path)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --extra-policy)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --tag)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --partition)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -391,30 +283,6 @@ _ecsrole() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "human json" -- "${cur}"))
-                    return 0
-                    ;;
-                --report)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --account)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --accounts)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --assume-role-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --regions)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --concurrency)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -425,84 +293,12 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__completions)
-            opts="-v -q -h --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --report --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help bash elvish fish powershell zsh"
+            opts="-h --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --role-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --instance-profile-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --path)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --extra-policy)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --tag)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --partition)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --region)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --endpoint-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
-                    return 0
-                    ;;
-                --report)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --account)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --accounts)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --assume-role-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --regions)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --concurrency)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -511,7 +307,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__destroy)
-            opts="-v -q -h --force --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --report --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help"
+            opts="-v -q -h --force --config --role-name --instance-profile-name --region --profile --endpoint-url --timeout --output --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -526,22 +322,6 @@ _ecsrole() {
                     return 0
                     ;;
                 --instance-profile-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --path)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --extra-policy)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --tag)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --partition)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -563,30 +343,6 @@ _ecsrole() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "human json" -- "${cur}"))
-                    return 0
-                    ;;
-                --report)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --account)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --accounts)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --assume-role-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --regions)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --concurrency)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -737,7 +493,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__permissions)
-            opts="-v -q -h --command --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --report --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help"
+            opts="-h --command --region --assume-role-name --config --role-name --instance-profile-name --path --extra-policy --partition --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -745,6 +501,14 @@ _ecsrole() {
             case "${prev}" in
                 --command)
                     COMPREPLY=($(compgen -W "check plan apply destroy verify cleanup fleet all" -- "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --assume-role-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -767,55 +531,7 @@ _ecsrole() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --tag)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --partition)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --region)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --endpoint-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
-                    return 0
-                    ;;
-                --report)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --account)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --accounts)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --assume-role-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --regions)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --concurrency)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -827,7 +543,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__plan)
-            opts="-v -q -h --replace-profile-role --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --report --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help"
+            opts="-v -q -h --replace-profile-role --config --role-name --instance-profile-name --path --extra-policy --partition --tag --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --assume-role-name --concurrency --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -853,11 +569,11 @@ _ecsrole() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --tag)
+                --partition)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --partition)
+                --tag)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -894,10 +610,6 @@ _ecsrole() {
                     return 0
                     ;;
                 --assume-role-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --regions)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -913,7 +625,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__verify)
-            opts="-v -q -h --level --subnet --security-group --service-role --image --keep --config --role-name --instance-profile-name --path --extra-policy --tag --partition --region --profile --endpoint-url --timeout --output --report --verbose --account --accounts --assume-role-name --regions --concurrency --quiet --help"
+            opts="-v -q -h --level --subnet --security-group --service-role --image --keep --config --role-name --instance-profile-name --path --extra-policy --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --assume-role-name --concurrency --regions --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -959,10 +671,6 @@ _ecsrole() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --tag)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --partition)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1003,11 +711,11 @@ _ecsrole() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --regions)
+                --concurrency)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --concurrency)
+                --regions)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

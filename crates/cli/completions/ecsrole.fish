@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ecsrole_global_optspecs
-    string join \n config= role-name= instance-profile-name= path= extra-policy= tag= partition= region= profile= endpoint-url= timeout= output= report= v/verbose account= accounts= assume-role-name= regions= concurrency= q/quiet h/help V/version
+    string join \n h/help V/version
 end
 
 function __fish_ecsrole_needs_command
@@ -24,27 +24,6 @@ function __fish_ecsrole_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c ecsrole -n "__fish_ecsrole_needs_command" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
-complete -c ecsrole -n "__fish_ecsrole_needs_command" -l role-name -d 'The role AWS Batch instances use' -r
-complete -c ecsrole -n "__fish_ecsrole_needs_command" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
-complete -c ecsrole -n "__fish_ecsrole_needs_command" -l path -d 'IAM path for a role and instance profile ecsrole creates' -r
-complete -c ecsrole -n "__fish_ecsrole_needs_command" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
-complete -c ecsrole -n "__fish_ecsrole_needs_command" -l tag -d 'A tag put on what ecsrole creates (repeatable)' -r
-complete -c ecsrole -n "__fish_ecsrole_needs_command" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
-complete -c ecsrole -n "__fish_ecsrole_needs_command" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
-complete -c ecsrole -n "__fish_ecsrole_needs_command" -l profile -d 'Named profile from the AWS config files' -r
-complete -c ecsrole -n "__fish_ecsrole_needs_command" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
-complete -c ecsrole -n "__fish_ecsrole_needs_command" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
-complete -c ecsrole -n "__fish_ecsrole_needs_command" -l output -d 'Output format on stdout' -r -f -a "human\t''
-json\t''"
-complete -c ecsrole -n "__fish_ecsrole_needs_command" -l report -d 'Also write a JUnit XML report here (check, plan, apply, verify, fleet runs)' -r -F
-complete -c ecsrole -n "__fish_ecsrole_needs_command" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
-complete -c ecsrole -n "__fish_ecsrole_needs_command" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
-complete -c ecsrole -n "__fish_ecsrole_needs_command" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
-complete -c ecsrole -n "__fish_ecsrole_needs_command" -l regions -d 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]' -r
-complete -c ecsrole -n "__fish_ecsrole_needs_command" -l concurrency -d 'Fleet mode: how many targets run at once' -r
-complete -c ecsrole -n "__fish_ecsrole_needs_command" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
-complete -c ecsrole -n "__fish_ecsrole_needs_command" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
 complete -c ecsrole -n "__fish_ecsrole_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecsrole -n "__fish_ecsrole_needs_command" -s V -l version -d 'Print version'
 complete -c ecsrole -n "__fish_ecsrole_needs_command" -f -a "check" -d 'Report drift (read-only). Exit 0 compliant, 2 drift, 1 could not decide'
@@ -59,9 +38,8 @@ complete -c ecsrole -n "__fish_ecsrole_needs_command" -f -a "help" -d 'Print thi
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l role-name -d 'The role AWS Batch instances use' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l path -d 'IAM path for a role and instance profile ecsrole creates' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l path -d 'IAM path of the role and instance profile (created there; a different one is reported)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l tag -d 'A tag put on what ecsrole creates (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l profile -d 'Named profile from the AWS config files' -r
@@ -69,11 +47,10 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l endpoint-url -
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''"
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l report -d 'Also write a JUnit XML report here (check, plan, apply, verify, fleet runs)' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l report -d 'Also write a JUnit XML report here' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l regions -d 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l concurrency -d 'Fleet mode: how many targets run at once' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
@@ -81,21 +58,20 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -s h -l help -d '
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l role-name -d 'The role AWS Batch instances use' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l path -d 'IAM path for a role and instance profile ecsrole creates' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l path -d 'IAM path of the role and instance profile (created there; a different one is reported)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l tag -d 'A tag put on what ecsrole creates (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l tag -d 'A tag put on the role and instance profile ecsrole creates (repeatable), besides managed-by=ecsrole' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l profile -d 'Named profile from the AWS config files' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''"
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l report -d 'Also write a JUnit XML report here (check, plan, apply, verify, fleet runs)' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l report -d 'Also write a JUnit XML report here' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l regions -d 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l concurrency -d 'Fleet mode: how many targets run at once' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l replace-profile-role -d 'Remove another role from the instance profile to make room for this one'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
@@ -105,21 +81,20 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l wait-timeout -
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l role-name -d 'The role AWS Batch instances use' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l path -d 'IAM path for a role and instance profile ecsrole creates' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l path -d 'IAM path of the role and instance profile (created there; a different one is reported)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l tag -d 'A tag put on what ecsrole creates (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l tag -d 'A tag put on the role and instance profile ecsrole creates (repeatable), besides managed-by=ecsrole' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l profile -d 'Named profile from the AWS config files' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''"
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l report -d 'Also write a JUnit XML report here (check, plan, apply, verify, fleet runs)' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l report -d 'Also write a JUnit XML report here' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l regions -d 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l concurrency -d 'Fleet mode: how many targets run at once' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l replace-profile-role -d 'Remove another role from the instance profile to make room for this one'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l no-wait -d 'Do not wait for IAM to show the instance profile with the role'
@@ -129,22 +104,12 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -s h -l help -d '
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l role-name -d 'The role AWS Batch instances use' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l path -d 'IAM path for a role and instance profile ecsrole creates' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l tag -d 'A tag put on what ecsrole creates (repeatable)' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l profile -d 'Named profile from the AWS config files' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''"
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l report -d 'Also write a JUnit XML report here (check, plan, apply, verify, fleet runs)' -r -F
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l regions -d 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l concurrency -d 'Fleet mode: how many targets run at once' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l force -d 'Delete even what is not tagged managed-by=ecsrole'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
@@ -159,9 +124,8 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l image -d 'Ima
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l role-name -d 'The role AWS Batch instances use' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l path -d 'IAM path for a role and instance profile ecsrole creates' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l path -d 'IAM path of the role and instance profile (created there; a different one is reported)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l tag -d 'A tag put on what ecsrole creates (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l profile -d 'Named profile from the AWS config files' -r
@@ -169,60 +133,27 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l endpoint-url 
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''"
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l report -d 'Also write a JUnit XML report here (check, plan, apply, verify, fleet runs)' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l report -d 'Also write a JUnit XML report here' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l regions -d 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l concurrency -d 'Fleet mode: how many targets run at once' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l regions -d 'Fleet mode: the regions to verify in, comma-separated [default: the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l keep -d 'Leave the resources in place (remove them later with `ecsrole cleanup`)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l role-name -d 'The role AWS Batch instances use' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l path -d 'IAM path for a role and instance profile ecsrole creates' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l tag -d 'A tag put on what ecsrole creates (repeatable)' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l profile -d 'Named profile from the AWS config files' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''"
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l report -d 'Also write a JUnit XML report here (check, plan, apply, verify, fleet runs)' -r -F
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l regions -d 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l concurrency -d 'Fleet mode: how many targets run at once' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l dry-run -d 'Only list what would be deleted'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -s h -l help -d 'Print help'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l role-name -d 'The role AWS Batch instances use' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l path -d 'IAM path for a role and instance profile ecsrole creates' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l tag -d 'A tag put on what ecsrole creates (repeatable)' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l profile -d 'Named profile from the AWS config files' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l output -d 'Output format on stdout' -r -f -a "human\t''
-json\t''"
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l report -d 'Also write a JUnit XML report here (check, plan, apply, verify, fleet runs)' -r -F
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l regions -d 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -l concurrency -d 'Fleet mode: how many targets run at once' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l command -d 'The command(s) to grant (repeatable); `fleet` is the operator\'s side of a fleet run (sts:AssumeRole on --assume-role-name), `all` every one' -r -f -a "check\t''
 plan\t''
@@ -232,27 +163,14 @@ verify\t''
 cleanup\t''
 fleet\t''
 all\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l region -d 'The region the operator works in: decides the partition when --partition is not given' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l assume-role-name -d 'The role a fleet run assumes in each account (scopes the `fleet` statement)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l role-name -d 'The role AWS Batch instances use' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l path -d 'IAM path for a role and instance profile ecsrole creates' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l path -d 'IAM path of the role and instance profile (created there; a different one is reported)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l tag -d 'A tag put on what ecsrole creates (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l profile -d 'Named profile from the AWS config files' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l output -d 'Output format on stdout' -r -f -a "human\t''
-json\t''"
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l report -d 'Also write a JUnit XML report here (check, plan, apply, verify, fleet runs)' -r -F
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l regions -d 'Fleet mode, verify: the regions to verify in, comma-separated [default: the region]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l concurrency -d 'Fleet mode: how many targets run at once' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -s h -l help -d 'Print help'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "check" -d 'Report drift (read-only). Exit 0 compliant, 2 drift, 1 could not decide'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "plan" -d 'Show the changes apply would make (read-only). Exit 0 nothing to do, 2 changes pending'

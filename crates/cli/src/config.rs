@@ -1,8 +1,9 @@
 //! The config file: `--config PATH` (or `ECSROLE_CONFIG`), else `./ecsrole.toml` when it
-//! exists. It holds the global options (and a `[verify]` table); a flag given on the
-//! command line (or through its environment variable) wins over the file, the file over
-//! the built-in default. A repeatable flag replaces the file's whole list. Values are
-//! checked afterwards by the same validation as flags.
+//! exists. It holds the options (and a `[verify]` table); each subcommand takes the keys
+//! of the options it has and leaves the others, so one file serves every command. A flag
+//! given on the command line (or through its environment variable) wins over the file,
+//! the file over the built-in default. A repeatable flag replaces the file's whole list.
+//! Values are checked afterwards by the same validation as flags.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -52,9 +53,13 @@ struct VerifyFile {
     image: Option<String>,
 }
 
-/// Finds the config file, reads it and merges it under the command line in `cli`.
+/// Finds the config file, reads it and merges it under the command line in `cli`. A
+/// subcommand without `--config` (completions) reads none.
 pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> anyhow::Result<()> {
-    let path = match &cli.common.config {
+    let Some(config) = cli.command.config() else {
+        return Ok(());
+    };
+    let path = match &config.config {
         Some(path) => path.clone(),
         None if Path::new(DEFAULT_FILE).exists() => PathBuf::from(DEFAULT_FILE),
         None => return Ok(()),
@@ -83,92 +88,141 @@ fn given(m: &ArgMatches, id: &str) -> bool {
     )
 }
 
+/// Puts a value from the file into `target`, unless the user gave argument `id`.
+fn set<T>(m: &ArgMatches, id: &str, target: &mut T, value: Option<T>) {
+    if let Some(v) = value
+        && !given(m, id)
+    {
+        *target = v;
+    }
+}
+
+/// Merges the file into the options the subcommand has; keys for options it does not have
+/// are left unused (one file serves every command).
 fn merge(cli: &mut Cli, m: &ArgMatches, file: File, path: &Path) -> anyhow::Result<()> {
-    let c = &mut cli.common;
+    let Some((_, m)) = m.subcommand() else {
+        return Ok(());
+    };
     let bad = |key: &str, value: &dyn std::fmt::Display, expected: &str| {
         anyhow::anyhow!(
             "invalid {key} {value} in config file {}: expected {expected}",
             path.display()
         )
     };
-    macro_rules! set {
-        ($field:ident, $value:expr) => {
-            if let Some(v) = $value
-                && !given(m, stringify!($field))
-            {
-                c.$field = v;
-            }
-        };
-    }
-    macro_rules! set_opt {
-        ($field:ident, $value:expr) => {
-            if let Some(v) = $value
-                && !given(m, stringify!($field))
-            {
-                c.$field = Some(v);
-            }
-        };
-    }
-    set!(role_name, file.role_name);
-    set_opt!(instance_profile_name, file.instance_profile_name);
-    set!(path, file.path);
-    set!(extra_policies, file.extra_policies);
-    if let Some(tags) = file.tags
-        && !given(m, "tags")
-    {
-        c.tags = tags
-            .into_iter()
-            .map(|(k, v)| {
-                if k.contains('=') {
-                    Err(bad("tag key", &format!("{k:?}"), "a key without ="))
-                } else {
-                    Ok(format!("{k}={v}"))
-                }
-            })
-            .collect::<anyhow::Result<_>>()?;
-    }
-    set_opt!(partition, file.partition);
-    set_opt!(region, file.region);
-    set_opt!(profile, file.profile);
-    set_opt!(endpoint_url, file.endpoint_url);
     if let Some(t) = file.timeout
         && !(1..=86_400).contains(&t)
     {
         return Err(bad("timeout", &t, "1 to 86400 seconds"));
     }
-    set_opt!(timeout, file.timeout);
-    set!(output, file.output);
-    set!(accounts, file.accounts);
-    let dir = path.parent().unwrap_or(Path::new(""));
-    set_opt!(accounts_file, file.accounts_file.map(|p| dir.join(p)));
-    set!(assume_role_name, file.assume_role_name);
-    set_opt!(regions, file.regions.map(|r| r.join(",")));
     if let Some(n) = file.concurrency
         && !(1..=1024).contains(&n)
     {
         return Err(bad("concurrency", &n, "1 to 1024"));
     }
-    set!(concurrency, file.concurrency);
-
-    if let (Command::Verify(a), Some(v), Some(m)) = (
-        &mut cli.command,
-        file.verify,
-        m.subcommand_matches("verify"),
-    ) {
-        macro_rules! set_verify {
-            ($field:ident, $value:expr) => {
-                if let Some(v) = $value
-                    && !given(m, stringify!($field))
-                {
-                    a.$field = v;
-                }
-            };
+    let tags = file
+        .tags
+        .map(|tags| {
+            tags.into_iter()
+                .map(|(k, v)| {
+                    if k.contains('=') {
+                        Err(bad("tag key", &format!("{k:?}"), "a key without ="))
+                    } else {
+                        Ok(format!("{k}={v}"))
+                    }
+                })
+                .collect::<anyhow::Result<Vec<_>>>()
+        })
+        .transpose()?;
+    let cmd = &mut cli.command;
+    if let Some(n) = cmd.names_mut() {
+        set(m, "role_name", &mut n.role_name, file.role_name);
+        set(
+            m,
+            "instance_profile_name",
+            &mut n.instance_profile_name,
+            file.instance_profile_name.map(Some),
+        );
+    }
+    if let Some(r) = cmd.role_mut() {
+        set(m, "path", &mut r.path, file.path);
+        set(
+            m,
+            "extra_policies",
+            &mut r.extra_policies,
+            file.extra_policies,
+        );
+        set(m, "partition", &mut r.partition, file.partition.map(Some));
+    }
+    if let Some(t) = cmd.tags_mut() {
+        set(m, "tags", &mut t.tags, tags);
+    }
+    if let Some(o) = cmd.out_mut() {
+        set(m, "output", &mut o.output, file.output);
+    }
+    let dir = path.parent().unwrap_or(Path::new(""));
+    if let Some(f) = cmd.fleet_mut() {
+        set(m, "accounts", &mut f.accounts, file.accounts);
+        set(
+            m,
+            "accounts_file",
+            &mut f.accounts_file,
+            file.accounts_file.map(|p| Some(dir.join(p))),
+        );
+        set(
+            m,
+            "assume_role_name",
+            &mut f.assume_role_name,
+            file.assume_role_name.clone(),
+        );
+        set(m, "concurrency", &mut f.concurrency, file.concurrency);
+    }
+    if let Some(a) = cmd.aws_mut() {
+        set(m, "region", &mut a.region, file.region.clone().map(Some));
+        set(m, "profile", &mut a.profile, file.profile.map(Some));
+        set(
+            m,
+            "endpoint_url",
+            &mut a.endpoint_url,
+            file.endpoint_url.map(Some),
+        );
+        set(m, "timeout", &mut a.timeout, file.timeout.map(Some));
+    }
+    match cmd {
+        Command::Permissions(p) => {
+            set(m, "region", &mut p.region, file.region.map(Some));
+            set(
+                m,
+                "assume_role_name",
+                &mut p.assume_role_name,
+                file.assume_role_name,
+            );
         }
-        set_verify!(level, v.level);
-        set_verify!(subnets, v.subnets);
-        set_verify!(security_groups, v.security_groups);
-        set_verify!(service_role, v.service_role.map(Some));
-        set_verify!(image, v.image);
+        Command::Verify(a) => {
+            set(
+                m,
+                "regions",
+                &mut a.regions,
+                file.regions.map(|r| Some(r.join(","))),
+            );
+            if let Some(v) = file.verify {
+                set(m, "level", &mut a.level, v.level);
+                set(m, "subnets", &mut a.subnets, v.subnets);
+                set(
+                    m,
+                    "security_groups",
+                    &mut a.security_groups,
+                    v.security_groups,
+                );
+                set(
+                    m,
+                    "service_role",
+                    &mut a.service_role,
+                    v.service_role.map(Some),
+                );
+                set(m, "image", &mut a.image, v.image);
+            }
+        }
+        _ => {}
     }
     Ok(())
 }
@@ -212,20 +266,38 @@ image = "busybox"
         assert_eq!(file.verify.unwrap().level, Some(VerifyLevel::Job));
         // Every key's argument id exists (clap panics on an unknown one in debug builds).
         let cli = merged(&["ecsrole", "verify"], EVERY_KEY);
-        let c = &cli.common;
-        assert_eq!(
-            (c.role_name.as_str(), c.path.as_str(), c.timeout),
-            ("r", "/batch/", Some(30))
-        );
-        assert_eq!(c.tags, ["team=batch"]);
-        assert_eq!(c.endpoint_url.as_deref(), Some("http://127.0.0.1:5000"));
         let Command::Verify(a) = &cli.command else {
             panic!("verify")
         };
         assert_eq!(
+            (
+                a.role.names.role_name.as_str(),
+                a.role.path.as_str(),
+                a.aws.timeout
+            ),
+            ("r", "/batch/", Some(30))
+        );
+        assert_eq!(a.aws.endpoint_url.as_deref(), Some("http://127.0.0.1:5000"));
+        assert_eq!(
             a.service_role.as_deref(),
             Some("arn:aws:iam::111111111111:role/batch")
         );
+        assert_eq!(a.regions.as_deref(), Some("us-east-1,eu-west-1"));
+        let cli = merged(&["ecsrole", "apply"], EVERY_KEY);
+        let Command::Apply(a) = &cli.command else {
+            panic!("apply")
+        };
+        assert_eq!(a.tags.tags, ["team=batch"]);
+        // Keys for options a command does not have are left alone, not refused.
+        for args in [
+            &["ecsrole", "check"][..],
+            &["ecsrole", "plan"],
+            &["ecsrole", "destroy"],
+            &["ecsrole", "cleanup"],
+            &["ecsrole", "permissions"],
+        ] {
+            merged(args, EVERY_KEY);
+        }
     }
 
     fn merged(args: &[&str], text: &str) -> Cli {
@@ -247,24 +319,24 @@ image = "busybox"
         let text = "accounts = [\"111111111111\"]\naccounts_file = \"a.txt\"\n\
                     regions = [\"us-east-1\", \"eu-west-1\"]\nconcurrency = 4\n";
         let cli = merged(&["ecsrole", "check"], text);
-        let c = &cli.common;
-        assert_eq!(c.accounts, ["111111111111"]);
-        assert_eq!(c.accounts_file.as_deref(), Some(Path::new("/etc/x/a.txt")));
-        assert_eq!(c.regions.as_deref(), Some("us-east-1,eu-west-1"));
-        assert_eq!(c.concurrency, 4);
+        let f = cli.command.fleet().unwrap();
+        assert_eq!(f.accounts, ["111111111111"]);
+        assert_eq!(f.accounts_file.as_deref(), Some(Path::new("/etc/x/a.txt")));
+        assert_eq!(f.concurrency, 4);
         let cli = merged(
             &[
                 "ecsrole",
+                "check",
                 "--account",
                 "222222222222",
-                "check",
                 "--concurrency",
                 "16",
             ],
             text,
         );
-        assert_eq!(cli.common.accounts, ["222222222222"]);
-        assert_eq!(cli.common.concurrency, 16);
+        let f = cli.command.fleet().unwrap();
+        assert_eq!(f.accounts, ["222222222222"]);
+        assert_eq!(f.concurrency, 16);
     }
 
     #[test]

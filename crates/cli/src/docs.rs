@@ -1,7 +1,8 @@
-//! Shell completions and man pages, rendered from the clap contract. `ecsrole completions`
-//! prints the former; the committed copies under `crates/cli/{completions,doc}/` are
-//! written by `cargo xtask gen` (which runs the test below with `ECSROLE_GEN=1`) and
-//! checked by the same test on every `cargo xtask test`.
+//! Shell completions, man pages and the README's option table, rendered from the clap
+//! contract. `ecsrole completions` prints the first; the committed copies under
+//! `crates/cli/{completions,doc}/` and the table in `README.md` are written by `cargo xtask
+//! gen` (which runs the test below with `ECSROLE_GEN=1`) and checked by the same test on
+//! every `cargo xtask test`.
 
 use clap::CommandFactory;
 use clap_complete::{Generator, Shell};
@@ -42,6 +43,112 @@ pub fn man_pages() -> Vec<(String, Vec<u8>)> {
     let mut pages = Vec::new();
     add(cmd, &mut pages);
     pages
+}
+
+/// A long option and the subcommands that offer it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionRow {
+    /// `--role-name`.
+    pub long: String,
+    /// `-v`.
+    pub short: Option<char>,
+    /// The value's name (`NAME`), `None` for a flag.
+    pub value: Option<String>,
+    pub help: String,
+    /// The default, as clap shows it.
+    pub default: Option<String>,
+    /// The subcommands that offer it, in the order they are listed.
+    pub commands: Vec<String>,
+}
+
+/// The subcommands, in the order they are listed.
+pub fn subcommands() -> Vec<String> {
+    Cli::command()
+        .get_subcommands()
+        .map(|s| s.get_name().to_owned())
+        .collect()
+}
+
+/// Every long option of every subcommand (but `--help`), in order of first appearance.
+pub fn options() -> Vec<OptionRow> {
+    let mut rows: Vec<OptionRow> = Vec::new();
+    for sub in Cli::command().get_subcommands() {
+        for arg in sub.get_arguments() {
+            let Some(long) = arg.get_long() else { continue };
+            let long = format!("--{long}");
+            if long == "--help" {
+                continue;
+            }
+            let name = sub.get_name().to_owned();
+            if let Some(row) = rows.iter_mut().find(|r| r.long == long) {
+                row.commands.push(name);
+                continue;
+            }
+            let possible: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .map(|v| v.get_name().to_owned())
+                .collect();
+            let value = arg.get_action().takes_values().then(|| {
+                if (1..=4).contains(&possible.len()) {
+                    possible.join("|")
+                } else {
+                    arg.get_value_names()
+                        .and_then(|v| v.first())
+                        .map_or_else(|| arg.get_id().as_str().to_uppercase(), |v| v.to_string())
+                }
+            });
+            let defaults: Vec<String> = arg
+                .get_default_values()
+                .iter()
+                .map(|v| v.to_string_lossy().into_owned())
+                .collect();
+            rows.push(OptionRow {
+                long,
+                short: arg.get_short(),
+                value,
+                help: arg.get_help().map(|h| h.to_string()).unwrap_or_default(),
+                default: (!defaults.is_empty()).then(|| defaults.join(",")),
+                commands: vec![name],
+            });
+        }
+    }
+    rows
+}
+
+const TABLE_BEGIN: &str =
+    "<!-- options: generated from the clap contract by `cargo xtask gen` -->\n";
+const TABLE_END: &str = "<!-- end of options -->\n";
+
+/// The README's option table: each option, the subcommands that offer it, what it does.
+pub fn options_table() -> String {
+    let mut out = String::from(TABLE_BEGIN);
+    out.push_str("| option | offered by | meaning | default |\n|---|---|---|---|\n");
+    let cell = |s: &str| s.replace('|', "\\|");
+    for row in options() {
+        let short = row.short.map_or(String::new(), |c| format!("`-{c}`, "));
+        let option = match &row.value {
+            Some(v) => format!("{short}`{} {}`", row.long, cell(v)),
+            None => format!("{short}`{}`", row.long),
+        };
+        out.push_str(&format!(
+            "| {option} | {} | {} | {} |\n",
+            row.commands.join(", "),
+            cell(&row.help),
+            row.default
+                .as_deref()
+                .map_or(String::new(), |d| format!("`{d}`"))
+        ));
+    }
+    out.push_str(TABLE_END);
+    out
+}
+
+/// `readme` with its option table replaced by `table`; `None` when the markers are missing.
+pub fn with_options_table(readme: &str, table: &str) -> Option<String> {
+    let start = readme.find(TABLE_BEGIN)?;
+    let end = readme[start..].find(TABLE_END)? + start + TABLE_END.len();
+    Some(format!("{}{table}{}", &readme[..start], &readme[end..]))
 }
 
 /// Every generated file, as (path relative to `crates/cli`, contents).
@@ -96,6 +203,18 @@ mod tests {
                         stale.push(rel);
                     }
                 }
+            }
+        }
+        // The README's option table.
+        let readme_path = root.join("../../README.md");
+        let readme = std::fs::read_to_string(&readme_path).unwrap();
+        let fresh = super::with_options_table(&readme, &super::options_table())
+            .expect("README.md holds the option table's markers");
+        if fresh != readme {
+            if write {
+                std::fs::write(&readme_path, fresh).unwrap();
+            } else {
+                stale.push("../../README.md (option table)".into());
             }
         }
         assert!(

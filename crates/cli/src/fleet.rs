@@ -9,7 +9,7 @@ use ecsrole_core::fleet::{self, Target};
 use ecsrole_core::{ApplyOptions, Aws, Desired, DesiredInput, Engine, Iam, PlanOptions};
 use serde_json::{Value, json};
 
-use crate::args::{Command, Output};
+use crate::args::{Command, FleetArgs, Output};
 use crate::{Cli, EXIT_DRIFT, EXIT_ERROR, EXIT_OK, print, verify};
 
 /// One target's result.
@@ -36,8 +36,7 @@ impl Outcome {
 }
 
 /// The accounts given, if any: fleet mode is on when this is non-empty.
-pub fn accounts(cli: &Cli) -> anyhow::Result<Vec<String>> {
-    let c = &cli.common;
+pub fn accounts(c: &FleetArgs) -> anyhow::Result<Vec<String>> {
     let file = match &c.accounts_file {
         Some(path) => Some((
             path.display().to_string(),
@@ -61,25 +60,25 @@ pub async fn run(
     bound: Duration,
     report: &mut crate::junit::Reporter,
 ) -> anyhow::Result<u8> {
-    let c = &cli.common;
+    let c = cli
+        .command
+        .fleet()
+        .expect("fleet mode is only entered by commands with fleet options");
     let base_region = base
         .config
         .region()
         .map_or_else(|| "us-east-1".to_owned(), |r| r.to_string());
-    let regions = match (&c.regions, &cli.command) {
-        (Some(r), Command::Verify(_)) => fleet::parse_regions(r)?,
-        (Some(_), _) => anyhow::bail!("--regions applies to verify only (IAM is global)"),
-        (None, _) => vec![base_region],
+    // IAM is global: only verify runs per region.
+    let regions = match &cli.command {
+        Command::Verify(a) => {
+            verify::options(a, bound).validate(base.partition)?;
+            match &a.regions {
+                Some(r) => fleet::parse_regions(r)?,
+                None => vec![base_region],
+            }
+        }
+        _ => vec![base_region],
     };
-    if let Command::Verify(a) = &cli.command {
-        verify::options(a, bound).validate(base.partition)?;
-    }
-    if matches!(
-        cli.command,
-        Command::Destroy(_) | Command::Cleanup(_) | Command::Permissions(_)
-    ) {
-        anyhow::bail!("destroy and cleanup run in one account at a time, not in fleet mode");
-    }
     ecsrole_core::names::validate_role_name(&c.assume_role_name)
         .map_err(|e| ecsrole_core::InputError::new("assume-role name", e.value, e.expected))?;
     let desired = Desired::new(input, base.partition)?;
@@ -102,8 +101,8 @@ pub async fn run(
         });
     }
 
-    let json = c.output == Output::Json;
-    let show_progress = !json && !c.quiet;
+    let json = crate::format(cli) == Output::Json;
+    let show_progress = !json && !cli.command.out().is_some_and(|o| o.quiet);
     let tty = std::io::stderr().is_terminal();
     let total = targets.len();
     let results = fleet::run_all(
@@ -111,7 +110,7 @@ pub async fn run(
         usize::from(c.concurrency),
         |target| {
             let (base, desired, role) = (base.clone(), desired.clone(), c.assume_role_name.clone());
-            let command = command_of(cli);
+            let command = command_of(cli, bound);
             let signal = signal_rx.clone();
             async move {
                 let started = Instant::now();
@@ -144,7 +143,7 @@ pub async fn run(
     }
     let code = results.iter().map(|o| o.code).max().unwrap_or(EXIT_OK);
     if report.on() {
-        let command = crate::junit::command_name(&cli.command);
+        let command = cli.command.name();
         let verify = matches!(cli.command, Command::Verify(_));
         let cases = targets
             .iter()
@@ -187,11 +186,10 @@ enum RoleWork {
     Apply(ApplyOptions),
 }
 
-fn command_of(cli: &Cli) -> Work {
-    let bound = Duration::from_secs(cli.common.timeout.unwrap_or(900));
+fn command_of(cli: &Cli, bound: Duration) -> Work {
     match &cli.command {
         Command::Plan(a) => Work::Role(RoleWork::Plan(PlanOptions {
-            replace_profile_role: a.replace_profile_role,
+            replace_profile_role: a.change.replace_profile_role,
         })),
         Command::Apply(a) => Work::Role(RoleWork::Apply(ApplyOptions {
             plan: PlanOptions {
@@ -200,12 +198,8 @@ fn command_of(cli: &Cli) -> Work {
             wait: (!a.no_wait).then_some(Duration::from_secs(a.wait_timeout)),
         })),
         Command::Verify(a) => Work::Verify(verify::options(a, bound)),
-        // destroy and cleanup are refused before any target runs.
-        Command::Check
-        | Command::Destroy(_)
-        | Command::Cleanup(_)
-        | Command::Permissions(_)
-        | Command::Completions(_) => Work::Role(RoleWork::Check),
+        // Only check, plan, apply and verify have fleet options.
+        _ => Work::Role(RoleWork::Check),
     }
 }
 

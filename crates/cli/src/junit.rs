@@ -12,8 +12,6 @@ use std::time::Duration;
 use ecsrole_batch::verify::{FailureKind, StepStatus, VerifyOutcome};
 use ecsrole_core::{PlanOutcome, Report, Severity};
 
-use crate::args::Command;
-
 /// One test suite: one per report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suite {
@@ -79,20 +77,6 @@ fn error(kind: impl Into<String>, message: impl Into<String>) -> CaseResult {
     CaseResult::Error {
         kind: kind.into(),
         message: message.into(),
-    }
-}
-
-/// The command's name as reports show it.
-pub fn command_name(command: &Command) -> &'static str {
-    match command {
-        Command::Check => "check",
-        Command::Plan(_) => "plan",
-        Command::Apply(_) => "apply",
-        Command::Destroy(_) => "destroy",
-        Command::Verify(_) => "verify",
-        Command::Cleanup(_) => "cleanup",
-        Command::Permissions(_) => "permissions",
-        Command::Completions(_) => "completions",
     }
 }
 
@@ -452,24 +436,12 @@ pub struct Reporter {
 }
 
 impl Reporter {
-    /// Checks `--report` before any AWS call: accepted for the command, a writable file in
-    /// an existing directory. From then on a report is written whatever happens.
-    pub fn arm(&mut self, path: Option<&Path>, command: &Command) -> anyhow::Result<()> {
+    /// Checks `--report` before any AWS call: a writable file in an existing directory.
+    /// From then on a report is written whatever happens.
+    pub fn arm(&mut self, path: Option<&Path>) -> anyhow::Result<()> {
         let Some(path) = path else {
             return Ok(());
         };
-        if matches!(
-            command,
-            Command::Destroy(_)
-                | Command::Cleanup(_)
-                | Command::Permissions(_)
-                | Command::Completions(_)
-        ) {
-            anyhow::bail!(
-                "--report applies to check, plan, apply and verify (and their fleet runs), not to {}",
-                command_name(command)
-            );
-        }
         let shown = path.display();
         if path.is_dir() {
             anyhow::bail!("cannot write report {shown}: it is a directory");
@@ -510,14 +482,13 @@ impl Reporter {
     /// is added to it.
     pub fn write(
         &mut self,
-        command: &Command,
+        name: &str,
         error: Option<&str>,
         elapsed: Duration,
     ) -> anyhow::Result<()> {
         let Some(path) = &self.path else {
             return Ok(());
         };
-        let name = command_name(command);
         let suite = match (self.suite.take(), error) {
             (Some(mut s), Some(e)) => {
                 s.cases

@@ -34,10 +34,8 @@ pub fn main() -> ExitCode {
         .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
     let cli = match parsed {
         Ok((mut cli, matches)) => {
-            // Completions need no options: a broken ./ecsrole.toml must not stop them.
-            if !matches!(cli.command, Command::Completions(_))
-                && let Err(e) = config::apply(&mut cli, &matches)
-            {
+            // Completions take no --config: a broken ./ecsrole.toml does not stop them.
+            if let Err(e) = config::apply(&mut cli, &matches) {
                 eprintln!("error: {e:#}");
                 return ExitCode::from(EXIT_ERROR);
             }
@@ -49,7 +47,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { EXIT_ERROR } else { EXIT_OK });
         }
     };
-    init_tracing(cli.common.verbose);
+    init_tracing(cli.command.verbosity());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -104,7 +102,7 @@ pub async fn run(cli: Cli) -> u8 {
         }
     };
     // Written whatever the outcome, once --report was accepted.
-    match report.write(&cli.command, error.as_deref(), started.elapsed()) {
+    match report.write(cli.command.name(), error.as_deref(), started.elapsed()) {
         Ok(()) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -114,10 +112,55 @@ pub async fn run(cli: Cli) -> u8 {
 }
 
 pub(crate) fn print(cli: &Cli, text: &str) {
-    if cli.common.quiet && cli.common.output == Output::Human {
+    if cli
+        .command
+        .out()
+        .is_some_and(|o| o.quiet && o.output == Output::Human)
+    {
         return;
     }
     write_stdout(text.as_bytes());
+}
+
+/// The output format (human for commands without `--output`).
+pub(crate) fn format(cli: &Cli) -> Output {
+    cli.command.out().map_or(Output::Human, |o| o.output)
+}
+
+/// What the role options ask for (defaults where the command has none).
+fn desired_input(command: &Command) -> DesiredInput {
+    let mut input = DesiredInput::default();
+    if let Some(r) = command.role() {
+        input.instance_profile_name = r.names.instance_profile_name.clone();
+        input.role_name = Some(r.names.role_name.clone());
+        input.path = Some(r.path.clone());
+        input.extra_policies = r.extra_policies.clone();
+    }
+    if let Command::Destroy(a) = command {
+        input.role_name = Some(a.names.role_name.clone());
+        input.instance_profile_name = a.names.instance_profile_name.clone();
+    }
+    if let Some(t) = command.tags() {
+        input.tags = t.tags.clone();
+    }
+    input
+}
+
+/// Validates the role options before any call. A policy ARN's partition can only be
+/// checked once the partition is known: from --partition or the region, else (the
+/// region comes from the AWS configuration) after it is loaded.
+fn validate_early(
+    input: &DesiredInput,
+    partition: Option<Partition>,
+    region: Option<&str>,
+) -> anyhow::Result<Option<Partition>> {
+    let known = partition.or(region.map(Partition::from_region));
+    if let Err(e) = Desired::new(input.clone(), known.unwrap_or(Partition::Aws))
+        && (known.is_some() || e.what != "policy ARN")
+    {
+        return Err(e.into());
+    }
+    Ok(known)
 }
 
 fn write_stdout(bytes: &[u8]) {
@@ -127,69 +170,63 @@ fn write_stdout(bytes: &[u8]) {
 }
 
 async fn execute(cli: &Cli, report: &mut junit::Reporter) -> anyhow::Result<u8> {
-    // Like --help: no configuration, no AWS.
-    if let Command::Completions(a) = &cli.command {
-        write_stdout(&docs::completions(a.shell));
-        return Ok(EXIT_OK);
-    }
-    let c = &cli.common;
-    report.arm(c.report.as_deref(), &cli.command)?;
-    let partition = c
-        .partition
-        .as_deref()
+    let command = &cli.command;
+    let aws_args = match command {
+        // Like --help: no configuration, no AWS.
+        Command::Completions(a) => {
+            write_stdout(&docs::completions(a.shell));
+            return Ok(EXIT_OK);
+        }
+        Command::Permissions(a) => {
+            let input = desired_input(command);
+            let partition = a.role.partition.as_deref().map(str::parse).transpose()?;
+            let known = validate_early(&input, partition, a.region.as_deref())?;
+            let desired = Desired::new(input, known.unwrap_or(Partition::Aws))?;
+            let policy = permissions(a, &desired);
+            print(cli, &render::json(&policy));
+            return Ok(EXIT_OK);
+        }
+        Command::Check(a) => &a.aws,
+        Command::Plan(a) => &a.aws,
+        Command::Apply(a) => &a.aws,
+        Command::Destroy(a) => &a.aws,
+        Command::Verify(a) => &a.aws,
+        Command::Cleanup(a) => &a.aws,
+    };
+    report.arm(command.report())?;
+    let input = desired_input(command);
+    let partition = command
+        .role()
+        .and_then(|r| r.partition.as_deref())
         .map(str::parse::<Partition>)
         .transpose()?;
-    let input = DesiredInput {
-        role_name: Some(c.role_name.clone()),
-        instance_profile_name: c.instance_profile_name.clone(),
-        path: Some(c.path.clone()),
-        extra_policies: c.extra_policies.clone(),
-        tags: c.tags.clone(),
-    };
-    // Everything that can be checked without AWS is checked before the configuration is
-    // even loaded; a policy ARN's partition only once the partition is known.
-    let known = partition.or(c.region.as_deref().map(Partition::from_region));
-    let validated = Desired::new(input.clone(), known.unwrap_or(Partition::Aws));
-    if let Err(e) = &validated
-        && (known.is_some() || e.what != "policy ARN")
-    {
-        return Err(e.clone().into());
-    }
-    if let Command::Permissions(a) = &cli.command {
-        let policy = permissions(a, &validated?, &c.assume_role_name);
-        print(cli, &render::json(&policy));
-        return Ok(EXIT_OK);
-    }
-    let default_timeout = if matches!(cli.command, Command::Verify(_)) {
+    validate_early(&input, partition, aws_args.region.as_deref())?;
+    let default_timeout = if matches!(command, Command::Verify(_)) {
         900
     } else {
         120
     };
-    let timeout = c.timeout.unwrap_or(default_timeout);
-    let bound = Duration::from_secs(timeout);
+    let bound = Duration::from_secs(aws_args.timeout.unwrap_or(default_timeout));
     let aws = Aws::load(&AwsOptions {
-        region: c.region.clone(),
-        profile: c.profile.clone(),
-        endpoint_url: c.endpoint_url.clone(),
+        region: aws_args.region.clone(),
+        profile: aws_args.profile.clone(),
+        endpoint_url: aws_args.endpoint_url.clone(),
         partition,
         call_timeout: Some(bound),
     })
     .await?;
-    let accounts = fleet::accounts(cli)?;
-    if !accounts.is_empty() {
-        return fleet::run(cli, &aws, accounts, input, bound, report).await;
+    if let Some(f) = command.fleet() {
+        let accounts = fleet::accounts(f)?;
+        if !accounts.is_empty() {
+            return fleet::run(cli, &aws, accounts, input, bound, report).await;
+        }
     }
     let desired = Desired::new(input, aws.partition)?;
     let engine = Engine::new(Iam::new(&aws), desired);
-    let work = match &cli.command {
+    let work = match command {
         Command::Verify(a) => return verify::run(cli, a, &aws, engine, bound, report).await,
         Command::Cleanup(a) => return verify::cleanup(cli, a, &aws, engine, bound).await,
-        Command::Completions(_) => anyhow::bail!("completions are printed before this"),
-        Command::Check
-        | Command::Plan(_)
-        | Command::Apply(_)
-        | Command::Destroy(_)
-        | Command::Permissions(_) => role_command(cli, &engine, report),
+        _ => role_command(cli, &engine, report),
     };
     match tokio::time::timeout(bound, work).await {
         Ok(result) => result,
@@ -198,11 +235,7 @@ async fn execute(cli: &Cli, report: &mut junit::Reporter) -> anyhow::Result<u8> 
 }
 
 /// The policy `ecsrole permissions` prints, from the core's one table.
-fn permissions(
-    a: &args::PermissionsArgs,
-    desired: &Desired,
-    assume_role_name: &str,
-) -> serde_json::Value {
+fn permissions(a: &args::PermissionsArgs, desired: &Desired) -> serde_json::Value {
     use ecsrole_core::permissions::{self, Command as P};
     // clap admits only the table's command names and `all`.
     let commands: Vec<P> = if a.commands.iter().any(|c| c == "all") {
@@ -210,12 +243,12 @@ fn permissions(
     } else {
         a.commands.iter().filter_map(|c| P::parse(c)).collect()
     };
-    permissions::policy(&commands, desired, assume_role_name)
+    permissions::policy(&commands, desired, &a.assume_role_name)
 }
 
 /// Prints a result as JSON or as human text.
 fn emit<T: serde::Serialize>(cli: &Cli, value: &T, human: impl FnOnce(&T) -> String) {
-    let text = match cli.common.output {
+    let text = match format(cli) {
         Output::Json => render::json(value),
         Output::Human => human(value),
     };
@@ -229,7 +262,7 @@ async fn role_command(
     reporter: &mut junit::Reporter,
 ) -> anyhow::Result<u8> {
     Ok(match &cli.command {
-        Command::Check => {
+        Command::Check(_) => {
             let report = engine.check().await?;
             emit(cli, &report, render::check);
             reporter.set(junit::check(&report));
@@ -241,7 +274,7 @@ async fn role_command(
         }
         Command::Plan(a) => {
             let opts = PlanOptions {
-                replace_profile_role: a.replace_profile_role,
+                replace_profile_role: a.change.replace_profile_role,
             };
             let plan = engine.plan(opts).await?;
             emit(cli, &plan, render::plan);
@@ -269,11 +302,6 @@ async fn role_command(
             emit(cli, &out, render::destroy);
             EXIT_OK
         }
-        Command::Verify(_)
-        | Command::Cleanup(_)
-        | Command::Permissions(_)
-        | Command::Completions(_) => {
-            anyhow::bail!("verify, cleanup, permissions and completions are not role commands")
-        }
+        other => anyhow::bail!("{} is not a role command", other.name()),
     })
 }

@@ -126,9 +126,9 @@ pub async fn run(
     let opts = options(a, bound);
     opts.validate(aws.partition)?;
     let level = opts.level;
-    let human = cli.common.output == Output::Human;
+    let human = crate::format(cli) == Output::Human;
     let progress = Stderr {
-        show: human && !cli.common.quiet,
+        show: human && !cli.command.out().is_some_and(|o| o.quiet),
         tty: std::io::stderr().is_terminal(),
     };
     if progress.show {
@@ -167,7 +167,7 @@ pub async fn cleanup(
     let out = verifier(aws, engine)
         .cleanup(a.dry_run, deadline, Backoff::DEFAULT)
         .await?;
-    let human = cli.common.output == Output::Human;
+    let human = crate::format(cli) == Output::Human;
     print(
         cli,
         &if human {
