@@ -33,7 +33,8 @@ async fn batch_permissions_cover_every_call_and_every_row_is_used() {
     ok(&["verify", "--level", "job"], &[0]);
     ok(&["verify", "--level", "instance", "--timeout", "3"], &[3]);
     ok(&["verify", "--level", "job", "--keep"], &[0]);
-    ok(&["cleanup"], &[0]);
+    let cleanup = ctx.ecsrole_raw(&["cleanup"]);
+    assert_eq!(cleanup.code, 0, "{cleanup:?}");
     // A fresh account (the emulators give each assumed-role session its own) has no Batch
     // service-linked role: verify creates it there.
     ok(&["apply", "--account", &fresh], &[0]);
@@ -72,7 +73,7 @@ async fn batch_permissions_cover_every_call_and_every_row_is_used() {
 #[tokio::test]
 async fn the_policy_is_printed_without_a_request() {
     let (ctx, proxy) = Ctx::proxied("perm_print").await;
-    let all = ctx.ecsrole_raw(&["permissions", "--output", "json"]);
+    let all = ctx.ecsrole_raw(&["permissions"]);
     assert_eq!(all.code, 0, "{all:?}");
     let check = ctx.ecsrole_raw(&[
         "permissions",
@@ -103,4 +104,82 @@ async fn the_policy_is_printed_without_a_request() {
         insta::assert_snapshot!("permissions_check_cn", check.stdout);
         insta::assert_snapshot!("permissions_all", all.stdout);
     });
+}
+
+/// What parliament (pinned in the tools venv, with its community auditors, down to INFO)
+/// may say about a policy `ecsrole permissions` prints, and why each is inherent in the
+/// command. Any other finding fails the test. (command, issue, escalation type or "").
+const EXPLAINED: &[(&str, &str, &str)] = &[
+    // apply creates the role and profile, writes the trust policy, attaches the required
+    // policies and passes the role to EC2; destroy deletes them; verify creates Batch's
+    // service-linked role and passes roles to Batch. Each statement is scoped to the named
+    // role and profile ARNs (AttachRolePolicy further by an iam:PolicyARN condition,
+    // PassRole by iam:PassedToService): managing this one role is the job.
+    ("apply", "PERMISSIONS_MANAGEMENT_ACTIONS", ""),
+    ("destroy", "PERMISSIONS_MANAGEMENT_ACTIONS", ""),
+    ("verify", "PERMISSIONS_MANAGEMENT_ACTIONS", ""),
+    ("all", "PERMISSIONS_MANAGEMENT_ACTIONS", ""),
+    // A fleet run's own side is sts:AssumeRole, which returns credentials by design;
+    // scoped to the --assume-role-name role.
+    ("fleet", "CREDENTIALS_EXPOSURE", ""),
+    ("all", "CREDENTIALS_EXPOSURE", ""),
+    // `all` holds apply's AttachRolePolicy and UpdateAssumeRolePolicy (on the managed role
+    // only) beside the fleet's sts:AssumeRole (on --assume-role-name only): Rhino's pairs
+    // by action name, but the resources never meet. Granting `all` to one principal is the
+    // operator's choice; the per-command policies do not pair them.
+    ("all", "PRIVILEGE_ESCALATION", "AttachRolePolicy"),
+    ("all", "PRIVILEGE_ESCALATION", "UpdateRolePolicyToAssumeIt"),
+];
+
+/// Every command's policy, linted by parliament the way an IAM reviewer would.
+#[tokio::test]
+async fn every_commands_policy_passes_parliament() {
+    let ctx = Ctx::new("parliament").await;
+    let python = std::env::var_os("ECSROLE_TEST_TOOLS_PYTHON")
+        .expect("ECSROLE_TEST_TOOLS_PYTHON is unset: `cargo xtask test` sets it to its tools venv");
+    let parliament = std::path::Path::new(&python).with_file_name("parliament");
+    let mut names: Vec<&str> = Command::ALL.iter().map(|c| c.as_str()).collect();
+    names.push("all");
+    let mut seen = BTreeSet::new();
+    for name in names {
+        let policy = ctx.ecsrole_raw(&["permissions", "--command", name]);
+        assert_eq!(policy.code, 0, "{policy:?}");
+        let out = std::process::Command::new(&parliament)
+            .args([
+                "--json",
+                "--minimum_severity",
+                "INFO",
+                "--include-community-auditors",
+            ])
+            .arg("--string")
+            .arg(&policy.stdout)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run parliament from the tools venv");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() || !stdout.trim().is_empty(),
+            "parliament failed on {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for line in stdout.lines().filter(|l| !l.trim().is_empty()) {
+            let finding: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("parliament printed {line:?}: {e}"));
+            let issue = finding["issue"].as_str().unwrap_or_default();
+            let kind = finding["location"]["type"].as_str().unwrap_or_default();
+            assert!(
+                EXPLAINED.contains(&(name, issue, kind)),
+                "parliament on `ecsrole permissions --command {name}`: unexplained finding {finding}\n{}",
+                policy.stdout
+            );
+            seen.insert((name, issue.to_owned(), kind.to_owned()));
+        }
+    }
+    // An explanation nothing needs is stale.
+    for (name, issue, kind) in EXPLAINED {
+        assert!(
+            seen.contains(&(*name, issue.to_string(), kind.to_string())),
+            "explained but not found any more: {name} {issue} {kind}"
+        );
+    }
 }

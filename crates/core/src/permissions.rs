@@ -67,6 +67,10 @@ pub enum On {
     /// What verify creates: `ecsrole-verify-*` compute environments, job queues and job
     /// definitions.
     VerifyBatch,
+    /// Submitting verify's job: its queue and definition, and the `job` resource type AWS's
+    /// service authorization reference lists for `batch:SubmitJob` (job ids are not known
+    /// before the call, so `job/*`).
+    VerifySubmit,
     /// The ECS clusters Batch creates for verify's compute environments.
     VerifyClusters,
     /// The role assumed in each fleet account.
@@ -326,7 +330,7 @@ pub const TABLE: &[Permission] = &[
     ),
     called(
         "batch:SubmitJob",
-        On::VerifyBatch,
+        On::VerifySubmit,
         &[Verify],
         "level job: run the test job",
     ),
@@ -386,6 +390,11 @@ pub fn policy(commands: &[Command], desired: &Desired, assume_role_name: &str) -
                 format!("arn:{p}:batch:*:*:job-queue/ecsrole-verify-*"),
                 format!("arn:{p}:batch:*:*:job-definition/ecsrole-verify-*"),
             ],
+            On::VerifySubmit => vec![
+                format!("arn:{p}:batch:*:*:job-queue/ecsrole-verify-*"),
+                format!("arn:{p}:batch:*:*:job-definition/ecsrole-verify-*"),
+                format!("arn:{p}:batch:*:*:job/*"),
+            ],
             On::VerifyClusters => vec![format!("arn:{p}:ecs:*:*:cluster/ecsrole-verify-*")],
             On::FleetRole => vec![format!("arn:{p}:iam::*:role/{assume_role_name}")],
             On::Any => vec!["*".to_owned()],
@@ -430,6 +439,7 @@ fn sid(on: On) -> &'static str {
         On::ServiceLinkedRole => "EcsroleBatchServiceLinkedRole",
         On::PassedRoles => "EcsrolePassRolesToBatch",
         On::VerifyBatch => "EcsroleVerifyBatchResources",
+        On::VerifySubmit => "EcsroleVerifySubmitJob",
         On::VerifyClusters => "EcsroleVerifyClusters",
         On::FleetRole => "EcsroleFleetAssumeRole",
         On::Any => "EcsroleReadOnlyDescribe",
