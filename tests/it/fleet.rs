@@ -21,11 +21,14 @@ pub(crate) fn accounts(ctx: &Ctx, n: usize) -> Vec<String> {
         .collect()
 }
 
-fn lines(stdout: &str) -> Vec<serde_json::Value> {
-    stdout
+/// The target lines of a fleet run's JSON output, and its last line, the summary.
+fn lines(stdout: &str) -> (Vec<serde_json::Value>, serde_json::Value) {
+    let mut all: Vec<serde_json::Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
+        .collect();
+    let last = all.pop().expect("a summary line");
+    (all, last["summary"].clone())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,9 +57,13 @@ async fn check_and_apply_across_accounts() {
         "--output",
         "json",
     ]);
-    assert_eq!(check.code, 2, "the worst of 0, 2, 2: {check:?}");
-    let got = lines(&check.stdout);
+    assert_eq!(check.code, 2, "drift, no error: {check:?}");
+    let (got, summary) = lines(&check.stdout);
     assert_eq!(got.len(), 3, "one line per account");
+    assert_eq!(
+        summary,
+        serde_json::json!({"targets": 3, "ok": 1, "drift": 2, "error": 0, "role_broken": 0, "exit_code": 2})
+    );
     for line in &got {
         let account = line["account_id"].as_str().unwrap();
         let compliant = line["result"]["compliant"].as_bool().unwrap();
@@ -98,7 +105,7 @@ async fn a_failing_account_does_not_stop_the_others() {
         "json",
     ]);
     proxy.assert_fired("GetRole", 1);
-    let got = lines(&run.stdout);
+    let (got, summary) = lines(&run.stdout);
     assert_eq!(got.len(), 3, "{run:?}");
     let codes: Vec<u64> = got
         .iter()
@@ -110,7 +117,12 @@ async fn a_failing_account_does_not_stop_the_others() {
         2,
         "the others ran: {codes:?}"
     );
-    assert_eq!(run.code, 2, "the highest code");
+    // Errors win: a target that could not be decided is never hidden behind drift.
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        summary,
+        serde_json::json!({"targets": 3, "ok": 0, "drift": 2, "error": 1, "role_broken": 0, "exit_code": 1})
+    );
     let failed = got.iter().find(|l| l["exit_code"] == 1).unwrap();
     assert!(
         failed["error"].as_str().unwrap().contains("iam:GetRole"),

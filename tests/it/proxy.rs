@@ -30,6 +30,9 @@ pub enum Fault {
     /// No answer for this long, then the connection is dropped. The request never reaches
     /// the emulator, so a stalled create cannot land after the test has looked.
     Stall(Duration),
+    /// An IAM write answered with success that never reaches the emulator: what a bug that
+    /// makes a write silently not take effect looks like from outside.
+    Swallow,
 }
 
 #[derive(Debug, Clone)]
@@ -359,6 +362,16 @@ async fn handle(
                 .unwrap());
         }
         Some(Fault::Reset) => return Err(std::io::Error::other("injected connection reset")),
+        Some(Fault::Swallow) => {
+            let body = format!(
+                "<{action}Response xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata></{action}Response>"
+            );
+            return Ok(Response::builder()
+                .status(200)
+                .header("content-type", "text/xml")
+                .body(Full::new(Bytes::from(body)))
+                .unwrap());
+        }
         Some(Fault::Stall(d)) => {
             tokio::time::sleep(d).await;
             return Err(std::io::Error::other("injected stall"));

@@ -74,6 +74,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l accounts -d 'Fl
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l concurrency -d 'Fleet mode: how many targets run at once' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l replace-profile-role -d 'Remove another role from the instance profile to make room for this one'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l replace-trust-policy -d 'Replace the trust policy with the EC2 one, dropping every other statement (the only way ecsrole removes a statement)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -s h -l help -d 'Print help'
@@ -97,6 +98,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l accounts -d 'F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l concurrency -d 'Fleet mode: how many targets run at once' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l replace-profile-role -d 'Remove another role from the instance profile to make room for this one'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l replace-trust-policy -d 'Replace the trust policy with the EC2 one, dropping every other statement (the only way ecsrole removes a statement)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l no-wait -d 'Do not wait for IAM to show the instance profile with the role'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'

@@ -222,6 +222,28 @@ pub struct ChangeArgs {
     /// Remove another role from the instance profile to make room for this one.
     #[arg(long)]
     pub replace_profile_role: bool,
+    /// Replace the trust policy with the EC2 one, dropping every other statement (the only
+    /// way ecsrole removes a statement).
+    #[arg(long)]
+    pub replace_trust_policy: bool,
+}
+
+impl ApplyArgs {
+    pub fn options(&self) -> ecsrole_core::ApplyOptions {
+        ecsrole_core::ApplyOptions {
+            plan: self.change.plan_options(),
+            wait: (!self.no_wait).then_some(std::time::Duration::from_secs(self.wait_timeout)),
+        }
+    }
+}
+
+impl ChangeArgs {
+    pub fn plan_options(self) -> ecsrole_core::PlanOptions {
+        ecsrole_core::PlanOptions {
+            replace_profile_role: self.replace_profile_role,
+            replace_trust_policy: self.replace_trust_policy,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

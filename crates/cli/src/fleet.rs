@@ -1,6 +1,7 @@
 //! Fleet mode: `check`, `plan`, `apply` and `verify` across accounts (and, for verify,
-//! regions). One JSON line per target with `--output json`; a live progress line and a
-//! summary table in human mode. The exit code is the highest of the targets' codes.
+//! regions). One JSON line per target with `--output json`, then a `{"summary": ...}`
+//! line; a live progress line and a summary table in human mode. The exit code: 1 if any
+//! target errored, else 3 if any role was shown not to work, else 2 on any drift, else 0.
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -10,7 +11,7 @@ use ecsrole_core::{ApplyOptions, Aws, Desired, DesiredInput, Engine, Iam, PlanOp
 use serde_json::{Value, json};
 
 use crate::args::{Command, FleetArgs, Output};
-use crate::{Cli, EXIT_DRIFT, EXIT_ERROR, EXIT_OK, print, verify};
+use crate::{Cli, EXIT_DRIFT, EXIT_ERROR, EXIT_OK, EXIT_ROLE_BROKEN, print, verify};
 
 /// One target's result.
 #[derive(Debug, Clone)]
@@ -141,7 +142,8 @@ pub async fn run(
     if show_progress && tty {
         eprintln!();
     }
-    let code = results.iter().map(|o| o.code).max().unwrap_or(EXIT_OK);
+    let summary = Summary::of(&results);
+    let code = summary.exit_code;
     if report.on() {
         let command = cli.command.name();
         let verify = matches!(cli.command, Command::Verify(_));
@@ -166,8 +168,10 @@ pub async fn run(
             .collect();
         report.set(crate::junit::fleet(command, cases));
     }
-    if !json {
-        print(cli, &table(&targets, &results, code));
+    if json {
+        print(cli, &format!("{}\n", json!({ "summary": summary })));
+    } else {
+        print(cli, &table(&targets, &results, &summary));
     }
     Ok(code)
 }
@@ -188,15 +192,8 @@ enum RoleWork {
 
 fn command_of(cli: &Cli, bound: Duration) -> Work {
     match &cli.command {
-        Command::Plan(a) => Work::Role(RoleWork::Plan(PlanOptions {
-            replace_profile_role: a.change.replace_profile_role,
-        })),
-        Command::Apply(a) => Work::Role(RoleWork::Apply(ApplyOptions {
-            plan: PlanOptions {
-                replace_profile_role: a.change.replace_profile_role,
-            },
-            wait: (!a.no_wait).then_some(Duration::from_secs(a.wait_timeout)),
-        })),
+        Command::Plan(a) => Work::Role(RoleWork::Plan(a.change.plan_options())),
+        Command::Apply(a) => Work::Role(RoleWork::Apply(a.options())),
         Command::Verify(a) => Work::Verify(verify::options(a, bound)),
         // Only check, plan, apply and verify have fleet options.
         _ => Work::Role(RoleWork::Check),
@@ -308,7 +305,49 @@ fn line(target: &Target, o: &Outcome) -> Value {
     })
 }
 
-fn table(targets: &[Target], results: &[Outcome], code: u8) -> String {
+/// The count of targets per outcome, and the fleet's exit code: errors win (a target that
+/// could not be decided must not hide behind another's drift), then a role shown not to
+/// work, then drift.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+struct Summary {
+    targets: usize,
+    ok: usize,
+    drift: usize,
+    error: usize,
+    role_broken: usize,
+    exit_code: u8,
+}
+
+impl Summary {
+    fn of(results: &[Outcome]) -> Summary {
+        let count = |c: u8| results.iter().filter(|o| o.code == c).count();
+        let (ok, error, drift, role_broken) = (
+            count(EXIT_OK),
+            count(EXIT_ERROR),
+            count(EXIT_DRIFT),
+            count(EXIT_ROLE_BROKEN),
+        );
+        let exit_code = if error > 0 {
+            EXIT_ERROR
+        } else if role_broken > 0 {
+            EXIT_ROLE_BROKEN
+        } else if drift > 0 {
+            EXIT_DRIFT
+        } else {
+            EXIT_OK
+        };
+        Summary {
+            targets: results.len(),
+            ok,
+            drift,
+            error,
+            role_broken,
+            exit_code,
+        }
+    }
+}
+
+fn table(targets: &[Target], results: &[Outcome], s: &Summary) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(out, "{:<14}{:<16}{:<6}RESULT", "ACCOUNT", "REGION", "EXIT");
@@ -323,15 +362,10 @@ fn table(targets: &[Target], results: &[Outcome], code: u8) -> String {
             t.account_id, t.region, o.code
         );
     }
-    let count = |c: u8| results.iter().filter(|o| o.code == c).count();
     let _ = writeln!(
         out,
-        "{} target(s): {} ok, {} drift, {} error, {} role not working (exit {code})",
-        results.len(),
-        count(0),
-        count(2),
-        count(1),
-        count(3)
+        "{} target(s): {} ok, {} drift, {} error, {} role not working (exit {})",
+        s.targets, s.ok, s.drift, s.error, s.role_broken, s.exit_code
     );
     out
 }

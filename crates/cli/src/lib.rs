@@ -14,9 +14,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{CommandFactory, FromArgMatches};
-use ecsrole_core::{
-    ApplyOptions, Aws, AwsOptions, Desired, DesiredInput, Engine, Iam, Partition, PlanOptions,
-};
+use ecsrole_core::{Aws, AwsOptions, Desired, DesiredInput, Engine, Iam, Partition};
 
 pub use args::{Cli, Command, Output};
 
@@ -273,10 +271,7 @@ async fn role_command(
             }
         }
         Command::Plan(a) => {
-            let opts = PlanOptions {
-                replace_profile_role: a.change.replace_profile_role,
-            };
-            let plan = engine.plan(opts).await?;
+            let plan = engine.plan(a.change.plan_options()).await?;
             emit(cli, &plan, render::plan);
             reporter.set(junit::plan(&plan, "plan"));
             if plan.actions.is_empty() {
@@ -286,13 +281,7 @@ async fn role_command(
             }
         }
         Command::Apply(a) => {
-            let opts = ApplyOptions {
-                plan: PlanOptions {
-                    replace_profile_role: a.change.replace_profile_role,
-                },
-                wait: (!a.no_wait).then_some(Duration::from_secs(a.wait_timeout)),
-            };
-            let applied = engine.apply(opts).await?;
+            let applied = engine.apply(a.options()).await?;
             emit(cli, &applied, render::plan);
             reporter.set(junit::plan(&applied, "apply"));
             EXIT_OK

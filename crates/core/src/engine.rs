@@ -1,5 +1,10 @@
 //! The flows: check → plan → apply, and destroy. Reads are concurrent; writes are made
 //! one at a time, in dependency order, and only the ones the plan lists.
+//!
+//! `apply` never says done on its own word: after its writes it re-reads and re-checks
+//! (waiting out IAM's propagation within a bound), and a write that fails because someone
+//! else changed the same role at the same time (another run of ecsrole in the account)
+//! makes it re-read and re-plan instead of failing.
 
 use std::time::Duration;
 
@@ -7,9 +12,14 @@ use serde::Serialize;
 
 use crate::desired::Desired;
 use crate::error::Error;
-use crate::findings::{self, Action, Actual, PlanOptions, Report, Step, owned};
+use crate::findings::{self, Finding, Report};
 use crate::iam::Iam;
 use crate::partition::Partition;
+use crate::plan::{self, Action, PlanOptions, Step};
+use crate::state::{Actual, account_of, owned};
+
+/// How many times apply reads and plans again after a concurrent change.
+const MAX_ROUNDS: u32 = 4;
 
 /// The engine for one desired state.
 #[derive(Debug, Clone)]
@@ -37,20 +47,23 @@ pub struct DestroyOutcome {
     pub partition: Partition,
     pub account_id: Option<String>,
     pub actions: Vec<Action>,
+    /// Something was deleted (or emptied).
     pub destroyed: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
 pub struct ApplyOptions {
     pub plan: PlanOptions,
-    /// How long to wait for IAM to show the profile with the role; `None` skips the wait.
+    /// How long the re-read after the writes may wait for IAM to show them; `None`: one
+    /// re-read, no waiting.
     pub wait: Option<Duration>,
 }
 
 /// One write `destroy` makes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum DestroyStep {
-    RemoveRoleFromProfile(String),
+    /// (profile, role): the role leaves a profile (ours, or with --force another).
+    RemoveRoleFromProfile(String, String),
     DeleteProfile,
     DetachPolicy(String),
     DeleteInlinePolicy(String),
@@ -79,45 +92,76 @@ impl Engine {
 
     pub async fn plan(&self, opts: PlanOptions) -> Result<PlanOutcome, Error> {
         let actual = self.read().await?;
-        let steps = findings::plan(&self.desired, &actual, opts)?;
-        Ok(self.outcome(&actual, &steps, false))
+        let steps = plan::plan(&self.desired, &actual, opts)?;
+        Ok(self.outcome(actual.account_id(), &steps, false))
     }
 
-    fn outcome(&self, actual: &Actual, steps: &[Step], applied: bool) -> PlanOutcome {
+    fn outcome(&self, account_id: Option<String>, steps: &[Step], applied: bool) -> PlanOutcome {
         PlanOutcome {
             role_name: self.desired.role_name.clone(),
             instance_profile_name: self.desired.instance_profile_name.clone(),
             partition: self.desired.partition,
-            account_id: actual.account_id(),
+            account_id,
             actions: steps.iter().map(|s| s.describe(&self.desired)).collect(),
             applied,
         }
     }
 
-    /// Makes exactly the planned writes, then (unless told not to) waits until IAM shows
-    /// the instance profile with the role. With nothing planned it makes no write and no wait.
+    /// Makes the planned writes, then proves them: re-reads until no error finding is
+    /// left (within `opts.wait`) or fails with [`Error::NotConverged`]. With nothing
+    /// planned it makes no write and no wait. A write refused because someone else made
+    /// the same change meanwhile starts a new round: read, plan, write (bounded).
     pub async fn apply(&self, opts: ApplyOptions) -> Result<PlanOutcome, Error> {
-        let actual = self.read().await?;
-        let steps = findings::plan(&self.desired, &actual, opts.plan)?;
+        let mut made: Vec<Step> = vec![];
+        let mut account = None;
+        for round in 1..=MAX_ROUNDS {
+            let actual = self.read().await?;
+            account = account.or(actual.account_id());
+            let steps = plan::plan(&self.desired, &actual, opts.plan)?;
+            if steps.is_empty() {
+                if made.is_empty() {
+                    return Ok(self.outcome(account, &[], true));
+                }
+                break;
+            }
+            let before = made.len();
+            match self.write(&steps, &mut made, &mut account).await {
+                Ok(()) => break,
+                Err(e) if e.is_concurrent_change() && round < MAX_ROUNDS => {
+                    tracing::info!(error = %e, round, "changed meanwhile; reading again");
+                    tokio::time::sleep(Duration::from_millis(100 << round)).await;
+                }
+                Err(e) => return Err(incomplete("apply", made.len(), before + steps.len(), e)),
+            }
+        }
+        self.converged(opts.wait).await?;
+        Ok(self.outcome(account, &made, true))
+    }
+
+    /// Makes `steps` in order, recording each one made in `made`.
+    async fn write(
+        &self,
+        steps: &[Step],
+        made: &mut Vec<Step>,
+        account: &mut Option<String>,
+    ) -> Result<(), Error> {
         let d = &self.desired;
-        let mut account = actual.account_id();
-        for (done, step) in steps.iter().enumerate() {
+        for step in steps {
             tracing::info!(action = step.describe(d).action, "applying");
-            let result = match step {
+            match step {
                 Step::CreateRole { document } => {
-                    let created = self
+                    let arn = self
                         .iam
                         .create_role(&d.role_name, &d.path, document, &d.create_tags())
-                        .await;
-                    if let Ok(arn) = &created {
-                        account = account.or_else(|| account_of(arn));
-                    }
-                    created.map(drop)
+                        .await?;
+                    // From nothing, the account is known from CreateRole's answer.
+                    *account = account.take().or_else(|| account_of(&arn));
                 }
-                Step::UpdateTrustPolicy { document, .. } => {
-                    self.iam.update_trust_policy(&d.role_name, document).await
+                Step::UpdateTrustPolicy { document, .. }
+                | Step::ReplaceTrustPolicy { document, .. } => {
+                    self.iam.update_trust_policy(&d.role_name, document).await?;
                 }
-                Step::AttachRolePolicy { arn } => self.iam.attach_policy(&d.role_name, arn).await,
+                Step::AttachRolePolicy { arn } => self.iam.attach_policy(&d.role_name, arn).await?,
                 Step::CreateInstanceProfile => {
                     self.iam
                         .create_instance_profile(
@@ -125,54 +169,44 @@ impl Engine {
                             &d.path,
                             &d.create_tags(),
                         )
-                        .await
+                        .await?;
                 }
                 Step::RemoveRoleFromInstanceProfile { role } => {
                     self.iam
                         .remove_role_from_profile(&d.instance_profile_name, role)
-                        .await
+                        .await?;
                 }
                 Step::AddRoleToInstanceProfile => {
                     self.iam
                         .add_role_to_profile(&d.instance_profile_name, &d.role_name)
-                        .await
+                        .await?;
                 }
-            };
-            result.map_err(|e| incomplete("apply", done, steps.len(), e))?;
+            }
+            made.push(step.clone());
         }
-        if let (false, Some(bound)) = (steps.is_empty(), opts.wait) {
-            self.wait_for_profile(bound).await?;
-        }
-        let mut out = self.outcome(&actual, &steps, true);
-        // From nothing, the account is known from CreateRole's answer: no extra call.
-        out.account_id = account;
-        Ok(out)
+        Ok(())
     }
 
-    /// Polls GetInstanceProfile, backing off, until it lists the role or `bound` passes.
-    /// A profile that is not visible yet (NoSuchEntity, IAM's eventual consistency) is
-    /// polled again; any other error ends the wait.
-    async fn wait_for_profile(&self, bound: Duration) -> Result<(), Error> {
-        let d = &self.desired;
+    /// The post-condition of apply: a re-read that finds no error finding. IAM is
+    /// eventually consistent (a just-created profile can be invisible for seconds), so it
+    /// polls, backing off, within `wait`; `None` reads once.
+    async fn converged(&self, wait: Option<Duration>) -> Result<(), Error> {
         let start = tokio::time::Instant::now();
         let mut delay = Duration::from_millis(100);
         loop {
-            let last = match self
-                .iam
-                .get_instance_profile(&d.instance_profile_name)
-                .await?
-            {
-                Some(p) if p.roles.contains(&d.role_name) => return Ok(()),
-                Some(p) => format!("it holds {:?}", p.roles),
-                None => "it is not visible yet".to_owned(),
-            };
+            let report = self.check().await?;
+            let left: Vec<&Finding> = report.findings.iter().filter(|f| f.is_error()).collect();
+            if left.is_empty() {
+                return Ok(());
+            }
             let waited = start.elapsed();
-            if waited + delay > bound {
-                return Err(Error::WaitTimedOut {
-                    profile: d.instance_profile_name.clone(),
-                    role: d.role_name.clone(),
-                    waited,
-                    last,
+            if wait.is_none_or(|bound| waited + delay > bound) {
+                return Err(Error::NotConverged {
+                    waited: wait.map(|_| waited),
+                    findings: left
+                        .iter()
+                        .map(|f| format!("{}: {}", f.code.as_str(), f.message))
+                        .collect(),
                 });
             }
             tokio::time::sleep(delay).await;
@@ -181,11 +215,20 @@ impl Engine {
     }
 
     /// Deletes what ecsrole created: the role leaves the profile, the profile goes, the
-    /// policies are detached, the role goes. Refuses, deleting nothing, when the role or the
-    /// profile lacks `managed-by=ecsrole` and `force` is not set.
+    /// policies are detached, the role goes. Everything is read first; it refuses,
+    /// deleting nothing, when the role or the profile lacks `managed-by=ecsrole` or another
+    /// profile holds the role, unless `force` (then the role only leaves the other profiles).
     pub async fn destroy(&self, force: bool) -> Result<DestroyOutcome, Error> {
         let d = &self.desired;
-        let actual = self.read().await?;
+        let (actual, holders, inline) = tokio::try_join!(
+            self.read(),
+            self.iam.profiles_for_role(&d.role_name),
+            self.iam.inline_policies(&d.role_name),
+        )?;
+        let others: Vec<String> = holders
+            .into_iter()
+            .filter(|p| *p != d.instance_profile_name)
+            .collect();
         if !force {
             if actual.role.as_ref().is_some_and(|r| !owned(&r.tags)) {
                 return Err(Error::NotOwned {
@@ -201,16 +244,25 @@ impl Engine {
                     resource: d.profile_resource(),
                 });
             }
+            if actual.role.is_some() && !others.is_empty() {
+                return Err(Error::RoleInOtherProfiles {
+                    role: d.role_name.clone(),
+                    profiles: others,
+                });
+            }
         }
         let mut steps = vec![];
-        if let Some(profile) = &actual.instance_profile {
+        if actual.role.is_some() {
             steps.extend(
-                profile
-                    .roles
-                    .iter()
-                    .cloned()
-                    .map(DestroyStep::RemoveRoleFromProfile),
+                others
+                    .into_iter()
+                    .map(|p| DestroyStep::RemoveRoleFromProfile(p, d.role_name.clone())),
             );
+        }
+        if let Some(profile) = &actual.instance_profile {
+            steps.extend(profile.roles.iter().map(|role| {
+                DestroyStep::RemoveRoleFromProfile(d.instance_profile_name.clone(), role.clone())
+            }));
             steps.push(DestroyStep::DeleteProfile);
         }
         if actual.role.is_some() {
@@ -221,16 +273,13 @@ impl Engine {
                     .cloned()
                     .map(DestroyStep::DetachPolicy),
             );
-            let inline = self.iam.inline_policies(&d.role_name).await?;
             steps.extend(inline.into_iter().map(DestroyStep::DeleteInlinePolicy));
             steps.push(DestroyStep::DeleteRole);
         }
         for (done, step) in steps.iter().enumerate() {
             let result = match step {
-                DestroyStep::RemoveRoleFromProfile(role) => {
-                    self.iam
-                        .remove_role_from_profile(&d.instance_profile_name, role)
-                        .await
+                DestroyStep::RemoveRoleFromProfile(profile, role) => {
+                    self.iam.remove_role_from_profile(profile, role).await
                 }
                 DestroyStep::DeleteProfile => {
                     self.iam
@@ -251,16 +300,9 @@ impl Engine {
             partition: d.partition,
             account_id: actual.account_id(),
             actions: steps.iter().map(|s| describe_destroy(s, d)).collect(),
-            destroyed: true,
+            destroyed: !steps.is_empty(),
         })
     }
-}
-
-pub(crate) fn account_of(arn: &str) -> Option<String> {
-    arn.split(':')
-        .nth(4)
-        .filter(|a| !a.is_empty())
-        .map(str::to_owned)
 }
 
 fn incomplete(command: &'static str, done: usize, total: usize, e: Error) -> Error {
@@ -278,10 +320,14 @@ fn incomplete(command: &'static str, done: usize, total: usize, e: Error) -> Err
 
 fn describe_destroy(step: &DestroyStep, d: &Desired) -> Action {
     let (action, resource, detail) = match step {
-        DestroyStep::RemoveRoleFromProfile(role) => (
+        DestroyStep::RemoveRoleFromProfile(profile, role) => (
             "remove_role_from_instance_profile",
-            d.profile_resource(),
-            format!("remove role {role}"),
+            format!("instance-profile/{profile}"),
+            if *profile == d.instance_profile_name {
+                format!("remove role {role}")
+            } else {
+                format!("remove role {role} (--force; the profile is not deleted)")
+            },
         ),
         DestroyStep::DeleteProfile => (
             "delete_instance_profile",

@@ -91,17 +91,48 @@ pub enum Error {
     },
 
     #[error(
-        "instance profile {profile} did not show role {role} within {waited:?} ({last}); run apply again, or pass --no-wait"
+        "plan cannot fix this: {}; {}(nothing was changed)",
+        findings.join("; "),
+        if *trust { "remove the blocking statement(s) from the trust policy, or pass --replace-trust-policy to replace it with the EC2 trust policy (it drops every other statement) " } else { "" }
     )]
-    WaitTimedOut {
-        profile: String,
-        role: String,
-        waited: Duration,
-        last: String,
+    CannotFix {
+        /// `code: message` of each error finding no planned write fixes.
+        findings: Vec<String>,
+        /// Some of them are about the trust policy.
+        trust: bool,
     },
+
+    #[error(
+        "apply did not converge: after its writes{} a re-read still finds {}; run `ecsrole check` to see the state{}",
+        match waited { Some(w) => format!(" and {:.0?} of waiting for IAM to show them", w), None => String::new() },
+        findings.join("; "),
+        if waited.is_none() { " (--no-wait: IAM may not show the writes yet)" } else { ", and apply again (IAM may still be propagating)" }
+    )]
+    NotConverged {
+        waited: Option<Duration>,
+        /// `code: message` of each error finding left.
+        findings: Vec<String>,
+    },
+
+    #[error(
+        "refusing to destroy role {role}: instance profile(s) {} also hold it, and ecsrole only empties them with --force (it never deletes them); nothing was deleted",
+        profiles.join(", ")
+    )]
+    RoleInOtherProfiles { role: String, profiles: Vec<String> },
 }
 
 impl Error {
+    /// A write failed because the state changed under it: someone else (another run of
+    /// ecsrole, say) created the entity, filled the profile, or deleted what it wrote to.
+    /// The caller re-reads and re-plans instead of failing.
+    pub fn is_concurrent_change(&self) -> bool {
+        matches!(
+            self,
+            Error::Service { code, .. }
+                if ["EntityAlreadyExists", "LimitExceeded", "NoSuchEntity"].contains(&code.as_str())
+        )
+    }
+
     /// The IAM action (e.g. `iam:GetRole`) an AWS error came from, if any.
     pub fn action(&self) -> Option<&'static str> {
         match self {

@@ -5,7 +5,7 @@ use aws_sdk_iam::types::Tag;
 
 use crate::aws::{Aws, Calls, call, call_opt};
 use crate::error::Error;
-use crate::findings::{Actual, ProfileState, RoleState};
+use crate::state::{Actual, ProfileState, RoleState};
 use crate::trust::decode_document;
 
 /// The IAM operations the engine uses. The names are the IAM actions the operator needs
@@ -180,15 +180,47 @@ impl Iam {
             roles: p.roles().iter().map(|r| r.role_name().to_owned()).collect(),
             tags: tags_of(p.tags()),
             arn: p.arn,
+            path: p.path,
         }))
     }
 
-    /// Names of the inline policies of the role (needed only to delete it).
+    /// Names of every instance profile that holds the role; empty when the role is missing.
+    pub async fn profiles_for_role(&self, role: &str) -> Result<Vec<String>, Error> {
+        let mut names = vec![];
+        let mut marker = None;
+        loop {
+            let page = call_opt(
+                &self.calls,
+                &self.endpoint,
+                "iam:ListInstanceProfilesForRole",
+                self.client
+                    .list_instance_profiles_for_role()
+                    .role_name(role)
+                    .max_items(1000)
+                    .set_marker(marker.take())
+                    .send(),
+            )
+            .await?;
+            let Some(page) = page else { return Ok(vec![]) };
+            names.extend(
+                page.instance_profiles()
+                    .iter()
+                    .map(|p| p.instance_profile_name().to_owned()),
+            );
+            match page.marker {
+                Some(m) if page.is_truncated => marker = Some(m),
+                _ => return Ok(names),
+            }
+        }
+    }
+
+    /// Names of the inline policies of the role (needed only to delete it); empty when the
+    /// role is missing.
     pub async fn inline_policies(&self, role: &str) -> Result<Vec<String>, Error> {
         let mut names = vec![];
         let mut marker = None;
         loop {
-            let page = call(
+            let page = call_opt(
                 &self.calls,
                 &self.endpoint,
                 "iam:ListRolePolicies",
@@ -200,6 +232,7 @@ impl Iam {
                     .send(),
             )
             .await?;
+            let Some(page) = page else { return Ok(vec![]) };
             names.extend(page.policy_names().iter().cloned());
             match page.marker {
                 Some(m) if page.is_truncated => marker = Some(m),

@@ -1,7 +1,7 @@
 //! The ecsrole role engine.
 //!
 //! [`Desired`] is what a correct ECS instance role looks like; [`Iam`] reads the
-//! [`Actual`] state; [`findings::check`] and [`findings::plan`] diff the two (pure
+//! [`Actual`] state; [`findings::check`] and [`plan::plan`] diff the two (pure
 //! functions); [`Engine`] runs the flows check → plan → apply, and destroy. Nothing here
 //! prints: rendering belongs to the CLI.
 
@@ -15,12 +15,16 @@ pub mod iam;
 pub mod names;
 pub mod partition;
 pub mod permissions;
+pub mod plan;
+pub mod state;
 pub mod trust;
 
 pub use aws::{Aws, AwsOptions, Calls};
 pub use desired::{Desired, DesiredInput};
 pub use engine::{ApplyOptions, DestroyOutcome, Engine, PlanOutcome};
 pub use error::{Error, InputError};
-pub use findings::{Action, Actual, Finding, FindingCode, PlanOptions, Report, Severity};
+pub use findings::{Finding, FindingCode, Report, Severity};
 pub use iam::Iam;
 pub use partition::Partition;
+pub use plan::{Action, PlanOptions};
+pub use state::Actual;

@@ -196,6 +196,12 @@ pub const TABLE: &[Permission] = &[
         "put the role in the instance profile",
     ),
     called(
+        "iam:ListInstanceProfilesForRole",
+        On::Role,
+        &[Destroy],
+        "find every instance profile that holds the role before deleting anything",
+    ),
+    called(
         "iam:ListRolePolicies",
         On::Role,
         &[Destroy],

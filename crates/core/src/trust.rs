@@ -10,19 +10,59 @@ use serde_json::{Map, Value, json};
 
 use crate::partition::Partition;
 
-/// What a trust policy says about who may assume the role.
+/// What a trust policy says about who may assume the role. Statements are named as
+/// [`Statement::describe`] does: `statement #2 ("Sid"): Deny sts:AssumeRole to *`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrustAnalysis {
     /// An `Allow` of `sts:AssumeRole` to the EC2 principal (or to everyone) without a
     /// `Condition`, and no unconditional `Deny` of it.
     pub ec2_allowed: bool,
-    /// An unconditional `Deny` takes `sts:AssumeRole` away from EC2.
-    pub ec2_denied: bool,
+    /// The unconditional `Deny` statements that take `sts:AssumeRole` away from EC2.
+    pub ec2_denied_by: Vec<String>,
     /// Some `Allow` for EC2 carries a `Condition`.
     pub ec2_conditional: bool,
-    /// Principals other than EC2 that an `Allow` statement lets in, as `Kind:value`.
+    /// `Deny` statements of `sts:AssumeRole` that may apply to EC2 under their `Condition`.
+    pub conditional_denies: Vec<String>,
+    /// `Allow` statements that let anyone assume the role: `"Principal": "*"`,
+    /// `{"AWS": "*"}` or `NotPrincipal`, without a condition that limits who
+    /// ([`LIMITING_CONDITION_KEYS`]).
+    pub public: Vec<String>,
+    /// Principals other than EC2 that an `Allow` statement lets in, as `Kind:value`
+    /// (those of public statements are in `public` instead).
     pub extra_principals: Vec<String>,
+    /// Every statement that is not a plain unconditional `Allow` of `sts:AssumeRole` to
+    /// EC2 alone: what replacing the document with the EC2 one drops.
+    pub non_canonical: Vec<String>,
 }
+
+impl TrustAnalysis {
+    /// An unconditional `Deny` takes `sts:AssumeRole` away from EC2.
+    pub fn ec2_denied(&self) -> bool {
+        !self.ec2_denied_by.is_empty()
+    }
+}
+
+/// Condition keys that limit who can use an `Allow` to everyone: a statement with `"*"` as
+/// principal and one of these (under an operator that is not `...IfExists` or `Null`) is
+/// not public. Keys are compared without case.
+pub const LIMITING_CONDITION_KEYS: [&str; 16] = [
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalservicename",
+    "aws:principalservicenameslist",
+    "aws:sourceaccount",
+    "aws:sourcearn",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "aws:sourceowner",
+    "aws:sourceip",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:userid",
+    "sts:externalid",
+];
 
 /// A trust policy document that is not a policy.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -107,17 +147,25 @@ pub fn analyze(document: &str, partition: Partition) -> Result<TrustAnalysis, Tr
 
     let mut out = TrustAnalysis::default();
     let mut allowed = false;
-    for statement in statements {
-        let stmt = Statement::read(statement)?;
+    for (index, statement) in statements.into_iter().enumerate() {
+        let stmt = Statement::read(statement, index)?;
         let ec2 = stmt.matches_ec2(partition);
+        let assume = stmt.grants_assume_role();
+        if !stmt.is_canonical(partition) {
+            out.non_canonical.push(stmt.describe());
+        }
         match stmt.effect {
             Effect::Allow => {
-                if ec2 && stmt.grants_assume_role() {
+                if ec2 && assume {
                     if stmt.conditional {
                         out.ec2_conditional = true;
                     } else {
                         allowed = true;
                     }
+                }
+                if assume && stmt.lets_in_everyone() && !stmt.limited {
+                    out.public.push(stmt.describe());
+                    continue;
                 }
                 for p in stmt.other_principals(partition) {
                     if !out.extra_principals.contains(&p) {
@@ -125,14 +173,14 @@ pub fn analyze(document: &str, partition: Partition) -> Result<TrustAnalysis, Tr
                     }
                 }
             }
-            Effect::Deny => {
-                if ec2 && stmt.grants_assume_role() && !stmt.conditional {
-                    out.ec2_denied = true;
-                }
+            Effect::Deny if ec2 && assume && stmt.conditional => {
+                out.conditional_denies.push(stmt.describe());
             }
+            Effect::Deny if ec2 && assume => out.ec2_denied_by.push(stmt.describe()),
+            Effect::Deny => {}
         }
     }
-    out.ec2_allowed = allowed && !out.ec2_denied;
+    out.ec2_allowed = allowed && !out.ec2_denied();
     Ok(out)
 }
 
@@ -144,20 +192,28 @@ enum Effect {
 
 /// One statement, with the fields that matter read into a uniform shape.
 struct Statement {
+    /// 0-based position in the document.
+    index: usize,
+    sid: Option<String>,
     effect: Effect,
     /// `None`: `"Principal": "*"` (everyone). Otherwise (kind, value) pairs.
     principals: Option<Vec<(String, String)>>,
     /// The statement uses `NotPrincipal`: it lets in everyone but those listed.
     not_principal: bool,
+    /// Lower-cased, for matching.
     actions: Vec<String>,
+    /// As written, for messages.
+    written_actions: Vec<String>,
     not_action: bool,
     conditional: bool,
+    /// The condition names a key that limits who may use the statement.
+    limited: bool,
 }
 
 const ASSUME_ROLE: &str = "sts:assumerole";
 
 impl Statement {
-    fn read(s: &Map<String, Value>) -> Result<Self, TrustPolicyError> {
+    fn read(s: &Map<String, Value>, index: usize) -> Result<Self, TrustPolicyError> {
         let effect = match s.get("Effect").and_then(Value::as_str) {
             Some(e) if e.eq_ignore_ascii_case("allow") => Effect::Allow,
             Some(e) if e.eq_ignore_ascii_case("deny") => Effect::Deny,
@@ -205,14 +261,96 @@ impl Statement {
             Some(Value::Object(c)) => !c.is_empty(),
             Some(_) => true,
         };
+        let limited = s
+            .get("Condition")
+            .and_then(Value::as_object)
+            .is_some_and(|operators| {
+                operators.iter().any(|(operator, keys)| {
+                    let op = operator.to_ascii_lowercase();
+                    !op.ends_with("ifexists")
+                        && op != "null"
+                        && keys.as_object().is_some_and(|k| {
+                            k.keys().any(|key| {
+                                LIMITING_CONDITION_KEYS.contains(&key.to_ascii_lowercase().as_str())
+                            })
+                        })
+                })
+            });
+        let sid = s
+            .get("Sid")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
         Ok(Statement {
+            index,
+            sid,
             effect,
             principals,
             not_principal,
+            written_actions: actions.iter().map(|a| (*a).to_owned()).collect(),
             actions: actions.into_iter().map(str::to_ascii_lowercase).collect(),
             not_action,
             conditional,
+            limited,
         })
+    }
+
+    /// `statement #2 ("NoEc2"): Deny sts:AssumeRole to Service:ec2.amazonaws.com`.
+    fn describe(&self) -> String {
+        let name = match &self.sid {
+            Some(sid) => format!("statement #{} ({sid:?})", self.index + 1),
+            None => format!("statement #{}", self.index + 1),
+        };
+        let effect = match self.effect {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        };
+        let actions = format!(
+            "{}{}",
+            if self.not_action { "all but " } else { "" },
+            self.written_actions.join(",")
+        );
+        let who = match (&self.principals, self.not_principal) {
+            (None, _) => "*".to_owned(),
+            (Some(list), not) => format!(
+                "{}{}",
+                if not { "all but " } else { "" },
+                list.iter()
+                    .map(|(k, v)| format!("{k}:{v}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        };
+        let condition = if self.conditional {
+            " under a Condition"
+        } else {
+            ""
+        };
+        format!("{name}: {effect} {actions} to {who}{condition}")
+    }
+
+    /// Everyone: `"*"`, `{"AWS": "*"}`, or everyone but some (`NotPrincipal`).
+    fn lets_in_everyone(&self) -> bool {
+        self.principals.is_none() || self.not_principal
+    }
+
+    /// The statement ecsrole writes, in any spelling: an unconditional Allow of
+    /// sts:AssumeRole to the EC2 principal and nobody else.
+    fn is_canonical(&self, partition: Partition) -> bool {
+        self.effect == Effect::Allow
+            && !self.conditional
+            && !self.not_principal
+            && self.grants_assume_role()
+            && self.principals.as_ref().is_some_and(|list| {
+                !list.is_empty()
+                    && list.iter().all(|(kind, value)| {
+                        kind == "Service"
+                            && partition
+                                .accepted_ec2_principals()
+                                .iter()
+                                .any(|p| value.eq_ignore_ascii_case(p))
+                    })
+            })
     }
 
     /// Does this statement's principal cover the EC2 service of the partition?
@@ -367,7 +505,7 @@ mod tests {
             {"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"},
             {"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole"}]}"#;
         let r = a(doc);
-        assert!(!r.ec2_allowed && r.ec2_denied);
+        assert!(!r.ec2_allowed && r.ec2_denied());
         // A conditional deny does not take it away for sure: not reported as denied.
         let doc = r#"{"Statement":[
             {"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"},
@@ -386,14 +524,18 @@ mod tests {
     fn wildcard_and_other_principals() {
         let star =
             a(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}]}"#);
+        // Everyone includes EC2; that everyone may is `public`, not an extra principal.
         assert!(star.ec2_allowed);
-        assert_eq!(star.extra_principals, vec!["*"]);
+        assert_eq!((star.public.len(), star.extra_principals.len()), (1, 0));
 
         let aws_star = a(
             r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#,
         );
         assert!(aws_star.ec2_allowed);
-        assert_eq!(aws_star.extra_principals, vec!["*"]);
+        assert_eq!(
+            (aws_star.public.len(), aws_star.extra_principals.len()),
+            (1, 0)
+        );
 
         let mixed = a(r#"{"Statement":[
             {"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"},
@@ -406,6 +548,67 @@ mod tests {
                 "Service:ecs.amazonaws.com"
             ]
         );
+    }
+
+    #[test]
+    fn public_statements_are_named_unless_a_condition_limits_who() {
+        for doc in [
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}]}"#,
+            r#"{"Statement":[{"Sid":"Open","Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":["*"]},"Action":"sts:*"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}"#,
+            // A condition that does not say who is no limit.
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringEqualsIfExists":{"aws:PrincipalOrgID":"o-abc"}}}]}"#,
+        ] {
+            let t = a(doc);
+            assert_eq!(t.public.len(), 1, "{doc}: {t:?}");
+            assert!(t.extra_principals.is_empty(), "{doc}: {t:?}");
+        }
+        let named = a(
+            r#"{"Statement":[{"Sid":"Open","Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#,
+        );
+        assert_eq!(
+            named.public,
+            [r#"statement #1 ("Open"): Allow sts:AssumeRole to *"#]
+        );
+        for doc in [
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc"}}}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"x"}}}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:TagSession"}]}"#,
+            r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#,
+        ] {
+            assert!(a(doc).public.is_empty(), "{doc}");
+        }
+    }
+
+    #[test]
+    fn denies_are_named_and_conditional_ones_kept_apart() {
+        let t = a(r#"{"Statement":[
+            {"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"},
+            {"Sid":"NoEc2","Effect":"Deny","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"},
+            {"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#);
+        assert!(!t.ec2_allowed);
+        assert_eq!(
+            t.ec2_denied_by,
+            [r#"statement #2 ("NoEc2"): Deny sts:AssumeRole to Service:ec2.amazonaws.com"#]
+        );
+        assert_eq!(
+            t.conditional_denies,
+            ["statement #3: Deny sts:AssumeRole to * under a Condition"]
+        );
+        // Only the EC2 allow is canonical: replacing drops the other two.
+        assert_eq!(t.non_canonical.len(), 2, "{t:?}");
+    }
+
+    #[test]
+    fn canonical_spellings_are_not_dropped_by_a_replace() {
+        for f in [
+            r#"{"Version":"2008-10-17","Statement":[{"Sid":"","Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com"]},"Action":["sts:AssumeRole"]}]}"#,
+            &ec2_trust_policy(AWS),
+        ] {
+            assert!(a(f).non_canonical.is_empty(), "{f}");
+        }
     }
 
     #[test]

@@ -1,0 +1,454 @@
+//! `plan`: the writes that bring the actual state to the desired one, in IAM's order, and
+//! only writes that take effect. Pure: no AWS calls.
+
+use serde::Serialize;
+
+use crate::desired::Desired;
+use crate::error::Error;
+use crate::findings::{self, Finding};
+use crate::state::{Actual, ProfileState, RoleState};
+use crate::trust;
+
+/// One write `apply` makes, with what it needs to make it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    CreateRole {
+        document: String,
+    },
+    UpdateTrustPolicy {
+        document: String,
+        kept: usize,
+    },
+    /// `--replace-trust-policy`: the EC2 trust policy in place of the whole document.
+    ReplaceTrustPolicy {
+        document: String,
+        dropped: Vec<String>,
+    },
+    AttachRolePolicy {
+        arn: String,
+    },
+    CreateInstanceProfile,
+    RemoveRoleFromInstanceProfile {
+        role: String,
+    },
+    AddRoleToInstanceProfile,
+}
+
+/// A step as shown to the user: `{"action", "resource", "detail"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Action {
+    pub action: &'static str,
+    pub resource: String,
+    pub detail: String,
+}
+
+impl Step {
+    pub fn describe(&self, desired: &Desired) -> Action {
+        let tags = || {
+            desired
+                .create_tags()
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let (action, resource, detail) = match self {
+            Step::CreateRole { .. } => (
+                "create_role",
+                desired.role_resource(),
+                format!(
+                    "path {}, trust policy allowing {} sts:AssumeRole, tags {}",
+                    desired.path,
+                    desired.partition.ec2_principal(),
+                    tags()
+                ),
+            ),
+            Step::UpdateTrustPolicy { kept, .. } => (
+                "update_trust_policy",
+                desired.role_resource(),
+                format!(
+                    "add a statement allowing {} sts:AssumeRole; keep the {kept} existing statement(s)",
+                    desired.partition.ec2_principal()
+                ),
+            ),
+            Step::ReplaceTrustPolicy { dropped, .. } => (
+                "replace_trust_policy",
+                desired.role_resource(),
+                format!(
+                    "replace the trust policy with one statement allowing {} sts:AssumeRole (--replace-trust-policy); drops {}",
+                    desired.partition.ec2_principal(),
+                    if dropped.is_empty() {
+                        "nothing".to_owned()
+                    } else {
+                        dropped.join("; ")
+                    }
+                ),
+            ),
+            Step::AttachRolePolicy { arn } => (
+                "attach_role_policy",
+                arn.clone(),
+                format!("attach to role {}", desired.role_name),
+            ),
+            Step::CreateInstanceProfile => (
+                "create_instance_profile",
+                desired.profile_resource(),
+                format!("path {}, tags {}", desired.path, tags()),
+            ),
+            Step::RemoveRoleFromInstanceProfile { role } => (
+                "remove_role_from_instance_profile",
+                desired.profile_resource(),
+                format!("remove role {role} (--replace-profile-role)"),
+            ),
+            Step::AddRoleToInstanceProfile => (
+                "add_role_to_instance_profile",
+                desired.profile_resource(),
+                format!("add role {}", desired.role_name),
+            ),
+        };
+        Action {
+            action,
+            resource,
+            detail,
+        }
+    }
+}
+
+/// Options that change what `plan` may do.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlanOptions {
+    /// Remove another role from the instance profile to make room for ours.
+    pub replace_profile_role: bool,
+    /// Replace the trust policy with the EC2 one, dropping every other statement.
+    pub replace_trust_policy: bool,
+}
+
+/// The writes that bring `actual` to `desired`, in order. Refuses (with nothing planned)
+/// when that would rewrite something ecsrole was not told it may rewrite, and when the
+/// writes could not take effect: the plan is applied to `actual` in memory and checked
+/// again, and any error finding left makes it an [`Error::CannotFix`].
+pub fn plan(desired: &Desired, actual: &Actual, opts: PlanOptions) -> Result<Vec<Step>, Error> {
+    let mut steps = vec![];
+    let p = desired.partition;
+    match &actual.role {
+        None => steps.push(Step::CreateRole {
+            document: trust::ec2_trust_policy(p),
+        }),
+        Some(role) => {
+            if let Some(step) = trust_step(desired, &role.trust_policy, opts)? {
+                steps.push(step);
+            }
+        }
+    }
+    for arn in &desired.policies {
+        if !actual.attached_policies.contains(arn) {
+            steps.push(Step::AttachRolePolicy { arn: arn.clone() });
+        }
+    }
+    match &actual.instance_profile {
+        None => {
+            steps.push(Step::CreateInstanceProfile);
+            steps.push(Step::AddRoleToInstanceProfile);
+        }
+        Some(profile) if profile.roles.contains(&desired.role_name) => {}
+        Some(profile) => {
+            if let Some(other) = profile.roles.first() {
+                if !opts.replace_profile_role {
+                    return Err(Error::ProfileHoldsOtherRole {
+                        profile: desired.instance_profile_name.clone(),
+                        role: desired.role_name.clone(),
+                        other: other.clone(),
+                    });
+                }
+                for role in &profile.roles {
+                    steps.push(Step::RemoveRoleFromInstanceProfile { role: role.clone() });
+                }
+            }
+            steps.push(Step::AddRoleToInstanceProfile);
+        }
+    }
+    // A change that cannot take effect is never planned.
+    let left: Vec<Finding> = findings::check(desired, &simulate(desired, actual, &steps))
+        .findings
+        .into_iter()
+        .filter(Finding::is_error)
+        .collect();
+    if !left.is_empty() {
+        return Err(Error::CannotFix {
+            findings: left
+                .iter()
+                .map(|f| format!("{}: {}", f.code.as_str(), f.message))
+                .collect(),
+            trust: left.iter().any(|f| f.code.is_trust()),
+        });
+    }
+    Ok(steps)
+}
+
+/// The trust-policy write the plan needs, if any: with `--replace-trust-policy` the EC2
+/// document whenever the current one holds anything else; otherwise the EC2 statement
+/// appended when EC2 is not allowed (every statement kept).
+fn trust_step(desired: &Desired, document: &str, opts: PlanOptions) -> Result<Option<Step>, Error> {
+    let p = desired.partition;
+    let fresh = || trust::ec2_trust_policy(p);
+    let analysis = match trust::analyze(document, p) {
+        Ok(a) => a,
+        Err(e) if opts.replace_trust_policy => {
+            return Ok(Some(Step::ReplaceTrustPolicy {
+                document: fresh(),
+                dropped: vec![format!("the whole document, which cannot be read ({e})")],
+            }));
+        }
+        Err(e) => {
+            return Err(Error::TrustPolicy {
+                role: desired.role_name.clone(),
+                detail: e.to_string(),
+            });
+        }
+    };
+    if opts.replace_trust_policy && (!analysis.ec2_allowed || !analysis.non_canonical.is_empty()) {
+        return Ok(Some(Step::ReplaceTrustPolicy {
+            document: fresh(),
+            dropped: analysis.non_canonical,
+        }));
+    }
+    if analysis.ec2_allowed {
+        return Ok(None);
+    }
+    let document = trust::with_ec2_statement(document, p).map_err(|e| Error::TrustPolicy {
+        role: desired.role_name.clone(),
+        detail: e.to_string(),
+    })?;
+    let kept = serde_json::from_str::<serde_json::Value>(&document)
+        .ok()
+        .and_then(|d| d["Statement"].as_array().map(|s| s.len() - 1))
+        .unwrap_or(0);
+    Ok(Some(Step::UpdateTrustPolicy { document, kept }))
+}
+
+/// `actual` as it would be once `steps` are made (as IAM would show it once consistent).
+pub fn simulate(desired: &Desired, actual: &Actual, steps: &[Step]) -> Actual {
+    let mut after = actual.clone();
+    for step in steps {
+        match step {
+            Step::CreateRole { document } => {
+                after.role = Some(RoleState {
+                    arn: String::new(),
+                    path: desired.path.clone(),
+                    trust_policy: document.clone(),
+                    tags: desired.create_tags(),
+                });
+            }
+            Step::UpdateTrustPolicy { document, .. }
+            | Step::ReplaceTrustPolicy { document, .. } => {
+                if let Some(role) = &mut after.role {
+                    role.trust_policy = document.clone();
+                }
+            }
+            Step::AttachRolePolicy { arn } => after.attached_policies.push(arn.clone()),
+            Step::CreateInstanceProfile => {
+                after.instance_profile = Some(ProfileState {
+                    arn: String::new(),
+                    path: desired.path.clone(),
+                    roles: vec![],
+                    tags: desired.create_tags(),
+                });
+            }
+            Step::RemoveRoleFromInstanceProfile { role } => {
+                if let Some(profile) = &mut after.instance_profile {
+                    profile.roles.retain(|r| r != role);
+                }
+            }
+            Step::AddRoleToInstanceProfile => {
+                if let Some(profile) = &mut after.instance_profile {
+                    profile.roles.push(desired.role_name.clone());
+                }
+            }
+        }
+    }
+    after
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::check;
+    use crate::{DesiredInput, Partition};
+
+    fn desired() -> Desired {
+        Desired::new(DesiredInput::default(), Partition::Aws).unwrap()
+    }
+
+    fn compliant() -> Actual {
+        Actual {
+            role: Some(RoleState {
+                arn: "arn:aws:iam::123456789012:role/ecsInstanceRole".into(),
+                path: "/".into(),
+                trust_policy: trust::ec2_trust_policy(Partition::Aws),
+                tags: vec![],
+            }),
+            attached_policies: vec![Partition::Aws.ecs_instance_policy_arn()],
+            instance_profile: Some(ProfileState {
+                arn: "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole".into(),
+                path: "/".into(),
+                roles: vec!["ecsInstanceRole".into()],
+                tags: vec![],
+            }),
+        }
+    }
+
+    fn codes(r: &crate::Report) -> Vec<&'static str> {
+        r.findings.iter().map(|f| f.code.as_str()).collect()
+    }
+
+    #[test]
+    fn compliant_state_has_no_findings_and_no_steps() {
+        let r = check(&desired(), &compliant());
+        assert!(r.compliant && r.findings.is_empty());
+        assert_eq!(r.account_id.as_deref(), Some("123456789012"));
+        assert!(
+            plan(&desired(), &compliant(), PlanOptions::default())
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn nothing_exists() {
+        let r = check(&desired(), &Actual::default());
+        assert!(!r.compliant);
+        assert_eq!(
+            codes(&r),
+            [
+                "role_missing",
+                "managed_policy_not_attached",
+                "instance_profile_missing"
+            ]
+        );
+        assert_eq!(r.account_id, None);
+        let steps = plan(&desired(), &Actual::default(), PlanOptions::default()).unwrap();
+        let names: Vec<_> = steps
+            .iter()
+            .map(|s| s.describe(&desired()).action)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "create_role",
+                "attach_role_policy",
+                "create_instance_profile",
+                "add_role_to_instance_profile"
+            ]
+        );
+    }
+
+    #[test]
+    fn other_role_in_profile_refuses_without_flag() {
+        let mut a = compliant();
+        a.instance_profile.as_mut().unwrap().roles = vec!["someoneElse".into()];
+        assert_eq!(
+            codes(&check(&desired(), &a)),
+            ["instance_profile_other_role"]
+        );
+        let err = plan(&desired(), &a, PlanOptions::default()).unwrap_err();
+        assert!(matches!(err, Error::ProfileHoldsOtherRole { .. }));
+        let steps = plan(
+            &desired(),
+            &a,
+            PlanOptions {
+                replace_profile_role: true,
+                ..PlanOptions::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            steps,
+            [
+                Step::RemoveRoleFromInstanceProfile {
+                    role: "someoneElse".into()
+                },
+                Step::AddRoleToInstanceProfile
+            ]
+        );
+    }
+
+    #[test]
+    fn warnings_alone_stay_compliant() {
+        let mut a = compliant();
+        a.role.as_mut().unwrap().trust_policy = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com","AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}"#.into();
+        let r = check(&desired(), &a);
+        assert!(r.compliant);
+        assert_eq!(codes(&r), ["trust_policy_extra_principal"]);
+    }
+
+    #[test]
+    fn a_change_that_cannot_take_effect_is_refused() {
+        let mut a = compliant();
+        a.role.as_mut().unwrap().trust_policy = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"},{"Sid":"NoEc2","Effect":"Deny","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#.into();
+        let err = plan(&desired(), &a, PlanOptions::default()).unwrap_err();
+        let Error::CannotFix { findings, trust } = &err else {
+            panic!("{err:?}")
+        };
+        assert!(trust);
+        assert!(findings[0].contains(r#"statement #2 ("NoEc2")"#), "{err}");
+        assert!(err.to_string().contains("--replace-trust-policy"), "{err}");
+        // The public statement: only the replace fixes it.
+        a.role.as_mut().unwrap().trust_policy =
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}]}"#
+                .into();
+        assert!(matches!(
+            plan(&desired(), &a, PlanOptions::default()),
+            Err(Error::CannotFix { .. })
+        ));
+    }
+
+    #[test]
+    fn replace_trust_policy_writes_the_ec2_document_and_names_what_it_drops() {
+        let replace = PlanOptions {
+            replace_trust_policy: true,
+            ..PlanOptions::default()
+        };
+        let mut a = compliant();
+        a.role.as_mut().unwrap().trust_policy = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"},{"Sid":"NoEc2","Effect":"Deny","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#.into();
+        let steps = plan(&desired(), &a, replace).unwrap();
+        let [Step::ReplaceTrustPolicy { document, dropped }] = &steps[..] else {
+            panic!("{steps:?}")
+        };
+        assert_eq!(*document, trust::ec2_trust_policy(Partition::Aws));
+        assert_eq!(dropped.len(), 1, "{dropped:?}");
+        assert!(dropped[0].contains("NoEc2"));
+        // Unreadable documents can be replaced too; a compliant one is left alone.
+        a.role.as_mut().unwrap().trust_policy = "not json".into();
+        assert!(matches!(
+            plan(&desired(), &a, PlanOptions::default()),
+            Err(Error::TrustPolicy { .. })
+        ));
+        assert!(matches!(
+            &plan(&desired(), &a, replace).unwrap()[..],
+            [Step::ReplaceTrustPolicy { .. }]
+        ));
+        assert!(plan(&desired(), &compliant(), replace).unwrap().is_empty());
+    }
+
+    #[test]
+    fn every_plan_leaves_no_error_once_simulated() {
+        let d = desired();
+        for a in [Actual::default(), compliant()] {
+            let steps = plan(&d, &a, PlanOptions::default()).unwrap();
+            assert!(check(&d, &simulate(&d, &a, &steps)).compliant);
+        }
+    }
+
+    #[test]
+    fn trust_update_keeps_statements() {
+        let mut a = compliant();
+        a.role.as_mut().unwrap().trust_policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#.into();
+        let steps = plan(&desired(), &a, PlanOptions::default()).unwrap();
+        let [Step::UpdateTrustPolicy { document, kept }] = &steps[..] else {
+            panic!("{steps:?}")
+        };
+        assert_eq!(*kept, 1);
+        assert!(
+            document.contains("ecs-tasks.amazonaws.com") && document.contains("ec2.amazonaws.com")
+        );
+    }
+}
