@@ -391,3 +391,48 @@ async fn a_stalled_batch_answer_ends_verify_within_its_timeout_and_tears_down() 
         Vec::<String>::new()
     );
 }
+
+/// The EC2 queries (no SDK behind them) ride the same rails as the SDK calls: a reset, a
+/// 500 and throttling are retried; a stalled answer is cut by the timeout, which names it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_ec2_queries_retry_and_a_stall_is_named() {
+    if crate::harness::skip_without_batch("batch_ec2_queries_retry_and_a_stall_is_named") {
+        return;
+    }
+    let _shared = crate::verify::CLEANUP.read().await;
+    let (ctx, proxy) = Ctx::proxied("ec2_faults").await;
+    assert_eq!(ctx.ecsrole(&["apply", "-q"]).code, 0);
+    proxy.clear_log();
+    proxy.fail("DescribeVpcs", 1, Fault::Reset);
+    proxy.fail("DescribeSubnets", 1, Fault::ServerError);
+    proxy.fail("DescribeSecurityGroups", 1, Fault::Throttle);
+    let run = ctx.ecsrole(&["verify", "--level", "ce", "--output", "json"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let log = proxy.log();
+    for action in ["DescribeVpcs", "DescribeSubnets", "DescribeSecurityGroups"] {
+        let n = log.iter().filter(|a| *a == action).count();
+        assert_eq!(n, 2, "{action}: the fault, then the retry: {log:?}");
+    }
+
+    proxy.heal();
+    proxy.clear_log();
+    proxy.fail("DescribeVpcs", 1, Fault::Stall(Duration::from_secs(60)));
+    let start = Instant::now();
+    let run = ctx.ecsrole(&[
+        "verify",
+        "--level",
+        "ce",
+        "--timeout",
+        "3",
+        "--output",
+        "json",
+    ]);
+    let took = start.elapsed();
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let error = run.json()["error"].as_str().unwrap().to_owned();
+    assert!(
+        error.contains("ec2:DescribeVpcs") && error.contains("timed out"),
+        "{error}"
+    );
+    assert!(took < Duration::from_secs(15), "bounded: {took:?}");
+}

@@ -175,3 +175,47 @@ async fn bad_fleet_input_sends_no_request() {
     }
     assert_eq!(proxy.log(), Vec::<String>::new(), "no request was sent");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_fleet_verify_assumes_once_per_account() {
+    if crate::harness::skip_without_batch("batch_fleet_verify_assumes_once_per_account") {
+        return;
+    }
+    let _shared = crate::verify::CLEANUP.read().await;
+    let (ctx, proxy) = Ctx::proxied("fleet_verify").await;
+    let ids = accounts(&ctx, 2);
+    for id in &ids {
+        let applied = ctx.ecsrole(&["apply", "-q", "--account", id]);
+        assert_eq!(applied.code, 0, "{applied:?}");
+    }
+    proxy.clear_log();
+    let run = ctx.ecsrole(&[
+        "verify",
+        "--level",
+        "ce",
+        "--account",
+        &ids[0],
+        "--account",
+        &ids[1],
+        "--output",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let got = lines(&run.stdout);
+    assert_eq!(got.len(), 2, "one line per account: {run:?}");
+    for line in &got {
+        assert_eq!(line["exit_code"], 0, "{line}");
+    }
+    let log = proxy.qualified_log();
+    let count = |action: &str| log.iter().filter(|a| *a == action).count();
+    // The EC2 client shares the target's cached identity: one session per account, not
+    // one per EC2 query (or attempt).
+    assert_eq!(count("sts:AssumeRole"), ids.len(), "{log:?}");
+    for action in [
+        "ec2:DescribeVpcs",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeSecurityGroups",
+    ] {
+        assert_eq!(count(action), ids.len(), "{action}: {log:?}");
+    }
+}
