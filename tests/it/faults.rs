@@ -196,12 +196,24 @@ async fn apply_waits_out_propagation_and_gives_up_past_its_bound() {
     assert_eq!(again.json()["actions"], serde_json::json!([]));
 }
 
+/// moto builds its EC2 state on the first EC2 request (2 s and more on a loaded machine):
+/// tests whose bounds are a few seconds warm it first, so that the bound meets only what
+/// they inject. EC2 calls are bounded by `--timeout` like every other call.
+async fn warm_ec2() {
+    crate::harness::ec2()
+        .await
+        .default_network()
+        .await
+        .expect("the emulator's EC2 answers");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_verify_rides_out_a_late_instance_profile_at_ce_creation() {
     crate::harness::needs_batch();
     let _shared = crate::verify::CLEANUP.read().await;
     let (ctx, proxy) = Ctx::proxied("verify_late").await;
     assert_eq!(ctx.ecsrole(&["apply", "-q"]).code, 0);
+    warm_ec2().await;
     // What Batch says while a just-created profile has not propagated (moto's wording).
     proxy.batch_error_for(
         "createcomputeenvironment",
@@ -373,6 +385,7 @@ async fn batch_a_stalled_batch_answer_ends_verify_within_its_timeout_and_tears_d
     let _shared = crate::verify::CLEANUP.read().await;
     let (ctx, proxy) = Ctx::proxied("vstall").await;
     assert_eq!(ctx.ecsrole(&["apply", "-q"]).code, 0);
+    warm_ec2().await;
     proxy.fail(
         "describecomputeenvironments",
         1,
@@ -403,4 +416,51 @@ async fn batch_a_stalled_batch_answer_ends_verify_within_its_timeout_and_tears_d
         crate::verify::left_of_run(&ctx, &id).await,
         Vec::<String>::new()
     );
+}
+
+/// The EC2 queries (no SDK behind them) ride the same rails as the SDK calls: a reset, a
+/// 500 and throttling are retried; a stalled answer is cut by the timeout, which names it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_ec2_queries_retry_and_a_stall_is_named() {
+    crate::harness::needs_batch();
+    let _shared = crate::verify::CLEANUP.read().await;
+    let (ctx, proxy) = Ctx::proxied("ec2_faults").await;
+    assert_eq!(ctx.ecsrole(&["apply", "-q"]).code, 0);
+    proxy.clear_log();
+    proxy.fail("DescribeVpcs", 1, Fault::Reset);
+    proxy.fail("DescribeSubnets", 1, Fault::ServerError);
+    proxy.fail("DescribeSecurityGroups", 1, Fault::Throttle);
+    let run = ctx.ecsrole(&["verify", "--level", "ce", "--output", "json"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let log = proxy.log();
+    for action in ["DescribeVpcs", "DescribeSubnets", "DescribeSecurityGroups"] {
+        proxy.assert_fired(action, 1);
+        let n = log.iter().filter(|a| *a == action).count();
+        assert_eq!(n, 2, "{action}: the fault, then the retry: {log:?}");
+    }
+
+    proxy.heal();
+    proxy.clear_log();
+    proxy.fail("DescribeVpcs", 1, Fault::Stall(Duration::from_secs(60)));
+    let start = Instant::now();
+    // --timeout also bounds each call (as for the SDK calls): the stalled query is cut
+    // there, before the whole-run bound, and named.
+    let run = ctx.ecsrole(&[
+        "verify",
+        "--level",
+        "ce",
+        "--timeout",
+        "5",
+        "--output",
+        "json",
+    ]);
+    let took = start.elapsed();
+    proxy.assert_fired("DescribeVpcs", 1);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let error = run.json()["error"].as_str().unwrap().to_owned();
+    assert!(
+        error.contains("ec2:DescribeVpcs") && error.contains("timed out"),
+        "{error}"
+    );
+    assert!(took < Duration::from_secs(20), "bounded: {took:?}");
 }

@@ -86,6 +86,22 @@ async fn check_and_apply_across_accounts() {
 async fn a_failing_account_does_not_stop_the_others() {
     let (ctx, proxy) = Ctx::proxied("fleet_fail").await;
     let ids = accounts(&ctx, 3);
+    // moto loads the AWS managed policies the first time an account is touched (2 to 4 s
+    // on these machines), and stalls every other request meanwhile (other tests touch
+    // fresh accounts in parallel): touch these accounts first, and give each target a
+    // bound well above that, so that only the stalled call hits it.
+    let warm = ctx.ecsrole(&[
+        "check",
+        "-q",
+        "--account",
+        &ids[0],
+        "--account",
+        &ids[1],
+        "--account",
+        &ids[2],
+    ]);
+    assert_eq!(warm.code, 2, "{warm:?}");
+    proxy.clear_log();
     // The first GetRole of the run stalls (60 s) past the per-target timeout.
     proxy.fail("GetRole", 1, Fault::Stall(Duration::from_secs(60)));
     let run = ctx.ecsrole(&[
@@ -100,7 +116,7 @@ async fn a_failing_account_does_not_stop_the_others() {
         "1",
         // Long enough for the healthy accounts on a busy emulator; the stall outlasts it.
         "--timeout",
-        "8",
+        "10",
         "--output",
         "json",
     ]);
@@ -111,7 +127,11 @@ async fn a_failing_account_does_not_stop_the_others() {
         .iter()
         .map(|l| l["exit_code"].as_u64().unwrap())
         .collect();
-    assert_eq!(codes.iter().filter(|c| **c == 1).count(), 1, "{codes:?}");
+    assert_eq!(
+        codes.iter().filter(|c| **c == 1).count(),
+        1,
+        "{codes:?} {run:?}"
+    );
     assert_eq!(
         codes.iter().filter(|c| **c == 2).count(),
         2,
@@ -188,4 +208,47 @@ async fn bad_fleet_input_sends_no_request() {
         assert!(run.stderr.contains(expected), "{args:?}: {}", run.stderr);
     }
     assert_eq!(proxy.log(), Vec::<String>::new(), "no request was sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_fleet_verify_assumes_once_per_account() {
+    crate::harness::needs_batch();
+    let _shared = crate::verify::CLEANUP.read().await;
+    let (ctx, proxy) = Ctx::proxied("fleet_verify").await;
+    let ids = accounts(&ctx, 2);
+    for id in &ids {
+        let applied = ctx.ecsrole(&["apply", "-q", "--account", id]);
+        assert_eq!(applied.code, 0, "{applied:?}");
+    }
+    proxy.clear_log();
+    let run = ctx.ecsrole(&[
+        "verify",
+        "--level",
+        "ce",
+        "--account",
+        &ids[0],
+        "--account",
+        &ids[1],
+        "--output",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let (got, summary) = lines(&run.stdout);
+    assert_eq!(got.len(), 2, "one line per account: {run:?}");
+    assert_eq!(summary["ok"], 2, "{run:?}");
+    for line in &got {
+        assert_eq!(line["exit_code"], 0, "{line}");
+    }
+    let log = proxy.qualified_log();
+    let count = |action: &str| log.iter().filter(|a| *a == action).count();
+    // The EC2 client shares the target's cached identity: one session per account, not
+    // one per EC2 query (or attempt).
+    assert_eq!(count("sts:AssumeRole"), ids.len(), "{log:?}");
+    for action in [
+        "ec2:DescribeVpcs",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeSecurityGroups",
+    ] {
+        assert_eq!(count(action), ids.len(), "{action}: {log:?}");
+    }
 }

@@ -79,6 +79,16 @@ pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
         .await
 }
 
+/// The test's own EC2 client (ecsrole's, which has no SDK behind it), on the emulator.
+pub async fn ec2() -> ecsrole_batch::ec2::Ec2 {
+    let aws = ecsrole_core::aws::Aws {
+        config: sdk_config(&endpoint()).await,
+        partition: ecsrole_core::partition::Partition::Aws,
+        calls: ecsrole_core::aws::Calls::default(),
+    };
+    ecsrole_batch::ec2::Ec2::new(&aws)
+}
+
 /// A test's own names, unique per run, so tests share one emulator in parallel.
 pub struct Ctx {
     pub role: String,

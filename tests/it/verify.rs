@@ -178,8 +178,8 @@ async fn batch_keep_then_cleanup_removes_everything() {
         .send()
         .await
         .unwrap();
-    let config = crate::harness::sdk_config(&crate::harness::endpoint()).await;
-    let net = ecsrole_batch::ec2::Ec2::new(&config)
+    let net = crate::harness::ec2()
+        .await
         .default_network()
         .await
         .unwrap()
@@ -324,21 +324,21 @@ async fn batch_instance_level_with_the_test_playing_the_ecs_agent() {
     // Play the ECS agent on an instance like the one Batch would have launched: moto
     // launches none for a scale-up and runs no agent, so the test launches an instance and
     // registers it as a container instance in the CE's cluster.
-    let config = crate::harness::sdk_config(&crate::harness::endpoint()).await;
-    let launched = ecsrole_batch::ec2::Ec2::new(&config)
-        .query(
+    let instance = crate::harness::ec2()
+        .await
+        .query_texts(
             "ec2:RunInstances",
-            "RunInstances",
             &[
                 ("ImageId", "ami-03cf127a"),
                 ("MinCount", "1"),
                 ("MaxCount", "1"),
                 ("InstanceType", "t2.micro"),
             ],
+            &["RunInstancesResponse", "instancesSet", "item", "instanceId"],
         )
         .await
-        .unwrap();
-    let instance = ecsrole_batch::ec2::elements(&launched, "instanceId").remove(0);
+        .unwrap()
+        .remove(0);
     let ce = ctx
         .batch
         .describe_compute_environments()

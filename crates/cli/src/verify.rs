@@ -89,7 +89,7 @@ pub(crate) fn verifier(aws: &Aws, engine: Engine) -> Verifier {
         engine,
         iam: Iam::new(aws),
         batch: BatchApi::new(aws),
-        ec2: Some(Ec2::new(&aws.config)),
+        ec2: Some(Ec2::new(aws)),
         region: aws
             .config
             .region()

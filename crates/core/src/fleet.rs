@@ -83,8 +83,8 @@ pub fn parse_regions(value: &str) -> Result<Vec<String>, InputError> {
 
 /// The configuration for one target: the base configuration (its credentials are the
 /// source identity), in the target's region, with credentials from
-/// `arn:<partition>:iam::<account>:role/<role_name>` through STS AssumeRole. The provider
-/// caches its credentials for the run.
+/// `arn:<partition>:iam::<account>:role/<role_name>` through STS AssumeRole, cached
+/// ([`crate::aws::CachedCredentials`]): one AssumeRole per target, not one per client.
 pub async fn assume(base: &Aws, target: &Target, role_name: &str) -> Result<Aws, InputError> {
     validate_role_name(role_name)
         .map_err(|e| InputError::new("assume-role name", e.value, e.expected))?;
@@ -106,6 +106,8 @@ pub async fn assume(base: &Aws, target: &Target, role_name: &str) -> Result<Aws,
         .into_builder()
         .credentials_provider(SharedCredentialsProvider::new(provider))
         .build();
+    // One session per target, shared by the SDK clients and the EC2 client.
+    let config = crate::aws::CachedCredentials::install(config);
     Ok(Aws {
         config,
         partition: base.partition,
