@@ -241,6 +241,12 @@ impl Ctx {
         s.set_prepend_module_to_snapshot(false);
         s.add_filter(&regex_escape(&self.role), "[ROLE]");
         s.add_filter(&regex_escape(&self.endpoint), "[ENDPOINT]");
+        // UUIDs first: the last group of one can be 12 digits, which the account filter
+        // would take.
+        s.add_filter(
+            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
+            "[UUID]",
+        );
         s.add_filter(r"\b\d{12}\b", "[ACCOUNT]");
         s.add_filter(r"\bARO[A-Z0-9]{12,}\b", "[ROLE_ID]");
         s.add_filter(r"\bAIP[A-Z0-9]{12,}\b", "[PROFILE_ID]");
@@ -250,10 +256,6 @@ impl Ctx {
         );
         s.add_filter(r"(?i)request id: [0-9a-z-]+", "request id: [REQUEST_ID]");
         // verify: run ids, generated ids, timings.
-        s.add_filter(
-            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
-            "[UUID]",
-        );
         s.add_filter(r"\b(subnet|sg|vpc)-[0-9a-f]{8,17}\b", "$1-[ID]");
         s.add_filter(r"\b[0-9a-f]{10}\b", "[RUN_ID]");
         s.add_filter(r#""elapsed_ms": \d+"#, r#""elapsed_ms": "[MS]""#);
