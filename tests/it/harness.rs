@@ -174,7 +174,8 @@ impl Ctx {
     /// Through a proxy: from now on, only the calls the permission table grants the
     /// command in `args` are answered.
     fn grant(&self, args: &[&str]) {
-        use ecsrole_core::permissions::{Command as P, called_by};
+        use ecsrole_core::command::Command as P;
+        use ecsrole_core::permissions::called_by;
         let Some(proxy) = &self.proxy else { return };
         let command = args.iter().find_map(|a| P::parse(a));
         let mut granted: std::collections::BTreeSet<String> = command

@@ -5,7 +5,8 @@
 
 use std::collections::BTreeSet;
 
-use ecsrole_core::permissions::{Command, TABLE, called_by};
+use ecsrole_core::command::Command;
+use ecsrole_core::permissions::{TABLE, called_by};
 
 use crate::harness::Ctx;
 use crate::verify::CLEANUP;

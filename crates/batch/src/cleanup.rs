@@ -6,8 +6,8 @@ use tokio::time::Instant;
 
 use crate::api::Described;
 use crate::error::Error;
-use crate::poll::Backoff;
 use crate::verify::{Kind, NAME_PREFIX, RUN_TAG, Verifier};
+use ecsrole_core::poll::Backoff;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CleanupOutcome {

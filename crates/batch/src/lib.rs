@@ -4,7 +4,6 @@ pub mod api;
 pub mod cleanup;
 pub mod ec2;
 pub mod error;
-pub mod poll;
 pub mod verify;
 
 #[cfg(test)]

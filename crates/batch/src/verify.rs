@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use crate::api::{BatchApi, CeSpec, Described, is_updating};
 use crate::ec2::{Ec2, Network};
 use crate::error::Error;
-use crate::poll::{self, Backoff, Poll, PollError};
+use ecsrole_core::poll::{self, Backoff, Poll, PollError};
 
 /// Every name a verify run gives starts with this; `cleanup` looks for it.
 pub const NAME_PREFIX: &str = "ecsrole-verify-";

@@ -385,7 +385,7 @@ pub struct PermissionsArgs {
 
 /// The values of `permissions --command`: the permission table's commands, and `all`.
 fn permissions_command() -> clap::builder::PossibleValuesParser {
-    use ecsrole_core::permissions::Command;
+    use ecsrole_core::command::Command;
     clap::builder::PossibleValuesParser::new(Command::ALL.iter().map(|c| c.as_str()).chain(["all"]))
 }
 

@@ -234,7 +234,8 @@ async fn execute(cli: &Cli, report: &mut junit::Reporter) -> anyhow::Result<u8> 
 
 /// The policy `ecsrole permissions` prints, from the core's one table.
 fn permissions(a: &args::PermissionsArgs, desired: &Desired) -> serde_json::Value {
-    use ecsrole_core::permissions::{self, Command as P};
+    use ecsrole_core::command::Command as P;
+    use ecsrole_core::permissions;
     // clap admits only the table's command names and `all`.
     let commands: Vec<P> = if a.commands.iter().any(|c| c == "all") {
         P::ALL.to_vec()

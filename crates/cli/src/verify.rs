@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use ecsrole_batch::api::BatchApi;
 use ecsrole_batch::ec2::Ec2;
-use ecsrole_batch::poll::Backoff;
 use ecsrole_batch::verify::{
     FailureKind, Level, Progress, StepRecord, StepStatus, Verifier, VerifyOptions,
 };
+use ecsrole_core::poll::Backoff;
 use ecsrole_core::{Aws, Engine, Iam};
 
 use crate::args::{CleanupArgs, Output, VerifyArgs, VerifyLevel};

@@ -12,10 +12,11 @@ use serde::Serialize;
 
 use crate::desired::Desired;
 use crate::error::Error;
-use crate::findings::{self, Finding, Report};
+use crate::findings::{self, Report};
 use crate::iam::Iam;
 use crate::partition::Partition;
 use crate::plan::{self, Action, PlanOptions, Step};
+use crate::poll::{self, Backoff, Poll, PollError};
 use crate::state::{Actual, account_of, owned};
 
 /// How many times apply reads and plans again after a concurrent change.
@@ -191,26 +192,34 @@ impl Engine {
     /// eventually consistent (a just-created profile can be invisible for seconds), so it
     /// polls, backing off, within `wait`; `None` reads once.
     async fn converged(&self, wait: Option<Duration>) -> Result<(), Error> {
-        let start = tokio::time::Instant::now();
-        let mut delay = Duration::from_millis(100);
-        loop {
-            let report = self.check().await?;
-            let left: Vec<&Finding> = report.findings.iter().filter(|f| f.is_error()).collect();
-            if left.is_empty() {
-                return Ok(());
-            }
-            let waited = start.elapsed();
-            if wait.is_none_or(|bound| waited + delay > bound) {
-                return Err(Error::NotConverged {
-                    waited: wait.map(|_| waited),
-                    findings: left
-                        .iter()
-                        .map(|f| format!("{}: {}", f.code.as_str(), f.message))
-                        .collect(),
-                });
-            }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(5));
+        let deadline = tokio::time::Instant::now() + wait.unwrap_or_default();
+        let backoff = Backoff {
+            initial: Duration::from_millis(100),
+            max: Duration::from_secs(5),
+        };
+        let result = poll::until(deadline, backoff, || async {
+            let left: Vec<String> = self
+                .check()
+                .await?
+                .findings
+                .iter()
+                .filter(|f| f.is_error())
+                .map(|f| format!("{}: {}", f.code.as_str(), f.message))
+                .collect();
+            Ok::<_, Error>(if left.is_empty() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending(left.join("; "))
+            })
+        })
+        .await;
+        match result {
+            Ok(()) => Ok(()),
+            Err(PollError::Failed(e)) => Err(e),
+            Err(PollError::TimedOut { waited, last }) => Err(Error::NotConverged {
+                waited: wait.map(|_| waited),
+                left: last,
+            }),
         }
     }
 

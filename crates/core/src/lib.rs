@@ -6,6 +6,7 @@
 //! prints: rendering belongs to the CLI.
 
 pub mod aws;
+pub mod command;
 pub mod desired;
 pub mod engine;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod names;
 pub mod partition;
 pub mod permissions;
 pub mod plan;
+pub mod poll;
 pub mod state;
 pub mod trust;
 

@@ -1,4 +1,5 @@
-//! The one poller every wait uses: aws-sdk-batch has no waiters. Backs off, is bounded,
+//! The one poller every wait uses (aws-sdk-batch has no waiters; IAM is eventually
+//! consistent): backs off, is bounded,
 //! and remembers what it last saw so a timeout can say it.
 
 use std::future::Future;

@@ -1,0 +1,275 @@
+//! The table: every IAM action a command needs, on which resources, and why. Keep one row per
+//! action and command set; `batch_permissions_cover_every_call_and_every_row_is_used` in the
+//! integration tests fails when the code calls an action missing here, or a row goes unused.
+
+use super::{On, Permission};
+use crate::command::Command;
+use crate::command::Command::{Apply, Check, Cleanup, Destroy, Fleet, Plan, Verify};
+
+const fn called(
+    action: &'static str,
+    on: On,
+    commands: &'static [Command],
+    why: &'static str,
+) -> Permission {
+    Permission {
+        action,
+        on,
+        commands,
+        implied: false,
+        why,
+    }
+}
+
+const fn implied(
+    action: &'static str,
+    on: On,
+    commands: &'static [Command],
+    why: &'static str,
+) -> Permission {
+    Permission {
+        action,
+        on,
+        commands,
+        implied: true,
+        why,
+    }
+}
+
+/// Every command that starts from a `check` of the role.
+const READS: &[Command] = &[Check, Plan, Apply, Destroy, Verify];
+
+/// The table. Keep one row per action; `permissions_cover_every_call` in the integration
+/// tests fails when the code calls an action that is missing here.
+pub const TABLE: &[Permission] = &[
+    called(
+        "iam:GetRole",
+        On::Role,
+        READS,
+        "read the role and its trust policy",
+    ),
+    called(
+        "iam:ListAttachedRolePolicies",
+        On::Role,
+        READS,
+        "read the attached managed policies",
+    ),
+    called(
+        "iam:GetInstanceProfile",
+        On::Profile,
+        READS,
+        "read the instance profile and its role",
+    ),
+    called("iam:CreateRole", On::Role, &[Apply], "create the role"),
+    implied(
+        "iam:TagRole",
+        On::Role,
+        &[Apply],
+        "create the role with its tags",
+    ),
+    called(
+        "iam:UpdateAssumeRolePolicy",
+        On::Role,
+        &[Apply],
+        "add the EC2 trust statement",
+    ),
+    called(
+        "iam:AttachRolePolicy",
+        On::RoleWithPolicies,
+        &[Apply],
+        "attach the required managed policies (and only those)",
+    ),
+    called(
+        "iam:CreateInstanceProfile",
+        On::Profile,
+        &[Apply],
+        "create the instance profile",
+    ),
+    implied(
+        "iam:TagInstanceProfile",
+        On::Profile,
+        &[Apply],
+        "create the instance profile with its tags",
+    ),
+    called(
+        "iam:AddRoleToInstanceProfile",
+        On::Profile,
+        &[Apply],
+        "put the role in the instance profile",
+    ),
+    called(
+        "iam:RemoveRoleFromInstanceProfile",
+        On::Profile,
+        &[Apply, Destroy],
+        "take a role out of the profile (apply: only with --replace-profile-role)",
+    ),
+    implied(
+        "iam:PassRole",
+        On::Role,
+        &[Apply],
+        "put the role in the instance profile",
+    ),
+    called(
+        "iam:ListInstanceProfilesForRole",
+        On::Role,
+        &[Destroy],
+        "find every instance profile that holds the role before deleting anything",
+    ),
+    called(
+        "iam:ListRolePolicies",
+        On::Role,
+        &[Destroy],
+        "find inline policies to delete with the role",
+    ),
+    called(
+        "iam:DeleteRolePolicy",
+        On::Role,
+        &[Destroy],
+        "delete the role's inline policies",
+    ),
+    called(
+        "iam:DetachRolePolicy",
+        On::Role,
+        &[Destroy],
+        "detach managed policies before deleting the role",
+    ),
+    called(
+        "iam:DeleteInstanceProfile",
+        On::Profile,
+        &[Destroy],
+        "delete the instance profile",
+    ),
+    called("iam:DeleteRole", On::Role, &[Destroy], "delete the role"),
+    called(
+        "iam:ListRoles",
+        On::Any,
+        &[Verify],
+        "find the Batch service-linked role by its path",
+    ),
+    called(
+        "iam:CreateServiceLinkedRole",
+        On::ServiceLinkedRole,
+        &[Verify],
+        "create AWSServiceRoleForBatch when the account has none",
+    ),
+    implied(
+        "iam:PassRole",
+        On::PassedRoles,
+        &[Verify],
+        "hand the instance role and the service role to Batch",
+    ),
+    called(
+        "ec2:DescribeVpcs",
+        On::Any,
+        &[Verify],
+        "find the default VPC",
+    ),
+    called(
+        "ec2:DescribeSubnets",
+        On::Any,
+        &[Verify],
+        "find the default VPC's subnets",
+    ),
+    called(
+        "ec2:DescribeSecurityGroups",
+        On::Any,
+        &[Verify],
+        "find the default VPC's default security group",
+    ),
+    called(
+        "batch:CreateComputeEnvironment",
+        On::VerifyBatch,
+        &[Verify],
+        "create the test compute environment",
+    ),
+    implied(
+        "batch:TagResource",
+        On::VerifyBatch,
+        &[Verify],
+        "create it tagged with the run id",
+    ),
+    called(
+        "batch:UpdateComputeEnvironment",
+        On::VerifyBatch,
+        &[Verify, Cleanup],
+        "launch an instance; disable before deleting",
+    ),
+    called(
+        "batch:DeleteComputeEnvironment",
+        On::VerifyBatch,
+        &[Verify, Cleanup],
+        "tear down",
+    ),
+    called(
+        "batch:DescribeComputeEnvironments",
+        On::Any,
+        &[Verify, Cleanup],
+        "wait for VALID; find leftovers",
+    ),
+    called(
+        "batch:CreateJobQueue",
+        On::VerifyBatch,
+        &[Verify],
+        "level job: the test queue",
+    ),
+    called(
+        "batch:UpdateJobQueue",
+        On::VerifyBatch,
+        &[Verify, Cleanup],
+        "disable the queue before deleting it",
+    ),
+    called(
+        "batch:DeleteJobQueue",
+        On::VerifyBatch,
+        &[Verify, Cleanup],
+        "tear down",
+    ),
+    called(
+        "batch:DescribeJobQueues",
+        On::Any,
+        &[Verify, Cleanup],
+        "wait for the queue; find leftovers",
+    ),
+    called(
+        "batch:RegisterJobDefinition",
+        On::VerifyBatch,
+        &[Verify],
+        "level job: the test job definition",
+    ),
+    called(
+        "batch:DeregisterJobDefinition",
+        On::VerifyBatch,
+        &[Verify, Cleanup],
+        "tear down",
+    ),
+    called(
+        "batch:DescribeJobDefinitions",
+        On::Any,
+        &[Verify, Cleanup],
+        "find leftovers",
+    ),
+    called(
+        "batch:SubmitJob",
+        On::VerifySubmit,
+        &[Verify],
+        "level job: run the test job",
+    ),
+    called(
+        "batch:DescribeJobs",
+        On::Any,
+        &[Verify],
+        "level job: wait for SUCCEEDED",
+    ),
+    called(
+        "ecs:ListContainerInstances",
+        On::VerifyClusters,
+        &[Verify],
+        "level instance: see an instance join the cluster",
+    ),
+    called(
+        "sts:AssumeRole",
+        On::FleetRole,
+        &[Fleet],
+        "run in each target account",
+    ),
+];
