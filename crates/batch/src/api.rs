@@ -6,32 +6,31 @@ use std::collections::HashMap;
 use aws_sdk_batch::Client as BatchClient;
 use aws_sdk_batch::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_batch::types::{
-    CeState, CeStatus, CeType, ComputeEnvironmentOrder, ComputeResource, ComputeResourceUpdate,
-    ContainerProperties, CrType, JobDefinitionType, JobStatus, JqState, JqStatus,
-    ResourceRequirement, ResourceType,
+    CeState, CeType, ComputeEnvironmentOrder, ComputeResource, ComputeResourceUpdate,
+    ContainerProperties, CrType, JobDefinitionType, JobStatus, JqState, ResourceRequirement,
+    ResourceType,
 };
 use aws_sdk_ecs::Client as EcsClient;
 use ecsrole_core::aws::{Aws, Calls, call};
 
 use crate::error::Error;
+pub use crate::status::{State, Status};
 
 /// A compute environment or job queue as Batch describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Described {
     pub name: String,
     pub arn: String,
-    /// CREATING, UPDATING, DELETING, DELETED, VALID, INVALID.
-    pub status: String,
+    pub status: Status,
     pub status_reason: String,
-    /// ENABLED or DISABLED.
-    pub state: String,
+    pub state: State,
     pub ecs_cluster_arn: Option<String>,
     pub tags: HashMap<String, String>,
 }
 
 impl Described {
     pub fn gone(&self) -> bool {
-        self.status == CeStatus::Deleted.as_str()
+        self.status == Status::Deleted
     }
 }
 
@@ -169,13 +168,9 @@ impl BatchApi {
                     arn: ce.compute_environment_arn().unwrap_or_default().to_owned(),
                     status: ce
                         .status()
-                        .map(|s| s.as_str().to_owned())
-                        .unwrap_or_default(),
+                        .map_or(Status::Other(String::new()), Status::from),
                     status_reason: ce.status_reason().unwrap_or_default().to_owned(),
-                    state: ce
-                        .state()
-                        .map(|s| s.as_str().to_owned())
-                        .unwrap_or_default(),
+                    state: ce.state().map_or(State::Other(String::new()), State::from),
                     ecs_cluster_arn: ce.ecs_cluster_arn().map(str::to_owned),
                     tags: ce.tags().cloned().unwrap_or_default(),
                 });
@@ -280,10 +275,9 @@ impl BatchApi {
                     arn: q.job_queue_arn().unwrap_or_default().to_owned(),
                     status: q
                         .status()
-                        .map(|s| s.as_str().to_owned())
-                        .unwrap_or_default(),
+                        .map_or(Status::Other(String::new()), Status::from),
                     status_reason: q.status_reason().unwrap_or_default().to_owned(),
-                    state: q.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                    state: q.state().map_or(State::Other(String::new()), State::from),
                     ecs_cluster_arn: None,
                     tags: q.tags().cloned().unwrap_or_default(),
                 });
@@ -443,11 +437,4 @@ impl BatchApi {
         .await?;
         Ok(out.container_instance_arns().to_vec())
     }
-}
-
-/// Job-queue statuses share their names with compute-environment statuses.
-pub fn is_updating(status: &str) -> bool {
-    status == CeStatus::Updating.as_str()
-        || status == CeStatus::Creating.as_str()
-        || status == JqStatus::Updating.as_str()
 }

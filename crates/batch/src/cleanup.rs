@@ -6,7 +6,9 @@ use tokio::time::Instant;
 
 use crate::api::Described;
 use crate::error::Error;
-use crate::verify::{Kind, NAME_PREFIX, RUN_TAG, Verifier};
+use crate::run::{NAME_PREFIX, RUN_TAG};
+use crate::teardown::Kind;
+use crate::verifier::Verifier;
 use ecsrole_core::poll::Backoff;
 
 #[derive(Debug, Clone, Default, Serialize)]

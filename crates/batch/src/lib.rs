@@ -1,12 +1,25 @@
 //! Proves an ECS instance role works with AWS Batch, and always cleans up.
 
 pub mod api;
+mod classify;
 pub mod cleanup;
 pub mod ec2;
 pub mod error;
+pub mod level;
+pub mod outcome;
+pub mod recorder;
+pub mod run;
+pub mod status;
+mod teardown;
+pub mod verifier;
 pub mod verify;
 
 #[cfg(test)]
 mod mock_tests;
 
 pub use error::Error;
+pub use level::{Level, Step};
+pub use outcome::{FailureKind, StepRecord, StepStatus, VerifyOutcome};
+pub use recorder::{Progress, Silent};
+pub use run::{DEFAULT_IMAGE, DEFAULT_TIMEOUT, RunNames, TEARDOWN_TIMEOUT, VerifyOptions};
+pub use verifier::Verifier;

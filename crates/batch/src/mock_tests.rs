@@ -31,8 +31,10 @@ use aws_smithy_types::DateTime;
 use ecsrole_core::{Calls, Desired, DesiredInput, Engine, Iam, Partition};
 
 use crate::api::BatchApi;
-use crate::verify::{
-    FailureKind, Level, Silent, StepStatus, Verifier, VerifyOptions, VerifyOutcome,
+use crate::run::RUN_TAG;
+use crate::{
+    FailureKind, Level, Silent, Step, StepRecord, StepStatus, Verifier, VerifyOptions,
+    VerifyOutcome,
 };
 
 const ACCOUNT: &str = "111122223333";
@@ -158,7 +160,7 @@ impl BatchSim {
                             .status(status.clone())
                             .status_reason(reason)
                             .state(state)
-                            .tags(crate::verify::RUN_TAG, "c0ffee00")
+                            .tags(RUN_TAG, "c0ffee00")
                             .build(),
                     );
                 }
@@ -210,7 +212,7 @@ fn options(level: Level) -> VerifyOptions {
     }
 }
 
-fn step<'a>(o: &'a VerifyOutcome, name: &str) -> &'a crate::verify::StepRecord {
+fn step(o: &VerifyOutcome, name: Step) -> &StepRecord {
     o.steps
         .iter()
         .find(|s| s.name == name)
@@ -237,11 +239,11 @@ async fn invalid_compute_environment_shows_its_status_reason_and_is_torn_down() 
         "{error}"
     );
     assert_eq!(
-        step(&out, "compute_environment_valid").status,
+        step(&out, Step::ComputeEnvironmentValid).status,
         StepStatus::Failed
     );
     assert_eq!(
-        step(&out, "delete_compute_environment").status,
+        step(&out, Step::DeleteComputeEnvironment).status,
         StepStatus::Ok,
         "{out:#?}"
     );
@@ -285,7 +287,7 @@ async fn an_instance_that_never_registers_blames_the_role() {
         "the wait polled with backoff"
     );
     assert_eq!(
-        step(&out, "delete_compute_environment").status,
+        step(&out, Step::DeleteComputeEnvironment).status,
         StepStatus::Ok,
         "{out:#?}"
     );
@@ -293,12 +295,16 @@ async fn an_instance_that_never_registers_blames_the_role() {
     let proving: Vec<_> = out
         .steps
         .iter()
-        .map(|s| s.name)
+        .map(|s| s.name.as_str())
         .take_while(|n| !n.starts_with("delete_"))
         .collect();
     assert_eq!(
         proving,
-        Level::Instance.steps(),
+        Level::Instance
+            .steps()
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>(),
         "Level::steps lists the steps run"
     );
 }
@@ -342,7 +348,7 @@ async fn a_job_stuck_in_runnable_blames_the_role() {
                         ))
                         .status(aws_sdk_batch::types::JqStatus::Valid)
                         .state(state)
-                        .tags(crate::verify::RUN_TAG, "c0ffee00")
+                        .tags(RUN_TAG, "c0ffee00")
                         .build(),
                 );
             }
@@ -399,7 +405,7 @@ async fn a_job_stuck_in_runnable_blames_the_role() {
     let order: Vec<_> = out
         .steps
         .iter()
-        .map(|s| s.name)
+        .map(|s| s.name.as_str())
         .filter(|n| n.starts_with("delete_"))
         .collect();
     assert_eq!(
@@ -411,12 +417,16 @@ async fn a_job_stuck_in_runnable_blames_the_role() {
     let proving: Vec<_> = out
         .steps
         .iter()
-        .map(|s| s.name)
+        .map(|s| s.name.as_str())
         .take_while(|n| !n.starts_with("delete_"))
         .collect();
     assert_eq!(
         proving,
-        Level::Job.steps(),
+        Level::Job
+            .steps()
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>(),
         "Level::steps lists the steps run"
     );
 }
@@ -528,11 +538,11 @@ async fn an_interrupt_mid_run_still_tears_down() {
     let out = v.verify(&options(Level::Instance), &Silent, signal).await;
     assert_eq!(out.failure, Some(FailureKind::Interrupted), "{out:#?}");
     assert_eq!(
-        step(&out, "container_instance_registered").status,
+        step(&out, Step::ContainerInstanceRegistered).status,
         StepStatus::Interrupted
     );
     assert_eq!(
-        step(&out, "delete_compute_environment").status,
+        step(&out, Step::DeleteComputeEnvironment).status,
         StepStatus::Ok,
         "{out:#?}"
     );

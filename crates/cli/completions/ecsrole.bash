@@ -91,7 +91,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__apply)
-            opts="-v -q -h --replace-profile-role --replace-trust-policy --no-wait --wait-timeout --config --role-name --instance-profile-name --path --extra-policy --partition --tag --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --assume-role-name --concurrency --help"
+            opts="-v -q -h --replace-profile-role --replace-trust-policy --no-wait --wait-timeout --config --role-name --instance-profile-name --path --extra-policy --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --assume-role-name --concurrency --tag --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -122,10 +122,6 @@ _ecsrole() {
                     return 0
                     ;;
                 --partition)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --tag)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -166,6 +162,10 @@ _ecsrole() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tag)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -543,7 +543,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__plan)
-            opts="-v -q -h --replace-profile-role --replace-trust-policy --config --role-name --instance-profile-name --path --extra-policy --partition --tag --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --assume-role-name --concurrency --help"
+            opts="-v -q -h --replace-profile-role --replace-trust-policy --config --role-name --instance-profile-name --path --extra-policy --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --assume-role-name --concurrency --tag --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -570,10 +570,6 @@ _ecsrole() {
                     return 0
                     ;;
                 --partition)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --tag)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -614,6 +610,10 @@ _ecsrole() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tag)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -61,7 +61,6 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l instance-profil
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l path -d 'IAM path of the role and instance profile (created there; a different one is reported)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l tag -d 'A tag put on the role and instance profile ecsrole creates (repeatable), besides managed-by=ecsrole' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l profile -d 'Named profile from the AWS config files' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
@@ -73,6 +72,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l account -d 'Fle
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l concurrency -d 'Fleet mode: how many targets run at once' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l tag -d 'A tag put on the role and instance profile ecsrole creates (repeatable), besides managed-by=ecsrole' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l replace-profile-role -d 'Remove another role from the instance profile to make room for this one'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l replace-trust-policy -d 'Replace the trust policy with the EC2 one, dropping every other statement (the only way ecsrole removes a statement)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
@@ -85,7 +85,6 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l instance-profi
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l path -d 'IAM path of the role and instance profile (created there; a different one is reported)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l tag -d 'A tag put on the role and instance profile ecsrole creates (repeatable), besides managed-by=ecsrole' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l profile -d 'Named profile from the AWS config files' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
@@ -97,6 +96,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l account -d 'Fl
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l concurrency -d 'Fleet mode: how many targets run at once' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l tag -d 'A tag put on the role and instance profile ecsrole creates (repeatable), besides managed-by=ecsrole' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l replace-profile-role -d 'Remove another role from the instance profile to make room for this one'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l replace-trust-policy -d 'Replace the trust policy with the EC2 one, dropping every other statement (the only way ecsrole removes a statement)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l no-wait -d 'Do not wait for IAM to show the instance profile with the role'

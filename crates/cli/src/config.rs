@@ -271,13 +271,16 @@ image = "busybox"
         };
         assert_eq!(
             (
-                a.role.names.role_name.as_str(),
-                a.role.path.as_str(),
-                a.aws.timeout
+                a.common.role.names.role_name.as_str(),
+                a.common.role.path.as_str(),
+                a.common.aws.timeout
             ),
             ("r", "/batch/", Some(30))
         );
-        assert_eq!(a.aws.endpoint_url.as_deref(), Some("http://127.0.0.1:5000"));
+        assert_eq!(
+            a.common.aws.endpoint_url.as_deref(),
+            Some("http://127.0.0.1:5000")
+        );
         assert_eq!(
             a.service_role.as_deref(),
             Some("arn:aws:iam::111111111111:role/batch")

@@ -59,7 +59,7 @@ pub async fn run(
     accounts: Vec<String>,
     input: DesiredInput,
     bound: Duration,
-    report: &mut crate::junit::Reporter,
+    report: &mut crate::report::Reporter,
 ) -> anyhow::Result<u8> {
     let c = cli
         .command
@@ -156,7 +156,7 @@ pub async fn run(
                 } else {
                     t.account_id.clone()
                 };
-                crate::junit::target(
+                crate::report::target(
                     command,
                     name,
                     o.code,
@@ -166,7 +166,7 @@ pub async fn run(
                 )
             })
             .collect();
-        report.set(crate::junit::fleet(command, cases));
+        report.set(crate::report::fleet(command, cases));
     }
     if json {
         print(cli, &format!("{}\n", json!({ "summary": summary })));
@@ -180,7 +180,7 @@ pub async fn run(
 #[derive(Debug, Clone)]
 enum Work {
     Role(RoleWork),
-    Verify(ecsrole_batch::verify::VerifyOptions),
+    Verify(ecsrole_batch::VerifyOptions),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -234,7 +234,7 @@ async fn one(
                 }
             };
             let o = verify::verifier(&aws, engine)
-                .verify(&opts, &ecsrole_batch::verify::Silent, interrupt)
+                .verify(&opts, &ecsrole_batch::Silent, interrupt)
                 .await;
             Outcome {
                 code: verify::exit_code(&o),

@@ -5,8 +5,8 @@ mod args;
 mod config;
 pub mod docs;
 mod fleet;
-mod junit;
 mod render;
+mod report;
 mod verify;
 
 use std::io::Write;
@@ -91,7 +91,7 @@ fn init_tracing(verbose: u8) {
 /// Runs a parsed command line; returns the exit code. Errors go to stderr.
 pub async fn run(cli: Cli) -> u8 {
     let started = Instant::now();
-    let mut report = junit::Reporter::default();
+    let mut report = report::Reporter::default();
     let (code, error) = match execute(&cli, &mut report).await {
         Ok(code) => (code, None),
         Err(e) => {
@@ -167,7 +167,7 @@ fn write_stdout(bytes: &[u8]) {
     let _ = out.write_all(bytes).and_then(|()| out.flush());
 }
 
-async fn execute(cli: &Cli, report: &mut junit::Reporter) -> anyhow::Result<u8> {
+async fn execute(cli: &Cli, report: &mut report::Reporter) -> anyhow::Result<u8> {
     let command = &cli.command;
     let aws_args = match command {
         // Like --help: no configuration, no AWS.
@@ -184,12 +184,9 @@ async fn execute(cli: &Cli, report: &mut junit::Reporter) -> anyhow::Result<u8> 
             print(cli, &render::json(&policy));
             return Ok(EXIT_OK);
         }
-        Command::Check(a) => &a.aws,
-        Command::Plan(a) => &a.aws,
-        Command::Apply(a) => &a.aws,
-        Command::Destroy(a) => &a.aws,
-        Command::Verify(a) => &a.aws,
-        Command::Cleanup(a) => &a.aws,
+        other => other
+            .aws()
+            .expect("every other command has the AWS options"),
     };
     report.arm(command.report())?;
     let input = desired_input(command);
@@ -199,12 +196,9 @@ async fn execute(cli: &Cli, report: &mut junit::Reporter) -> anyhow::Result<u8> 
         .map(str::parse::<Partition>)
         .transpose()?;
     validate_early(&input, partition, aws_args.region.as_deref())?;
-    let default_timeout = if matches!(command, Command::Verify(_)) {
-        900
-    } else {
-        120
-    };
-    let bound = Duration::from_secs(aws_args.timeout.unwrap_or(default_timeout));
+    let bound = aws_args
+        .timeout
+        .map_or_else(|| command.default_timeout(), Duration::from_secs);
     let aws = Aws::load(&AwsOptions {
         region: aws_args.region.clone(),
         profile: aws_args.profile.clone(),
@@ -258,13 +252,13 @@ fn emit<T: serde::Serialize>(cli: &Cli, value: &T, human: impl FnOnce(&T) -> Str
 async fn role_command(
     cli: &Cli,
     engine: &Engine,
-    reporter: &mut junit::Reporter,
+    reporter: &mut report::Reporter,
 ) -> anyhow::Result<u8> {
     Ok(match &cli.command {
         Command::Check(_) => {
             let report = engine.check().await?;
             emit(cli, &report, render::check);
-            reporter.set(junit::check(&report));
+            reporter.set(report::check(&report));
             if report.compliant {
                 EXIT_OK
             } else {
@@ -274,7 +268,7 @@ async fn role_command(
         Command::Plan(a) => {
             let plan = engine.plan(a.change.plan_options()).await?;
             emit(cli, &plan, render::plan);
-            reporter.set(junit::plan(&plan, "plan"));
+            reporter.set(report::plan(&plan, "plan"));
             if plan.actions.is_empty() {
                 EXIT_OK
             } else {
@@ -284,7 +278,7 @@ async fn role_command(
         Command::Apply(a) => {
             let applied = engine.apply(a.options()).await?;
             emit(cli, &applied, render::plan);
-            reporter.set(junit::plan(&applied, "apply"));
+            reporter.set(report::plan(&applied, "apply"));
             EXIT_OK
         }
         Command::Destroy(a) => {

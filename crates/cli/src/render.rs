@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
+use ecsrole_batch::VerifyOutcome;
 use ecsrole_batch::cleanup::CleanupOutcome;
-use ecsrole_batch::verify::VerifyOutcome;
 use ecsrole_core::{Action, DestroyOutcome, PlanOutcome, Report, Severity};
 use serde::Serialize;
 

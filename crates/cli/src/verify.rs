@@ -6,17 +6,14 @@ use std::time::Duration;
 
 use ecsrole_batch::api::BatchApi;
 use ecsrole_batch::ec2::Ec2;
-use ecsrole_batch::verify::{
-    FailureKind, Level, Progress, StepRecord, StepStatus, Verifier, VerifyOptions,
+use ecsrole_batch::{
+    FailureKind, Level, Progress, Step, StepRecord, StepStatus, Verifier, VerifyOptions,
 };
 use ecsrole_core::poll::Backoff;
 use ecsrole_core::{Aws, Engine, Iam};
 
 use crate::args::{CleanupArgs, Output, VerifyArgs, VerifyLevel};
 use crate::{Cli, EXIT_DRIFT, EXIT_ERROR, EXIT_OK, EXIT_ROLE_BROKEN, print, render};
-
-/// How long teardown may take after proving ended (CE deletion takes minutes on AWS).
-const TEARDOWN_TIMEOUT: Duration = Duration::from_secs(900);
 
 /// Progress lines on stderr, for people (not with -q or --output json).
 struct Stderr {
@@ -26,7 +23,7 @@ struct Stderr {
 }
 
 impl Progress for Stderr {
-    fn started(&self, name: &'static str) {
+    fn started(&self, name: Step) {
         if self.show && self.tty {
             let mut err = std::io::stderr().lock();
             let _ = write!(err, "  … {name}");
@@ -67,13 +64,12 @@ pub(crate) fn options(a: &VerifyArgs, bound: Duration) -> VerifyOptions {
         image: a.image.clone(),
         keep: a.keep,
         timeout: bound,
-        teardown_timeout: TEARDOWN_TIMEOUT,
         ..VerifyOptions::new(level)
     }
 }
 
 /// The exit code of a verify outcome.
-pub(crate) fn exit_code(outcome: &ecsrole_batch::verify::VerifyOutcome) -> u8 {
+pub(crate) fn exit_code(outcome: &ecsrole_batch::VerifyOutcome) -> u8 {
     let left_behind = !outcome.leftovers.is_empty() && !outcome.kept;
     match outcome.failure {
         None if left_behind => EXIT_ERROR,
@@ -121,7 +117,7 @@ pub async fn run(
     aws: &Aws,
     engine: Engine,
     bound: Duration,
-    report: &mut crate::junit::Reporter,
+    report: &mut crate::report::Reporter,
 ) -> anyhow::Result<u8> {
     let opts = options(a, bound);
     opts.validate(aws.partition)?;
@@ -152,7 +148,7 @@ pub async fn run(
             render::json(&outcome)
         },
     );
-    report.set(crate::junit::verify(&outcome));
+    report.set(crate::report::verify(&outcome));
     Ok(exit_code(&outcome))
 }
 

@@ -1,0 +1,305 @@
+//! A small EC2 client: `verify` finds the default VPC's network with three describe calls,
+//! made over EC2's Query protocol with SigV4; tests reuse it to send other queries
+//! (RunInstances, while playing the ECS agent).
+//!
+//! Why not aws-sdk-ec2: it takes over 4 minutes and 8 GB to compile here, for a handful of
+//! calls. Everything used here is already compiled for the other SDK clients: the HTTP stack
+//! (hyper-util's client over hyper-rustls), the signer (aws-sigv4) and the XML reader
+//! (aws-smithy-xml). What the SDK would give is rebuilt on the rails every other call runs
+//! on: each query goes through [`ecsrole_core::aws::call`] (recorded, named in errors,
+//! classified), with the connect, attempt and call timeouts and the bounded retries that
+//! the configuration gives the SDK clients, over one HTTP client shared by clones, signed
+//! with a cached identity (in fleet mode the provider is an STS AssumeRole: one session per
+//! account, shared with the SDK clients, not one per query).
+
+use std::sync::{Arc, OnceLock};
+use std::time::SystemTime;
+
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::sign::v4;
+use aws_smithy_runtime_api::client::identity::Identity;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::{ConnectorError, SdkError};
+use aws_smithy_xml::decode::XmlDecodeError;
+use ecsrole_core::aws::{self, Aws, CachedCredentials, Calls};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+use crate::error::Error;
+
+mod answer;
+mod retry;
+#[cfg(test)]
+mod tests;
+
+pub use answer::{Ec2Error, texts};
+use retry::{Limits, bounded, connector_error, raw_response, retryable};
+
+const API_VERSION: &str = "2016-11-15";
+
+type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// A minimal EC2 Query client. Clones share the HTTP client and the cached identity.
+#[derive(Clone)]
+pub struct Ec2 {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    endpoint: String,
+    region: String,
+    calls: Calls,
+    limits: Limits,
+    /// The configuration's provider behind a cache (`None`: no provider configured). An
+    /// `Aws` from `Aws::load` or `fleet::assume` already carries a cached provider shared
+    /// with the SDK clients; this layer keeps any other configuration (tests build their
+    /// own) from asking its provider on every query.
+    identity: Option<CachedCredentials>,
+    /// Built on the first query (loading the native roots costs a little, and a verify run
+    /// given its subnets and groups never queries EC2), then shared.
+    client: OnceLock<Result<HttpClient, String>>,
+}
+
+impl std::fmt::Debug for Ec2 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ec2")
+            .field("endpoint", &self.inner.endpoint)
+            .field("region", &self.inner.region)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The network a verify run uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Network {
+    pub vpc: Option<String>,
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+}
+
+impl Ec2 {
+    /// A client for `aws`'s region and credentials; its calls are recorded in `aws.calls`.
+    pub fn new(aws: &Aws) -> Ec2 {
+        let config = &aws.config;
+        let region = config
+            .region()
+            .map_or("us-east-1".to_owned(), |r| r.to_string());
+        // The standard endpoint variables, most specific first.
+        let endpoint = std::env::var("AWS_ENDPOINT_URL_EC2")
+            .ok()
+            .filter(|_| std::env::var_os("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_none())
+            .or_else(|| config.endpoint_url().map(str::to_owned))
+            .unwrap_or_else(|| {
+                let suffix = if region.starts_with("cn-") {
+                    "amazonaws.com.cn"
+                } else {
+                    "amazonaws.com"
+                };
+                format!("https://ec2.{region}.{suffix}")
+            });
+        Ec2 {
+            inner: Arc::new(Inner {
+                endpoint,
+                region,
+                calls: aws.calls.clone(),
+                limits: Limits::of(config),
+                identity: config.credentials_provider().map(CachedCredentials::new),
+                client: OnceLock::new(),
+            }),
+        }
+    }
+
+    /// The default VPC's default subnets and its `default` security group.
+    pub async fn default_network(&self) -> Result<Option<Network>, Error> {
+        let vpcs = self
+            .query_texts(
+                "ec2:DescribeVpcs",
+                &[("Filter.1.Name", "isDefault"), ("Filter.1.Value.1", "true")],
+                &["DescribeVpcsResponse", "vpcSet", "item", "vpcId"],
+            )
+            .await?;
+        let Some(vpc) = vpcs.into_iter().next() else {
+            return Ok(None);
+        };
+        let subnet_filter = [
+            ("Filter.1.Name", "vpc-id"),
+            ("Filter.1.Value.1", vpc.as_str()),
+            ("Filter.2.Name", "default-for-az"),
+            ("Filter.2.Value.1", "true"),
+        ];
+        let group_filter = [
+            ("Filter.1.Name", "vpc-id"),
+            ("Filter.1.Value.1", vpc.as_str()),
+            ("Filter.2.Name", "group-name"),
+            ("Filter.2.Value.1", "default"),
+        ];
+        let (subnets, security_groups) = tokio::try_join!(
+            self.query_texts(
+                "ec2:DescribeSubnets",
+                &subnet_filter,
+                &["DescribeSubnetsResponse", "subnetSet", "item", "subnetId"],
+            ),
+            self.query_texts(
+                "ec2:DescribeSecurityGroups",
+                &group_filter,
+                &SECURITY_GROUP_IDS,
+            ),
+        )?;
+        Ok(Some(Network {
+            vpc: Some(vpc),
+            subnets,
+            security_groups,
+        }))
+    }
+
+    /// One query, `action` being the IAM action (`ec2:RunInstances`); returns the text of
+    /// every element of the answer at `path` (see [`texts`]). An answer that is not such a
+    /// document fails the call, named.
+    pub async fn query_texts(
+        &self,
+        action: &'static str,
+        params: &[(&str, &str)],
+        path: &[&str],
+    ) -> Result<Vec<String>, Error> {
+        self.call(action, params, |xml| texts(xml, path)).await
+    }
+
+    /// The query through `aws::call`: signed, bounded, retried, its answer read by `read`.
+    async fn call<T>(
+        &self,
+        action: &'static str,
+        params: &[(&str, &str)],
+        read: impl Fn(&str) -> Result<T, XmlDecodeError>,
+    ) -> Result<T, Error> {
+        let body = form(action, params);
+        let fut = async {
+            let bytes = bounded(self.inner.limits, || self.attempt(&body), retryable).await?;
+            let text = String::from_utf8_lossy(&bytes);
+            read(&text).map_err(|e| SdkError::response_error(e, raw_response(200, bytes.clone())))
+        };
+        Ok(aws::call(&self.inner.calls, &self.inner.endpoint, action, fut).await?)
+    }
+
+    /// One attempt: the body of a 2xx answer, or the failure as the SDK would report it.
+    async fn attempt(&self, body: &str) -> Result<Bytes, SdkError<Ec2Error, HttpResponse>> {
+        let identity = self.inner.identity.as_ref().ok_or_else(|| {
+            SdkError::construction_failure(CredentialsError::not_loaded(
+                "no credentials provider configured",
+            ))
+        })?;
+        let credentials = identity
+            .get()
+            .await
+            .map_err(SdkError::construction_failure)?;
+        let request = self
+            .signed(body, credentials)
+            .map_err(SdkError::construction_failure)?;
+        let client = self.client().map_err(SdkError::construction_failure)?;
+        let response = client
+            .request(request)
+            .await
+            .map_err(|e| SdkError::dispatch_failure(connector_error(e)))?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| SdkError::dispatch_failure(ConnectorError::io(e.into())))?
+            .to_bytes();
+        if (200..300).contains(&status) {
+            return Ok(bytes);
+        }
+        let error = Ec2Error::from_answer(status, &bytes);
+        Err(SdkError::service_error(error, raw_response(status, bytes)))
+    }
+
+    fn signed(
+        &self,
+        body: &str,
+        credentials: Credentials,
+    ) -> Result<http::Request<Full<Bytes>>, Box<dyn std::error::Error + Send + Sync>> {
+        let identity = Identity::from(credentials);
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&self.inner.region)
+            .name("ec2")
+            .time(SystemTime::now())
+            .settings(SigningSettings::default())
+            .build()?
+            .into();
+        let url = format!("{}/", self.inner.endpoint.trim_end_matches('/'));
+        let content_type = "application/x-www-form-urlencoded; charset=utf-8";
+        let signable = SignableRequest::new(
+            "POST",
+            &url,
+            [("content-type", content_type)].into_iter(),
+            SignableBody::Bytes(body.as_bytes()),
+        )?;
+        let (instructions, _) = sign(signable, &params)?.into_parts();
+        let mut request = http::Request::builder()
+            .method("POST")
+            .uri(&url)
+            .header("content-type", content_type)
+            .body(Full::new(Bytes::from(body.to_owned())))?;
+        instructions.apply_to_request_http1x(&mut request);
+        Ok(request)
+    }
+
+    /// The shared HTTP client (clones of a legacy `Client` share its connection pool).
+    fn client(&self) -> Result<HttpClient, String> {
+        self.inner
+            .client
+            .get_or_init(|| {
+                let mut http = HttpConnector::new();
+                http.enforce_http(false);
+                http.set_connect_timeout(Some(self.inner.limits.connect));
+                let https = hyper_rustls::HttpsConnectorBuilder::new()
+                    .with_native_roots()
+                    .map_err(|e| format!("cannot load the system's root certificates: {e}"))?
+                    .https_or_http()
+                    .enable_http1()
+                    .wrap_connector(http);
+                Ok(Client::builder(TokioExecutor::new()).build(https))
+            })
+            .clone()
+    }
+}
+
+/// `DescribeSecurityGroups`: the groups' own ids, never those their rules reference.
+const SECURITY_GROUP_IDS: [&str; 4] = [
+    "DescribeSecurityGroupsResponse",
+    "securityGroupInfo",
+    "item",
+    "groupId",
+];
+
+/// The form body of a query: `Action` (the IAM action without its `ec2:` prefix),
+/// `Version`, then the parameters.
+fn form(action: &str, params: &[(&str, &str)]) -> String {
+    let name = action.strip_prefix("ec2:").unwrap_or(action);
+    let mut body = format!("Action={name}&Version={API_VERSION}");
+    for (k, v) in params {
+        body.push('&');
+        body.push_str(&encode(k));
+        body.push('=');
+        body.push_str(&encode(v));
+    }
+    body
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,84 @@
+//! How a verify run ended: verified, or why not, with what is left.
+
+use ecsrole_core::findings::Finding;
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::level::{Level, Step};
+
+/// Why a run did not verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// `check` found drift; nothing was created.
+    Drift,
+    /// The role was shown not to work.
+    RoleBroken,
+    /// Something else went wrong (network, permissions of the operator, timeout).
+    Error,
+    /// SIGINT or SIGTERM.
+    Interrupted,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Failure {
+    pub(crate) kind: FailureKind,
+    pub(crate) message: String,
+    pub(crate) findings: Vec<Finding>,
+}
+
+impl Failure {
+    pub(crate) fn new(kind: FailureKind, message: impl Into<String>) -> Failure {
+        Failure {
+            kind,
+            message: message.into(),
+            findings: vec![],
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure::new(FailureKind::Error, e.to_string())
+    }
+}
+
+impl From<ecsrole_core::Error> for Failure {
+    fn from(e: ecsrole_core::Error) -> Failure {
+        Failure::new(FailureKind::Error, e.to_string())
+    }
+}
+
+/// The result of a run: `{"verified", "level", "run_id", "steps", "leftovers", ...}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyOutcome {
+    pub verified: bool,
+    pub level: Level,
+    pub run_id: String,
+    pub steps: Vec<StepRecord>,
+    /// What is left of this run (with `--keep`: what was kept on purpose).
+    pub leftovers: Vec<String>,
+    pub kept: bool,
+    /// Why it did not verify.
+    pub failure: Option<FailureKind>,
+    pub error: Option<String>,
+    /// The drift `check` found, when that stopped the run.
+    pub findings: Vec<Finding>,
+}
+
+/// How a step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Ok,
+    Failed,
+    Interrupted,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepRecord {
+    pub name: Step,
+    pub status: StepStatus,
+    pub elapsed_ms: u64,
+    pub detail: String,
+}

@@ -1,0 +1,151 @@
+//! The option groups several subcommands share: each subcommand flattens the ones that
+//! apply to it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, Args, ValueEnum};
+
+/// `--config`.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    /// Read options from this TOML file; flags override it [default: ./ecsrole.toml when
+    /// present].
+    #[arg(long, value_name = "PATH", env = "ECSROLE_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+/// Which role and instance profile.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Role")]
+pub struct NameArgs {
+    /// The role AWS Batch instances use.
+    #[arg(long, value_name = "NAME", default_value = "ecsInstanceRole")]
+    pub role_name: String,
+
+    /// The instance profile that carries the role [default: the role name].
+    #[arg(long, value_name = "NAME")]
+    pub instance_profile_name: Option<String>,
+}
+
+/// What the role must look like.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Role")]
+pub struct RoleArgs {
+    #[command(flatten)]
+    pub names: NameArgs,
+
+    /// IAM path of the role and instance profile (created there; a different one is reported).
+    #[arg(long, value_name = "PATH", default_value = "/")]
+    pub path: String,
+
+    /// Another managed policy that must be attached (repeatable).
+    #[arg(long = "extra-policy", value_name = "ARN")]
+    pub extra_policies: Vec<String>,
+
+    /// aws, aws-cn or aws-us-gov [default: derived from the region].
+    #[arg(long, value_name = "PARTITION")]
+    pub partition: Option<String>,
+}
+
+/// Tags on what ecsrole creates.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Role")]
+pub struct TagArgs {
+    /// A tag put on the role and instance profile ecsrole creates (repeatable), besides
+    /// managed-by=ecsrole.
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+}
+
+/// How to reach AWS.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "AWS")]
+pub struct AwsArgs {
+    /// AWS region [default: the standard chain; IAM is global].
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Named profile from the AWS config files.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS's endpoints].
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    #[arg(long, value_name = "SECONDS", help = timeout_help(),
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: Option<u64>,
+}
+
+/// What is printed.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Output::Human)]
+    pub output: Output,
+
+    /// More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals).
+    #[arg(short, long, action = ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Print nothing but errors; the exit code tells the result.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `--report`.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Output")]
+pub struct ReportArgs {
+    /// Also write a JUnit XML report here.
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+}
+
+/// Fleet mode: the same command in many accounts.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Fleet mode")]
+pub struct FleetArgs {
+    /// Fleet mode: run in this account through STS AssumeRole (repeatable).
+    #[arg(long = "account", value_name = "ID")]
+    pub accounts: Vec<String>,
+
+    /// Fleet mode: accounts from a file, one id per line, `#` comments.
+    #[arg(long = "accounts", value_name = "FILE")]
+    pub accounts_file: Option<PathBuf>,
+
+    /// Fleet mode: the role assumed in each account.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "OrganizationAccountAccessRole"
+    )]
+    pub assume_role_name: String,
+
+    /// Fleet mode: how many targets run at once.
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Output {
+    Human,
+    Json,
+}
+
+/// How long a command may take when `--timeout` is not given (verify: its proving; teardown
+/// has its own bound).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
+fn timeout_help() -> String {
+    format!(
+        "Bound on the command, in seconds [default: {}; verify: {}, teardown not included]",
+        DEFAULT_TIMEOUT.as_secs(),
+        ecsrole_batch::DEFAULT_TIMEOUT.as_secs()
+    )
+}

@@ -1,0 +1,267 @@
+//! The command-line contract. Other tools depend on these names: keep them.
+//!
+//! Each subcommand offers exactly the options that apply to it (an option that does not
+//! apply is not offered, so clap refuses it with exit 1 before anything runs); the
+//! options come in groups that several subcommands share. `Command`'s accessors give the
+//! groups a subcommand has, for the code that handles every command alike.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod access;
+mod groups;
+
+pub use groups::{
+    AwsArgs, ConfigArgs, FleetArgs, NameArgs, Output, OutputArgs, ReportArgs, RoleArgs, TagArgs,
+};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ecsrole",
+    version,
+    about = "Check, repair and prove the IAM role AWS Batch needs on its EC2 instances",
+    long_about = "Check, repair and prove the IAM role AWS Batch needs on its EC2 instances.\n\n\
+        Exit codes: 0 compliant / done, 1 could not decide (error, bad input), 2 drift or \
+        pending changes, 3 (verify) the role was shown not to work."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Report drift (read-only). Exit 0 compliant, 2 drift, 1 could not decide.
+    Check(CheckArgs),
+    /// Show the changes apply would make (read-only). Exit 0 nothing to do, 2 changes pending.
+    Plan(PlanArgs),
+    /// Make the planned changes, then wait until IAM shows the instance profile with the role.
+    Apply(ApplyArgs),
+    /// Delete the role and instance profile ecsrole created (tagged managed-by=ecsrole).
+    Destroy(DestroyArgs),
+    /// Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a
+    /// job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does
+    /// not work, 1 other errors.
+    Verify(VerifyArgs),
+    /// Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named
+    /// ecsrole-verify-*).
+    Cleanup(CleanupArgs),
+    /// Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
+    /// Print the least-privilege IAM policy (JSON) the operator needs, scoped to the role,
+    /// instance profile, path and partition given. Makes no AWS call.
+    Permissions(PermissionsArgs),
+}
+
+/// The options of the commands that check (and change) the role: check, plan, apply and
+/// verify.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub role: RoleArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    #[command(flatten)]
+    pub out: OutputArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub change: ChangeArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub tags: TagArgs,
+}
+
+/// What plan and apply may change beyond adding what is missing.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct ChangeArgs {
+    /// Remove another role from the instance profile to make room for this one.
+    #[arg(long)]
+    pub replace_profile_role: bool,
+    /// Replace the trust policy with the EC2 one, dropping every other statement (the only
+    /// way ecsrole removes a statement).
+    #[arg(long)]
+    pub replace_trust_policy: bool,
+}
+
+impl ApplyArgs {
+    pub fn options(&self) -> ecsrole_core::ApplyOptions {
+        ecsrole_core::ApplyOptions {
+            plan: self.change.plan_options(),
+            wait: (!self.no_wait).then_some(std::time::Duration::from_secs(self.wait_timeout)),
+        }
+    }
+}
+
+impl ChangeArgs {
+    pub fn plan_options(self) -> ecsrole_core::PlanOptions {
+        ecsrole_core::PlanOptions {
+            replace_profile_role: self.replace_profile_role,
+            replace_trust_policy: self.replace_trust_policy,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub change: ChangeArgs,
+    /// Do not wait for IAM to show the instance profile with the role.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// How long to wait for IAM to show the instance profile with the role.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, conflicts_with = "no_wait",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub wait_timeout: u64,
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub tags: TagArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Delete even what is not tagged managed-by=ecsrole.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub names: NameArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VerifyLevel {
+    /// The compute environment becomes VALID.
+    Ce,
+    /// A container instance registers in the compute environment's ECS cluster.
+    Instance,
+    /// A job runs to SUCCEEDED.
+    Job,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// How far to prove.
+    #[arg(long, value_enum, default_value_t = VerifyLevel::Instance)]
+    pub level: VerifyLevel,
+    /// Subnet for the compute environment (repeatable) [default: the default VPC's].
+    #[arg(long = "subnet", value_name = "ID")]
+    pub subnets: Vec<String>,
+    /// Security group (repeatable) [default: the default VPC's `default` group].
+    #[arg(long = "security-group", value_name = "ID")]
+    pub security_groups: Vec<String>,
+    /// Batch service role ARN [default: the service-linked role AWSServiceRoleForBatch, created when missing].
+    #[arg(long, value_name = "ARN")]
+    pub service_role: Option<String>,
+    /// Image the level-job test job runs (its command is `true`).
+    #[arg(long, value_name = "URI", default_value = ecsrole_batch::DEFAULT_IMAGE)]
+    pub image: String,
+    /// Leave the resources in place (remove them later with `ecsrole cleanup`).
+    #[arg(long)]
+    pub keep: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Fleet mode: the regions to verify in, comma-separated [default: the region].
+    #[arg(long, value_name = "R1,R2")]
+    pub regions: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// Only list what would be deleted.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct PermissionsArgs {
+    /// The command(s) to grant (repeatable); `fleet` is the operator's side of a fleet run
+    /// (sts:AssumeRole on --assume-role-name), `all` every one.
+    #[arg(
+        long = "command",
+        value_name = "COMMAND",
+        default_value = "all",
+        value_parser = permissions_command()
+    )]
+    pub commands: Vec<String>,
+    /// The region the operator works in: decides the partition when --partition is not given.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// The role a fleet run assumes in each account (scopes the `fleet` statement).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "OrganizationAccountAccessRole"
+    )]
+    pub assume_role_name: String,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub role: RoleArgs,
+}
+
+/// The values of `permissions --command`: the permission table's commands, and `all`.
+fn permissions_command() -> clap::builder::PossibleValuesParser {
+    use ecsrole_core::command::Command;
+    clap::builder::PossibleValuesParser::new(Command::ALL.iter().map(|c| c.as_str()).chain(["all"]))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    /// clap names the subcommands after the variants; the core's list must agree.
+    #[test]
+    fn subcommand_names_are_the_core_command_names() {
+        let clap_names: Vec<String> = super::Cli::command()
+            .get_subcommands()
+            .map(|s| s.get_name().to_owned())
+            .collect();
+        for c in ecsrole_core::command::Command::ALL {
+            if c != ecsrole_core::command::Command::Fleet {
+                assert!(clap_names.iter().any(|n| n == c.as_str()), "{c:?}");
+            }
+        }
+        for name in &clap_names {
+            let cli = super::Cli::try_parse_from(match name.as_str() {
+                "completions" => vec!["ecsrole", "completions", "bash"],
+                other => vec!["ecsrole", other],
+            })
+            .unwrap();
+            assert_eq!(cli.command.name(), name);
+        }
+    }
+}
