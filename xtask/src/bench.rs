@@ -193,14 +193,11 @@ fn ensure_awscli() -> Result<PathBuf> {
 }
 
 pub fn run() -> Result<()> {
-    let mut build = crate::cargo();
-    build.args(["build", "--quiet", "--release", "--package", "ecsrole"]);
-    crate::run(build)?;
+    let [bin] = crate::built_bins(true, ["ecsrole"])?;
     let aws_bin = ensure_awscli()?;
     let em = emulator::ensure()?;
     fs::create_dir_all(state_dir().join("bench"))?;
     let log = state_dir().join("moto.log");
-    let bin = project_root().join("target/release/ecsrole");
     let path = format!(
         "{}:{}",
         aws_bin.display(),

@@ -8,6 +8,7 @@
 mod bench;
 mod emulator;
 mod http;
+mod json;
 mod localstack;
 mod tools;
 mod venv;
@@ -152,6 +153,52 @@ fn wait_ready(
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     Ok(())
+}
+
+/// Builds every binary of the workspace (the feature selection the tests use too, so a
+/// crate is not compiled twice for a profile) and returns the executables of the targets
+/// `names`, where cargo says it put them: right with `CARGO_TARGET_DIR` too.
+fn built_bins<const N: usize>(release: bool, names: [&str; N]) -> Result<[PathBuf; N]> {
+    let mut build = cargo();
+    build.args([
+        "build",
+        "--quiet",
+        "--workspace",
+        "--bins",
+        "--message-format=json-render-diagnostics",
+    ]);
+    if release {
+        build.arg("--release");
+    }
+    let shown = format!("{build:?}");
+    eprintln!("xtask: $ {shown}");
+    let out = build
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot run {shown}"))?;
+    if !out.status.success() {
+        bail!("{shown} failed ({})", out.status);
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let built: Vec<(String, PathBuf)> = stdout
+        .lines()
+        .filter(|line| json::field(line, "reason") == Some("\"compiler-artifact\""))
+        .filter_map(|line| {
+            let name = json::string(json::field(json::field(line, "target")?, "name")?)?;
+            let exe = json::string(json::field(line, "executable")?)?;
+            Some((name, PathBuf::from(exe)))
+        })
+        .collect();
+    let paths = names
+        .iter()
+        .map(|name| {
+            built
+                .iter()
+                .find_map(|(n, exe)| (n == name).then(|| exe.clone()))
+                .with_context(|| format!("{shown} reported no executable named {name}"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(paths.try_into().expect("one path per name"))
 }
 
 fn run(mut cmd: Command) -> Result<()> {
@@ -305,11 +352,8 @@ fn generate() -> Result<()> {
 }
 
 fn demo() -> Result<()> {
-    let mut build = cargo();
-    build.args(["build", "--quiet", "--package", "ecsrole"]);
-    run(build)?;
+    let [bin] = built_bins(false, ["ecsrole"])?;
     let emulator = emulator::ensure()?;
-    let bin = project_root().join("target/debug/ecsrole");
     let steps: [(&str, &[&str]); 6] = [
         ("Is the role there? (drift expected: exit 2)", &["check"]),
         ("What would apply change?", &["plan"]),
