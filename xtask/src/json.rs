@@ -1,5 +1,6 @@
 //! Just enough JSON for xtask, which stays std-only: the top-level fields of one object
-//! (cargo's messages) and string values.
+//! (cargo's messages, ecsrole's and ecsrole-load's JSON lines), string values, and
+//! writing a string.
 
 /// The end (exclusive) of the string literal that starts at `bytes[start] == b'"'`.
 fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
@@ -95,6 +96,22 @@ pub fn string(raw: &str) -> Option<String> {
     Some(out)
 }
 
+/// `text` as a JSON string literal.
+pub fn quote(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,7 +139,9 @@ mod tests {
     }
 
     #[test]
-    fn strings() {
+    fn strings_round_trip() {
+        let text = "a \"b\" \\ c\nd\u{1}é";
+        assert_eq!(string(&quote(text)).unwrap(), text);
         assert_eq!(string(r#""\u00e9\/""#).unwrap(), "é/");
         assert!(string("12").is_none());
     }

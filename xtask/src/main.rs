@@ -32,7 +32,9 @@ tasks:
                           with the pinned test tools (xtask/requirements-tools.txt) in a venv
   gen                     regenerate the committed completion scripts and man pages
                           (crates/cli/completions/, crates/cli/doc/)
-  bench                   ecsrole vs the AWS CLI, verify, fleet check (10/100/1000 accounts) on moto
+  bench                   ecsrole vs the AWS CLI, boto3, a warm client and process start;
+                          verify; fleet check (10/100/1000 accounts) vs a signed load; fleet
+                          apply with managed policies; on moto (fails when a row FAILED)
   demo                    check (drift) -> plan -> apply -> check -> verify -> destroy on the emulator
   emulator start          install (once) and start moto server on a free 127.0.0.1 port
   emulator stop           stop the emulator this project started
