@@ -1,31 +1,107 @@
-//! `cargo xtask bench`: ecsrole side by side with the AWS CLI against one moto server, in
-//! one run. Wall times (median of several runs), peak memory of the ecsrole process
-//! (`/usr/bin/time`), and API calls as the emulator logged them. Results also go to
-//! `.ecsrole-state/bench/<unix time>.json` for comparison with later runs.
+//! `cargo xtask bench`: ecsrole side by side with what else does the same job, in one run,
+//! against moto servers on loopback. One table; the results also go to
+//! `.ecsrole-state/bench/<unix time>.json` (`null` where not measured).
+//!
+//! - `ecsrole --version`: process start.
+//! - `check` on a compliant role against its anchors: the AWS CLI script and a boto3
+//!   script (`localstack/bench/`), the floor (`ecsrole-load floor`: the same three reads
+//!   from one warm SDK client, the emulator's own latency) and process start, with
+//!   ecsrole's time divided by each.
+//! - `apply` from nothing against the AWS CLI script; `verify --level ce`.
+//! - fleet check over 10/100/1000 accounts against `ecsrole-load fleet`: the same
+//!   requests, SigV4-signed by the SDK, at the same in-flight concurrency (16 accounts,
+//!   3 concurrent reads each). Each side runs on a fresh moto without managed policies
+//!   (moto slows as accounts and sessions pile up, so both go through the same states)
+//!   where every account got the role and its profile beforehand, untimed, so every read
+//!   answers 2xx. Rates are the 2xx answers in moto's log over the process's wall time.
+//! - fleet apply to 50 fresh accounts on a moto that loads the AWS managed policies into
+//!   every new account (slow, as a real first touch can be), once.
+//!
+//! Fleet rows read ecsrole's `--output json` lines and count outcomes. A row with an
+//! errored target, a target without a line, or an exit other than 0 or 2 prints
+//! `FAILED (n error(s): first error)` instead of a rate, and the task fails once
+//! everything is printed. Times are medians of whole processes; peak memory is the
+//! process's maximum RSS from `/usr/bin/time`, `-` when it was not measured.
 
 use std::fmt::Write as _;
 use std::fs;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
-use crate::{emulator, project_root, state_dir};
+use crate::{emulator, json, project_root, state_dir};
 
+/// Runs of each single-account command (medians).
 const RUNS: usize = 7;
-/// Runs of each fleet row, and of the same load without ecsrole (each on a fresh moto).
+/// Rounds of the warm-client floor (median).
+const FLOOR_ROUNDS: usize = 50;
+/// Runs of each fleet check row, and of the signed load (each on a fresh moto).
 const FLEET_RUNS: usize = 3;
-/// Concurrent clients of the emulator-ceiling load, and ecsrole's fleet --concurrency.
+/// Accounts in flight: ecsrole's `--concurrency` and the load's clients.
 const CLIENTS: usize = 16;
+/// Accounts of the fleet apply row on the moto with managed policies.
+const MANAGED_ACCOUNTS: usize = 50;
 
-/// One measured command: wall time and peak RSS (kB) of one run.
-fn measure(mut cmd: Command) -> Result<(Duration, Option<u64>)> {
+/// One finished process.
+struct Run {
+    shown: String,
+    wall: Duration,
+    /// Maximum RSS in kB, from `/usr/bin/time`; `None` when not measured.
+    peak_kb: Option<u64>,
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    /// What moto logged while it ran.
+    requests: Requests,
+}
+
+/// Requests in moto's log: all, and those answered 2xx.
+#[derive(Debug, Clone, Copy, Default)]
+struct Requests {
+    all: usize,
+    ok: usize,
+}
+
+impl Run {
+    /// The run, if it exited with one of `codes`.
+    fn expect(self, codes: &[i32]) -> Result<Run> {
+        if self.code.is_some_and(|c| codes.contains(&c)) {
+            return Ok(self);
+        }
+        bail!(
+            "{} exited with {:?}, expected one of {codes:?}: {}",
+            self.shown,
+            self.code,
+            last_line(&self.stderr)
+        )
+    }
+
+    /// 2xx answers per second of the process's wall time.
+    fn ok_per_second(&self) -> f64 {
+        self.requests.ok as f64 / self.wall.as_secs_f64()
+    }
+}
+
+fn last_line(text: &str) -> &str {
+    text.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("")
+}
+
+static MEASURED: AtomicUsize = AtomicUsize::new(0);
+
+/// Runs `cmd` to the end: wall time, peak RSS (through `/usr/bin/time`, into a file of
+/// this run's own), exit code, output, and the requests `log` (a moto log) gained.
+fn measure(cmd: Command, log: &Path) -> Result<Run> {
+    let shown = format!("{cmd:?}");
     let time = Path::new("/usr/bin/time");
-    let rss_file = state_dir().join("bench/rss.txt");
+    let rss_file = state_dir().join(format!(
+        "bench/rss-{}-{}.txt",
+        std::process::id(),
+        MEASURED.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = fs::remove_file(&rss_file);
     let mut cmd = if time.exists() {
         let mut wrapped = Command::new(time);
         wrapped
@@ -41,146 +117,317 @@ fn measure(mut cmd: Command) -> Result<(Duration, Option<u64>)> {
         }
         wrapped
     } else {
-        std::mem::replace(&mut cmd, Command::new("true"))
+        cmd
     };
-    cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    cmd.stdin(Stdio::null());
+    let from = fs::metadata(log).map_or(0, |m| m.len());
     let start = Instant::now();
-    let status = cmd.status()?;
+    let out = cmd
+        .output()
+        .with_context(|| format!("cannot run {shown}"))?;
     let wall = start.elapsed();
-    if !status.success() && status.code() != Some(2) {
-        bail!("{cmd:?} failed: {status}");
-    }
-    let rss = fs::read_to_string(&rss_file)
+    // /usr/bin/time writes "Command exited with non-zero status N" first, then %M.
+    let peak_kb = fs::read_to_string(&rss_file)
         .ok()
-        .and_then(|s| s.trim().lines().last()?.parse().ok());
-    Ok((wall, rss))
+        .and_then(|s| s.trim().lines().last()?.trim().parse().ok());
+    let _ = fs::remove_file(&rss_file);
+    Ok(Run {
+        shown,
+        wall,
+        peak_kb,
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        requests: requests_since(log, from),
+    })
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
+/// The requests in moto's (werkzeug's) log after byte `from`, one line each:
+/// `127.0.0.1 - - [date] "POST / HTTP/1.1" 200 -`.
+fn requests_since(log: &Path, from: u64) -> Requests {
+    let bytes = fs::read(log).unwrap_or_default();
+    let tail = String::from_utf8_lossy(bytes.get(from as usize..).unwrap_or_default());
+    let statuses: Vec<u16> = tail
+        .lines()
+        .filter(|l| l.contains(" HTTP/1."))
+        .filter_map(|l| l.rsplit_once("\" ")?.1.split(' ').next()?.parse().ok())
+        .collect();
+    Requests {
+        all: statuses.len(),
+        ok: statuses.iter().filter(|s| (200..300).contains(*s)).count(),
+    }
+}
+
+/// Repeated runs of one command.
+#[derive(Default)]
+struct Series {
+    walls: Vec<Duration>,
+    /// The largest measured peak; `None` when none was measured.
+    peak_kb: Option<u64>,
+    requests: Requests,
+}
+
+impl Series {
+    fn push(&mut self, run: &Run) {
+        self.walls.push(run.wall);
+        self.peak_kb = self.peak_kb.max(run.peak_kb);
+        self.requests = run.requests;
+    }
+
+    fn ms(&self) -> f64 {
+        median(
+            self.walls
+                .iter()
+                .map(|w| w.as_secs_f64() * 1000.0)
+                .collect(),
+        )
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
+/// Fleet outcomes, counted from ecsrole's `--output json` lines (target exit codes: 0
+/// ok, 1 error, 2 drift or pending changes, 3 role broken).
+#[derive(Default)]
+struct Outcomes {
+    runs: usize,
+    ok: usize,
+    drift: usize,
+    error: usize,
+    broken: usize,
+    first_error: Option<String>,
 }
 
-fn log_lines(log: &Path) -> usize {
-    fs::read_to_string(log)
-        .map(|s| s.lines().count())
-        .unwrap_or(0)
+impl Outcomes {
+    /// Counts one fleet run over `targets` targets.
+    fn add(&mut self, run: &Run, targets: usize) {
+        self.runs += 1;
+        let mut seen = 0;
+        for line in run.stdout.lines().filter(|l| !l.trim().is_empty()) {
+            // A summary object (`{"summary": {...}}`) is not a target.
+            if json::field(line, "summary").is_some() {
+                continue;
+            }
+            seen += 1;
+            match json::field(line, "exit_code").and_then(|c| c.parse::<u8>().ok()) {
+                Some(0) => self.ok += 1,
+                Some(2) => self.drift += 1,
+                Some(3) => self.broken += 1,
+                code => self.fail(
+                    json::field(line, "error")
+                        .and_then(json::string)
+                        .unwrap_or_else(|| format!("exit code {code:?}: {line}")),
+                ),
+            }
+        }
+        for _ in seen..targets {
+            self.fail(format!(
+                "no result line for a target (ecsrole printed {seen} of {targets})"
+            ));
+        }
+        if !matches!(run.code, Some(0 | 2)) && self.error == 0 {
+            self.fail(format!(
+                "ecsrole exited with {:?}: {}",
+                run.code,
+                last_line(&run.stderr)
+            ));
+        }
+    }
+
+    fn fail(&mut self, why: String) {
+        self.error += 1;
+        self.first_error.get_or_insert(why);
+    }
+
+    fn failure(&self) -> Option<String> {
+        (self.error > 0).then(|| {
+            let first = self.first_error.as_deref().unwrap_or("");
+            let first: String = first.chars().take(160).collect();
+            format!("FAILED ({} error(s): {first})", self.error)
+        })
+    }
+
+    fn counts(&self) -> String {
+        let broken = if self.broken > 0 {
+            format!(", role broken {}", self.broken)
+        } else {
+            String::new()
+        };
+        let runs = if self.runs > 1 {
+            format!(" over {} runs", self.runs)
+        } else {
+            String::new()
+        };
+        format!(
+            "ok {}, drift {}, error {}{broken}{runs}",
+            self.ok, self.drift, self.error
+        )
+    }
 }
 
+/// One line of the table (and continuation lines for further anchors).
+#[derive(Default)]
 struct Row {
     name: String,
-    ecsrole_ms: f64,
-    other_ms: Option<f64>,
+    ms: f64,
     peak_kb: Option<u64>,
     calls: usize,
-    /// Fleet rows: the same load without ecsrole on a fresh moto, requests/s.
-    emulator_rps: Option<f64>,
+    /// What ecsrole is compared with: name, ms.
+    anchors: Vec<(String, f64)>,
+    outcomes: Option<Outcomes>,
+    /// Fleet check: 2xx answers per second, ecsrole's and the signed load's.
+    rates: Option<(f64, f64)>,
+    failed: Option<String>,
     note: String,
 }
 
-/// The three reads `check` makes, as query bodies.
-fn check_reads(role: &str) -> [String; 3] {
-    [
-        format!("Action=GetRole&RoleName={role}&Version=2010-05-08"),
-        format!("Action=ListAttachedRolePolicies&RoleName={role}&Version=2010-05-08"),
-        format!("Action=GetInstanceProfile&InstanceProfileName={role}&Version=2010-05-08"),
-    ]
-}
-
-/// One raw request to moto (which does not check signatures, only reads the access key
-/// from the credential scope); the response when it answered at all. moto closes every
-/// connection, so each request connects anew, as the SDK's do.
-fn raw(addr: &str, service: &str, key: &str, body: &str) -> Option<String> {
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential={key}/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=00\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let mut s = TcpStream::connect(addr).ok()?;
-    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
-    s.write_all(request.as_bytes()).ok()?;
-    let mut out = Vec::new();
-    s.read_to_end(&mut out).ok()?;
-    out.starts_with(b"HTTP/1.")
-        .then(|| String::from_utf8_lossy(&out).into_owned())
-}
-
-/// Runs `round` back to back on `threads` threads until it returns `None`; each round
-/// returns how many requests were answered. Requests per second.
-fn saturate(threads: usize, round: impl Fn() -> Option<usize> + Sync) -> f64 {
-    let served = AtomicUsize::new(0);
-    let start = Instant::now();
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                while let Some(n) = round() {
-                    served.fetch_add(n, Ordering::Relaxed);
-                }
-            });
+impl Row {
+    fn new(name: impl Into<String>, series: &Series) -> Row {
+        Row {
+            name: name.into(),
+            ms: series.ms(),
+            peak_kb: series.peak_kb,
+            calls: series.requests.all,
+            ..Row::default()
         }
-    });
-    served.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
-}
+    }
 
-/// The emulator's throughput under a saturating load of the three reads `check` makes,
-/// in one account, for `secs` seconds. Requests per second.
-fn ceiling(url: &str, role: &str, threads: usize, secs: u64) -> f64 {
-    let addr = url.trim_start_matches("http://");
-    let reads = check_reads(role);
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    saturate(threads, || {
-        (Instant::now() < deadline).then(|| {
-            reads
-                .iter()
-                .filter(|body| raw(addr, "iam", "testing", body).is_some())
-                .count()
-        })
-    })
-}
-
-/// The emulator's throughput under the fleet's own load without ecsrole: `threads`
-/// clients share the fresh `accounts`, and for each assume a role there through STS, then
-/// send the three check reads with the session's key. New accounts cost moto work that
-/// reads in one account do not, so this, not `ceiling`, is what a fleet run is compared
-/// with. Requests per second.
-fn fleet_load(url: &str, role: &str, threads: usize, accounts: std::ops::Range<u64>) -> f64 {
-    let addr = url.trim_start_matches("http://");
-    let reads = check_reads(role);
-    let next = AtomicU64::new(accounts.start);
-    saturate(threads, || {
-        let account = next.fetch_add(1, Ordering::Relaxed);
-        if account >= accounts.end {
-            return None;
+    /// The note column: failure or rate, outcome counts, free text.
+    fn text(&self) -> String {
+        let mut parts = vec![];
+        if let Some(o) = &self.outcomes {
+            parts.push(o.counts());
         }
-        let Some(answer) = raw(
-            addr,
-            "sts",
-            "testing",
-            &format!(
-                "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A{account:012}%3Arole%2FOrganizationAccountAccessRole&RoleSessionName=ecsrole&Version=2011-06-15"
+        match (&self.failed, self.rates) {
+            (Some(f), _) => parts.push(f.clone()),
+            (None, Some((mine, load))) => parts.push(format!(
+                "{mine:.0} req/s = {:.0}% of the signed load's {load:.0} req/s",
+                100.0 * mine / load
+            )),
+            (None, None) => {}
+        }
+        if !self.note.is_empty() {
+            parts.push(self.note.clone());
+        }
+        parts.join("; ")
+    }
+}
+
+fn ratio(x: f64) -> String {
+    match x {
+        x if x < 0.1 => format!("{x:.3}x"),
+        x if x < 10.0 => format!("{x:.2}x"),
+        x => format!("{x:.1}x"),
+    }
+}
+
+fn opt<T>(v: Option<T>, f: impl Fn(T) -> String, none: &str) -> String {
+    v.map_or_else(|| none.to_owned(), f)
+}
+
+/// What the bench runs, and where.
+struct Bench {
+    ecsrole: PathBuf,
+    load: PathBuf,
+    /// `PATH` with the AWS CLI venv first.
+    path: String,
+    python: PathBuf,
+    role: String,
+    fleet_log: PathBuf,
+}
+
+impl Bench {
+    fn ecsrole(&self, url: &str, args: &[&str]) -> Command {
+        let mut c = Command::new(&self.ecsrole);
+        c.args(args);
+        emulator::point_at(&mut c, url);
+        c
+    }
+
+    fn load(&self, url: &str, mode: &str, args: &[&str]) -> Command {
+        let mut c = Command::new(&self.load);
+        c.args([mode, "--endpoint", url, "--role", &self.role])
+            .args(args);
+        emulator::point_at(&mut c, url);
+        c
+    }
+
+    /// An anchor script from `localstack/bench/` on `role`, run by `program`.
+    fn script(&self, url: &str, program: &Path, name: &str, role: &str) -> Command {
+        let mut c = Command::new(program);
+        c.arg(project_root().join("localstack/bench").join(name))
+            .arg(role);
+        emulator::point_at(&mut c, url);
+        c.env("PATH", &self.path)
+            .env("AWS_PAGER", "")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_CONFIG_FILE", "/dev/null");
+        c
+    }
+
+    /// `ecsrole COMMAND --accounts FILE` at `CLIENTS` accounts in flight, JSON lines out.
+    fn fleet(&self, url: &str, command: &str, file: &Path) -> Result<Run> {
+        let clients = CLIENTS.to_string();
+        let mut c = self.ecsrole(url, &[command, "--output", "json"]);
+        c.args(["--concurrency", &clients, "--role-name", &self.role])
+            .arg("--accounts")
+            .arg(file);
+        measure(c, &self.fleet_log)
+    }
+
+    /// The load's JSON line, and its failure if any answer was not 2xx.
+    fn load_result(run: &Run) -> Result<(String, Option<String>)> {
+        let line = last_line(&run.stdout);
+        let field =
+            |k| json::field(line, k).with_context(|| format!("{}: no {k} in {line:?}", run.shown));
+        let errors: u64 = field("errors")?.parse()?;
+        let failure = (errors > 0).then(|| {
+            let first = field("first_error")
+                .ok()
+                .and_then(json::string)
+                .unwrap_or_default();
+            format!("FAILED (the signed load had {errors} error(s): {first})")
+        });
+        Ok((line.to_owned(), failure))
+    }
+
+    /// The role and its profile in `accounts` (`FIRST..END`) on the moto at `url`.
+    fn setup(&self, url: &str, accounts: &str) -> Result<()> {
+        let clients = CLIENTS.to_string();
+        let run = measure(
+            self.load(
+                url,
+                "setup",
+                &["--accounts", accounts, "--clients", &clients],
             ),
-        ) else {
-            return Some(0);
-        };
-        let Some(key) = answer
-            .split("<AccessKeyId>")
-            .nth(1)
-            .and_then(|k| k.split('<').next())
-        else {
-            return Some(1);
-        };
-        Some(
-            1 + reads
-                .iter()
-                .filter(|body| raw(addr, "iam", key, body).is_some())
-                .count(),
-        )
-    })
+            &self.fleet_log,
+        )?
+        .expect(&[0])?;
+        if let (_, Some(failure)) = Bench::load_result(&run)? {
+            bail!("setting up accounts {accounts}: {failure}");
+        }
+        Ok(())
+    }
+
+    /// `work` against a moto of its own (`managed_policies`: it loads the AWS managed
+    /// policies into every new account), warmed (its STS and IAM code load on their first
+    /// request) in an account nothing measures; stopped after.
+    fn on_fresh_moto<T>(
+        &self,
+        managed_policies: bool,
+        work: impl FnOnce(&str) -> Result<T>,
+    ) -> Result<T> {
+        let (mut moto, url) = emulator::spawn(&self.fleet_log, managed_policies)?;
+        let result = self
+            .setup(&url, "100000000000..100000000001")
+            .and_then(|()| work(&url));
+        let _ = moto.kill();
+        let _ = moto.wait();
+        result
+    }
 }
 
 fn ensure_awscli() -> Result<PathBuf> {
@@ -188,253 +435,257 @@ fn ensure_awscli() -> Result<PathBuf> {
         "venv-awscli",
         "localstack/requirements-awscli.txt",
         &crate::venv::default_python(),
-        "the AWS CLI",
+        "the AWS CLI and boto3",
     )
 }
 
 pub fn run() -> Result<()> {
-    let mut build = crate::cargo();
-    build.args(["build", "--quiet", "--release", "--package", "ecsrole"]);
-    crate::run(build)?;
-    let aws_bin = ensure_awscli()?;
-    let em = emulator::ensure()?;
+    let [ecsrole, load] = crate::built_bins(true, ["ecsrole", "ecsrole-load"])?;
+    let venv = ensure_awscli()?;
     fs::create_dir_all(state_dir().join("bench"))?;
+    let em = emulator::ensure()?;
+    let bench = Bench {
+        ecsrole,
+        load,
+        path: format!(
+            "{}:{}",
+            venv.display(),
+            std::env::var("PATH").unwrap_or_default()
+        ),
+        python: venv.join("python"),
+        role: format!("bench-{}", std::process::id()),
+        fleet_log: state_dir().join("bench/moto-fleet.log"),
+    };
+    let rows = rows(&bench, &em.url);
+    if em.started_here {
+        emulator::stop()?;
+    }
+    report(&rows?)
+}
+
+fn rows(b: &Bench, url: &str) -> Result<Vec<Row>> {
     let log = state_dir().join("moto.log");
-    let bin = project_root().join("target/release/ecsrole");
-    let path = format!(
-        "{}:{}",
-        aws_bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let tag = std::process::id();
-    let ecsrole = |args: &[&str]| {
-        let mut c = Command::new(&bin);
-        c.args(args);
-        emulator::point_at(&mut c, &em.url);
-        c
-    };
-    let script = |name: &str, role: &str| {
-        let mut c = Command::new("bash");
-        c.arg(project_root().join("localstack/bench").join(name))
-            .arg(role);
-        emulator::point_at(&mut c, &em.url);
-        c.env("PATH", &path)
-            .env("AWS_PAGER", "")
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .env("AWS_CONFIG_FILE", "/dev/null");
-        c
-    };
-    let quiet = |c: Command| measure(c).map(|_| ());
+    let role = b.role.as_str();
+    let bash = Path::new("bash");
     let mut rows = vec![];
 
-    eprintln!("xtask: bench: check vs the AWS CLI");
-    // check on a compliant role, interleaved with the CLI script.
-    let role = format!("bench-{tag}");
-    quiet(ecsrole(&["apply", "-q", "--role-name", &role]))?;
-    let (mut e, mut o, mut peak) = (vec![], vec![], 0);
+    eprintln!("xtask: bench: process start, and check against the AWS CLI, boto3, the floor");
+    measure(b.ecsrole(url, &["apply", "-q", "--role-name", role]), &log)?.expect(&[0])?;
+    let [mut start, mut check, mut cli, mut boto3] = <[Series; 4]>::default();
     for _ in 0..RUNS {
-        let (w, r) = measure(ecsrole(&["check", "-q", "--role-name", &role]))?;
-        e.push(w);
-        peak = peak.max(r.unwrap_or(0));
-        o.push(measure(script("check.sh", &role))?.0);
+        start.push(&measure(b.ecsrole(url, &["--version"]), &log)?.expect(&[0])?);
+        let run = measure(b.ecsrole(url, &["check", "-q", "--role-name", role]), &log)?;
+        check.push(&run.expect(&[0])?);
+        cli.push(&measure(b.script(url, bash, "check.sh", role), &log)?.expect(&[0])?);
+        let run = measure(b.script(url, &b.python, "check.py", role), &log)?;
+        boto3.push(&run.expect(&[0])?);
     }
-    let before = log_lines(&log);
-    quiet(ecsrole(&["check", "-q", "--role-name", &role]))?;
-    let calls = log_lines(&log) - before;
-    let before = log_lines(&log);
-    quiet(script("check.sh", &role))?;
-    let cli_calls = log_lines(&log) - before;
+    let rounds = FLOOR_ROUNDS.to_string();
+    let floor = measure(b.load(url, "floor", &["--runs", &rounds]), &log)?.expect(&[0])?;
+    let (line, failure) = Bench::load_result(&floor)?;
+    if let Some(f) = failure {
+        bail!("the warm-client floor: {f}");
+    }
+    let floor_ms: f64 = json::field(&line, "median_ms")
+        .context("no median_ms from the floor")?
+        .parse()?;
     rows.push(Row {
-        name: "check (compliant)".into(),
-        ecsrole_ms: ms(median(e)),
-        other_ms: Some(ms(median(o))),
-        peak_kb: Some(peak),
-        calls,
-        emulator_rps: None,
-        note: format!("AWS CLI script: {cli_calls} calls"),
+        note: "process start".into(),
+        ..Row::new("ecsrole --version", &start)
+    });
+    rows.push(Row {
+        anchors: vec![
+            ("AWS CLI script".into(), cli.ms()),
+            ("boto3 script".into(), boto3.ms()),
+            ("warm client, 3 reads (floor)".into(), floor_ms),
+            ("process start".into(), start.ms()),
+        ],
+        note: format!(
+            "calls: AWS CLI {}, boto3 {}",
+            cli.requests.all, boto3.requests.all
+        ),
+        ..Row::new("check (compliant)", &check)
     });
 
     eprintln!("xtask: bench: apply from nothing");
-    // apply from nothing, each side on its own fresh role.
-    let (mut e, mut o, mut peak, mut calls, mut cli_calls) = (vec![], vec![], 0, 0, 0);
+    let [mut mine, mut theirs] = <[Series; 2]>::default();
     for i in 0..RUNS {
-        let (mine, theirs) = (format!("bench-a-{tag}-{i}"), format!("bench-c-{tag}-{i}"));
-        let before = log_lines(&log);
-        let (w, r) = measure(ecsrole(&["apply", "-q", "--role-name", &mine]))?;
-        calls = log_lines(&log) - before;
-        e.push(w);
-        peak = peak.max(r.unwrap_or(0));
-        let before = log_lines(&log);
-        o.push(measure(script("apply.sh", &theirs))?.0);
-        cli_calls = log_lines(&log) - before;
-        quiet(ecsrole(&["destroy", "-q", "--role-name", &mine]))?;
-        quiet(ecsrole(&["destroy", "-q", "--role-name", &theirs]))?;
+        let (me, them) = (format!("{role}-a{i}"), format!("{role}-c{i}"));
+        let run = measure(b.ecsrole(url, &["apply", "-q", "--role-name", &me]), &log)?;
+        mine.push(&run.expect(&[0])?);
+        theirs.push(&measure(b.script(url, bash, "apply.sh", &them), &log)?.expect(&[0])?);
+        for r in [&me, &them] {
+            measure(b.ecsrole(url, &["destroy", "-q", "--role-name", r]), &log)?.expect(&[0])?;
+        }
     }
     rows.push(Row {
-        name: "apply from nothing".into(),
-        ecsrole_ms: ms(median(e)),
-        other_ms: Some(ms(median(o))),
-        peak_kb: Some(peak),
-        calls,
-        emulator_rps: None,
-        note: format!("AWS CLI script: {cli_calls} calls, no wait"),
+        anchors: vec![("AWS CLI script".into(), theirs.ms())],
+        note: format!(
+            "calls: AWS CLI {}, which does not wait",
+            theirs.requests.all
+        ),
+        ..Row::new("apply from nothing", &mine)
     });
 
     eprintln!("xtask: bench: verify --level ce");
-    // verify --level ce.
-    let (mut e, mut peak, mut calls) = (vec![], 0, 0);
+    let mut verify = Series::default();
     for _ in 0..RUNS {
-        let before = log_lines(&log);
-        let (w, r) = measure(ecsrole(&[
-            "verify",
-            "-q",
-            "--level",
-            "ce",
-            "--role-name",
-            &role,
-        ]))?;
-        calls = log_lines(&log) - before;
-        e.push(w);
-        peak = peak.max(r.unwrap_or(0));
+        let args = ["verify", "-q", "--level", "ce", "--role-name", role];
+        verify.push(&measure(b.ecsrole(url, &args), &log)?.expect(&[0])?);
     }
-    rows.push(Row {
-        name: "verify --level ce".into(),
-        ecsrole_ms: ms(median(e)),
-        other_ms: None,
-        peak_kb: Some(peak),
-        calls,
-        emulator_rps: None,
-        note: String::new(),
-    });
+    rows.push(Row::new("verify --level ce", &verify));
+    measure(
+        b.ecsrole(url, &["destroy", "-q", "--role-name", role]),
+        &log,
+    )?
+    .expect(&[0])?;
 
-    eprintln!("xtask: bench: emulator ceiling and fleet check");
-    // Fleet: on motos of its own without AWS managed policies, which moto otherwise loads
-    // into every new account (seconds and ~4 MB each: 1000 accounts would measure moto's
-    // start-up, not ecsrole). moto slows as accounts pile up, so each fleet run and the
-    // same load without ecsrole (its ceiling) each get a fresh moto: both go through the
-    // same emulator states, side by side in this run.
-    let fleet_log = state_dir().join("bench/moto-fleet.log");
-    let on_fresh_moto = |work: &mut dyn FnMut(&str) -> Result<()>| -> Result<()> {
-        let (mut moto, url) = emulator::spawn(&fleet_log, false)?;
-        // moto loads its STS and IAM code on their first request (a second or more):
-        // load it before anything is timed, in an account the measurements never use.
-        let _ = fleet_load(&url, &role, 1, 100_000_000_000..100_000_000_001);
-        let result = work(&url);
-        let _ = moto.kill();
-        let _ = moto.wait();
-        result
-    };
-    let mut reads_only = 0.0;
-    on_fresh_moto(&mut |url| {
-        reads_only = ceiling(url, &role, CLIENTS, 4);
-        Ok(())
-    })?;
-    for n in [10usize, 100, 1000] {
-        eprintln!("xtask: bench: fleet check over {n} accounts, and the same load without ecsrole");
-        let first = 200_000_000_000u64 + u64::from(tag) * 10_000;
+    let clients = CLIENTS.to_string();
+    let accounts_file = |first: u64, n: usize| -> Result<(String, PathBuf)> {
         let file = state_dir().join(format!("bench/accounts-{n}.txt"));
-        let ids: String = (0..n as u64)
-            .map(|i| format!("{:012}\n", first + i))
+        let ids: String = (first..first + n as u64)
+            .map(|i| format!("{i:012}\n"))
             .collect();
         fs::write(&file, ids)?;
-        // Medians of FLEET_RUNS each, alternating, every run on a fresh moto.
-        let (mut loads, mut runs) = (vec![], vec![]);
+        Ok((format!("{first}..{}", first + n as u64), file))
+    };
+    for n in [10usize, 100, 1000] {
+        eprintln!("xtask: bench: fleet check over {n} accounts, and the signed load");
+        let (range, file) = accounts_file(200_000_000_000, n)?;
+        let [mut mine, mut theirs] = <[Series; 2]>::default();
+        let (mut my_rates, mut load_rates, mut outcomes) = (vec![], vec![], Outcomes::default());
+        let mut load_failure = None;
         for _ in 0..FLEET_RUNS {
-            on_fresh_moto(&mut |url| {
-                loads.push(fleet_load(url, &role, CLIENTS, first..first + n as u64));
-                Ok(())
+            let run = b.on_fresh_moto(false, |url| {
+                b.setup(url, &range)?;
+                let args = ["--accounts", range.as_str(), "--clients", &clients];
+                measure(b.load(url, "fleet", &args), &b.fleet_log)?.expect(&[0])
             })?;
-            on_fresh_moto(&mut |url| {
-                let before = log_lines(&fleet_log);
-                let mut c = Command::new(&bin);
-                c.args([
-                    "check",
-                    "-q",
-                    "--concurrency",
-                    &CLIENTS.to_string(),
-                    "--role-name",
-                    &role,
-                ])
-                .arg("--accounts")
-                .arg(&file);
-                emulator::point_at(&mut c, url);
-                let (w, r) = measure(c)?;
-                runs.push((w, r, log_lines(&fleet_log) - before));
-                Ok(())
+            load_failure = load_failure.or(Bench::load_result(&run)?.1);
+            load_rates.push(run.ok_per_second());
+            theirs.push(&run);
+            let run = b.on_fresh_moto(false, |url| {
+                b.setup(url, &range)?;
+                b.fleet(url, "check", &file)
             })?;
+            outcomes.add(&run, n);
+            my_rates.push(run.ok_per_second());
+            mine.push(&run);
         }
-        loads.sort_by(f64::total_cmp);
-        let load = loads[loads.len() / 2];
-        let w = median(runs.iter().map(|r| r.0).collect());
-        let r = runs.iter().filter_map(|r| r.1).max();
-        let calls = runs[0].2;
-        let rate = calls as f64 / w.as_secs_f64();
         rows.push(Row {
-            name: format!("fleet check, {n} accounts"),
-            ecsrole_ms: ms(w),
-            other_ms: None,
-            peak_kb: r,
-            calls,
-            emulator_rps: Some(load),
-            note: format!(
-                "{rate:.0} req/s = {:.0}% of the same load without ecsrole ({load:.0} req/s)",
-                100.0 * rate / load
-            ),
+            anchors: vec![("signed load, 16x3 in flight".into(), theirs.ms())],
+            rates: Some((median(my_rates), median(load_rates))),
+            failed: outcomes.failure().or(load_failure),
+            outcomes: Some(outcomes),
+            ..Row::new(format!("fleet check, {n} accounts"), &mine)
         });
     }
-    quiet(ecsrole(&["destroy", "-q", "--role-name", &role]))?;
 
-    // The table and the JSON.
+    let n = MANAGED_ACCOUNTS;
+    eprintln!("xtask: bench: fleet apply to {n} fresh accounts on a moto with managed policies");
+    let (_, file) = accounts_file(300_000_000_000, n)?;
+    let run = b.on_fresh_moto(true, |url| b.fleet(url, "apply", &file))?;
+    let mut outcomes = Outcomes::default();
+    outcomes.add(&run, n);
+    let mut series = Series::default();
+    series.push(&run);
+    rows.push(Row {
+        failed: outcomes.failure(),
+        outcomes: Some(outcomes),
+        note: format!("{} of the calls answered 2xx", run.requests.ok),
+        ..Row::new(
+            format!("fleet apply, {n} fresh accounts, managed policies"),
+            &series,
+        )
+    });
+    Ok(rows)
+}
+
+/// Prints the table, writes the JSON; fails when a row FAILED.
+fn report(rows: &[Row]) -> Result<()> {
     let mut table = String::new();
     let _ = writeln!(
         table,
-        "{:<28}{:>12}{:>14}{:>9}{:>11}{:>7}  note",
-        "", "ecsrole ms", "AWS CLI ms", "ratio", "peak MB", "calls"
+        "{:<50}{:>9}{:>9}{:>7}  {:<30}{:>10}{:>11}  note",
+        "", "ms", "peak MB", "calls", "compared with", "its ms", "ecsrole/it"
     );
-    let mut json = String::from("{\n  \"rows\": [\n");
-    for (i, r) in rows.iter().enumerate() {
-        let ratio = r.other_ms.map(|o| o / r.ecsrole_ms);
+    let mut json_rows = vec![];
+    for r in rows {
+        let ratios: Vec<Option<f64>> = r
+            .anchors
+            .iter()
+            .map(|(_, ms)| r.failed.is_none().then_some(r.ms / ms))
+            .collect();
+        let anchor = |i: usize| match r.anchors.get(i) {
+            Some((name, ms)) => format!("{name:<30}{ms:>10.1}{:>11}", opt(ratios[i], ratio, "-")),
+            None => format!("{:51}", ""),
+        };
         let _ = writeln!(
             table,
-            "{:<28}{:>12.1}{:>14}{:>9}{:>11}{:>7}  {}",
+            "{:<50}{:>9.1}{:>9}{:>7}  {}  {}",
             r.name,
-            r.ecsrole_ms,
-            r.other_ms.map_or("-".into(), |o| format!("{o:.1}")),
-            ratio.map_or("-".into(), |x| format!("{x:.0}x")),
-            r.peak_kb
-                .map_or("-".into(), |k| format!("{:.1}", k as f64 / 1024.0)),
+            r.ms,
+            opt(r.peak_kb, |k| format!("{:.1}", k as f64 / 1024.0), "-"),
             r.calls,
-            r.note
+            anchor(0),
+            r.text()
         );
-        let _ = writeln!(
-            json,
-            "    {{\"name\": \"{}\", \"ecsrole_ms\": {:.2}, \"aws_cli_ms\": {}, \"ratio\": {}, \"peak_rss_kb\": {}, \"calls\": {}, \"emulator_rps\": {}}}{}",
-            r.name,
-            r.ecsrole_ms,
-            r.other_ms.map_or("null".into(), |o| format!("{o:.2}")),
-            ratio.map_or("null".into(), |x| format!("{x:.2}")),
-            r.peak_kb.map_or("null".into(), |k| k.to_string()),
+        for i in 1..r.anchors.len() {
+            let _ = writeln!(table, "{:77}{}", "", anchor(i).trim_end());
+        }
+        let anchors: Vec<String> = r
+            .anchors
+            .iter()
+            .zip(&ratios)
+            .map(|((name, ms), x)| {
+                format!(
+                    "{{\"name\": {}, \"ms\": {ms:.2}, \"ratio\": {}}}",
+                    json::quote(name),
+                    opt(*x, |x| format!("{x:.4}"), "null")
+                )
+            })
+            .collect();
+        let outcomes = opt(
+            r.outcomes.as_ref(),
+            |o| {
+                format!(
+                    "{{\"runs\": {}, \"ok\": {}, \"drift\": {}, \"error\": {}, \"role_broken\": {}}}",
+                    o.runs, o.ok, o.drift, o.error, o.broken
+                )
+            },
+            "null",
+        );
+        json_rows.push(format!(
+            "    {{\"name\": {}, \"ms\": {:.2}, \"peak_rss_kb\": {}, \"calls\": {}, \"anchors\": [{}], \"outcomes\": {outcomes}, \"ok_per_second\": {}, \"load_ok_per_second\": {}, \"failed\": {}}}",
+            json::quote(&r.name),
+            r.ms,
+            opt(r.peak_kb, |k| k.to_string(), "null"),
             r.calls,
-            r.emulator_rps.map_or("null".into(), |e| format!("{e:.1}")),
-            if i + 1 < rows.len() { "," } else { "" }
-        );
+            anchors.join(", "),
+            opt(r.rates, |(m, _)| format!("{m:.1}"), "null"),
+            opt(r.rates, |(_, l)| format!("{l:.1}"), "null"),
+            opt(r.failed.as_deref(), json::quote, "null"),
+        ));
     }
-    let _ = write!(
-        json,
-        "  ],\n  \"emulator_reads_only_rps\": {reads_only:.1},\n  \"runs_per_median\": {RUNS}\n}}\n"
-    );
     print!("{table}");
     println!(
-        "fleet rows: ecsrole's request rate against the same load without ecsrole ({CLIENTS} clients, for each account AssumeRole then the three check reads), each on a fresh moto, medians of {FLEET_RUNS}; the three reads in one account alone: {reads_only:.0} requests/s; other rows medians of {RUNS} runs"
+        "ms: medians of {RUNS} runs (fleet check: {FLEET_RUNS}, each side on a fresh moto) of whole \
+         processes; the floor: median of {FLOOR_ROUNDS} rounds in one warm process; fleet: \
+         {CLIENTS} accounts in flight, 2xx answers only"
     );
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs();
     let out = state_dir().join(format!("bench/{stamp}.json"));
+    let json = format!(
+        "{{\n  \"rows\": [\n{}\n  ],\n  \"runs_per_median\": {RUNS},\n  \"fleet_runs_per_median\": {FLEET_RUNS},\n  \"floor_rounds\": {FLOOR_ROUNDS},\n  \"clients\": {CLIENTS}\n}}\n",
+        json_rows.join(",\n")
+    );
     fs::write(&out, json)?;
     println!("results: {}", out.display());
-    if em.started_here {
-        emulator::stop()?;
+    let failed = rows.iter().filter(|r| r.failed.is_some()).count();
+    if failed > 0 {
+        bail!("{failed} bench row(s) FAILED (see the table)");
     }
     Ok(())
 }

@@ -8,6 +8,7 @@
 mod bench;
 mod emulator;
 mod http;
+mod json;
 mod localstack;
 mod proc;
 mod test;
@@ -33,7 +34,9 @@ tasks:
                           with the pinned test tools (xtask/requirements-tools.txt) in a venv
   gen                     regenerate the committed completion scripts and man pages
                           (crates/cli/completions/, crates/cli/doc/)
-  bench                   ecsrole vs the AWS CLI, verify, fleet check (10/100/1000 accounts) on moto
+  bench                   ecsrole vs the AWS CLI, boto3, a warm client and process start;
+                          verify; fleet check (10/100/1000 accounts) vs a signed load; fleet
+                          apply with managed policies; on moto (fails when a row FAILED)
   demo                    check (drift) -> plan -> apply -> check -> verify -> destroy on the emulator
   emulator start          install (once) and start moto server on a free 127.0.0.1 port
   emulator stop           stop the emulator this project started
@@ -157,6 +160,52 @@ fn wait_ready(
     Ok(())
 }
 
+/// Builds every binary of the workspace (the feature selection the tests use too, so a
+/// crate is not compiled twice for a profile) and returns the executables of the targets
+/// `names`, where cargo says it put them: right with `CARGO_TARGET_DIR` too.
+fn built_bins<const N: usize>(release: bool, names: [&str; N]) -> Result<[PathBuf; N]> {
+    let mut build = cargo();
+    build.args([
+        "build",
+        "--quiet",
+        "--workspace",
+        "--bins",
+        "--message-format=json-render-diagnostics",
+    ]);
+    if release {
+        build.arg("--release");
+    }
+    let shown = format!("{build:?}");
+    eprintln!("xtask: $ {shown}");
+    let out = build
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot run {shown}"))?;
+    if !out.status.success() {
+        bail!("{shown} failed ({})", out.status);
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let built: Vec<(String, PathBuf)> = stdout
+        .lines()
+        .filter(|line| json::field(line, "reason") == Some("\"compiler-artifact\""))
+        .filter_map(|line| {
+            let name = json::string(json::field(json::field(line, "target")?, "name")?)?;
+            let exe = json::string(json::field(line, "executable")?)?;
+            Some((name, PathBuf::from(exe)))
+        })
+        .collect();
+    let paths = names
+        .iter()
+        .map(|name| {
+            built
+                .iter()
+                .find_map(|(n, exe)| (n == name).then(|| exe.clone()))
+                .with_context(|| format!("{shown} reported no executable named {name}"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(paths.try_into().expect("one path per name"))
+}
+
 fn run(mut cmd: Command) -> Result<()> {
     let shown = format!("{cmd:?}");
     eprintln!("xtask: $ {shown}");
@@ -216,11 +265,8 @@ fn generate() -> Result<()> {
 }
 
 fn demo() -> Result<()> {
-    let mut build = cargo();
-    build.args(["build", "--quiet", "--package", "ecsrole"]);
-    run(build)?;
+    let [bin] = built_bins(false, ["ecsrole"])?;
     let emulator = emulator::ensure()?;
-    let bin = project_root().join("target/debug/ecsrole");
     let steps: [(&str, &[&str]); 6] = [
         ("Is the role there? (drift expected: exit 2)", &["check"]),
         ("What would apply change?", &["plan"]),
