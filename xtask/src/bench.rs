@@ -421,12 +421,14 @@ impl Bench {
         work: impl FnOnce(&str) -> Result<T>,
     ) -> Result<T> {
         let (mut moto, url) = emulator::spawn(&self.fleet_log, managed_policies)?;
-        let result = self
-            .setup(&url, "100000000000..100000000001")
-            .and_then(|()| work(&url));
-        let _ = moto.kill();
-        let _ = moto.wait();
-        result
+        let pgid = moto.id();
+        // Stopped on every way out, a panic included.
+        let _stop = crate::proc::OnDrop(move || {
+            let _ = crate::proc::stop_group(pgid, "bench moto server", Duration::from_secs(5));
+            let _ = moto.wait();
+        });
+        self.setup(&url, "100000000000..100000000001")
+            .and_then(|()| work(&url))
     }
 }
 
@@ -457,9 +459,7 @@ pub fn run() -> Result<()> {
         fleet_log: state_dir().join("bench/moto-fleet.log"),
     };
     let rows = rows(&bench, &em.url);
-    if em.started_here {
-        emulator::stop()?;
-    }
+    drop(em);
     report(&rows?)
 }
 

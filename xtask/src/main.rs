@@ -294,8 +294,6 @@ fn demo() -> Result<()> {
             break;
         }
     }
-    if emulator.started_here {
-        emulator::stop()?;
-    }
+    drop(emulator);
     outcome
 }
