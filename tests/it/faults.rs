@@ -210,7 +210,6 @@ async fn warm_ec2() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_verify_rides_out_a_late_instance_profile_at_ce_creation() {
     crate::harness::needs_batch();
-    let _shared = crate::verify::CLEANUP.read().await;
     let (ctx, proxy) = Ctx::proxied("verify_late").await;
     assert_eq!(ctx.ecsrole(&["apply", "-q"]).code, 0);
     warm_ec2().await;
@@ -243,7 +242,6 @@ async fn batch_verify_rides_out_a_late_instance_profile_at_ce_creation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_verify_after_any_single_fault_leaves_nothing() {
     crate::harness::needs_batch();
-    let _shared = crate::verify::CLEANUP.read().await;
     let writes = [
         "createcomputeenvironment",
         "updatecomputeenvironment",
@@ -382,7 +380,6 @@ async fn destroy_after_any_single_fault_can_be_finished() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_a_stalled_batch_answer_ends_verify_within_its_timeout_and_tears_down() {
     crate::harness::needs_batch();
-    let _shared = crate::verify::CLEANUP.read().await;
     let (ctx, proxy) = Ctx::proxied("vstall").await;
     assert_eq!(ctx.ecsrole(&["apply", "-q"]).code, 0);
     warm_ec2().await;
@@ -423,7 +420,6 @@ async fn batch_a_stalled_batch_answer_ends_verify_within_its_timeout_and_tears_d
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_ec2_queries_retry_and_a_stall_is_named() {
     crate::harness::needs_batch();
-    let _shared = crate::verify::CLEANUP.read().await;
     let (ctx, proxy) = Ctx::proxied("ec2_faults").await;
     assert_eq!(ctx.ecsrole(&["apply", "-q"]).code, 0);
     proxy.clear_log();

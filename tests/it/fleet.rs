@@ -213,7 +213,6 @@ async fn bad_fleet_input_sends_no_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_fleet_verify_assumes_once_per_account() {
     crate::harness::needs_batch();
-    let _shared = crate::verify::CLEANUP.read().await;
     let (ctx, proxy) = Ctx::proxied("fleet_verify").await;
     let ids = accounts(&ctx, 2);
     for id in &ids {

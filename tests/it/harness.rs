@@ -98,6 +98,8 @@ pub struct Ctx {
     pub ecs: aws_sdk_ecs::Client,
     /// Set by `proxied`: each ecsrole run is then held to its command's permission table.
     proxy: Option<crate::proxy::Proxy>,
+    /// Set by `in_account`: the test's clients and ecsrole act in another account.
+    credentials: Option<Credentials>,
 }
 
 /// One finished ecsrole process.
@@ -147,6 +149,57 @@ impl Ctx {
             batch: aws_sdk_batch::Client::new(&config),
             ecs: aws_sdk_ecs::Client::new(&config),
             proxy: None,
+            credentials: None,
+        }
+    }
+
+    /// Like `new`, but the test's clients and every ecsrole run act in `account` (moto
+    /// gives each assumed-role session the account it names): for tests whose commands,
+    /// like `cleanup`, act on the whole account, out of the other tests' way.
+    pub async fn in_account(test: &str, account: &str) -> Ctx {
+        use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+        let mut ctx = Ctx::new(test).await;
+        let base = sdk_config(&ctx.endpoint).await;
+        let credentials = aws_config::sts::AssumeRoleProvider::builder(format!(
+            "arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
+        ))
+        .session_name("it")
+        .configure(&base)
+        .build()
+        .await
+        .provide_credentials()
+        .await
+        .unwrap();
+        let config = base
+            .into_builder()
+            .credentials_provider(SharedCredentialsProvider::new(credentials.clone()))
+            .build();
+        ctx.iam = Client::new(&config);
+        ctx.batch = aws_sdk_batch::Client::new(&config);
+        ctx.ecs = aws_sdk_ecs::Client::new(&config);
+        ctx.credentials = Some(credentials);
+        ctx
+    }
+
+    /// Points an ecsrole command at the emulator, as this test's identity.
+    fn isolate(&self, cmd: &mut Command) {
+        isolate(cmd, &self.endpoint);
+        if let Some(c) = &self.credentials {
+            cmd.env("AWS_ACCESS_KEY_ID", c.access_key_id())
+                .env("AWS_SECRET_ACCESS_KEY", c.secret_access_key());
+            if let Some(token) = c.session_token() {
+                cmd.env("AWS_SESSION_TOKEN", token);
+            }
+        }
+    }
+
+    fn run(&self, mut cmd: Command) -> Run {
+        self.isolate(&mut cmd);
+        let out = cmd.output().expect("run ecsrole");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }
     }
 
@@ -166,7 +219,7 @@ impl Ctx {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
         cmd.args(args).args(["--role-name", &self.role]);
         self.grant(args);
-        let run = run_isolated(cmd, &self.endpoint);
+        let run = self.run(cmd);
         self.assert_permitted(&run);
         run
     }
@@ -205,7 +258,7 @@ impl Ctx {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
         cmd.args(args).args(["--role-name", &self.role]);
         self.grant(args);
-        isolate(&mut cmd, &self.endpoint);
+        self.isolate(&mut cmd);
         cmd.stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -217,7 +270,7 @@ impl Ctx {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
         cmd.args(args);
         self.grant(args);
-        let run = run_isolated(cmd, &self.endpoint);
+        let run = self.run(cmd);
         self.assert_permitted(&run);
         run
     }
@@ -226,7 +279,7 @@ impl Ctx {
     pub fn ecsrole_in(&self, dir: &Path, args: &[&str]) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
         cmd.args(args).current_dir(dir);
-        run_isolated(cmd, &self.endpoint)
+        self.run(cmd)
     }
 
     /// A fresh directory of this test's own under the system temp dir.

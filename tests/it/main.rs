@@ -15,4 +15,5 @@ mod permissions;
 mod property;
 mod proxy;
 mod report;
+mod shared;
 mod verify;

@@ -64,7 +64,11 @@ pub struct Injected {
     pub what: String,
 }
 
-#[derive(Debug, Default)]
+/// Rewrites the JSON answers of an action: what the emulator cannot produce (an INVALID
+/// compute environment, say) made from a real answer.
+type Rewrite = Arc<dyn Fn(&mut serde_json::Value) + Send + Sync>;
+
+#[derive(Default)]
 struct State {
     seen: HashMap<String, usize>,
     rules: Vec<Rule>,
@@ -80,6 +84,7 @@ struct State {
     log: Vec<String>,
     /// Every fault injected, in order.
     injected: Vec<Injected>,
+    rewrites: Vec<(String, Rewrite)>,
 }
 
 /// A running proxy. Dropped with the test's runtime.
@@ -218,12 +223,27 @@ impl Proxy {
             .push((created_by.to_owned(), hidden.to_owned(), window));
     }
 
+    /// Every successful JSON answer to `action` is passed through `edit` (recorded as an
+    /// injection when it changed the answer).
+    pub fn rewrite(
+        &self,
+        action: &str,
+        edit: impl Fn(&mut serde_json::Value) + Send + Sync + 'static,
+    ) {
+        self.state
+            .lock()
+            .unwrap()
+            .rewrites
+            .push((action.to_owned(), Arc::new(edit)));
+    }
+
     /// Forgets the rules (the log stays).
     pub fn heal(&self) {
         let mut s = self.state.lock().unwrap();
         s.rules.clear();
         s.windows.clear();
         s.hides.clear();
+        s.rewrites.clear();
     }
 
     /// Every request seen, as its action, in order.
@@ -412,11 +432,39 @@ async fn handle(
             });
         }
     }
-    let (parts, body) = response.into_parts();
-    let body = body
+    let (mut parts, body) = response.into_parts();
+    let mut body = body
         .collect()
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
+    let edits: Vec<Rewrite> = {
+        let s = state.lock().unwrap();
+        s.rewrites
+            .iter()
+            .filter(|(a, _)| *a == action)
+            .map(|(_, e)| e.clone())
+            .collect()
+    };
+    if parts.status.is_success()
+        && !edits.is_empty()
+        && let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&body)
+    {
+        let before = json.clone();
+        for edit in &edits {
+            edit(&mut json);
+        }
+        if json != before {
+            let mut s = state.lock().unwrap();
+            let nth = s.seen.get(&action).copied().unwrap_or(0);
+            s.injected.push(Injected {
+                action: action.clone(),
+                nth,
+                what: "rewritten".into(),
+            });
+            body = Bytes::from(json.to_string());
+            parts.headers.remove("content-length");
+        }
+    }
     Ok(Response::from_parts(parts, Full::new(body)))
 }

@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 
 use crate::harness::{Ctx, ECS_POLICY};
-use crate::verify::CLEANUP;
 
 /// A fresh path for a test's report, in a directory no other test uses.
 fn report_path(ctx: &Ctx, name: &str) -> PathBuf {
@@ -183,7 +182,6 @@ async fn check_reports_drift_compliance_and_warnings() {
 #[tokio::test]
 async fn batch_verify_reports_one_case_per_step() {
     crate::harness::needs_batch();
-    let _shared = CLEANUP.read().await;
     let ctx = Ctx::new("report_verify").await;
     let apply = ctx.ecsrole(&["apply", "-q"]);
     assert_eq!(apply.code, 0, "{}", apply.stderr);

@@ -10,12 +10,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::time::{Duration, Instant};
 
-use tokio::sync::RwLock;
-
 use crate::harness::Ctx;
-
-/// `cleanup` deletes every verify run's resources, so it runs alone; verify runs share.
-pub(crate) static CLEANUP: RwLock<()> = RwLock::const_new(());
 
 /// What of run `run_id` is still there, according to the emulator.
 pub(crate) async fn left_of_run(ctx: &Ctx, run_id: &str) -> Vec<String> {
@@ -73,7 +68,6 @@ async fn compliant_role(ctx: &Ctx) {
 #[tokio::test]
 async fn batch_levels_ce_and_job_verify_and_leave_nothing() {
     crate::harness::needs_batch();
-    let _shared = CLEANUP.read().await;
     let ctx = Ctx::new("verify").await;
     compliant_role(&ctx).await;
 
@@ -121,7 +115,6 @@ async fn batch_levels_ce_and_job_verify_and_leave_nothing() {
 #[tokio::test]
 async fn batch_drift_exits_2_before_creating_anything() {
     crate::harness::needs_batch();
-    let _shared = CLEANUP.read().await;
     let ctx = Ctx::new("verify_drift").await;
     let human = ctx.ecsrole(&["verify", "--level", "ce"]);
     let json = ctx.ecsrole(&["verify", "--level", "ce", "--output", "json"]);
@@ -145,7 +138,6 @@ async fn batch_drift_exits_2_before_creating_anything() {
 #[tokio::test]
 async fn batch_keep_then_cleanup_removes_everything() {
     crate::harness::needs_batch();
-    let _alone = CLEANUP.write().await;
     let ctx = Ctx::new("verify_keep").await;
     compliant_role(&ctx).await;
     let kept = ctx.ecsrole(&["verify", "--level", "job", "--keep", "--output", "json"]);
@@ -203,17 +195,32 @@ async fn batch_keep_then_cleanup_removes_everything() {
         .await
         .unwrap();
 
+    // Kept resources are leased: a plain cleanup (another pipeline's, say) leaves them,
+    // and says until when.
     let dry = ctx.ecsrole_raw(&["cleanup", "--dry-run", "--output", "json"]);
     assert_eq!(dry.code, 0, "{}", dry.stderr);
-    let found = dry.json()["found"].as_array().unwrap().len();
-    assert!(found >= 3, "{}", dry.stdout);
+    let leased: Vec<String> = dry.json()["leased"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["resource"].as_str().unwrap().to_owned())
+        .collect();
+    for kind in ["job-queue", "compute-environment"] {
+        assert!(
+            leased.contains(&format!("{kind}/ecsrole-verify-{run}")),
+            "{kind} leased: {}",
+            dry.stdout
+        );
+    }
+    let plain = ctx.ecsrole_raw(&["cleanup"]);
+    assert_eq!(plain.code, 0, "{}\n{}", plain.stdout, plain.stderr);
     assert_eq!(
         left_of_run(&ctx, &run).await.len(),
         3,
-        "a dry run deletes nothing"
+        "a running lease is left alone"
     );
 
-    let clean = ctx.ecsrole_raw(&["cleanup"]);
+    let clean = ctx.ecsrole_raw(&["cleanup", "--run", &run]);
     assert_eq!(clean.code, 0, "{}\n{}", clean.stdout, clean.stderr);
     assert!(
         clean
@@ -223,11 +230,21 @@ async fn batch_keep_then_cleanup_removes_everything() {
         clean.stdout
     );
     assert_eq!(left_of_run(&ctx, &run).await, Vec::<String>::new());
-    let again = ctx.ecsrole_raw(&["cleanup"]);
+    let theirs_left = ctx
+        .batch
+        .describe_compute_environments()
+        .compute_environments(&theirs)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
-        (again.code, again.stdout.as_str()),
-        (0, "Nothing left by earlier verify runs.\n")
+        theirs_left.compute_environments().len(),
+        1,
+        "someone else's compute environment is never touched"
     );
+    let again = ctx.ecsrole_raw(&["cleanup", "--run", &run, "--output", "json"]);
+    assert_eq!(again.code, 0);
+    assert_eq!(again.json()["found"], serde_json::json!([]));
 }
 
 /// Reads the child's stderr until `pred` holds for a line; returns the lines read.
@@ -253,7 +270,7 @@ fn read_until(
 
 /// Starts `verify --level instance` and waits until it has scaled up; returns the child,
 /// its stderr and the run id.
-fn start_instance_run(
+pub(crate) fn start_instance_run(
     ctx: &Ctx,
     timeout: &str,
 ) -> (
@@ -269,7 +286,7 @@ fn start_instance_run(
     (child, stderr, run)
 }
 
-fn finish(
+pub(crate) fn finish(
     mut child: std::process::Child,
     mut stderr: BufReader<std::process::ChildStderr>,
 ) -> (i32, String, String) {
@@ -289,7 +306,6 @@ fn finish(
 #[tokio::test]
 async fn batch_sigint_mid_run_leaves_nothing() {
     crate::harness::needs_batch();
-    let _shared = CLEANUP.read().await;
     let ctx = Ctx::new("verify_sigint").await;
     compliant_role(&ctx).await;
     // moto runs no ECS agent: level instance waits for a registration that never comes.
@@ -317,28 +333,84 @@ async fn batch_sigint_mid_run_leaves_nothing() {
 #[tokio::test]
 async fn batch_instance_level_with_the_test_playing_the_ecs_agent() {
     crate::harness::needs_batch();
-    let _shared = CLEANUP.read().await;
     let ctx = Ctx::new("verify_agent").await;
     compliant_role(&ctx).await;
     let (child, stderr, run) = start_instance_run(&ctx, "60");
     // Play the ECS agent on an instance like the one Batch would have launched: moto
     // launches none for a scale-up and runs no agent, so the test launches an instance and
     // registers it as a container instance in the CE's cluster.
-    let instance = crate::harness::ec2()
-        .await
-        .query_texts(
-            "ec2:RunInstances",
-            &[
-                ("ImageId", "ami-03cf127a"),
-                ("MinCount", "1"),
-                ("MaxCount", "1"),
-                ("InstanceType", "t2.micro"),
-            ],
-            &["RunInstancesResponse", "instancesSet", "item", "instanceId"],
-        )
-        .await
-        .unwrap()
-        .remove(0);
+    play_the_ecs_agent(&ctx, &run).await;
+    let (code, stdout, rest) = finish(child, stderr);
+    assert_eq!(code, 0, "{stdout}\n{rest}");
+    assert!(stdout.starts_with("Verified at level instance"), "{stdout}");
+    assert!(rest.contains("✓ container_instance_registered"), "{rest}");
+    assert_eq!(left_of_run(&ctx, &run).await, Vec::<String>::new());
+}
+
+/// moto launches no instance for a scale-up: nothing points at the role, so exit 1 with
+/// what was seen, not 3.
+#[tokio::test]
+async fn batch_an_instance_never_launched_is_not_blamed_on_the_role() {
+    crate::harness::needs_batch();
+    let ctx = Ctx::new("verify_noagent").await;
+    compliant_role(&ctx).await;
+    let run = ctx.ecsrole(&["verify", "--level", "instance", "--timeout", "3"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    for seen in [
+        "no container instance registered",
+        "nothing read points at the role",
+        "seen: ec2:DescribeInstances: no instance tagged ecsrole:verify-run=",
+        "seen: ecs:ListContainerInstances: 0 container instance(s)",
+        "1. capacity",
+    ] {
+        assert!(run.stdout.contains(seen), "{seen}: {}", run.stdout);
+    }
+    let id = run_id_of(&run.stderr);
+    assert_eq!(left_of_run(&ctx, &id).await, Vec::<String>::new());
+    ctx.settings()
+        .bind(|| insta::assert_snapshot!("verify_instance_never_registers", run.transcript()));
+}
+
+/// An instance of the run has run with the role's profile past the registration allowance
+/// and never registered (the test launches it as Batch would, and plays no agent): the
+/// role, exit 3.
+#[tokio::test]
+async fn batch_an_instance_that_never_registers_is_the_role() {
+    crate::harness::needs_batch();
+    let ctx = Ctx::new("verify_stuck").await;
+    compliant_role(&ctx).await;
+    let mut child = ctx.spawn(&[
+        "verify",
+        "--level",
+        "instance",
+        "--timeout",
+        "8",
+        "--registration-allowance",
+        "1",
+    ]);
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let first = read_until(&mut stderr, |l| l.starts_with("verify run "));
+    let run = first[0].split_whitespace().nth(2).unwrap().to_owned();
+    read_until(&mut stderr, |l| l.contains("scale_up"));
+    let profile = profile_arn(&ctx).await;
+    let instance = launch_instance(&run, Some(&profile)).await;
+    let (code, stdout, rest) = finish(child, stderr);
+    assert_eq!(code, 3, "{stdout}\n{rest}");
+    for seen in [
+        "the evidence points at the role",
+        &format!("instance {instance} has run with instance profile {profile}"),
+        "never registered with ECS",
+        &format!("seen: ec2:DescribeInstances: {instance} running"),
+    ] {
+        assert!(stdout.contains(seen), "{seen}: {stdout}");
+    }
+    assert_eq!(left_of_run(&ctx, &run).await, Vec::<String>::new());
+}
+
+/// Launches an instance for run `run` and registers it as a container instance in its
+/// compute environment's ECS cluster, as the ECS agent would.
+pub(crate) async fn play_the_ecs_agent(ctx: &Ctx, run: &str) {
+    let instance = launch_instance(run, None).await;
     let ce = ctx
         .batch
         .describe_compute_environments()
@@ -357,43 +429,58 @@ async fn batch_instance_level_with_the_test_playing_the_ecs_agent() {
         .send()
         .await
         .unwrap();
-    let (code, stdout, rest) = finish(child, stderr);
-    assert_eq!(code, 0, "{stdout}\n{rest}");
-    assert!(stdout.starts_with("Verified at level instance"), "{stdout}");
-    assert!(rest.contains("✓ container_instance_registered"), "{rest}");
-    assert_eq!(left_of_run(&ctx, &run).await, Vec::<String>::new());
 }
 
-#[tokio::test]
-async fn batch_instance_never_registering_exits_3() {
-    crate::harness::needs_batch();
-    let _shared = CLEANUP.read().await;
-    let ctx = Ctx::new("verify_noagent").await;
-    compliant_role(&ctx).await;
-    let run = ctx.ecsrole(&["verify", "--level", "instance", "--timeout", "3"]);
-    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout.contains("no container instance registered"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("lacks ECS permissions"),
-        "{}",
-        run.stdout
-    );
-    let id = run
-        .stderr
+/// The run id from verify's first stderr line (`verify run ID (level ...)`).
+pub(crate) fn run_id_of(stderr: &str) -> String {
+    stderr
         .lines()
         .next()
         .unwrap()
         .split_whitespace()
         .nth(2)
         .unwrap()
-        .to_owned();
-    assert_eq!(left_of_run(&ctx, &id).await, Vec::<String>::new());
-    ctx.settings()
-        .bind(|| insta::assert_snapshot!("verify_instance_never_registers", run.transcript()));
+        .to_owned()
+}
+
+pub(crate) async fn profile_arn(ctx: &Ctx) -> String {
+    ctx.iam
+        .get_instance_profile()
+        .instance_profile_name(&ctx.role)
+        .send()
+        .await
+        .unwrap()
+        .instance_profile()
+        .unwrap()
+        .arn()
+        .to_owned()
+}
+
+/// Launches an instance as Batch would for run `run`: tagged with the run id (Batch copies
+/// the compute environment's tags onto its instances), with `profile`. Its id.
+pub(crate) async fn launch_instance(run: &str, profile: Option<&str>) -> String {
+    let mut params = vec![
+        ("ImageId", "ami-03cf127a"),
+        ("MinCount", "1"),
+        ("MaxCount", "1"),
+        ("InstanceType", "t2.micro"),
+        ("TagSpecification.1.ResourceType", "instance"),
+        ("TagSpecification.1.Tag.1.Key", "ecsrole:verify-run"),
+        ("TagSpecification.1.Tag.1.Value", run),
+    ];
+    if let Some(p) = profile {
+        params.push(("IamInstanceProfile.Arn", p));
+    }
+    crate::harness::ec2()
+        .await
+        .query_texts(
+            "ec2:RunInstances",
+            &params,
+            &["RunInstancesResponse", "instancesSet", "item", "instanceId"],
+        )
+        .await
+        .unwrap()
+        .remove(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

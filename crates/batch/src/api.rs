@@ -25,6 +25,16 @@ pub struct Described {
     pub status_reason: String,
     pub state: State,
     pub ecs_cluster_arn: Option<String>,
+    /// A compute environment's `desiredvCpus` (`None` for a job queue).
+    pub desired_vcpus: Option<i32>,
+    pub tags: HashMap<String, String>,
+}
+
+/// An ACTIVE job definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobDefinition {
+    pub arn: String,
+    pub name: String,
     pub tags: HashMap<String, String>,
 }
 
@@ -172,6 +182,7 @@ impl BatchApi {
                     status_reason: ce.status_reason().unwrap_or_default().to_owned(),
                     state: ce.state().map_or(State::Other(String::new()), State::from),
                     ecs_cluster_arn: ce.ecs_cluster_arn().map(str::to_owned),
+                    desired_vcpus: ce.compute_resources().and_then(|r| r.desiredv_cpus()),
                     tags: ce.tags().cloned().unwrap_or_default(),
                 });
             }
@@ -279,6 +290,7 @@ impl BatchApi {
                     status_reason: q.status_reason().unwrap_or_default().to_owned(),
                     state: q.state().map_or(State::Other(String::new()), State::from),
                     ecs_cluster_arn: None,
+                    desired_vcpus: None,
                     tags: q.tags().cloned().unwrap_or_default(),
                 });
             }
@@ -351,11 +363,11 @@ impl BatchApi {
         )
     }
 
-    /// ARNs and names of ACTIVE job definitions, of one name or (with `None`) all.
+    /// ACTIVE job definitions, of one name or (with `None`) all.
     pub async fn active_job_definitions(
         &self,
         name: Option<&str>,
-    ) -> Result<Vec<(String, String)>, Error> {
+    ) -> Result<Vec<JobDefinition>, Error> {
         let page = |token| {
             self.batch
                 .describe_job_definitions()
@@ -371,7 +383,11 @@ impl BatchApi {
                     d.job_definition_name(),
                     d.status().is_none_or(|s| s == "ACTIVE"),
                 ) {
-                    out.push((arn.to_owned(), name.to_owned()));
+                    out.push(JobDefinition {
+                        arn: arn.to_owned(),
+                        name: name.to_owned(),
+                        tags: d.tags().cloned().unwrap_or_default(),
+                    });
                 }
             }
             page.next_token

@@ -64,7 +64,10 @@ pub(crate) fn already_exists(e: &ecsrole_core::Error) -> bool {
 /// Why a job FAILED, as far as it concerns the instance role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum JobFailure {
-    /// The image could not be pulled, or ECR or an API refused: the role's permissions.
+    /// Access was denied (to ECR, say): the role's permissions.
+    AccessDenied,
+    /// The image could not be pulled, for a reason that does not say (no route to the
+    /// registry, a wrong image name...).
     ImagePull,
     /// Anything else: the image, its command.
     Other,
@@ -74,13 +77,14 @@ impl JobFailure {
     pub(crate) fn of(reason: &str) -> JobFailure {
         let words = Words::of(reason);
         if words.any(&[
-            "cannotpullcontainererror",
-            "cannotpullcontainer",
-            "ecr",
             "accessdenied",
             "accessdeniedexception",
             "access denied",
+            "not authorized",
+            "unauthorized",
         ]) {
+            JobFailure::AccessDenied
+        } else if words.any(&["cannotpullcontainererror", "cannotpullcontainer", "ecr"]) {
             JobFailure::ImagePull
         } else {
             JobFailure::Other
@@ -97,10 +101,14 @@ mod tests {
         for reason in [
             "CannotPullContainerError: pull image manifest has been retried 5 time(s)",
             "failed to fetch https://api.ecr.us-east-1.amazonaws.com/ token",
-            "not authorized to perform: ecr:GetAuthorizationToken",
-            "AccessDeniedException: User is not authorized",
         ] {
             assert_eq!(JobFailure::of(reason), JobFailure::ImagePull, "{reason}");
+        }
+        for reason in [
+            "CannotPullContainerError: AccessDeniedException: User is not authorized to perform: ecr:GetAuthorizationToken",
+            "AccessDenied: access denied",
+        ] {
+            assert_eq!(JobFailure::of(reason), JobFailure::AccessDenied, "{reason}");
         }
         for reason in [
             "Essential container in task exited",

@@ -1,28 +1,46 @@
-//! `cleanup`: finds what earlier verify runs left (by the run tag and by the
-//! `ecsrole-verify-` name prefix) and deletes it in Batch's order.
+//! `cleanup`: finds what verify runs left (ecsrole's by the `managed-by` tag, or by the
+//! `ecsrole-verify-` name on a resource without tags) and deletes, in Batch's order, what
+//! the sweep asks for: by default only what is past its lease, so that a run still in
+//! progress in the same account is never touched.
 
+use std::time::SystemTime;
+
+use ecsrole_core::poll::Backoff;
 use serde::Serialize;
 use tokio::time::Instant;
 
-use crate::api::Described;
 use crate::error::Error;
-use crate::run::{NAME_PREFIX, RUN_TAG};
+use crate::lease::{self, Sweep, Verdict};
 use crate::teardown::Kind;
 use crate::verifier::Verifier;
-use ecsrole_core::poll::Backoff;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CleanupOutcome {
     pub dry_run: bool,
-    /// Everything of earlier runs that was found, in deletion order.
+    /// What the sweep deletes (a dry run: would delete), in deletion order.
     pub found: Vec<String>,
     pub deleted: Vec<String>,
     /// What could not be deleted, with why.
     pub failed: Vec<String>,
+    /// ecsrole's resources left alone because their lease is still running.
+    pub leased: Vec<Leased>,
 }
 
-fn ours(d: &Described) -> bool {
-    !d.gone() && (d.tags.contains_key(RUN_TAG) || d.name.starts_with(NAME_PREFIX))
+#[derive(Debug, Clone, Serialize)]
+pub struct Leased {
+    pub resource: String,
+    /// When the lease ends (RFC 3339).
+    pub expires: String,
+}
+
+/// One resource a sweep found.
+struct Target {
+    kind: Option<Kind>,
+    /// What Batch takes to delete it: a name, or a job definition's ARN.
+    id: String,
+    label: String,
+    verdict: Verdict,
+    known: Option<crate::api::Described>,
 }
 
 impl Verifier {
@@ -30,6 +48,7 @@ impl Verifier {
     /// environment cannot go while a queue still uses it.
     pub async fn cleanup(
         &self,
+        sweep: &Sweep,
         dry_run: bool,
         deadline: Instant,
         backoff: Backoff,
@@ -39,56 +58,60 @@ impl Verifier {
             self.batch.describe_job_queues(&[]),
             self.batch.active_job_definitions(None),
         )?;
-        let queues: Vec<_> = queues.into_iter().filter(ours).collect();
-        let ces: Vec<_> = ces.into_iter().filter(ours).collect();
-        let definitions: Vec<_> = definitions
-            .into_iter()
-            .filter(|(_, name)| name.starts_with(NAME_PREFIX))
+        let now = SystemTime::now();
+        let described = |kind: Kind, list: Vec<crate::api::Described>| {
+            list.into_iter().filter(|d| !d.gone()).map(move |d| Target {
+                kind: Some(kind),
+                id: d.name.clone(),
+                label: format!("{}/{}", kind.resource(), d.name),
+                verdict: sweep.judge(&d.name, &d.tags, now),
+                known: Some(d),
+            })
+        };
+        let targets: Vec<Target> = described(Kind::JobQueue, queues)
+            .chain(described(Kind::ComputeEnvironment, ces))
+            .chain(definitions.into_iter().map(|d| Target {
+                kind: None,
+                label: format!("job-definition {}", d.arn),
+                verdict: sweep.judge(&d.name, &d.tags, now),
+                id: d.arn,
+                known: None,
+            }))
             .collect();
         let mut out = CleanupOutcome {
             dry_run,
             ..Default::default()
         };
-        let targets = queues
-            .iter()
-            .map(|q| {
-                (
-                    Some((Kind::JobQueue, q.clone())),
-                    q.name.clone(),
-                    format!("job-queue/{}", q.name),
-                )
-            })
-            .chain(ces.iter().map(|c| {
-                (
-                    Some((Kind::ComputeEnvironment, c.clone())),
-                    c.name.clone(),
-                    format!("compute-environment/{}", c.name),
-                )
-            }))
-            .chain(
-                definitions
-                    .iter()
-                    .map(|(arn, _)| (None, arn.clone(), format!("job-definition {arn}"))),
-            );
-        for (known, id, label) in targets {
-            out.found.push(label.clone());
+        for t in targets {
+            match t.verdict {
+                Verdict::Ignore => continue,
+                Verdict::Leased(until) => {
+                    out.leased.push(Leased {
+                        resource: t.label,
+                        expires: lease::format(until),
+                    });
+                    continue;
+                }
+                Verdict::Delete => {}
+            }
+            out.found.push(t.label.clone());
             if dry_run {
                 continue;
             }
-            let result = match known {
-                Some((kind, known)) => self
-                    .retire(kind, &id, Some(known), deadline, backoff)
+            let result = match t.kind {
+                Some(kind) => self
+                    .retire(kind, &t.id, t.known, deadline, backoff)
                     .await
                     .map_err(|f| f.message),
                 None => self
                     .batch
-                    .deregister_job_definition(&id)
+                    .deregister_job_definition(&t.id)
                     .await
                     .map_err(|e| e.to_string()),
             };
             match result {
-                Ok(()) => out.deleted.push(label),
-                Err(why) => out.failed.push(format!("{label}: {why}")),
+                Ok(()) => out.deleted.push(t.label),
+                Err(why) => out.failed.push(format!("{}: {why}", t.label)),
             }
         }
         Ok(out)

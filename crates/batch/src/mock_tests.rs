@@ -63,8 +63,13 @@ macro_rules! client {
     }};
 }
 
-/// A compliant role, as IAM returns it (trust policy URL-encoded).
+/// A compliant role, as IAM returns it (trust policy URL-encoded), created at the epoch.
 fn iam_rules() -> Vec<Rule> {
+    iam_rules_created(DateTime::from_secs(0))
+}
+
+/// A compliant role and its profile, created at `created`.
+fn iam_rules_created(created: DateTime) -> Vec<Rule> {
     let trust = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22ec2.amazonaws.com%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D";
     let role = move || {
         Role::builder()
@@ -72,7 +77,7 @@ fn iam_rules() -> Vec<Rule> {
             .role_name("ecsInstanceRole")
             .role_id("AROAMOCK")
             .arn(format!("arn:aws:iam::{ACCOUNT}:role/ecsInstanceRole"))
-            .create_date(DateTime::from_secs(0))
+            .create_date(created)
             .assume_role_policy_document(trust)
             .build()
             .unwrap()
@@ -97,7 +102,7 @@ fn iam_rules() -> Vec<Rule> {
                         .instance_profile_name("ecsInstanceRole")
                         .instance_profile_id("AIPAMOCK")
                         .arn(PROFILE_ARN)
-                        .create_date(DateTime::from_secs(0))
+                        .create_date(created)
                         .roles(role())
                         .build()
                         .unwrap(),
@@ -238,6 +243,10 @@ async fn invalid_compute_environment_shows_its_status_reason_and_is_torn_down() 
         error.contains("is INVALID: CLIENT_ERROR - Invalid IamInstanceProfile: ecsInstanceRole"),
         "{error}"
     );
+    assert!(
+        error.contains("past the IAM propagation allowance (120s)"),
+        "an old profile is not propagation: {error}"
+    );
     assert_eq!(
         step(&out, Step::ComputeEnvironmentValid).status,
         StepStatus::Failed
@@ -252,7 +261,7 @@ async fn invalid_compute_environment_shows_its_status_reason_and_is_torn_down() 
 }
 
 #[tokio::test(start_paused = true)]
-async fn an_instance_that_never_registers_blames_the_role() {
+async fn an_instance_that_never_registers_is_not_blamed_on_the_role_without_evidence() {
     let sim = BatchSim {
         deleted: Arc::default(),
         status: CeStatus::Valid,
@@ -271,17 +280,22 @@ async fn an_instance_that_never_registers_blames_the_role() {
     ];
     let v = verifier(&iam_rules(), &sim.rules(), &ecs);
     let out = v.verify(&options(Level::Instance), &Silent, never()).await;
-    assert_eq!(out.failure, Some(FailureKind::RoleBroken), "{out:#?}");
+    // No EC2 client here: the instances cannot be read, so nothing points at the role.
+    assert_eq!(out.failure, Some(FailureKind::Error), "{out:#?}");
     let error = out.error.clone().unwrap();
     assert!(
         error.contains("no container instance registered in ECS cluster"),
         "{error}"
     );
-    assert!(error.contains("lacks ECS permissions"), "{error}");
-    assert!(
-        error.contains("0 container instances"),
-        "what was seen: {error}"
-    );
+    for seen in [
+        "nothing read points at the role",
+        "seen: ecs:ListContainerInstances: 0 container instance(s)",
+        "seen: batch:DescribeComputeEnvironments: ecsrole-verify-c0ffee00 VALID, ENABLED",
+        "seen: ec2:DescribeInstances: not read",
+        "likely causes, most likely first:\n  1. capacity",
+    ] {
+        assert!(error.contains(seen), "{seen}: {error}");
+    }
     assert!(
         looks.load(Ordering::SeqCst) > 5,
         "the wait polled with backoff"
@@ -310,7 +324,7 @@ async fn an_instance_that_never_registers_blames_the_role() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_job_stuck_in_runnable_blames_the_role() {
+async fn a_job_stuck_in_runnable_for_capacity_is_not_blamed_on_the_role() {
     let sim = BatchSim {
         deleted: Arc::default(),
         status: CeStatus::Valid,
@@ -384,6 +398,7 @@ async fn a_job_stuck_in_runnable_blames_the_role() {
                         .job_id("0b0e1e7e-0000-4000-8000-000000000000")
                         .job_queue("q")
                         .status(JobStatus::Runnable)
+                        .status_reason("CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - Service cannot fulfill the capacity requested for instance type [m5.large]")
                         .started_at(0)
                         .job_definition("d")
                         .build(),
@@ -393,14 +408,25 @@ async fn a_job_stuck_in_runnable_blames_the_role() {
     ];
     // The queue rules first: MatchAny takes the first matching rule.
     batch.extend(sim.rules());
-    let v = verifier(&iam_rules(), &batch, &[]);
+    let ecs = [
+        mock!(aws_sdk_ecs::Client::list_container_instances).then_output(|| {
+            aws_sdk_ecs::operation::list_container_instances::ListContainerInstancesOutput::builder(
+            )
+            .build()
+        }),
+    ];
+    let v = verifier(&iam_rules(), &batch, &ecs);
     let out = v.verify(&options(Level::Job), &Silent, never()).await;
-    assert_eq!(out.failure, Some(FailureKind::RoleBroken), "{out:#?}");
+    assert_eq!(out.failure, Some(FailureKind::Error), "{out:#?}");
     let error = out.error.clone().unwrap();
     assert!(error.contains("stuck in RUNNABLE"), "{error}");
     assert!(
-        error.contains("AmazonEC2ContainerServiceforEC2Role"),
-        "hint: {error}"
+        error.contains("seen: batch:DescribeJobs: job 0b0e1e7e-0000-4000-8000-000000000000 RUNNABLE: \"CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY"),
+        "{error}"
+    );
+    assert!(
+        error.contains("most likely first:\n  1. capacity, as Batch says (CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY"),
+        "the job's reason comes first: {error}"
     );
     let order: Vec<_> = out
         .steps
@@ -476,10 +502,9 @@ async fn a_service_linked_role_appearing_late_is_ridden_out() {
     assert!(out.leftovers.is_empty());
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_rejected_instance_profile_gives_up_after_the_propagation_bound() {
-    // moto rejects an unknown instanceRole at create time with this message; AWS lets the
-    // CE go INVALID instead (the first test). Either way: exit 3, nothing left.
+/// moto rejects an unknown instanceRole at create time with this message; AWS lets the
+/// CE go INVALID instead (the first test).
+fn rejecting_create() -> (Rule, BatchSim) {
     let sim = BatchSim {
         deleted: Arc::default(),
         status: CeStatus::Valid,
@@ -491,11 +516,26 @@ async fn a_rejected_instance_profile_gives_up_after_the_propagation_bound() {
                 "could not find instanceRole {PROFILE_ARN}"
             )))
         });
+    (create, sim)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rejected_young_instance_profile_is_retried_within_the_propagation_allowance() {
+    let (create, sim) = rejecting_create();
     let mut batch = vec![create.clone()];
     batch.extend(sim.rules());
-    let v = verifier(&iam_rules(), &batch, &[]);
+    // The profile and role were created just now: IAM may not show them to Batch yet.
+    let v = verifier(
+        &iam_rules_created(DateTime::from(std::time::SystemTime::now())),
+        &batch,
+        &[],
+    );
     let start = tokio::time::Instant::now();
-    let out = v.verify(&options(Level::Ce), &Silent, never()).await;
+    let opts = VerifyOptions {
+        propagation_allowance: Duration::from_secs(60),
+        ..options(Level::Ce)
+    };
+    let out = v.verify(&opts, &Silent, never()).await;
     assert_eq!(out.failure, Some(FailureKind::RoleBroken), "{out:#?}");
     assert!(
         out.error
@@ -505,7 +545,7 @@ async fn a_rejected_instance_profile_gives_up_after_the_propagation_bound() {
     );
     let waited = start.elapsed();
     assert!(
-        waited >= Duration::from_secs(60) && waited < Duration::from_secs(70),
+        waited >= Duration::from_secs(59) && waited < Duration::from_secs(70),
         "bounded by the propagation allowance: {waited:?}"
     );
     assert!(
@@ -513,6 +553,31 @@ async fn a_rejected_instance_profile_gives_up_after_the_propagation_bound() {
         "{} attempts",
         create.num_calls()
     );
+    assert!(out.leftovers.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rejected_old_instance_profile_is_the_role_at_once() {
+    let (create, sim) = rejecting_create();
+    let mut batch = vec![create.clone()];
+    batch.extend(sim.rules());
+    // Created at the epoch: long past any propagation.
+    let v = verifier(&iam_rules(), &batch, &[]);
+    let start = tokio::time::Instant::now();
+    let out = v.verify(&options(Level::Ce), &Silent, never()).await;
+    assert_eq!(out.failure, Some(FailureKind::RoleBroken), "{out:#?}");
+    let error = out.error.clone().unwrap();
+    assert!(error.contains("could not find instanceRole"), "{error}");
+    assert!(
+        error.contains("it is") && error.contains("s old, past the IAM propagation allowance"),
+        "its age: {error}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(create.num_calls(), 1);
     assert!(out.leftovers.is_empty());
 }
 

@@ -73,6 +73,9 @@ pub enum StepStatus {
     Ok,
     Failed,
     Interrupted,
+    /// It did not succeed and the run went on with another attempt (an INVALID compute
+    /// environment waited out while IAM propagates a young instance profile).
+    Retried,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -55,6 +55,20 @@ impl<'a> Recorder<'a> {
         name: Step,
         work: impl Future<Output = Result<(T, String), Failure>>,
     ) -> Result<T, Failure> {
+        self.step_as(name, async {
+            work.await
+                .map(|(value, detail)| (value, StepStatus::Ok, detail))
+        })
+        .await
+    }
+
+    /// Like [`Recorder::step`], with the status the work says (`Retried`: it did not
+    /// succeed, and the run goes on with another attempt).
+    pub(crate) async fn step_as<T>(
+        &self,
+        name: Step,
+        work: impl Future<Output = Result<(T, StepStatus, String), Failure>>,
+    ) -> Result<T, Failure> {
         self.progress.started(name);
         *self.current.lock().expect("current") = Some((name, Instant::now()));
         let result = work.await;
@@ -65,8 +79,8 @@ impl<'a> Recorder<'a> {
             .take()
             .expect("a step in progress");
         match result {
-            Ok((value, detail)) => {
-                self.push(name, StepStatus::Ok, start, detail);
+            Ok((value, status, detail)) => {
+                self.push(name, status, start, detail);
                 Ok(value)
             }
             Err(f) => {

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use ecsrole_core::poll::Backoff;
 
@@ -12,31 +12,67 @@ use crate::level::Level;
 pub const NAME_PREFIX: &str = "ecsrole-verify-";
 /// Every resource a verify run creates carries this tag with the run id.
 pub const RUN_TAG: &str = "ecsrole:verify-run";
-/// How long Batch may take to see a just-created role or profile (IAM propagation).
-pub const PROPAGATION_BOUND: Duration = Duration::from_secs(60);
+/// Every resource a verify run creates carries this tag: when its lease ends (UTC, RFC
+/// 3339). Until then `cleanup` leaves it alone (the run may still be using it).
+pub const EXPIRES_TAG: &str = "ecsrole:expires";
+/// How long a just-created instance profile (or role) may be invisible to Batch: an
+/// INVALID naming the profile is waited out while it is younger than this.
+pub const PROPAGATION_ALLOWANCE: Duration = Duration::from_secs(120);
+/// How long an instance may run before it must have registered with ECS (boot, agent
+/// start, registration): an instance older than this that never registered is evidence
+/// against the role.
+pub const REGISTRATION_ALLOWANCE: Duration = Duration::from_secs(300);
 
 /// How long proving may take unless `--timeout` says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(900);
 /// How long teardown may take after proving ended (CE deletion takes minutes on AWS).
 pub const TEARDOWN_TIMEOUT: Duration = Duration::from_secs(900);
 
-/// The names of one run's resources, derived from its id.
+/// The names of one run's resources, derived from its id, and the end of its lease.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunNames {
     pub run_id: String,
+    /// The first compute environment's name; a run that must let Batch validate again
+    /// creates `<name>-2`, `<name>-3`... (see [`RunNames::compute_environment_attempt`]).
     pub compute_environment: String,
     pub job_queue: String,
     pub job_definition: String,
+    /// When the run's lease ends: its start, plus its proving timeout, plus its teardown
+    /// bound.
+    pub expires: SystemTime,
 }
 
 impl RunNames {
-    pub fn new(run_id: &str) -> RunNames {
+    pub fn new(run_id: &str, expires: SystemTime) -> RunNames {
         let name = format!("{NAME_PREFIX}{run_id}");
         RunNames {
             run_id: run_id.to_owned(),
             compute_environment: name.clone(),
             job_queue: name.clone(),
             job_definition: name,
+            expires,
+        }
+    }
+
+    /// The name of the `n`th compute environment of the run (1-based).
+    pub fn compute_environment_attempt(&self, n: u32) -> String {
+        if n <= 1 {
+            self.compute_environment.clone()
+        } else {
+            format!("{}-{n}", self.compute_environment)
+        }
+    }
+
+    /// A run id as `verify` makes them (10 hex digits), for `cleanup --run`.
+    pub fn validate_run_id(id: &str) -> Result<(), ecsrole_core::InputError> {
+        if id.len() == 10 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(())
+        } else {
+            Err(ecsrole_core::InputError::new(
+                "run id",
+                id,
+                "the 10 hex digits verify prints (`verify run 0123456789`)",
+            ))
         }
     }
 
@@ -53,6 +89,7 @@ impl RunNames {
         format!("{:010x}", h.finish() & 0xff_ffff_ffff)
     }
 
+    /// The tags of everything the run creates: owner, run, lease.
     pub fn tags(&self) -> HashMap<String, String> {
         HashMap::from([
             (RUN_TAG.to_owned(), self.run_id.clone()),
@@ -60,6 +97,7 @@ impl RunNames {
                 ecsrole_core::names::OWNER_TAG_KEY.to_owned(),
                 ecsrole_core::names::OWNER_TAG_VALUE.to_owned(),
             ),
+            (EXPIRES_TAG.to_owned(), crate::lease::format(self.expires)),
         ])
     }
 }
@@ -79,6 +117,8 @@ pub struct VerifyOptions {
     pub run_id: String,
     pub max_vcpus: i32,
     pub backoff: Backoff,
+    pub propagation_allowance: Duration,
+    pub registration_allowance: Duration,
 }
 
 pub const DEFAULT_IMAGE: &str = "public.ecr.aws/docker/library/busybox:stable";
@@ -99,6 +139,14 @@ fn aws_id(what: &'static str, value: &str, prefix: &str) -> Result<(), ecsrole_c
 }
 
 impl VerifyOptions {
+    /// The names and the lease of a run of these options starting now.
+    pub fn names(&self) -> RunNames {
+        RunNames::new(
+            &self.run_id,
+            SystemTime::now() + self.timeout + self.teardown_timeout,
+        )
+    }
+
     /// Checks every id, ARN and image name before any call.
     pub fn validate(
         &self,
@@ -136,6 +184,8 @@ impl VerifyOptions {
             run_id: RunNames::new_run_id(),
             max_vcpus: 2,
             backoff: Backoff::DEFAULT,
+            propagation_allowance: PROPAGATION_ALLOWANCE,
+            registration_allowance: REGISTRATION_ALLOWANCE,
         }
     }
 }

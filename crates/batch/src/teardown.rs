@@ -15,24 +15,23 @@ use crate::verifier::Verifier;
 
 impl Verifier {
     /// Deletes this run's resources in Batch's order: job queue (disable, wait, delete,
-    /// wait until gone), compute environment (same), job definitions. Each step runs even
-    /// when an earlier one failed. Returns what is left, looked up afresh.
+    /// wait until gone), compute environments (same; `compute_environments` are the names
+    /// the run gave), job definitions. Each step runs even when an earlier one failed.
+    /// Returns what is left, looked up afresh.
     pub(crate) async fn teardown(
         &self,
         names: &RunNames,
+        compute_environments: &[String],
         rec: &Recorder<'_>,
         deadline: Instant,
         backoff: Backoff,
     ) -> Vec<String> {
+        let queue = std::iter::once((Kind::JobQueue, &names.job_queue, Step::DeleteJobQueue));
+        let ces = compute_environments
+            .iter()
+            .map(|n| (Kind::ComputeEnvironment, n, Step::DeleteComputeEnvironment));
         // Each resource is looked up once; a failed look-up still attempts the delete.
-        for (kind, name, step) in [
-            (Kind::JobQueue, &names.job_queue, Step::DeleteJobQueue),
-            (
-                Kind::ComputeEnvironment,
-                &names.compute_environment,
-                Step::DeleteComputeEnvironment,
-            ),
-        ] {
+        for (kind, name, step) in queue.chain(ces) {
             let known = match self.describe(kind, name).await {
                 Ok(None) => continue,
                 Ok(found) => found,
@@ -60,10 +59,10 @@ impl Verifier {
                                 .await?
                         }
                     };
-                    for (arn, _) in &found {
-                        self.batch.deregister_job_definition(arn).await?;
+                    for d in &found {
+                        self.batch.deregister_job_definition(&d.arn).await?;
                     }
-                    let arns: Vec<_> = found.into_iter().map(|(a, _)| a).collect();
+                    let arns: Vec<_> = found.into_iter().map(|d| d.arn).collect();
                     Ok(((), arns.join(", ")))
                 })
                 .await;
@@ -95,7 +94,11 @@ impl Verifier {
                 .active_job_definitions(Some(&names.job_definition)),
         )?;
         let ours = |d: &Described, name: &str| {
-            !d.gone() && (d.tags.get(RUN_TAG) == Some(&names.run_id) || d.name == name)
+            let named = d.name == name
+                || d.name
+                    .strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with('-'));
+            !d.gone() && (d.tags.get(RUN_TAG) == Some(&names.run_id) || named)
         };
         let mut left: Vec<String> = queues
             .iter()
@@ -110,7 +113,7 @@ impl Verifier {
         left.extend(
             definitions
                 .into_iter()
-                .map(|(arn, _)| format!("job-definition {arn}")),
+                .map(|d| format!("job-definition {}", d.arn)),
         );
         Ok(left)
     }
@@ -185,10 +188,18 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Kind::JobQueue => "job queue",
             Kind::ComputeEnvironment => "compute environment",
+        }
+    }
+
+    /// As resources are listed: `job-queue/NAME`.
+    pub(crate) fn resource(self) -> &'static str {
+        match self {
+            Kind::JobQueue => "job-queue",
+            Kind::ComputeEnvironment => "compute-environment",
         }
     }
 }

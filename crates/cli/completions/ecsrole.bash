@@ -255,12 +255,16 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__cleanup)
-            opts="-v -q -h --dry-run --config --region --profile --endpoint-url --timeout --output --verbose --quiet --help"
+            opts="-v -q -h --dry-run --run --all --config --region --profile --endpoint-url --timeout --output --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --run)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -625,7 +629,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__verify)
-            opts="-v -q -h --level --subnet --security-group --service-role --image --keep --config --role-name --instance-profile-name --path --extra-policy --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --assume-role-name --concurrency --regions --help"
+            opts="-v -q -h --level --subnet --security-group --service-role --image --keep --propagation-allowance --registration-allowance --config --role-name --instance-profile-name --path --extra-policy --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --assume-role-name --concurrency --regions --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -648,6 +652,14 @@ _ecsrole() {
                     return 0
                     ;;
                 --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --propagation-allowance)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registration-allowance)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

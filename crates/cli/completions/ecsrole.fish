@@ -123,6 +123,8 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l subnet -d 'Su
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l security-group -d 'Security group (repeatable) [default: the default VPC\'s `default` group]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l service-role -d 'Batch service role ARN [default: the service-linked role AWSServiceRoleForBatch, created when missing]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l image -d 'Image the level-job test job runs (its command is `true`)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l propagation-allowance -d 'How long a just-created instance profile may be invisible to Batch: an INVALID compute environment naming it is waited out while the profile is younger' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l registration-allowance -d 'How long an instance may run before it must have registered with ECS; one older that never registered is evidence against the role (exit 3)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l role-name -d 'The role AWS Batch instances use' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
@@ -141,10 +143,11 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l accounts -d '
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l concurrency -d 'Fleet mode: how many targets run at once' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l regions -d 'Fleet mode: the regions to verify in, comma-separated [default: the region]' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l keep -d 'Leave the resources in place (remove them later with `ecsrole cleanup`)'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l keep -d 'Leave the resources in place (remove them later with `ecsrole cleanup --run ID`)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l run -d 'Delete this run\'s resources, whatever their lease (the id `verify` prints)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l profile -d 'Named profile from the AWS config files' -r
@@ -152,7 +155,8 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l endpoint-url
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''"
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l dry-run -d 'Only list what would be deleted'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l dry-run -d 'Only list what would be deleted, and what is left because its lease still runs'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l all -d 'Delete every ecsrole verify resource, whatever its lease (runs in progress too)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -s h -l help -d 'Print help'

@@ -48,6 +48,9 @@ pub fn main() -> ExitCode {
     init_tracing(cli.command.verbosity());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        // The SDK's call chains are deep, and debug builds' frames large: 2 MiB (tokio's
+        // default) is not enough for verify's flow there. Only what is used is resident.
+        .thread_stack_size(8 << 20)
         .enable_all()
         .build()
     {

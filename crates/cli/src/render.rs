@@ -159,26 +159,31 @@ pub fn verify(v: &VerifyOutcome) -> String {
 
 pub fn cleanup(c: &CleanupOutcome) -> String {
     let mut out = String::new();
+    let list = |out: &mut String, title: &str, items: &[String]| {
+        if !items.is_empty() {
+            let _ = writeln!(out, "{title} ({}):", items.len());
+            for i in items {
+                let _ = writeln!(out, "  {i}");
+            }
+        }
+    };
     if c.found.is_empty() {
-        let _ = writeln!(out, "Nothing left by earlier verify runs.");
-        return out;
+        let _ = writeln!(out, "Nothing to delete.");
+    } else if c.dry_run {
+        list(&mut out, "Would delete", &c.found);
+    } else {
+        list(&mut out, "Deleted", &c.deleted);
+        list(&mut out, "Failed", &c.failed);
     }
-    if c.dry_run {
-        let _ = writeln!(out, "Would delete ({}):", c.found.len());
-        for f in &c.found {
-            let _ = writeln!(out, "  {f}");
-        }
-        return out;
-    }
-    let _ = writeln!(out, "Deleted ({}):", c.deleted.len());
-    for d in &c.deleted {
-        let _ = writeln!(out, "  {d}");
-    }
-    if !c.failed.is_empty() {
-        let _ = writeln!(out, "Failed ({}):", c.failed.len());
-        for f in &c.failed {
-            let _ = writeln!(out, "  {f}");
-        }
-    }
+    let leased: Vec<String> = c
+        .leased
+        .iter()
+        .map(|l| format!("{} (lease until {})", l.resource, l.expires))
+        .collect();
+    list(
+        &mut out,
+        "Left alone, a run may still use them (`cleanup --run ID` or `--all` deletes them anyway)",
+        &leased,
+    );
     out
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use ecsrole_batch::api::BatchApi;
 use ecsrole_batch::ec2::Ec2;
+use ecsrole_batch::lease::Sweep;
 use ecsrole_batch::{
     FailureKind, Level, Progress, Step, StepRecord, StepStatus, Verifier, VerifyOptions,
 };
@@ -37,6 +38,7 @@ impl Progress for Stderr {
                 StepStatus::Ok => "✓",
                 StepStatus::Failed => "✗",
                 StepStatus::Interrupted => "■",
+                StepStatus::Retried => "↻",
             };
             let clear = if self.tty { "\r\x1b[2K" } else { "" };
             let _ = writeln!(
@@ -64,6 +66,8 @@ pub(crate) fn options(a: &VerifyArgs, bound: Duration) -> VerifyOptions {
         image: a.image.clone(),
         keep: a.keep,
         timeout: bound,
+        propagation_allowance: Duration::from_secs(a.propagation_allowance),
+        registration_allowance: Duration::from_secs(a.registration_allowance),
         ..VerifyOptions::new(level)
     }
 }
@@ -160,8 +164,16 @@ pub async fn cleanup(
     bound: Duration,
 ) -> anyhow::Result<u8> {
     let deadline = tokio::time::Instant::now() + bound;
+    let sweep = match (&a.run_id, a.all) {
+        (Some(id), _) => {
+            ecsrole_batch::RunNames::validate_run_id(id)?;
+            Sweep::Run(id.clone())
+        }
+        (None, true) => Sweep::All,
+        (None, false) => Sweep::Expired,
+    };
     let out = verifier(aws, engine)
-        .cleanup(a.dry_run, deadline, Backoff::DEFAULT)
+        .cleanup(&sweep, a.dry_run, deadline, Backoff::DEFAULT)
         .await?;
     let human = crate::format(cli) == Output::Human;
     print(

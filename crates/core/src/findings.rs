@@ -297,6 +297,7 @@ mod tests {
     fn actual(trust: &str, path: &str) -> Actual {
         Actual {
             role: Some(RoleState {
+                created: None,
                 arn: "arn:aws:iam::123456789012:role/ecsInstanceRole".into(),
                 path: path.into(),
                 trust_policy: trust.into(),
@@ -304,6 +305,7 @@ mod tests {
             }),
             attached_policies: vec![Partition::Aws.ecs_instance_policy_arn()],
             instance_profile: Some(ProfileState {
+                created: None,
                 arn: "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole".into(),
                 path: path.into(),
                 roles: vec!["ecsInstanceRole".into()],

@@ -1,5 +1,7 @@
 //! A thin wrapper over the IAM client: each method is one domain step, one IAM action.
 
+use std::time::SystemTime;
+
 use aws_sdk_iam::Client;
 use aws_sdk_iam::types::Tag;
 
@@ -126,6 +128,7 @@ impl Iam {
         )
         .await?;
         Ok(out.and_then(|o| o.role).map(|r| RoleState {
+            created: SystemTime::try_from(r.create_date).ok(),
             trust_policy: decode_document(r.assume_role_policy_document().unwrap_or_default())
                 .into_owned(),
             tags: tags_of(r.tags()),
@@ -177,6 +180,7 @@ impl Iam {
         )
         .await?;
         Ok(out.and_then(|o| o.instance_profile).map(|p| ProfileState {
+            created: SystemTime::try_from(p.create_date).ok(),
             roles: p.roles().iter().map(|r| r.role_name().to_owned()).collect(),
             tags: tags_of(p.tags()),
             arn: p.arn,

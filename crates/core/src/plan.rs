@@ -232,6 +232,7 @@ pub fn simulate(desired: &Desired, actual: &Actual, steps: &[Step]) -> Actual {
         match step {
             Step::CreateRole { document } => {
                 after.role = Some(RoleState {
+                    created: None,
                     arn: String::new(),
                     path: desired.path.clone(),
                     trust_policy: document.clone(),
@@ -247,6 +248,7 @@ pub fn simulate(desired: &Desired, actual: &Actual, steps: &[Step]) -> Actual {
             Step::AttachRolePolicy { arn } => after.attached_policies.push(arn.clone()),
             Step::CreateInstanceProfile => {
                 after.instance_profile = Some(ProfileState {
+                    created: None,
                     arn: String::new(),
                     path: desired.path.clone(),
                     roles: vec![],
@@ -281,6 +283,7 @@ mod tests {
     fn compliant() -> Actual {
         Actual {
             role: Some(RoleState {
+                created: None,
                 arn: "arn:aws:iam::123456789012:role/ecsInstanceRole".into(),
                 path: "/".into(),
                 trust_policy: trust::ec2_trust_policy(Partition::Aws),
@@ -288,6 +291,7 @@ mod tests {
             }),
             attached_policies: vec![Partition::Aws.ecs_instance_policy_arn()],
             instance_profile: Some(ProfileState {
+                created: None,
                 arn: "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole".into(),
                 path: "/".into(),
                 roles: vec!["ecsInstanceRole".into()],

@@ -1,6 +1,8 @@
 //! The actual state, as IAM's reads report it. Plain data: no AWS calls, no judgement
 //! (that is `findings`), no changes (that is `plan`).
 
+use std::time::SystemTime;
+
 use crate::names::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
 /// A role as IAM reports it.
@@ -8,6 +10,8 @@ use crate::names::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
 pub struct RoleState {
     pub arn: String,
     pub path: String,
+    /// When IAM created it (`None` when not reported).
+    pub created: Option<SystemTime>,
     /// Decoded JSON text.
     pub trust_policy: String,
     pub tags: Vec<(String, String)>,
@@ -18,6 +22,8 @@ pub struct RoleState {
 pub struct ProfileState {
     pub arn: String,
     pub path: String,
+    /// When IAM created it (`None` when not reported).
+    pub created: Option<SystemTime>,
     pub roles: Vec<String>,
     pub tags: Vec<(String, String)>,
 }
@@ -46,6 +52,18 @@ pub fn account_of(arn: &str) -> Option<String> {
 }
 
 impl Actual {
+    /// When the younger of the role and the instance profile was created: how long IAM
+    /// has had to propagate them.
+    pub fn youngest(&self) -> Option<SystemTime> {
+        [
+            self.role.as_ref().and_then(|r| r.created),
+            self.instance_profile.as_ref().and_then(|p| p.created),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+    }
+
     /// The account, taken from the ARNs IAM returned (no extra call); `None` when neither
     /// the role nor the profile exists.
     pub fn account_id(&self) -> Option<String> {

@@ -104,3 +104,75 @@ fn collect(
     }
     Ok(())
 }
+
+/// For every element at `item` (element names from the root down), the text of each of
+/// `fields` (paths below the item; the first match of each), in document order:
+/// DescribeInstances' instances with their id, state and profile, say.
+pub fn records(
+    xml: &str,
+    item: &[&str],
+    fields: &[&[&str]],
+) -> Result<Vec<Vec<Option<String>>>, XmlDecodeError> {
+    let [root, rest @ ..] = item else {
+        return Ok(vec![]);
+    };
+    let mut doc = Document::new(xml);
+    let mut scope = doc.root_element()?;
+    if !scope.start_el().matches(root) {
+        return Err(XmlDecodeError::custom(format!(
+            "expected <{root}>, found <{}>",
+            scope.start_el().local()
+        )));
+    }
+    let mut out = vec![];
+    each_item(&mut scope, rest, fields, &mut out)?;
+    Ok(out)
+}
+
+fn each_item(
+    scope: &mut ScopedDecoder<'_, '_>,
+    path: &[&str],
+    fields: &[&[&str]],
+    out: &mut Vec<Vec<Option<String>>>,
+) -> Result<(), XmlDecodeError> {
+    let [name, rest @ ..] = path else {
+        let mut record = vec![None; fields.len()];
+        let wanted: Vec<(usize, &[&str])> = fields.iter().copied().enumerate().collect();
+        capture(scope, &wanted, &mut record)?;
+        out.push(record);
+        return Ok(());
+    };
+    while let Some(mut child) = scope.next_tag() {
+        if child.start_el().matches(name) {
+            each_item(&mut child, rest, fields, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// Fills `record[i]` with the text at each `(i, path)` below `scope`.
+fn capture(
+    scope: &mut ScopedDecoder<'_, '_>,
+    wanted: &[(usize, &[&str])],
+    record: &mut [Option<String>],
+) -> Result<(), XmlDecodeError> {
+    while let Some(mut child) = scope.next_tag() {
+        let below: Vec<(usize, &[&str])> = wanted
+            .iter()
+            .filter(|(_, p)| p.first().is_some_and(|n| child.start_el().matches(n)))
+            .map(|(i, p)| (*i, &p[1..]))
+            .collect();
+        if below.is_empty() {
+            continue;
+        }
+        if below.iter().any(|(_, p)| p.is_empty()) {
+            let text = try_data(&mut child)?.trim().to_owned();
+            for (i, _) in below.iter().filter(|(_, p)| p.is_empty()) {
+                record[*i].get_or_insert_with(|| text.clone());
+            }
+        } else {
+            capture(&mut child, &below, record)?;
+        }
+    }
+    Ok(())
+}

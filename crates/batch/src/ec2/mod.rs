@@ -38,7 +38,7 @@ mod retry;
 #[cfg(test)]
 mod tests;
 
-pub use answer::{Ec2Error, texts};
+pub use answer::{Ec2Error, records, texts};
 use retry::{Limits, bounded, connector_error, raw_response, retryable};
 
 const API_VERSION: &str = "2016-11-15";
@@ -73,6 +73,17 @@ impl std::fmt::Debug for Ec2 {
             .field("region", &self.inner.region)
             .finish_non_exhaustive()
     }
+}
+
+/// An EC2 instance, as far as verify and diagnose look at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instance {
+    pub id: String,
+    /// `pending`, `running`, `stopped`, `terminated`...
+    pub state: String,
+    pub launched: Option<SystemTime>,
+    /// The instance profile associated with it.
+    pub instance_profile_arn: Option<String>,
 }
 
 /// The network a verify run uses.
@@ -161,6 +172,57 @@ impl Ec2 {
     /// One query, `action` being the IAM action (`ec2:RunInstances`); returns the text of
     /// every element of the answer at `path` (see [`texts`]). An answer that is not such a
     /// document fails the call, named.
+    /// The instances that carry every one of `tags` (at most 1,000: a compute
+    /// environment's instances).
+    pub async fn instances_tagged(&self, tags: &[(&str, &str)]) -> Result<Vec<Instance>, Error> {
+        let mut params: Vec<(String, String)> = vec![];
+        for (n, (k, v)) in tags.iter().enumerate() {
+            params.push((format!("Filter.{}.Name", n + 1), format!("tag:{k}")));
+            params.push((format!("Filter.{}.Value.1", n + 1), (*v).to_owned()));
+        }
+        params.push(("MaxResults".into(), "1000".into()));
+        let params: Vec<(&str, &str)> = params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let rows = self
+            .call("ec2:DescribeInstances", &params, |xml| {
+                records(
+                    xml,
+                    &[
+                        "DescribeInstancesResponse",
+                        "reservationSet",
+                        "item",
+                        "instancesSet",
+                        "item",
+                    ],
+                    &[
+                        &["instanceId"],
+                        &["instanceState", "name"],
+                        &["launchTime"],
+                        &["iamInstanceProfile", "arn"],
+                    ],
+                )
+            })
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|mut r| Instance {
+                id: r[0].take().unwrap_or_default(),
+                state: r[1].take().unwrap_or_default(),
+                launched: r[2].take().and_then(|t| {
+                    let dt = aws_smithy_types::DateTime::from_str(
+                        &t,
+                        aws_smithy_types::date_time::Format::DateTime,
+                    )
+                    .ok()?;
+                    SystemTime::try_from(dt).ok()
+                }),
+                instance_profile_arn: r[3].take(),
+            })
+            .collect())
+    }
+
     pub async fn query_texts(
         &self,
         action: &'static str,

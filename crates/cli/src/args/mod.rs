@@ -176,9 +176,19 @@ pub struct VerifyArgs {
     /// Image the level-job test job runs (its command is `true`).
     #[arg(long, value_name = "URI", default_value = ecsrole_batch::DEFAULT_IMAGE)]
     pub image: String,
-    /// Leave the resources in place (remove them later with `ecsrole cleanup`).
+    /// Leave the resources in place (remove them later with `ecsrole cleanup --run ID`).
     #[arg(long)]
     pub keep: bool,
+    /// How long a just-created instance profile may be invisible to Batch: an INVALID
+    /// compute environment naming it is waited out while the profile is younger.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub propagation_allowance: u64,
+    /// How long an instance may run before it must have registered with ECS; one older
+    /// that never registered is evidence against the role (exit 3).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=7200))]
+    pub registration_allowance: u64,
     #[command(flatten)]
     pub common: CommonArgs,
     /// Fleet mode: the regions to verify in, comma-separated [default: the region].
@@ -188,9 +198,15 @@ pub struct VerifyArgs {
 
 #[derive(Debug, Args)]
 pub struct CleanupArgs {
-    /// Only list what would be deleted.
+    /// Only list what would be deleted, and what is left because its lease still runs.
     #[arg(long)]
     pub dry_run: bool,
+    /// Delete this run's resources, whatever their lease (the id `verify` prints).
+    #[arg(long = "run", value_name = "ID", conflicts_with = "all")]
+    pub run_id: Option<String>,
+    /// Delete every ecsrole verify resource, whatever its lease (runs in progress too).
+    #[arg(long)]
+    pub all: bool,
     #[command(flatten)]
     pub config: ConfigArgs,
     #[command(flatten)]

@@ -177,6 +177,12 @@ pub const TABLE: &[Permission] = &[
         "find the default VPC's default security group",
     ),
     called(
+        "ec2:DescribeInstances",
+        On::Any,
+        &[Verify],
+        "when an instance does not register: the run's instances, their state and profile",
+    ),
+    called(
         "batch:CreateComputeEnvironment",
         On::VerifyBatch,
         &[Verify],

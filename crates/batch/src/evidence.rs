@@ -1,0 +1,255 @@
+//! When an instance never registers or a job sits in RUNNABLE, what can be read decides
+//! who is to blame. Exit 3 (the role does not work) needs evidence about the role: Batch
+//! naming the instance profile or role, or an instance of this run that has run with this
+//! profile for longer than the registration allowance and never registered (the role having
+//! passed `check`). Anything else is exit 1 with what was seen, each line with the call it
+//! came from, and the likely causes in order: capacity, the network, the AMI, the service
+//! role are at least as common as the role.
+
+use std::time::{Duration, SystemTime};
+
+use crate::classify::about_instance_role;
+use crate::ec2::Instance;
+use crate::outcome::{Failure, FailureKind};
+use crate::run::{RUN_TAG, RunNames};
+use crate::verifier::Verifier;
+use crate::verify::Checked;
+
+/// A level that timed out: what did not happen, and where to look.
+pub(crate) struct Stuck<'a> {
+    pub(crate) what: String,
+    pub(crate) names: &'a RunNames,
+    pub(crate) compute_environment: &'a str,
+    pub(crate) cluster: &'a str,
+    /// The RUNNABLE job and its `statusReason`.
+    pub(crate) job: Option<(&'a str, String)>,
+}
+
+/// What the reads said, sorted.
+#[derive(Debug, Default)]
+struct Evidence {
+    /// `source call: what it showed`.
+    seen: Vec<String>,
+    /// What points at the role.
+    role: Vec<String>,
+    /// Likely causes, most likely first.
+    causes: Vec<String>,
+}
+
+fn secs(d: Duration) -> u64 {
+    d.as_secs()
+}
+
+impl Verifier {
+    /// Reads the run's compute environment, the instances tagged with its run id, the ECS
+    /// cluster's registrations (and the job), and turns them into the failure.
+    pub(crate) async fn judge(
+        &self,
+        stuck: Stuck<'_>,
+        checked: &Checked,
+        allowance: Duration,
+    ) -> Failure {
+        let run = [(RUN_TAG, stuck.names.run_id.as_str())];
+        let ce_names = [stuck.compute_environment];
+        let (ce, instances, registered) = tokio::join!(
+            self.batch.describe_compute_environments(&ce_names),
+            async {
+                match &self.ec2 {
+                    Some(ec2) => Some(ec2.instances_tagged(&run).await),
+                    None => None,
+                }
+            },
+            self.batch.container_instances(stuck.cluster),
+        );
+        let mut ev = Evidence::default();
+        match ce {
+            Ok(list) => match list.into_iter().find(|c| !c.gone()) {
+                Some(c) => {
+                    ev.seen.push(format!(
+                        "batch:DescribeComputeEnvironments: {} {}, {}, desiredvCpus {}: {:?}",
+                        c.name,
+                        c.status,
+                        c.state,
+                        c.desired_vcpus.map_or("?".to_owned(), |d| d.to_string()),
+                        c.status_reason
+                    ));
+                    if about_instance_role(&c.status_reason) {
+                        ev.role.push(format!(
+                            "Batch names the instance profile or role: {:?}",
+                            c.status_reason
+                        ));
+                    }
+                }
+                None => ev.seen.push(format!(
+                    "batch:DescribeComputeEnvironments: {} not found",
+                    stuck.compute_environment
+                )),
+            },
+            Err(e) => ev.seen.push(format!(
+                "batch:DescribeComputeEnvironments: could not read ({e})"
+            )),
+        }
+        if let Some((id, reason)) = &stuck.job {
+            ev.seen
+                .push(format!("batch:DescribeJobs: job {id} RUNNABLE: {reason:?}"));
+            job_causes(&mut ev, reason);
+            if about_instance_role(reason) {
+                ev.role.push(format!(
+                    "Batch names the instance profile or role for job {id}: {reason:?}"
+                ));
+            }
+        }
+        let registrations = match &registered {
+            Ok(arns) => {
+                ev.seen.push(format!(
+                    "ecs:ListContainerInstances: {} container instance(s) in {}",
+                    arns.len(),
+                    stuck.cluster
+                ));
+                arns.len()
+            }
+            Err(e) => {
+                ev.seen
+                    .push(format!("ecs:ListContainerInstances: could not read ({e})"));
+                0
+            }
+        };
+        match instances {
+            None => ev
+                .seen
+                .push("ec2:DescribeInstances: not read (no EC2 client)".to_owned()),
+            Some(Err(e)) => ev
+                .seen
+                .push(format!("ec2:DescribeInstances: could not read ({e})")),
+            Some(Ok(list)) if list.is_empty() => {
+                ev.seen.push(format!(
+                    "ec2:DescribeInstances: no instance tagged {RUN_TAG}={}",
+                    stuck.names.run_id
+                ));
+                no_instance(&mut ev);
+            }
+            Some(Ok(list)) => {
+                for i in &list {
+                    instance(&mut ev, i, checked, allowance, registrations);
+                }
+            }
+        }
+        ev.into_failure(&stuck.what)
+    }
+}
+
+/// What Batch's reason for a RUNNABLE job says (the reasons its guide lists).
+fn job_causes(ev: &mut Evidence, reason: &str) {
+    if reason.starts_with("MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT") {
+        ev.causes.push(
+            "the job asks for more vCPUs or memory than the compute environment's instance types give".into(),
+        );
+    } else if reason.starts_with("MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE") {
+        ev.causes
+            .push("the compute environment's maxvCpus is below the job's needs".into());
+    } else if reason.starts_with("CAPACITY:") {
+        ev.causes.push(format!(
+            "capacity, as Batch says ({reason}): no instance of the allowed types could be launched"
+        ));
+    }
+}
+
+/// Batch launched nothing (or nothing could be seen).
+fn no_instance(ev: &mut Evidence) {
+    ev.causes.extend([
+        "capacity: Batch could not launch an instance (the instance types in these subnets' zones, Spot capacity, or the account's EC2 limits)".to_owned(),
+        "the compute environment's subnets, security groups or launch template stop a launch".to_owned(),
+        "the service role (AWSServiceRoleForBatch or --service-role) may not launch instances".to_owned(),
+    ]);
+}
+
+/// One instance of the run.
+fn instance(
+    ev: &mut Evidence,
+    i: &Instance,
+    checked: &Checked,
+    allowance: Duration,
+    registrations: usize,
+) {
+    let age = i
+        .launched
+        .and_then(|t| SystemTime::now().duration_since(t).ok())
+        .unwrap_or_default();
+    let profile = i.instance_profile_arn.as_deref().unwrap_or("none");
+    ev.seen.push(format!(
+        "ec2:DescribeInstances: {} {}, launched {}s ago, instance profile {profile}",
+        i.id,
+        i.state,
+        secs(age)
+    ));
+    let ours = profile == checked.profile_arn;
+    let running = i.state == "running";
+    if running && ours && age > allowance && registrations == 0 {
+        ev.role.push(format!(
+            "instance {} has run with instance profile {profile} for {}s (registration allowance {}s) and never registered with ECS, though the role passed check: what the role grants the ECS agent (or a permissions boundary or SCP on it) falls short; a subnet without a route to ECS fails the same way",
+            i.id,
+            secs(age),
+            secs(allowance)
+        ));
+    } else if running && !ours {
+        ev.causes.push(format!(
+            "instance {} runs with instance profile {profile}, not {}: the compute environment's instance role is another one",
+            i.id, checked.profile_arn
+        ));
+    } else if running {
+        ev.causes.extend([
+            format!(
+                "instance {} is still starting: it has run {}s of the {}s registration allowance; give verify more --timeout",
+                i.id,
+                secs(age),
+                secs(allowance)
+            ),
+            "the instance cannot reach the ECS endpoint: a subnet without a route to the internet, a NAT gateway or ECS VPC endpoints".into(),
+            "the AMI: not an ECS-optimized AMI, or its ECS agent does not start".into(),
+        ]);
+    } else {
+        ev.causes.push(format!(
+            "instance {} is {}: its launch failed (capacity, the AMI, the launch template)",
+            i.id, i.state
+        ));
+    }
+}
+
+impl Evidence {
+    fn into_failure(mut self, what: &str) -> Failure {
+        let seen = self
+            .seen
+            .iter()
+            .map(|s| format!("\n  seen: {s}"))
+            .collect::<String>();
+        if !self.role.is_empty() {
+            return Failure::new(
+                FailureKind::RoleBroken,
+                format!(
+                    "{what}; the evidence points at the role: {}{seen}",
+                    self.role.join("; ")
+                ),
+            );
+        }
+        if self.causes.is_empty() {
+            // Nothing narrowed it down (the instances could not be read): the usual suspects.
+            no_instance(&mut self);
+            self.causes.push(
+                "the instances cannot reach the ECS endpoint: a subnet without a route to the internet, a NAT gateway or ECS VPC endpoints".into(),
+            );
+        }
+        self.causes.dedup();
+        let causes = self
+            .causes
+            .iter()
+            .enumerate()
+            .map(|(n, c)| format!("\n  {}. {c}", n + 1))
+            .collect::<String>();
+        Failure::new(
+            FailureKind::Error,
+            format!(
+                "{what}; nothing read points at the role (exit 1, not 3){seen}\n  likely causes, most likely first:{causes}"
+            ),
+        )
+    }
+}
