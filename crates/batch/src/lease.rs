@@ -11,9 +11,12 @@ use ecsrole_core::names::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
 use crate::run::{EXPIRES_TAG, NAME_PREFIX, RUN_TAG};
 
-/// `2026-11-26T14:00:00Z`.
+/// `2026-11-26T14:00:00Z` (whole seconds).
 pub fn format(t: SystemTime) -> String {
-    DateTime::from(t)
+    let secs = t
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    DateTime::from_secs(i64::try_from(secs).unwrap_or(i64::MAX))
         .fmt(Format::DateTime)
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
 }
