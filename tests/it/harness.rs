@@ -213,6 +213,35 @@ impl Ctx {
         (ctx, proxy)
     }
 
+    /// From now on ecsrole talks to the emulator through a fault-injecting proxy, as for
+    /// `proxied` (for a context made by `in_account`); the test's own clients do not.
+    pub async fn through_proxy(&mut self) -> crate::proxy::Proxy {
+        let proxy = crate::proxy::Proxy::start(&self.endpoint).await;
+        self.endpoint = proxy.url.clone();
+        self.proxy = Some(proxy.clone());
+        proxy
+    }
+
+    /// The test's own EC2 client, acting as this context's identity (its account).
+    pub async fn ec2(&self) -> ecsrole_batch::ec2::Ec2 {
+        let url = self
+            .proxy
+            .as_ref()
+            .map_or_else(|| self.endpoint.clone(), |_| endpoint());
+        let mut config = sdk_config(&url).await.into_builder();
+        if let Some(c) = &self.credentials {
+            config = config.credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(c.clone()),
+            );
+        }
+        let aws = ecsrole_core::aws::Aws {
+            config: config.build(),
+            partition: ecsrole_core::partition::Partition::Aws,
+            calls: ecsrole_core::aws::Calls::default(),
+        };
+        ecsrole_batch::ec2::Ec2::new(&aws)
+    }
+
     /// Runs `ecsrole ARGS --role-name <role>` against the emulator, in an environment
     /// cleared of the caller's AWS settings.
     pub fn ecsrole(&self, args: &[&str]) -> Run {
@@ -314,6 +343,8 @@ impl Ctx {
         s.add_filter(r"\b[0-9a-f]{10}\b", "[RUN_ID]");
         s.add_filter(r#""elapsed_ms": \d+"#, r#""elapsed_ms": "[MS]""#);
         s.add_filter(r"\b\d+\.\ds\b", "[S]");
+        // How long a level waited: its share of --timeout left, which depends on the load.
+        s.add_filter(r"within \d+s\b", "within [S]");
         s
     }
 

@@ -8,6 +8,7 @@ mod cli;
 mod config;
 mod converge;
 mod destroy;
+mod diagnose;
 mod faults;
 mod fleet;
 mod harness;

@@ -32,6 +32,18 @@ async fn batch_permissions_cover_every_call_and_every_row_is_used() {
     ok(&["verify", "--level", "job"], &[0]);
     ok(&["verify", "--level", "instance", "--timeout", "3"], &[1]);
     ok(&["verify", "--level", "job", "--keep"], &[0]);
+    // diagnose, on an environment with a launch template (its one call verify does not make).
+    let diagnosed = diagnosed_environment(&ctx).await;
+    let run = ctx.ecsrole_raw(&["diagnose", "--compute-environment", &diagnosed]);
+    // Its service role is the instance role, which Batch cannot assume.
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stdout.contains("service_role_not_trusted"), "{run:?}");
+    ctx.batch
+        .delete_compute_environment()
+        .compute_environment(&diagnosed)
+        .send()
+        .await
+        .unwrap();
     let cleanup = ctx.ecsrole_raw(&["cleanup"]);
     assert_eq!(cleanup.code, 0, "{cleanup:?}");
     // A fresh account (the emulators give each assumed-role session its own) has no Batch
@@ -67,6 +79,67 @@ async fn batch_permissions_cover_every_call_and_every_row_is_used() {
         Vec::<&String>::new(),
         "rows no command called: drop them or mark them implied"
     );
+}
+
+/// A compute environment with the test's instance profile and a launch template; its name.
+async fn diagnosed_environment(ctx: &Ctx) -> String {
+    use aws_sdk_batch::types::{CeType, ComputeResource, CrType, LaunchTemplateSpecification};
+    let ec2 = crate::harness::ec2().await;
+    let network = ec2.default_network().await.unwrap().unwrap();
+    let template = format!("{}-lt", ctx.role);
+    ec2.query_texts(
+        "ec2:CreateLaunchTemplate",
+        &[
+            ("LaunchTemplateName", &template),
+            ("LaunchTemplateData.InstanceType", "t2.micro"),
+        ],
+        &[
+            "CreateLaunchTemplateResponse",
+            "launchTemplate",
+            "launchTemplateId",
+        ],
+    )
+    .await
+    .unwrap();
+    let role_arn = ctx
+        .iam
+        .get_role()
+        .role_name(&ctx.role)
+        .send()
+        .await
+        .unwrap()
+        .role()
+        .unwrap()
+        .arn()
+        .to_owned();
+    let name = format!("{}-diag", ctx.role);
+    ctx.batch
+        .create_compute_environment()
+        .compute_environment_name(&name)
+        .r#type(CeType::Managed)
+        // moto needs a service role that exists; Batch's trust is not its concern here.
+        .service_role(&role_arn)
+        .compute_resources(
+            ComputeResource::builder()
+                .r#type(CrType::Ec2)
+                .minv_cpus(0)
+                .maxv_cpus(4)
+                .desiredv_cpus(0)
+                .instance_types("optimal")
+                .set_subnets(Some(network.subnets))
+                .set_security_group_ids(Some(network.security_groups))
+                .instance_role(&ctx.role)
+                .launch_template(
+                    LaunchTemplateSpecification::builder()
+                        .launch_template_name(&template)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    name
 }
 
 #[tokio::test]

@@ -12,10 +12,9 @@ use aws_sdk_batch::types::{
 use crate::harness::Ctx;
 use crate::verify::{finish, left_of_run, play_the_ecs_agent, start_instance_run};
 
+/// As ecsrole writes its expiry tags (whole seconds), which cleanup echoes.
 fn rfc3339(t: SystemTime) -> String {
-    aws_smithy_types::DateTime::from(t)
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap()
+    ecsrole_batch::lease::format(t)
 }
 
 /// Registers job definition `name` (the cheapest Batch resource) with `tags`.

@@ -40,6 +40,8 @@ const RUNS: usize = 7;
 const FLOOR_ROUNDS: usize = 50;
 /// Runs of each fleet check row, and of the signed load (each on a fresh moto).
 const FLEET_RUNS: usize = 3;
+/// How many compute environments `diagnose` is measured on.
+const DIAGNOSED: usize = 100;
 /// Accounts in flight: ecsrole's `--concurrency` and the load's clients.
 const CLIENTS: usize = 16;
 /// Accounts of the fleet apply row on the moto with managed policies.
@@ -539,6 +541,33 @@ fn rows(b: &Bench, url: &str) -> Result<Vec<Row>> {
         &log,
     )?
     .expect(&[0])?;
+
+    let n = DIAGNOSED;
+    eprintln!("xtask: bench: diagnose over {n} compute environments, and a boto3 script");
+    let (mine, theirs) = b.on_fresh_moto(false, |url| {
+        let count = n.to_string();
+        let setup = b.script(url, &b.python, "diagnose_setup.py", role);
+        let mut setup = setup;
+        setup.arg(&count);
+        measure(setup, &b.fleet_log)?.expect(&[0])?;
+        let [mut mine, mut theirs] = <[Series; 2]>::default();
+        for _ in 0..RUNS {
+            // Exit 2: the roles lack the ECS policy (this moto loads no managed policy).
+            let run = measure(b.ecsrole(url, &["diagnose", "-q"]), &b.fleet_log)?;
+            mine.push(&run.expect(&[2])?);
+            let run = measure(b.script(url, &b.python, "diagnose.py", ""), &b.fleet_log)?;
+            theirs.push(&run.expect(&[0])?);
+        }
+        Ok((mine, theirs))
+    })?;
+    rows.push(Row {
+        anchors: vec![(
+            "boto3 script, one environment after another".into(),
+            theirs.ms(),
+        )],
+        note: format!("calls: boto3 {}", theirs.requests.all),
+        ..Row::new(format!("diagnose, {n} compute environments"), &mine)
+    });
 
     let clients = CLIENTS.to_string();
     let accounts_file = |first: u64, n: usize| -> Result<(String, PathBuf)> {

@@ -25,9 +25,53 @@ pub struct Described {
     pub status_reason: String,
     pub state: State,
     pub ecs_cluster_arn: Option<String>,
-    /// A compute environment's `desiredvCpus` (`None` for a job queue).
-    pub desired_vcpus: Option<i32>,
     pub tags: HashMap<String, String>,
+    /// A compute environment's service role, as Batch reports it.
+    pub service_role: Option<String>,
+    /// A compute environment's resources (`None` for a job queue).
+    pub compute: Option<Compute>,
+    /// A job queue's compute environments, in order (ARNs or names as Batch gives them).
+    pub environments: Vec<String>,
+}
+
+/// What a compute environment is made of.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Compute {
+    /// `MANAGED` (Batch launches the instances) or `UNMANAGED`.
+    pub managed: bool,
+    /// `EC2`, `SPOT`, `FARGATE`, `FARGATE_SPOT` (empty for an unmanaged one).
+    pub kind: String,
+    /// What `computeResources.instanceRole` holds: an instance profile's name or ARN (a
+    /// role's, by mistake).
+    pub instance_role: Option<String>,
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub launch_template: Option<LaunchTemplate>,
+    pub max_vcpus: Option<i32>,
+    pub desired_vcpus: Option<i32>,
+    pub instance_types: Vec<String>,
+    /// `computeResources.tags`: Batch puts them on the instances it launches.
+    pub tags: HashMap<String, String>,
+}
+
+/// A compute environment's launch template, by id or name, and version.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LaunchTemplate {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub version: Option<String>,
+}
+
+/// A job as diagnose looks at it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: String,
+    pub name: String,
+    pub queue: String,
+    pub status: JobStatus,
+    pub status_reason: String,
+    pub vcpus: Option<f64>,
+    pub memory_mib: Option<i64>,
 }
 
 /// An ACTIVE job definition.
@@ -156,11 +200,23 @@ impl BatchApi {
         }
     }
 
-    /// Compute environments by name or ARN; all of them when `names` is empty.
+    /// Compute environments by name or ARN, 100 to a call (the API's limit); all of them
+    /// when `names` is empty.
     pub async fn describe_compute_environments(
         &self,
         names: &[&str],
     ) -> Result<Vec<Described>, Error> {
+        if names.len() <= 100 {
+            return self.compute_environments(names).await;
+        }
+        let mut out = vec![];
+        for chunk in names.chunks(100) {
+            out.extend(self.compute_environments(chunk).await?);
+        }
+        Ok(out)
+    }
+
+    async fn compute_environments(&self, names: &[&str]) -> Result<Vec<Described>, Error> {
         let page = |token| {
             let mut req = self
                 .batch
@@ -182,8 +238,10 @@ impl BatchApi {
                     status_reason: ce.status_reason().unwrap_or_default().to_owned(),
                     state: ce.state().map_or(State::Other(String::new()), State::from),
                     ecs_cluster_arn: ce.ecs_cluster_arn().map(str::to_owned),
-                    desired_vcpus: ce.compute_resources().and_then(|r| r.desiredv_cpus()),
                     tags: ce.tags().cloned().unwrap_or_default(),
+                    service_role: ce.service_role().map(str::to_owned),
+                    compute: Some(compute_of(ce)),
+                    environments: vec![],
                 });
             }
             page.next_token
@@ -270,8 +328,20 @@ impl BatchApi {
         required("batch:CreateJobQueue", "jobQueueArn", out.job_queue_arn)
     }
 
-    /// Job queues by name or ARN; all of them when `names` is empty.
+    /// Job queues by name or ARN, 100 to a call (the API's limit); all of them when
+    /// `names` is empty.
     pub async fn describe_job_queues(&self, names: &[&str]) -> Result<Vec<Described>, Error> {
+        if names.len() <= 100 {
+            return self.job_queues(names).await;
+        }
+        let mut out = vec![];
+        for chunk in names.chunks(100) {
+            out.extend(self.job_queues(chunk).await?);
+        }
+        Ok(out)
+    }
+
+    async fn job_queues(&self, names: &[&str]) -> Result<Vec<Described>, Error> {
         let page = |token| {
             let mut req = self.batch.describe_job_queues().set_next_token(token);
             for n in names {
@@ -290,7 +360,13 @@ impl BatchApi {
                     status_reason: q.status_reason().unwrap_or_default().to_owned(),
                     state: q.state().map_or(State::Other(String::new()), State::from),
                     ecs_cluster_arn: None,
-                    desired_vcpus: None,
+                    service_role: None,
+                    compute: None,
+                    environments: q
+                        .compute_environment_order()
+                        .iter()
+                        .filter_map(|o| o.compute_environment().map(str::to_owned))
+                        .collect(),
                     tags: q.tags().cloned().unwrap_or_default(),
                 });
             }
@@ -425,20 +501,32 @@ impl BatchApi {
 
     /// The job's status and status reason.
     pub async fn describe_job(&self, id: &str) -> Result<Option<(JobStatus, String)>, Error> {
-        let req = self.batch.describe_jobs().jobs(id);
-        let out = call(
-            &self.calls,
-            &self.endpoint,
-            "batch:DescribeJobs",
-            req.send(),
-        )
-        .await?;
-        Ok(out.jobs().first().map(|j| {
-            (
-                j.status().cloned().unwrap_or(JobStatus::Submitted),
-                j.status_reason().unwrap_or_default().to_owned(),
+        Ok(self
+            .describe_jobs(&[id])
+            .await?
+            .into_iter()
+            .next()
+            .map(|j| (j.status, j.status_reason)))
+    }
+
+    /// Jobs by id, 100 to a call (DescribeJobs' limit).
+    pub async fn describe_jobs(&self, ids: &[&str]) -> Result<Vec<Job>, Error> {
+        let mut jobs = vec![];
+        for chunk in ids.chunks(100) {
+            let mut req = self.batch.describe_jobs();
+            for id in chunk {
+                req = req.jobs(*id);
+            }
+            let out = call(
+                &self.calls,
+                &self.endpoint,
+                "batch:DescribeJobs",
+                req.send(),
             )
-        }))
+            .await?;
+            jobs.extend(out.jobs().iter().map(job_of));
+        }
+        Ok(jobs)
     }
 
     /// Container instances registered in an ECS cluster.
@@ -452,5 +540,55 @@ impl BatchApi {
         )
         .await?;
         Ok(out.container_instance_arns().to_vec())
+    }
+}
+
+fn compute_of(ce: &aws_sdk_batch::types::ComputeEnvironmentDetail) -> Compute {
+    let r = ce.compute_resources();
+    Compute {
+        managed: ce.r#type() == Some(&CeType::Managed),
+        kind: r
+            .and_then(|r| r.r#type())
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_default(),
+        instance_role: r.and_then(|r| r.instance_role()).map(str::to_owned),
+        subnets: r.map(|r| r.subnets().to_vec()).unwrap_or_default(),
+        security_groups: r
+            .map(|r| r.security_group_ids().to_vec())
+            .unwrap_or_default(),
+        launch_template: r.and_then(|r| r.launch_template()).map(|t| LaunchTemplate {
+            id: t.launch_template_id().map(str::to_owned),
+            name: t.launch_template_name().map(str::to_owned),
+            version: t.version().map(str::to_owned),
+        }),
+        max_vcpus: r.and_then(|r| r.maxv_cpus()),
+        desired_vcpus: r.and_then(|r| r.desiredv_cpus()),
+        instance_types: r.map(|r| r.instance_types().to_vec()).unwrap_or_default(),
+        tags: r.and_then(|r| r.tags()).cloned().unwrap_or_default(),
+    }
+}
+
+fn job_of(j: &aws_sdk_batch::types::JobDetail) -> Job {
+    let container = j.container();
+    let requirement = |t: ResourceType| {
+        container.and_then(|c| {
+            c.resource_requirements()
+                .iter()
+                .find(|r| r.r#type() == Some(&t))
+                .and_then(|r| r.value().map(str::to_owned))
+        })
+    };
+    Job {
+        id: j.job_id().unwrap_or_default().to_owned(),
+        name: j.job_name().unwrap_or_default().to_owned(),
+        queue: j.job_queue().unwrap_or_default().to_owned(),
+        status: j.status().cloned().unwrap_or(JobStatus::Submitted),
+        status_reason: j.status_reason().unwrap_or_default().to_owned(),
+        vcpus: requirement(ResourceType::Vcpu)
+            .and_then(|v| v.parse().ok())
+            .or_else(|| container.and_then(|c| c.vcpus()).map(f64::from)),
+        memory_mib: requirement(ResourceType::Memory)
+            .and_then(|v| v.parse().ok())
+            .or_else(|| container.and_then(|c| c.memory()).map(i64::from)),
     }
 }

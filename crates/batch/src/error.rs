@@ -20,6 +20,11 @@ pub enum Error {
         field: &'static str,
     },
 
+    #[error(
+        "no {what} {name:?} in this account and region: give the name or ARN of one that exists"
+    )]
+    NotFound { what: &'static str, name: String },
+
     #[error("{what} did not {goal} within {waited:?} (last seen: {last})")]
     TimedOut {
         what: String,

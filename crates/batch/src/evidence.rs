@@ -9,9 +9,10 @@
 use std::time::{Duration, SystemTime};
 
 use crate::classify::about_instance_role;
+use crate::diagnose::{DiagnoseOptions, Diagnoser, Selection};
 use crate::ec2::Instance;
 use crate::outcome::{Failure, FailureKind};
-use crate::run::{RUN_TAG, RunNames};
+use crate::run::{RUN_TAG, RunNames, VerifyOptions};
 use crate::verifier::Verifier;
 use crate::verify::Checked;
 
@@ -49,13 +50,15 @@ impl Verifier {
         checked: &Checked,
         allowance: Duration,
     ) -> Failure {
-        let run = [(RUN_TAG, stuck.names.run_id.as_str())];
+        let tag = format!("tag:{RUN_TAG}");
+        let id = [stuck.names.run_id.as_str()];
+        let run = [(tag.as_str(), &id[..])];
         let ce_names = [stuck.compute_environment];
         let (ce, instances, registered) = tokio::join!(
             self.batch.describe_compute_environments(&ce_names),
             async {
                 match &self.ec2 {
-                    Some(ec2) => Some(ec2.instances_tagged(&run).await),
+                    Some(ec2) => Some(ec2.instances(&run).await),
                     None => None,
                 }
             },
@@ -70,7 +73,10 @@ impl Verifier {
                         c.name,
                         c.status,
                         c.state,
-                        c.desired_vcpus.map_or("?".to_owned(), |d| d.to_string()),
+                        c.compute
+                            .as_ref()
+                            .and_then(|r| r.desired_vcpus)
+                            .map_or("?".to_owned(), |d| d.to_string()),
                         c.status_reason
                     ));
                     if about_instance_role(&c.status_reason) {
@@ -135,6 +141,51 @@ impl Verifier {
             }
         }
         ev.into_failure(&stuck.what)
+    }
+}
+
+impl Verifier {
+    /// `diagnose`'s findings on the run's compute environment, as lines to add to a
+    /// failure's message (bounded: a failure is not held up by its explanation).
+    pub(crate) async fn explain(&self, compute_environment: &str, opts: &VerifyOptions) -> String {
+        let Some(ec2) = &self.ec2 else {
+            return String::new();
+        };
+        let diagnoser = Diagnoser {
+            iam: self.iam.clone(),
+            batch: self.batch.clone(),
+            ec2: ec2.clone(),
+            partition: self.engine.desired().partition,
+        };
+        let options = DiagnoseOptions {
+            selection: Selection {
+                compute_environments: vec![compute_environment.to_owned()],
+                ..Selection::default()
+            },
+            policies: self.engine.desired().policies.clone(),
+            registration_allowance: opts.registration_allowance,
+            concurrency: 4,
+        };
+        let found =
+            tokio::time::timeout(Duration::from_secs(30), diagnoser.diagnose(&options)).await;
+        match found {
+            Ok(Ok(d)) if d.errors + d.warnings == 0 => {
+                format!("\n  diagnose {compute_environment}: no finding")
+            }
+            Ok(Ok(d)) => d
+                .findings()
+                .map(|(_, f)| {
+                    let severity = if f.is_error() { "error" } else { "warning" };
+                    format!(
+                        "\n  diagnose {compute_environment}: {severity} {}: {}",
+                        f.code.as_str(),
+                        f.message
+                    )
+                })
+                .collect(),
+            Ok(Err(e)) => format!("\n  diagnose {compute_environment}: could not read ({e})"),
+            Err(_) => format!("\n  diagnose {compute_environment}: no answer within 30s"),
+        }
     }
 }
 

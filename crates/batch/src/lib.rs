@@ -3,6 +3,7 @@
 pub mod api;
 mod classify;
 pub mod cleanup;
+pub mod diagnose;
 pub mod ec2;
 mod environment;
 pub mod error;

@@ -79,6 +79,19 @@ impl Verifier {
             },
             signal = interrupt => Err(Failure::new(FailureKind::Interrupted, format!("interrupted by {signal}"))),
         };
+        let mut result = result;
+        let created = state
+            .compute_environments
+            .lock()
+            .expect("run state")
+            .last()
+            .cloned();
+        if let Err(f) = &mut result
+            && matches!(f.kind, FailureKind::Error | FailureKind::RoleBroken)
+            && let Some(ce) = created
+        {
+            f.message.push_str(&self.explain(&ce, opts).await);
+        }
         if let Err(f) = &result {
             let status = if f.kind == FailureKind::Interrupted {
                 StepStatus::Interrupted

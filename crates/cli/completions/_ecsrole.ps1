@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Make the planned changes, then wait until IAM shows the instance profile with the role')
             [CompletionResult]::new('destroy', 'destroy', [CompletionResultType]::ParameterValue, 'Delete the role and instance profile ecsrole created (tagged managed-by=ecsrole)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does not work, 1 other errors')
+            [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Explain why compute environments are INVALID, their instances never join ECS or their jobs sit in RUNNABLE (read-only). Exit 0 no error found, 2 errors found, 1 could not decide')
             [CompletionResult]::new('cleanup', 'cleanup', [CompletionResultType]::ParameterValue, 'Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named ecsrole-verify-*)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('permissions', 'permissions', [CompletionResultType]::ParameterValue, 'Print the least-privilege IAM policy (JSON) the operator needs, scoped to the role, instance profile, path and partition given. Makes no AWS call')
@@ -144,7 +145,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('--service-role', '--service-role', [CompletionResultType]::ParameterName, 'Batch service role ARN [default: the service-linked role AWSServiceRoleForBatch, created when missing]')
             [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'Image the level-job test job runs (its command is `true`)')
             [CompletionResult]::new('--propagation-allowance', '--propagation-allowance', [CompletionResultType]::ParameterName, 'How long a just-created instance profile may be invisible to Batch: an INVALID compute environment naming it is waited out while the profile is younger')
-            [CompletionResult]::new('--registration-allowance', '--registration-allowance', [CompletionResultType]::ParameterName, 'How long an instance may run before it must have registered with ECS; one older that never registered is evidence against the role (exit 3)')
+            [CompletionResult]::new('--registration-allowance', '--registration-allowance', [CompletionResultType]::ParameterName, 'How long an instance may run before it must have registered with ECS (verify: one older that never registered is evidence against the role, exit 3)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]')
             [CompletionResult]::new('--role-name', '--role-name', [CompletionResultType]::ParameterName, 'The role AWS Batch instances use')
             [CompletionResult]::new('--instance-profile-name', '--instance-profile-name', [CompletionResultType]::ParameterName, 'The instance profile that carries the role [default: the role name]')
@@ -161,7 +162,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('--accounts', '--accounts', [CompletionResultType]::ParameterName, 'Fleet mode: accounts from a file, one id per line, `#` comments')
             [CompletionResult]::new('--assume-role-name', '--assume-role-name', [CompletionResultType]::ParameterName, 'Fleet mode: the role assumed in each account')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Fleet mode: how many targets run at once')
-            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'Fleet mode: the regions to verify in, comma-separated [default: the region]')
+            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'Fleet mode: the regions to run in, comma-separated [default: the region]')
             [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Leave the resources in place (remove them later with `ecsrole cleanup --run ID`)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
@@ -169,6 +170,33 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ecsrole;diagnose' {
+            [CompletionResult]::new('--compute-environment', '--compute-environment', [CompletionResultType]::ParameterName, 'A compute environment to diagnose, by name or ARN (repeatable) [default: every compute environment and job queue in the region]')
+            [CompletionResult]::new('--job-queue', '--job-queue', [CompletionResultType]::ParameterName, 'A job queue to diagnose, with its compute environments (repeatable)')
+            [CompletionResult]::new('--job', '--job', [CompletionResultType]::ParameterName, 'A job to explain, with its queue and compute environments (repeatable)')
+            [CompletionResult]::new('--registration-allowance', '--registration-allowance', [CompletionResultType]::ParameterName, 'How long an instance may run before it must have registered with ECS (verify: one older that never registered is evidence against the role, exit 3)')
+            [CompletionResult]::new('--extra-policy', '--extra-policy', [CompletionResultType]::ParameterName, 'Another managed policy the instance roles must have (repeatable)')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'aws, aws-cn or aws-us-gov [default: derived from the region]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: the standard chain; IAM is global]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Also write a JUnit XML report here')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Fleet mode: run in this account through STS AssumeRole (repeatable)')
+            [CompletionResult]::new('--accounts', '--accounts', [CompletionResultType]::ParameterName, 'Fleet mode: accounts from a file, one id per line, `#` comments')
+            [CompletionResult]::new('--assume-role-name', '--assume-role-name', [CompletionResultType]::ParameterName, 'Fleet mode: the role assumed in each account')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Fleet mode: how many targets run at once')
+            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'Fleet mode: the regions to run in, comma-separated [default: the region]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'ecsrole;cleanup' {
@@ -214,6 +242,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Make the planned changes, then wait until IAM shows the instance profile with the role')
             [CompletionResult]::new('destroy', 'destroy', [CompletionResultType]::ParameterValue, 'Delete the role and instance profile ecsrole created (tagged managed-by=ecsrole)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does not work, 1 other errors')
+            [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Explain why compute environments are INVALID, their instances never join ECS or their jobs sit in RUNNABLE (read-only). Exit 0 no error found, 2 errors found, 1 could not decide')
             [CompletionResult]::new('cleanup', 'cleanup', [CompletionResultType]::ParameterValue, 'Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named ecsrole-verify-*)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('permissions', 'permissions', [CompletionResultType]::ParameterValue, 'Print the least-privilege IAM policy (JSON) the operator needs, scoped to the role, instance profile, path and partition given. Makes no AWS call')
@@ -233,6 +262,9 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             break
         }
         'ecsrole;help;verify' {
+            break
+        }
+        'ecsrole;help;diagnose' {
             break
         }
         'ecsrole;help;cleanup' {

@@ -31,6 +31,9 @@ _ecsrole() {
             ecsrole,destroy)
                 cmd="ecsrole__subcmd__destroy"
                 ;;
+            ecsrole,diagnose)
+                cmd="ecsrole__subcmd__diagnose"
+                ;;
             ecsrole,help)
                 cmd="ecsrole__subcmd__help"
                 ;;
@@ -58,6 +61,9 @@ _ecsrole() {
             ecsrole__subcmd__help,destroy)
                 cmd="ecsrole__subcmd__help__subcmd__destroy"
                 ;;
+            ecsrole__subcmd__help,diagnose)
+                cmd="ecsrole__subcmd__help__subcmd__diagnose"
+                ;;
             ecsrole__subcmd__help,help)
                 cmd="ecsrole__subcmd__help__subcmd__help"
                 ;;
@@ -77,7 +83,7 @@ _ecsrole() {
 
     case "${cmd}" in
         ecsrole)
-            opts="-h -V --help --version check plan apply destroy verify cleanup completions permissions help"
+            opts="-h -V --help --version check plan apply destroy verify diagnose cleanup completions permissions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -356,8 +362,94 @@ _ecsrole() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ecsrole__subcmd__diagnose)
+            opts="-v -q -h --compute-environment --job-queue --job --registration-allowance --extra-policy --partition --config --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --assume-role-name --concurrency --regions --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --compute-environment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --job-queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --job)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registration-allowance)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --extra-policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --partition)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --assume-role-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --regions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ecsrole__subcmd__help)
-            opts="check plan apply destroy verify cleanup completions permissions help"
+            opts="check plan apply destroy verify diagnose cleanup completions permissions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -440,6 +532,20 @@ _ecsrole() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ecsrole__subcmd__help__subcmd__diagnose)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ecsrole__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -504,7 +610,7 @@ _ecsrole() {
             fi
             case "${prev}" in
                 --command)
-                    COMPREPLY=($(compgen -W "check plan apply destroy verify cleanup fleet all" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "check plan apply destroy verify cleanup diagnose fleet all" -- "${cur}"))
                     return 0
                     ;;
                 --region)

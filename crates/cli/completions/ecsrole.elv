@@ -27,6 +27,7 @@ set edit:completion:arg-completer[ecsrole] = {|@words|
             cand apply 'Make the planned changes, then wait until IAM shows the instance profile with the role'
             cand destroy 'Delete the role and instance profile ecsrole created (tagged managed-by=ecsrole)'
             cand verify 'Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does not work, 1 other errors'
+            cand diagnose 'Explain why compute environments are INVALID, their instances never join ECS or their jobs sit in RUNNABLE (read-only). Exit 0 no error found, 2 errors found, 1 could not decide'
             cand cleanup 'Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named ecsrole-verify-*)'
             cand completions 'Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish)'
             cand permissions 'Print the least-privilege IAM policy (JSON) the operator needs, scoped to the role, instance profile, path and partition given. Makes no AWS call'
@@ -136,7 +137,7 @@ set edit:completion:arg-completer[ecsrole] = {|@words|
             cand --service-role 'Batch service role ARN [default: the service-linked role AWSServiceRoleForBatch, created when missing]'
             cand --image 'Image the level-job test job runs (its command is `true`)'
             cand --propagation-allowance 'How long a just-created instance profile may be invisible to Batch: an INVALID compute environment naming it is waited out while the profile is younger'
-            cand --registration-allowance 'How long an instance may run before it must have registered with ECS; one older that never registered is evidence against the role (exit 3)'
+            cand --registration-allowance 'How long an instance may run before it must have registered with ECS (verify: one older that never registered is evidence against the role, exit 3)'
             cand --config 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]'
             cand --role-name 'The role AWS Batch instances use'
             cand --instance-profile-name 'The instance profile that carries the role [default: the role name]'
@@ -153,7 +154,7 @@ set edit:completion:arg-completer[ecsrole] = {|@words|
             cand --accounts 'Fleet mode: accounts from a file, one id per line, `#` comments'
             cand --assume-role-name 'Fleet mode: the role assumed in each account'
             cand --concurrency 'Fleet mode: how many targets run at once'
-            cand --regions 'Fleet mode: the regions to verify in, comma-separated [default: the region]'
+            cand --regions 'Fleet mode: the regions to run in, comma-separated [default: the region]'
             cand --keep 'Leave the resources in place (remove them later with `ecsrole cleanup --run ID`)'
             cand -v 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
             cand --verbose 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
@@ -161,6 +162,32 @@ set edit:completion:arg-completer[ecsrole] = {|@words|
             cand --quiet 'Print nothing but errors; the exit code tells the result'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ecsrole;diagnose'= {
+            cand --compute-environment 'A compute environment to diagnose, by name or ARN (repeatable) [default: every compute environment and job queue in the region]'
+            cand --job-queue 'A job queue to diagnose, with its compute environments (repeatable)'
+            cand --job 'A job to explain, with its queue and compute environments (repeatable)'
+            cand --registration-allowance 'How long an instance may run before it must have registered with ECS (verify: one older that never registered is evidence against the role, exit 3)'
+            cand --extra-policy 'Another managed policy the instance roles must have (repeatable)'
+            cand --partition 'aws, aws-cn or aws-us-gov [default: derived from the region]'
+            cand --config 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]'
+            cand --region 'AWS region [default: the standard chain; IAM is global]'
+            cand --profile 'Named profile from the AWS config files'
+            cand --endpoint-url 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]'
+            cand --timeout 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]'
+            cand --output 'Output format on stdout'
+            cand --report 'Also write a JUnit XML report here'
+            cand --account 'Fleet mode: run in this account through STS AssumeRole (repeatable)'
+            cand --accounts 'Fleet mode: accounts from a file, one id per line, `#` comments'
+            cand --assume-role-name 'Fleet mode: the role assumed in each account'
+            cand --concurrency 'Fleet mode: how many targets run at once'
+            cand --regions 'Fleet mode: the regions to run in, comma-separated [default: the region]'
+            cand -v 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+            cand --verbose 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+            cand -q 'Print nothing but errors; the exit code tells the result'
+            cand --quiet 'Print nothing but errors; the exit code tells the result'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'ecsrole;cleanup'= {
             cand --run 'Delete this run''s resources, whatever their lease (the id `verify` prints)'
@@ -202,6 +229,7 @@ set edit:completion:arg-completer[ecsrole] = {|@words|
             cand apply 'Make the planned changes, then wait until IAM shows the instance profile with the role'
             cand destroy 'Delete the role and instance profile ecsrole created (tagged managed-by=ecsrole)'
             cand verify 'Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does not work, 1 other errors'
+            cand diagnose 'Explain why compute environments are INVALID, their instances never join ECS or their jobs sit in RUNNABLE (read-only). Exit 0 no error found, 2 errors found, 1 could not decide'
             cand cleanup 'Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named ecsrole-verify-*)'
             cand completions 'Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish)'
             cand permissions 'Print the least-privilege IAM policy (JSON) the operator needs, scoped to the role, instance profile, path and partition given. Makes no AWS call'
@@ -216,6 +244,8 @@ set edit:completion:arg-completer[ecsrole] = {|@words|
         &'ecsrole;help;destroy'= {
         }
         &'ecsrole;help;verify'= {
+        }
+        &'ecsrole;help;diagnose'= {
         }
         &'ecsrole;help;cleanup'= {
         }

@@ -31,6 +31,7 @@ complete -c ecsrole -n "__fish_ecsrole_needs_command" -f -a "plan" -d 'Show the 
 complete -c ecsrole -n "__fish_ecsrole_needs_command" -f -a "apply" -d 'Make the planned changes, then wait until IAM shows the instance profile with the role'
 complete -c ecsrole -n "__fish_ecsrole_needs_command" -f -a "destroy" -d 'Delete the role and instance profile ecsrole created (tagged managed-by=ecsrole)'
 complete -c ecsrole -n "__fish_ecsrole_needs_command" -f -a "verify" -d 'Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does not work, 1 other errors'
+complete -c ecsrole -n "__fish_ecsrole_needs_command" -f -a "diagnose" -d 'Explain why compute environments are INVALID, their instances never join ECS or their jobs sit in RUNNABLE (read-only). Exit 0 no error found, 2 errors found, 1 could not decide'
 complete -c ecsrole -n "__fish_ecsrole_needs_command" -f -a "cleanup" -d 'Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named ecsrole-verify-*)'
 complete -c ecsrole -n "__fish_ecsrole_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish)'
 complete -c ecsrole -n "__fish_ecsrole_needs_command" -f -a "permissions" -d 'Print the least-privilege IAM policy (JSON) the operator needs, scoped to the role, instance profile, path and partition given. Makes no AWS call'
@@ -124,7 +125,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l security-grou
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l service-role -d 'Batch service role ARN [default: the service-linked role AWSServiceRoleForBatch, created when missing]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l image -d 'Image the level-job test job runs (its command is `true`)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l propagation-allowance -d 'How long a just-created instance profile may be invisible to Batch: an INVALID compute environment naming it is waited out while the profile is younger' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l registration-allowance -d 'How long an instance may run before it must have registered with ECS; one older that never registered is evidence against the role (exit 3)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l registration-allowance -d 'How long an instance may run before it must have registered with ECS (verify: one older that never registered is evidence against the role, exit 3)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l role-name -d 'The role AWS Batch instances use' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
@@ -142,11 +143,33 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l account -d 'F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l concurrency -d 'Fleet mode: how many targets run at once' -r
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l regions -d 'Fleet mode: the regions to verify in, comma-separated [default: the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l regions -d 'Fleet mode: the regions to run in, comma-separated [default: the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l keep -d 'Leave the resources in place (remove them later with `ecsrole cleanup --run ID`)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l compute-environment -d 'A compute environment to diagnose, by name or ARN (repeatable) [default: every compute environment and job queue in the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l job-queue -d 'A job queue to diagnose, with its compute environments (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l job -d 'A job to explain, with its queue and compute environments (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l registration-allowance -d 'How long an instance may run before it must have registered with ECS (verify: one older that never registered is evidence against the role, exit 3)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l extra-policy -d 'Another managed policy the instance roles must have (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l profile -d 'Named profile from the AWS config files' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l output -d 'Output format on stdout' -r -f -a "human\t''
+json\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l report -d 'Also write a JUnit XML report here' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l concurrency -d 'Fleet mode: how many targets run at once' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l regions -d 'Fleet mode: the regions to run in, comma-separated [default: the region]' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -s h -l help -d 'Print help'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l run -d 'Delete this run\'s resources, whatever their lease (the id `verify` prints)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
@@ -167,6 +190,7 @@ apply\t''
 destroy\t''
 verify\t''
 cleanup\t''
+diagnose\t''
 fleet\t''
 all\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l region -d 'The region the operator works in: decides the partition when --partition is not given' -r
@@ -178,12 +202,13 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l path -d 
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -s h -l help -d 'Print help'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "check" -d 'Report drift (read-only). Exit 0 compliant, 2 drift, 1 could not decide'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "plan" -d 'Show the changes apply would make (read-only). Exit 0 nothing to do, 2 changes pending'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "apply" -d 'Make the planned changes, then wait until IAM shows the instance profile with the role'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "destroy" -d 'Delete the role and instance profile ecsrole created (tagged managed-by=ecsrole)'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "verify" -d 'Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does not work, 1 other errors'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "cleanup" -d 'Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named ecsrole-verify-*)'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "completions" -d 'Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish)'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "permissions" -d 'Print the least-privilege IAM policy (JSON) the operator needs, scoped to the role, instance profile, path and partition given. Makes no AWS call'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify cleanup completions permissions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify diagnose cleanup completions permissions help" -f -a "check" -d 'Report drift (read-only). Exit 0 compliant, 2 drift, 1 could not decide'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify diagnose cleanup completions permissions help" -f -a "plan" -d 'Show the changes apply would make (read-only). Exit 0 nothing to do, 2 changes pending'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify diagnose cleanup completions permissions help" -f -a "apply" -d 'Make the planned changes, then wait until IAM shows the instance profile with the role'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify diagnose cleanup completions permissions help" -f -a "destroy" -d 'Delete the role and instance profile ecsrole created (tagged managed-by=ecsrole)'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify diagnose cleanup completions permissions help" -f -a "verify" -d 'Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does not work, 1 other errors'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify diagnose cleanup completions permissions help" -f -a "diagnose" -d 'Explain why compute environments are INVALID, their instances never join ECS or their jobs sit in RUNNABLE (read-only). Exit 0 no error found, 2 errors found, 1 could not decide'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify diagnose cleanup completions permissions help" -f -a "cleanup" -d 'Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named ecsrole-verify-*)'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify diagnose cleanup completions permissions help" -f -a "completions" -d 'Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish)'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify diagnose cleanup completions permissions help" -f -a "permissions" -d 'Print the least-privilege IAM policy (JSON) the operator needs, scoped to the role, instance profile, path and partition given. Makes no AWS call'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify diagnose cleanup completions permissions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

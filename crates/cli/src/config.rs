@@ -149,9 +149,34 @@ fn merge(cli: &mut Cli, m: &ArgMatches, file: File, path: &Path) -> anyhow::Resu
             m,
             "extra_policies",
             &mut r.extra_policies,
-            file.extra_policies,
+            file.extra_policies.clone(),
         );
-        set(m, "partition", &mut r.partition, file.partition.map(Some));
+        set(
+            m,
+            "partition",
+            &mut r.partition,
+            file.partition.clone().map(Some),
+        );
+    }
+    if let Command::Diagnose(a) = cmd {
+        set(
+            m,
+            "extra_policies",
+            &mut a.policies.extra_policies,
+            file.extra_policies.clone(),
+        );
+        set(
+            m,
+            "partition",
+            &mut a.policies.partition,
+            file.partition.clone().map(Some),
+        );
+        set(
+            m,
+            "regions",
+            &mut a.regions,
+            file.regions.clone().map(|r| Some(r.join(","))),
+        );
     }
     if let Some(t) = cmd.tags_mut() {
         set(m, "tags", &mut t.tags, tags);

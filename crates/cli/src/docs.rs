@@ -174,6 +174,17 @@ pub fn generated() -> Vec<(String, Vec<u8>)> {
 mod tests {
     use std::path::Path;
 
+    #[test]
+    fn the_readme_lists_every_finding_code() {
+        let readme =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+                .unwrap();
+        for code in ecsrole_batch::diagnose::Code::OWN {
+            let code = format!("`{}`", code.as_str());
+            assert!(readme.contains(&code), "README.md lacks diagnose's {code}");
+        }
+    }
+
     /// Fails when a committed completion script or man page differs from what the code
     /// renders; `ECSROLE_GEN=1` (set by `cargo xtask gen`) rewrites them instead.
     #[test]

@@ -1,5 +1,5 @@
-//! Fleet mode: `check`, `plan`, `apply` and `verify` across accounts (and, for verify,
-//! regions). One JSON line per target with `--output json`, then a `{"summary": ...}`
+//! Fleet mode: `check`, `plan`, `apply`, `verify` and `diagnose` across accounts (and,
+//! for verify and diagnose, regions). One JSON line per target with `--output json`, then a `{"summary": ...}`
 //! line; a live progress line and a summary table in human mode. The exit code: 1 if any
 //! target errored, else 3 if any role was shown not to work, else 2 on any drift, else 0.
 
@@ -11,7 +11,7 @@ use ecsrole_core::{ApplyOptions, Aws, Desired, DesiredInput, Engine, Iam, PlanOp
 use serde_json::{Value, json};
 
 use crate::args::{Command, FleetArgs, Output};
-use crate::{Cli, EXIT_DRIFT, EXIT_ERROR, EXIT_OK, EXIT_ROLE_BROKEN, print, verify};
+use crate::{Cli, EXIT_DRIFT, EXIT_ERROR, EXIT_OK, EXIT_ROLE_BROKEN, diagnose, print, verify};
 
 /// One target's result.
 #[derive(Debug, Clone)]
@@ -78,6 +78,10 @@ pub async fn run(
                 None => vec![base_region],
             }
         }
+        Command::Diagnose(a) => match &a.regions {
+            Some(r) => fleet::parse_regions(r)?,
+            None => vec![base_region],
+        },
         _ => vec![base_region],
     };
     ecsrole_core::names::validate_role_name(&c.assume_role_name)
@@ -111,7 +115,7 @@ pub async fn run(
         usize::from(c.concurrency),
         |target| {
             let (base, desired, role) = (base.clone(), desired.clone(), c.assume_role_name.clone());
-            let command = command_of(cli, bound);
+            let command = command_of(cli, bound, &desired);
             let signal = signal_rx.clone();
             async move {
                 let started = Instant::now();
@@ -146,7 +150,7 @@ pub async fn run(
     let code = summary.exit_code;
     if report.on() {
         let command = cli.command.name();
-        let verify = matches!(cli.command, Command::Verify(_));
+        let verify = matches!(cli.command, Command::Verify(_) | Command::Diagnose(_));
         let cases = targets
             .iter()
             .zip(&results)
@@ -181,6 +185,7 @@ pub async fn run(
 enum Work {
     Role(RoleWork),
     Verify(ecsrole_batch::VerifyOptions),
+    Diagnose(ecsrole_batch::diagnose::DiagnoseOptions),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -190,11 +195,12 @@ enum RoleWork {
     Apply(ApplyOptions),
 }
 
-fn command_of(cli: &Cli, bound: Duration) -> Work {
+fn command_of(cli: &Cli, bound: Duration, desired: &Desired) -> Work {
     match &cli.command {
         Command::Plan(a) => Work::Role(RoleWork::Plan(a.change.plan_options())),
         Command::Apply(a) => Work::Role(RoleWork::Apply(a.options())),
         Command::Verify(a) => Work::Verify(verify::options(a, bound)),
+        Command::Diagnose(a) => Work::Diagnose(diagnose::options(a, desired)),
         // Only check, plan, apply and verify have fleet options.
         _ => Work::Role(RoleWork::Check),
     }
@@ -218,6 +224,31 @@ async fn one(
         Work::Role(role_work) => {
             match tokio::time::timeout(bound, role_outcome(&engine, role_work)).await {
                 Ok(Ok(o)) => o,
+                Ok(Err(e)) => Outcome::failed(e),
+                Err(_) => Outcome::failed(aws.calls.timed_out(bound)),
+            }
+        }
+        Work::Diagnose(opts) => {
+            let diagnoser = diagnose::diagnoser(&aws);
+            let work = diagnoser.diagnose(&opts);
+            match tokio::time::timeout(bound, work).await {
+                Ok(Ok(d)) => Outcome {
+                    code: diagnose::exit_code(&d),
+                    summary: if d.errors == 0 {
+                        format!("no error ({} warning(s))", d.warnings)
+                    } else {
+                        let mut codes: Vec<&str> = vec![];
+                        for (_, f) in d.findings().filter(|(_, f)| f.is_error()) {
+                            if !codes.contains(&f.code.as_str()) {
+                                codes.push(f.code.as_str());
+                            }
+                        }
+                        format!("{} error(s): {}", d.errors, codes.join(", "))
+                    },
+                    result: json!(d),
+                    error: None,
+                    elapsed: Duration::ZERO,
+                },
                 Ok(Err(e)) => Outcome::failed(e),
                 Err(_) => Outcome::failed(aws.calls.timed_out(bound)),
             }

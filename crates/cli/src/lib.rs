@@ -3,6 +3,7 @@
 
 mod args;
 mod config;
+mod diagnose;
 pub mod docs;
 mod fleet;
 mod render;
@@ -135,7 +136,9 @@ fn desired_input(command: &Command) -> DesiredInput {
         input.instance_profile_name = r.names.instance_profile_name.clone();
         input.role_name = Some(r.names.role_name.clone());
         input.path = Some(r.path.clone());
-        input.extra_policies = r.extra_policies.clone();
+    }
+    if let Some((extra, _)) = command.policies() {
+        input.extra_policies = extra.to_vec();
     }
     if let Command::Destroy(a) = command {
         input.role_name = Some(a.names.role_name.clone());
@@ -194,8 +197,8 @@ async fn execute(cli: &Cli, report: &mut report::Reporter) -> anyhow::Result<u8>
     report.arm(command.report())?;
     let input = desired_input(command);
     let partition = command
-        .role()
-        .and_then(|r| r.partition.as_deref())
+        .policies()
+        .and_then(|(_, p)| p)
         .map(str::parse::<Partition>)
         .transpose()?;
     validate_early(&input, partition, aws_args.region.as_deref())?;
@@ -217,6 +220,13 @@ async fn execute(cli: &Cli, report: &mut report::Reporter) -> anyhow::Result<u8>
         }
     }
     let desired = Desired::new(input, aws.partition)?;
+    if let Command::Diagnose(a) = command {
+        let work = diagnose::run(cli, a, &aws, &desired, report);
+        return match tokio::time::timeout(bound, work).await {
+            Ok(result) => result,
+            Err(_) => anyhow::bail!(aws.calls.timed_out(bound)),
+        };
+    }
     let engine = Engine::new(Iam::new(&aws), desired);
     let work = match command {
         Command::Verify(a) => return verify::run(cli, a, &aws, engine, bound, report).await,

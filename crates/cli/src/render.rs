@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use ecsrole_batch::VerifyOutcome;
 use ecsrole_batch::cleanup::CleanupOutcome;
+use ecsrole_batch::diagnose::{Diagnosis, Finding as DiagnoseFinding};
 use ecsrole_core::{Action, DestroyOutcome, PlanOutcome, Report, Severity};
 use serde::Serialize;
 
@@ -51,6 +52,70 @@ pub fn check(r: &Report) -> String {
         writeln!(
             out,
             "Drift: {errors} error(s), {warnings} warning(s). `ecsrole plan` shows the changes, `ecsrole apply` makes them."
+        )
+    };
+    out
+}
+
+/// diagnose: each compute environment with its findings, then the queues and the jobs.
+pub fn diagnose(d: &Diagnosis) -> String {
+    let mut out = String::new();
+    let findings = |out: &mut String, list: &[DiagnoseFinding]| {
+        for f in list {
+            let sev = match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            let _ = writeln!(out, "  {sev:<8}{:<35}{}", f.code.as_str(), f.resource);
+            let _ = writeln!(out, "          {}", f.message);
+        }
+        if list.is_empty() {
+            let _ = writeln!(out, "  no finding");
+        }
+    };
+    for c in &d.compute_environments {
+        let _ = writeln!(
+            out,
+            "Compute environment {} ({}, {}; instance role {})",
+            c.name,
+            c.status,
+            c.state,
+            c.instance_role.as_deref().unwrap_or("none")
+        );
+        findings(&mut out, &c.findings);
+    }
+    for q in &d.job_queues {
+        let _ = writeln!(
+            out,
+            "Job queue {} ({}, {}; compute environments {})",
+            q.name,
+            q.status,
+            q.state,
+            if q.compute_environments.is_empty() {
+                "none".to_owned()
+            } else {
+                q.compute_environments.join(", ")
+            }
+        );
+        findings(&mut out, &q.findings);
+    }
+    for j in &d.jobs {
+        let _ = writeln!(out, "Job {} {} ({} in {})", j.id, j.name, j.status, j.queue);
+        findings(&mut out, &j.findings);
+    }
+    let counts = format!(
+        "{} compute environment(s), {} job queue(s), {} job(s)",
+        d.compute_environments.len(),
+        d.job_queues.len(),
+        d.jobs.len()
+    );
+    let _ = if d.errors == 0 {
+        writeln!(out, "{counts}: no error ({} warning(s)).", d.warnings)
+    } else {
+        writeln!(
+            out,
+            "{counts}: {} error(s), {} warning(s).",
+            d.errors, d.warnings
         )
     };
     out

@@ -11,17 +11,19 @@ pub enum Command {
     Destroy,
     Verify,
     Cleanup,
+    Diagnose,
     Fleet,
 }
 
 impl Command {
-    pub const ALL: [Command; 7] = [
+    pub const ALL: [Command; 8] = [
         Command::Check,
         Command::Plan,
         Command::Apply,
         Command::Destroy,
         Command::Verify,
         Command::Cleanup,
+        Command::Diagnose,
         Command::Fleet,
     ];
 
@@ -33,6 +35,7 @@ impl Command {
             Command::Destroy => "destroy",
             Command::Verify => "verify",
             Command::Cleanup => "cleanup",
+            Command::Diagnose => "diagnose",
             Command::Fleet => "fleet",
         }
     }

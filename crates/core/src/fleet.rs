@@ -4,9 +4,9 @@
 
 use aws_config::sts::AssumeRoleProvider;
 use aws_credential_types::provider::SharedCredentialsProvider;
-use std::future::Future;
 
 use crate::aws::{Aws, validate_region};
+pub use crate::concurrent::run_all;
 use crate::error::InputError;
 use crate::names::validate_role_name;
 
@@ -115,49 +115,6 @@ pub async fn assume(base: &Aws, target: &Target, role_name: &str) -> Result<Aws,
     })
 }
 
-/// Runs `work` for every target, at most `concurrency` at once; calls `done` as each
-/// finishes (in completion order) and returns the results in target order.
-///
-/// A target's future is created only when a slot frees up: spawned futures occupy their
-/// full size at once, so creating all of them up front would make memory grow with the
-/// fleet instead of with the concurrency.
-pub async fn run_all<T, F, Fut>(
-    targets: &[Target],
-    concurrency: usize,
-    work: F,
-    mut done: impl FnMut(&Target, &T, usize),
-) -> Vec<T>
-where
-    F: Fn(Target) -> Fut,
-    Fut: Future<Output = T> + Send + 'static,
-    T: Send + 'static,
-{
-    let mut set = tokio::task::JoinSet::new();
-    let mut next = targets.iter().enumerate();
-    let mut results: Vec<Option<T>> = (0..targets.len()).map(|_| None).collect();
-    let mut finished = 0;
-    loop {
-        while set.len() < concurrency.max(1) {
-            let Some((i, target)) = next.next() else {
-                break;
-            };
-            let fut = work(target.clone());
-            set.spawn(async move { (i, fut.await) });
-        }
-        let Some(joined) = set.join_next().await else {
-            break;
-        };
-        let (i, value) = joined.expect("fleet tasks do not panic");
-        finished += 1;
-        done(&targets[i], &value, finished);
-        results[i] = Some(value);
-    }
-    results
-        .into_iter()
-        .map(|r| r.expect("every target ran"))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,45 +142,5 @@ mod tests {
         );
         assert!(parse_regions("").is_err());
         assert!(parse_regions("us-east-1,mars").is_err());
-    }
-
-    #[tokio::test]
-    async fn run_all_bounds_concurrency_and_keeps_order() {
-        use std::sync::Arc;
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        let targets: Vec<Target> = (0..20)
-            .map(|i| Target {
-                account_id: format!("{i:012}"),
-                region: "us-east-1".into(),
-            })
-            .collect();
-        let running = Arc::new(AtomicUsize::new(0));
-        let peak = Arc::new(AtomicUsize::new(0));
-        let mut seen = 0;
-        let out = run_all(
-            &targets,
-            3,
-            |t| {
-                let (running, peak) = (running.clone(), peak.clone());
-                async move {
-                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
-                    peak.fetch_max(now, Ordering::SeqCst);
-                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-                    running.fetch_sub(1, Ordering::SeqCst);
-                    t.account_id
-                }
-            },
-            |_, _, n| seen = n,
-        )
-        .await;
-        assert_eq!(seen, 20);
-        assert_eq!(
-            out,
-            targets
-                .iter()
-                .map(|t| t.account_id.clone())
-                .collect::<Vec<_>>()
-        );
-        assert!(peak.load(Ordering::SeqCst) <= 3);
     }
 }

@@ -64,17 +64,7 @@ impl Iam {
     /// `AWSServiceRoleForbatch`; both live under `/aws-service-role/batch.amazonaws.com/`.
     /// Returns whether it was created by this call.
     pub async fn batch_service_linked_role(&self) -> Result<(String, bool), Error> {
-        const PATH: &str = "/aws-service-role/batch.amazonaws.com/";
-        let find = async || {
-            let out = call(
-                &self.calls,
-                &self.endpoint,
-                "iam:ListRoles",
-                self.client.list_roles().path_prefix(PATH).send(),
-            )
-            .await?;
-            Ok::<_, Error>(out.roles().first().map(|r| r.arn().to_owned()))
-        };
+        let find = async || self.find_batch_service_linked_role().await;
         if let Some(arn) = find().await? {
             return Ok((arn, false));
         }
@@ -103,6 +93,20 @@ impl Iam {
             },
             Err(e) => Err(e),
         }
+    }
+
+    /// The ARN of AWS Batch's service-linked role, if the account has one (found by its
+    /// path, as [`Iam::batch_service_linked_role`] explains). Read-only.
+    pub async fn find_batch_service_linked_role(&self) -> Result<Option<String>, Error> {
+        const PATH: &str = "/aws-service-role/batch.amazonaws.com/";
+        let out = call(
+            &self.calls,
+            &self.endpoint,
+            "iam:ListRoles",
+            self.client.list_roles().path_prefix(PATH).send(),
+        )
+        .await?;
+        Ok(out.roles().first().map(|r| r.arn().to_owned()))
     }
 
     /// The three reads `check` needs, issued concurrently.

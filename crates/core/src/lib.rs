@@ -7,6 +7,7 @@
 
 pub mod aws;
 pub mod command;
+pub mod concurrent;
 pub mod desired;
 pub mod engine;
 pub mod error;

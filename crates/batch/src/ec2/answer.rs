@@ -176,3 +176,91 @@ fn capture(
     }
     Ok(())
 }
+
+/// An instance as DescribeInstances describes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawInstance {
+    pub id: String,
+    pub state: String,
+    pub launch_time: Option<String>,
+    pub instance_profile_arn: Option<String>,
+    pub subnet: Option<String>,
+    pub tags: Vec<(String, String)>,
+}
+
+/// The instances of a DescribeInstances answer, and its `nextToken`.
+pub fn instances(xml: &str) -> Result<(Vec<RawInstance>, Option<String>), XmlDecodeError> {
+    texts(xml, &[])?; // the well-formedness check
+    let mut doc = Document::new(xml);
+    let mut root = doc.root_element()?;
+    if !root.start_el().matches("DescribeInstancesResponse") {
+        return Err(XmlDecodeError::custom(format!(
+            "expected <DescribeInstancesResponse>, found <{}>",
+            root.start_el().local()
+        )));
+    }
+    let mut out = vec![];
+    let mut next = None;
+    while let Some(mut child) = root.next_tag() {
+        if child.start_el().matches("nextToken") {
+            next = Some(try_data(&mut child)?.trim().to_owned()).filter(|t| !t.is_empty());
+        } else if child.start_el().matches("reservationSet") {
+            while let Some(mut reservation) = child.next_tag() {
+                while let Some(mut set) = reservation.next_tag() {
+                    if set.start_el().matches("instancesSet") {
+                        while let Some(mut item) = set.next_tag() {
+                            out.push(instance(&mut item)?);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok((out, next))
+}
+
+fn text(scope: &mut ScopedDecoder<'_, '_>) -> Result<String, XmlDecodeError> {
+    Ok(try_data(scope)?.trim().to_owned())
+}
+
+/// The text of `scope`'s child `name`.
+fn child_text(
+    scope: &mut ScopedDecoder<'_, '_>,
+    name: &str,
+) -> Result<Option<String>, XmlDecodeError> {
+    while let Some(mut c) = scope.next_tag() {
+        if c.start_el().matches(name) {
+            return text(&mut c).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+fn instance(item: &mut ScopedDecoder<'_, '_>) -> Result<RawInstance, XmlDecodeError> {
+    let mut i = RawInstance::default();
+    while let Some(mut field) = item.next_tag() {
+        let el = field.start_el().local().to_owned();
+        match el.as_str() {
+            "instanceId" => i.id = text(&mut field)?,
+            "instanceState" => i.state = child_text(&mut field, "name")?.unwrap_or_default(),
+            "launchTime" => i.launch_time = Some(text(&mut field)?),
+            "iamInstanceProfile" => i.instance_profile_arn = child_text(&mut field, "arn")?,
+            "subnetId" => i.subnet = Some(text(&mut field)?),
+            "tagSet" => {
+                while let Some(mut tag) = field.next_tag() {
+                    let (mut key, mut value) = (String::new(), String::new());
+                    while let Some(mut kv) = tag.next_tag() {
+                        if kv.start_el().matches("key") {
+                            key = text(&mut kv)?;
+                        } else if kv.start_el().matches("value") {
+                            value = text(&mut kv)?;
+                        }
+                    }
+                    i.tags.push((key, value));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(i)
+}

@@ -84,6 +84,15 @@ pub struct Instance {
     pub launched: Option<SystemTime>,
     /// The instance profile associated with it.
     pub instance_profile_arn: Option<String>,
+    pub subnet: Option<String>,
+    pub tags: std::collections::HashMap<String, String>,
+}
+
+/// What `Ec2::existing` looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkKind {
+    Subnet,
+    SecurityGroup,
 }
 
 /// The network a verify run uses.
@@ -169,60 +178,125 @@ impl Ec2 {
         }))
     }
 
-    /// One query, `action` being the IAM action (`ec2:RunInstances`); returns the text of
-    /// every element of the answer at `path` (see [`texts`]). An answer that is not such a
-    /// document fails the call, named.
-    /// The instances that carry every one of `tags` (at most 1,000: a compute
-    /// environment's instances).
-    pub async fn instances_tagged(&self, tags: &[(&str, &str)]) -> Result<Vec<Instance>, Error> {
-        let mut params: Vec<(String, String)> = vec![];
-        for (n, (k, v)) in tags.iter().enumerate() {
-            params.push((format!("Filter.{}.Name", n + 1), format!("tag:{k}")));
-            params.push((format!("Filter.{}.Value.1", n + 1), (*v).to_owned()));
+    /// The instances that match every one of `filters` (an EC2 filter name and the values
+    /// any of which it may have: `tag:KEY`, `instance-state-name`, `subnet-id`), every page.
+    pub async fn instances(&self, filters: &[(&str, &[&str])]) -> Result<Vec<Instance>, Error> {
+        let mut out = vec![];
+        let mut token: Option<String> = None;
+        loop {
+            let mut params: Vec<(String, String)> = vec![];
+            for (n, (name, values)) in filters.iter().enumerate() {
+                params.push((format!("Filter.{}.Name", n + 1), (*name).to_owned()));
+                for (m, value) in values.iter().enumerate() {
+                    params.push((
+                        format!("Filter.{}.Value.{}", n + 1, m + 1),
+                        (*value).to_owned(),
+                    ));
+                }
+            }
+            params.push(("MaxResults".into(), "1000".into()));
+            if let Some(t) = token.take() {
+                params.push(("NextToken".into(), t));
+            }
+            let params: Vec<(&str, &str)> = params
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let (page, next) = self
+                .call("ec2:DescribeInstances", &params, answer::instances)
+                .await?;
+            out.extend(page.into_iter().map(|i| Instance {
+                launched: i.launch_time.as_deref().and_then(|t| {
+                    let dt = aws_smithy_types::DateTime::from_str(
+                        t,
+                        aws_smithy_types::date_time::Format::DateTime,
+                    )
+                    .ok()?;
+                    SystemTime::try_from(dt).ok()
+                }),
+                id: i.id,
+                state: i.state,
+                instance_profile_arn: i.instance_profile_arn,
+                subnet: i.subnet,
+                tags: i.tags.into_iter().collect(),
+            }));
+            match next {
+                Some(t) => token = Some(t),
+                None => return Ok(out),
+            }
         }
-        params.push(("MaxResults".into(), "1000".into()));
-        let params: Vec<(&str, &str)> = params
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
+    }
+
+    /// Which of `ids` exist, as subnets (`kind` `subnet`) or security groups (`group`):
+    /// asked by filter, so a missing id is an absence, not an error; 200 ids to a call.
+    pub async fn existing(&self, kind: NetworkKind, ids: &[&str]) -> Result<Vec<String>, Error> {
+        let (action, filter, path): (&'static str, &str, &[&str]) = match kind {
+            NetworkKind::Subnet => (
+                "ec2:DescribeSubnets",
+                "subnet-id",
+                &["DescribeSubnetsResponse", "subnetSet", "item", "subnetId"],
+            ),
+            NetworkKind::SecurityGroup => (
+                "ec2:DescribeSecurityGroups",
+                "group-id",
+                &SECURITY_GROUP_IDS,
+            ),
+        };
+        let mut found = vec![];
+        for chunk in ids.chunks(200) {
+            let mut params: Vec<(String, String)> =
+                vec![("Filter.1.Name".into(), filter.to_owned())];
+            for (n, id) in chunk.iter().enumerate() {
+                params.push((format!("Filter.1.Value.{}", n + 1), (*id).to_owned()));
+            }
+            let params: Vec<(&str, &str)> = params
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            found.extend(self.query_texts(action, &params, path).await?);
+        }
+        Ok(found)
+    }
+
+    /// The instance profile (ARN, else name) a launch template version sets, if any.
+    pub async fn launch_template_profile(
+        &self,
+        id: Option<&str>,
+        name: Option<&str>,
+        version: Option<&str>,
+    ) -> Result<Option<String>, Error> {
+        let mut params = vec![("LaunchTemplateVersion.1", version.unwrap_or("$Default"))];
+        if let Some(id) = id {
+            params.push(("LaunchTemplateId", id));
+        } else if let Some(name) = name {
+            params.push(("LaunchTemplateName", name));
+        }
+        let item = [
+            "DescribeLaunchTemplateVersionsResponse",
+            "launchTemplateVersionSet",
+            "item",
+        ];
         let rows = self
-            .call("ec2:DescribeInstances", &params, |xml| {
+            .call("ec2:DescribeLaunchTemplateVersions", &params, |xml| {
                 records(
                     xml,
+                    &item,
                     &[
-                        "DescribeInstancesResponse",
-                        "reservationSet",
-                        "item",
-                        "instancesSet",
-                        "item",
-                    ],
-                    &[
-                        &["instanceId"],
-                        &["instanceState", "name"],
-                        &["launchTime"],
-                        &["iamInstanceProfile", "arn"],
+                        &["launchTemplateData", "iamInstanceProfile", "arn"],
+                        &["launchTemplateData", "iamInstanceProfile", "name"],
                     ],
                 )
             })
             .await?;
         Ok(rows
             .into_iter()
-            .map(|mut r| Instance {
-                id: r[0].take().unwrap_or_default(),
-                state: r[1].take().unwrap_or_default(),
-                launched: r[2].take().and_then(|t| {
-                    let dt = aws_smithy_types::DateTime::from_str(
-                        &t,
-                        aws_smithy_types::date_time::Format::DateTime,
-                    )
-                    .ok()?;
-                    SystemTime::try_from(dt).ok()
-                }),
-                instance_profile_arn: r[3].take(),
-            })
-            .collect())
+            .next()
+            .and_then(|mut r| r[0].take().or_else(|| r[1].take())))
     }
 
+    /// One query, `action` being the IAM action (`ec2:RunInstances`); returns the text of
+    /// every element of the answer at `path` (see [`texts`]). An answer that is not such a
+    /// document fails the call, named.
     pub async fn query_texts(
         &self,
         action: &'static str,

@@ -28,6 +28,7 @@ impl Command {
             Command::Destroy(_) => C::Destroy,
             Command::Verify(_) => C::Verify,
             Command::Cleanup(_) => C::Cleanup,
+            Command::Diagnose(_) => C::Diagnose,
             Command::Completions(_) | Command::Permissions(_) => return None,
         })
     }
@@ -66,6 +67,7 @@ impl Command {
         match self {
             Command::Destroy(a) => Some(&a.config),
             Command::Cleanup(a) => Some(&a.config),
+            Command::Diagnose(a) => Some(&a.config),
             Command::Permissions(a) => Some(&a.config),
             other => other.common().map(|c| &c.config),
         }
@@ -113,6 +115,7 @@ impl Command {
         match self {
             Command::Destroy(a) => Some(&a.aws),
             Command::Cleanup(a) => Some(&a.aws),
+            Command::Diagnose(a) => Some(&a.aws),
             other => other.common().map(|c| &c.aws),
         }
     }
@@ -121,6 +124,7 @@ impl Command {
         match self {
             Command::Destroy(a) => Some(&mut a.aws),
             Command::Cleanup(a) => Some(&mut a.aws),
+            Command::Diagnose(a) => Some(&mut a.aws),
             other => other.common_mut().map(|c| &mut c.aws),
         }
     }
@@ -129,6 +133,7 @@ impl Command {
         match self {
             Command::Destroy(a) => Some(&a.out),
             Command::Cleanup(a) => Some(&a.out),
+            Command::Diagnose(a) => Some(&a.out),
             other => other.common().map(|c| &c.out),
         }
     }
@@ -137,21 +142,43 @@ impl Command {
         match self {
             Command::Destroy(a) => Some(&mut a.out),
             Command::Cleanup(a) => Some(&mut a.out),
+            Command::Diagnose(a) => Some(&mut a.out),
             other => other.common_mut().map(|c| &mut c.out),
         }
     }
 
     /// `--report`, on the commands that offer it.
     pub fn report(&self) -> Option<&Path> {
-        self.common().and_then(|c| c.report.report.as_deref())
+        match self {
+            Command::Diagnose(a) => a.report.report.as_deref(),
+            other => other.common().and_then(|c| c.report.report.as_deref()),
+        }
     }
 
     pub fn fleet(&self) -> Option<&FleetArgs> {
-        self.common().map(|c| &c.fleet)
+        match self {
+            Command::Diagnose(a) => Some(&a.fleet),
+            other => other.common().map(|c| &c.fleet),
+        }
     }
 
     pub fn fleet_mut(&mut self) -> Option<&mut FleetArgs> {
-        self.common_mut().map(|c| &mut c.fleet)
+        match self {
+            Command::Diagnose(a) => Some(&mut a.fleet),
+            other => other.common_mut().map(|c| &mut c.fleet),
+        }
+    }
+
+    /// `--extra-policy` and `--partition`: of the role options, or diagnose's own.
+    pub fn policies(&self) -> Option<(&[String], Option<&str>)> {
+        match self {
+            Command::Diagnose(a) => {
+                Some((&a.policies.extra_policies, a.policies.partition.as_deref()))
+            }
+            other => other
+                .role()
+                .map(|r| (&r.extra_policies[..], r.partition.as_deref())),
+        }
     }
 
     /// How verbose stderr is (0 without the output options).

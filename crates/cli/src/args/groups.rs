@@ -48,6 +48,20 @@ pub struct RoleArgs {
     pub partition: Option<String>,
 }
 
+/// What `diagnose` asks of the roles it finds (their names come from the compute
+/// environments).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Role")]
+pub struct PolicyArgs {
+    /// Another managed policy the instance roles must have (repeatable).
+    #[arg(long = "extra-policy", value_name = "ARN")]
+    pub extra_policies: Vec<String>,
+
+    /// aws, aws-cn or aws-us-gov [default: derived from the region].
+    #[arg(long, value_name = "PARTITION")]
+    pub partition: Option<String>,
+}
+
 /// Tags on what ecsrole creates.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Role")]

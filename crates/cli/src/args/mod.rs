@@ -11,7 +11,8 @@ mod access;
 mod groups;
 
 pub use groups::{
-    AwsArgs, ConfigArgs, FleetArgs, NameArgs, Output, OutputArgs, ReportArgs, RoleArgs, TagArgs,
+    AwsArgs, ConfigArgs, FleetArgs, NameArgs, Output, OutputArgs, PolicyArgs, ReportArgs, RoleArgs,
+    TagArgs,
 };
 
 #[derive(Debug, Parser)]
@@ -42,6 +43,10 @@ pub enum Command {
     /// job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does
     /// not work, 1 other errors.
     Verify(VerifyArgs),
+    /// Explain why compute environments are INVALID, their instances never join ECS or
+    /// their jobs sit in RUNNABLE (read-only). Exit 0 no error found, 2 errors found, 1
+    /// could not decide.
+    Diagnose(DiagnoseArgs),
     /// Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named
     /// ecsrole-verify-*).
     Cleanup(CleanupArgs),
@@ -184,14 +189,48 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 120,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub propagation_allowance: u64,
-    /// How long an instance may run before it must have registered with ECS; one older
-    /// that never registered is evidence against the role (exit 3).
+    /// How long an instance may run before it must have registered with ECS (verify: one
+    /// older that never registered is evidence against the role, exit 3).
     #[arg(long, value_name = "SECONDS", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(1..=7200))]
     pub registration_allowance: u64,
     #[command(flatten)]
     pub common: CommonArgs,
-    /// Fleet mode: the regions to verify in, comma-separated [default: the region].
+    /// Fleet mode: the regions to run in, comma-separated [default: the region].
+    #[arg(long, value_name = "R1,R2")]
+    pub regions: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// A compute environment to diagnose, by name or ARN (repeatable) [default: every
+    /// compute environment and job queue in the region].
+    #[arg(long = "compute-environment", value_name = "NAME|ARN")]
+    pub compute_environments: Vec<String>,
+    /// A job queue to diagnose, with its compute environments (repeatable).
+    #[arg(long = "job-queue", value_name = "NAME|ARN")]
+    pub job_queues: Vec<String>,
+    /// A job to explain, with its queue and compute environments (repeatable).
+    #[arg(long = "job", value_name = "ID")]
+    pub jobs: Vec<String>,
+    /// How long an instance may run before it must have registered with ECS (verify: one
+    /// older that never registered is evidence against the role, exit 3).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(0..=7200))]
+    pub registration_allowance: u64,
+    #[command(flatten)]
+    pub policies: PolicyArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    #[command(flatten)]
+    pub out: OutputArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    /// Fleet mode: the regions to run in, comma-separated [default: the region].
     #[arg(long, value_name = "R1,R2")]
     pub regions: Option<String>,
 }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use ecsrole_batch::diagnose::Diagnosis;
 use ecsrole_batch::{FailureKind, Step, StepStatus, VerifyOutcome};
 use ecsrole_core::{PlanOutcome, Report, Severity};
 
@@ -38,6 +39,44 @@ pub fn check(r: &Report) -> Suite {
         );
     }
     suite("check", cases)
+}
+
+/// diagnose: one case per finding (classname = code, name = what it was found on, then
+/// the resource: `compute-environment/ce1 role/ecsInstanceRole`), as for check; each
+/// compute environment, queue and job without a finding is one passing case `healthy`.
+pub fn diagnose(d: &Diagnosis) -> Suite {
+    let mut cases: Vec<Case> = d
+        .findings()
+        .map(|(on, f)| {
+            let name = format!("{on} {}", f.resource);
+            match f.severity {
+                Severity::Error => {
+                    Case::new(f.code.as_str(), name, failure(f.code.as_str(), &f.message))
+                }
+                Severity::Warning => Case::new(f.code.as_str(), name, CaseResult::Passed)
+                    .output(format!("warning: {}", f.message)),
+            }
+        })
+        .collect();
+    let healthy = d
+        .compute_environments
+        .iter()
+        .filter(|c| c.findings.is_empty())
+        .map(|c| format!("compute-environment/{}", c.name))
+        .chain(
+            d.job_queues
+                .iter()
+                .filter(|q| q.findings.is_empty())
+                .map(|q| format!("job-queue/{}", q.name)),
+        )
+        .chain(
+            d.jobs
+                .iter()
+                .filter(|j| j.findings.is_empty())
+                .map(|j| format!("job/{}", j.id)),
+        );
+    cases.extend(healthy.map(|name| Case::new("healthy", name, CaseResult::Passed)));
+    suite("diagnose", cases)
 }
 
 /// plan and apply: one case per action (classname = action, name = resource). A planned

@@ -41,6 +41,12 @@ pub enum On {
     VerifyClusters,
     /// The role assumed in each fleet account.
     FleetRole,
+    /// Every role (diagnose reads the roles the compute environments use, whatever their name).
+    AnyRole,
+    /// Every instance profile (diagnose reads the ones the compute environments name).
+    AnyProfile,
+    /// Every ECS cluster (diagnose counts the container instances of Batch's clusters).
+    AnyCluster,
     /// Actions that do not support resource-level permissions (List*/Describe*).
     Any,
 }
@@ -99,6 +105,9 @@ pub fn policy(commands: &[Command], desired: &Desired, assume_role_name: &str) -
             ],
             On::VerifyClusters => vec![format!("arn:{p}:ecs:*:*:cluster/ecsrole-verify-*")],
             On::FleetRole => vec![format!("arn:{p}:iam::*:role/{assume_role_name}")],
+            On::AnyRole => vec![format!("arn:{p}:iam::*:role/*")],
+            On::AnyProfile => vec![format!("arn:{p}:iam::*:instance-profile/*")],
+            On::AnyCluster => vec![format!("arn:{p}:ecs:*:*:cluster/*")],
             On::Any => vec!["*".to_owned()],
         }
     };
@@ -144,6 +153,9 @@ fn sid(on: On) -> &'static str {
         On::VerifySubmit => "EcsroleVerifySubmitJob",
         On::VerifyClusters => "EcsroleVerifyClusters",
         On::FleetRole => "EcsroleFleetAssumeRole",
+        On::AnyRole => "EcsroleDiagnoseRoles",
+        On::AnyProfile => "EcsroleDiagnoseInstanceProfiles",
+        On::AnyCluster => "EcsroleDiagnoseClusters",
         On::Any => "EcsroleReadOnlyDescribe",
     }
 }

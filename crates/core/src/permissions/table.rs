@@ -4,7 +4,7 @@
 
 use super::{On, Permission};
 use crate::command::Command;
-use crate::command::Command::{Apply, Check, Cleanup, Destroy, Fleet, Plan, Verify};
+use crate::command::Command::{Apply, Check, Cleanup, Destroy, Diagnose, Fleet, Plan, Verify};
 
 const fn called(
     action: &'static str,
@@ -143,8 +143,8 @@ pub const TABLE: &[Permission] = &[
     called(
         "iam:ListRoles",
         On::Any,
-        &[Verify],
-        "find the Batch service-linked role by its path",
+        &[Verify, Diagnose],
+        "find the Batch service-linked role by its path (diagnose: is there one)",
     ),
     called(
         "iam:CreateServiceLinkedRole",
@@ -167,19 +167,19 @@ pub const TABLE: &[Permission] = &[
     called(
         "ec2:DescribeSubnets",
         On::Any,
-        &[Verify],
+        &[Verify, Diagnose],
         "find the default VPC's subnets",
     ),
     called(
         "ec2:DescribeSecurityGroups",
         On::Any,
-        &[Verify],
+        &[Verify, Diagnose],
         "find the default VPC's default security group",
     ),
     called(
         "ec2:DescribeInstances",
         On::Any,
-        &[Verify],
+        &[Verify, Diagnose],
         "when an instance does not register: the run's instances, their state and profile",
     ),
     called(
@@ -209,7 +209,7 @@ pub const TABLE: &[Permission] = &[
     called(
         "batch:DescribeComputeEnvironments",
         On::Any,
-        &[Verify, Cleanup],
+        &[Verify, Cleanup, Diagnose],
         "wait for VALID; find leftovers",
     ),
     called(
@@ -233,7 +233,7 @@ pub const TABLE: &[Permission] = &[
     called(
         "batch:DescribeJobQueues",
         On::Any,
-        &[Verify, Cleanup],
+        &[Verify, Cleanup, Diagnose],
         "wait for the queue; find leftovers",
     ),
     called(
@@ -263,7 +263,7 @@ pub const TABLE: &[Permission] = &[
     called(
         "batch:DescribeJobs",
         On::Any,
-        &[Verify],
+        &[Verify, Diagnose],
         "level job: wait for SUCCEEDED",
     ),
     called(
@@ -271,6 +271,36 @@ pub const TABLE: &[Permission] = &[
         On::VerifyClusters,
         &[Verify],
         "level instance: see an instance join the cluster",
+    ),
+    called(
+        "iam:GetInstanceProfile",
+        On::AnyProfile,
+        &[Diagnose],
+        "read the instance profiles the compute environments name",
+    ),
+    called(
+        "iam:GetRole",
+        On::AnyRole,
+        &[Verify, Diagnose],
+        "read the roles the profiles hold and the service roles, with their trust policies (verify: when it fails, to explain why)",
+    ),
+    called(
+        "iam:ListAttachedRolePolicies",
+        On::AnyRole,
+        &[Diagnose],
+        "read the instance roles' managed policies",
+    ),
+    called(
+        "ec2:DescribeLaunchTemplateVersions",
+        On::Any,
+        &[Diagnose],
+        "read the instance profile a compute environment's launch template sets",
+    ),
+    called(
+        "ecs:ListContainerInstances",
+        On::AnyCluster,
+        &[Diagnose],
+        "count the container instances registered in the compute environments' clusters",
     ),
     called(
         "sts:AssumeRole",

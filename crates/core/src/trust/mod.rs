@@ -131,8 +131,20 @@ fn parse(document: &str) -> Result<Value, TrustPolicyError> {
     Ok(doc)
 }
 
-/// Analyses a (possibly URL-encoded) trust policy for the given partition.
+/// Analyses a (possibly URL-encoded) trust policy for the given partition's EC2 principal.
 pub fn analyze(document: &str, partition: Partition) -> Result<TrustAnalysis, TrustPolicyError> {
+    analyze_for(document, partition.accepted_ec2_principals())
+}
+
+/// Does the trust policy let `service` (a service principal such as
+/// `batch.amazonaws.com`) call sts:AssumeRole unconditionally, with no Deny taking it away?
+pub fn allows_service(document: &str, service: &str) -> Result<bool, TrustPolicyError> {
+    Ok(analyze_for(document, &[service])?.ec2_allowed)
+}
+
+/// The analysis for a service accepted under any of the names `service`; the fields named
+/// `ec2_*` are about that service.
+fn analyze_for(document: &str, service: &[&str]) -> Result<TrustAnalysis, TrustPolicyError> {
     let doc = parse(document)?;
     let statements: Vec<&Map<String, Value>> = match doc.get("Statement") {
         None => vec![],
@@ -155,9 +167,9 @@ pub fn analyze(document: &str, partition: Partition) -> Result<TrustAnalysis, Tr
     let mut allowed = false;
     for (index, statement) in statements.into_iter().enumerate() {
         let stmt = Statement::read(statement, index)?;
-        let ec2 = stmt.matches_ec2(partition);
+        let ec2 = stmt.matches_service(service);
         let assume = stmt.grants_assume_role();
-        if !stmt.is_canonical(partition) {
+        if !stmt.is_canonical(service) {
             out.non_canonical.push(stmt.describe());
         }
         match stmt.effect {
@@ -173,7 +185,7 @@ pub fn analyze(document: &str, partition: Partition) -> Result<TrustAnalysis, Tr
                     out.public.push(stmt.describe());
                     continue;
                 }
-                for p in stmt.other_principals(partition) {
+                for p in stmt.other_principals(service) {
                     if !out.extra_principals.contains(&p) {
                         out.extra_principals.push(p);
                     }

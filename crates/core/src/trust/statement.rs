@@ -4,7 +4,6 @@
 use serde_json::{Map, Value};
 
 use super::{LIMITING_CONDITION_KEYS, TrustPolicyError};
-use crate::partition::Partition;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Effect {
@@ -158,7 +157,7 @@ impl Statement {
 
     /// The statement ecsrole writes, in any spelling: an unconditional Allow of
     /// sts:AssumeRole to the EC2 principal and nobody else.
-    pub(super) fn is_canonical(&self, partition: Partition) -> bool {
+    pub(super) fn is_canonical(&self, service: &[&str]) -> bool {
         self.effect == Effect::Allow
             && !self.conditional
             && !self.not_principal
@@ -166,25 +165,17 @@ impl Statement {
             && self.principals.as_ref().is_some_and(|list| {
                 !list.is_empty()
                     && list.iter().all(|(kind, value)| {
-                        kind == "Service"
-                            && partition
-                                .accepted_ec2_principals()
-                                .iter()
-                                .any(|p| value.eq_ignore_ascii_case(p))
+                        kind == "Service" && service.iter().any(|p| value.eq_ignore_ascii_case(p))
                     })
             })
     }
 
-    /// Does this statement's principal cover the EC2 service of the partition?
-    pub(super) fn matches_ec2(&self, partition: Partition) -> bool {
+    /// Does this statement's principal cover the service (one of its accepted names)?
+    pub(super) fn matches_service(&self, service: &[&str]) -> bool {
         let listed = match &self.principals {
             None => return !self.not_principal,
             Some(list) => list.iter().any(|(kind, value)| {
-                kind == "Service"
-                    && partition
-                        .accepted_ec2_principals()
-                        .iter()
-                        .any(|p| value.eq_ignore_ascii_case(p))
+                kind == "Service" && service.iter().any(|p| value.eq_ignore_ascii_case(p))
             }),
         };
         // NotPrincipal: everyone except those listed.
@@ -197,7 +188,7 @@ impl Statement {
     }
 
     /// The principals besides EC2 that this (Allow) statement admits.
-    pub(super) fn other_principals(&self, partition: Partition) -> Vec<String> {
+    pub(super) fn other_principals(&self, service: &[&str]) -> Vec<String> {
         if self.not_principal {
             return vec!["NotPrincipal:everyone else".into()];
         }
@@ -206,11 +197,7 @@ impl Statement {
             Some(list) => list
                 .iter()
                 .filter(|(kind, value)| {
-                    !(kind == "Service"
-                        && partition
-                            .accepted_ec2_principals()
-                            .iter()
-                            .any(|p| value.eq_ignore_ascii_case(p)))
+                    !(kind == "Service" && service.iter().any(|p| value.eq_ignore_ascii_case(p)))
                 })
                 .map(|(kind, value)| format!("{kind}:{value}"))
                 .collect(),

@@ -1,0 +1,424 @@
+//! diagnose's reads. First what was selected: jobs (100 to a `DescribeJobs`), their queues
+//! and the queues named (100 to a `DescribeJobQueues`), their compute environments and the
+//! ones named (100 to a `DescribeComputeEnvironments`); with no selection every compute
+//! environment and job queue (paginated). Then, concurrently and bounded, one read per
+//! distinct thing the environments point at: instance profiles, service roles, launch
+//! templates, the subnets and security groups (200 ids to a call), the ECS clusters and
+//! instances of environments that want capacity; then the roles the profiles hold.
+
+use std::collections::{HashMap, HashSet};
+use std::time::SystemTime;
+
+use ecsrole_core::concurrent::run_all;
+use ecsrole_core::state::{ProfileState, RoleState};
+
+use super::{DiagnoseOptions, Diagnoser};
+use crate::api::{Described, Job, LaunchTemplate, State};
+use crate::ec2::{Instance, NetworkKind};
+use crate::error::Error;
+
+/// What `instanceRole` names, as IAM answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProfileRead {
+    Found(ProfileState),
+    /// No instance profile of that name; `role_of_that_name`: a role of the name exists
+    /// (the profile was never created, as the CLI and IaC do not create one).
+    Missing {
+        role_of_that_name: bool,
+    },
+    /// `instanceRole` is a role's ARN.
+    RoleArn,
+}
+
+/// A role a profile holds, and its attached policies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleRead {
+    pub role: Option<RoleState>,
+    pub attached: Vec<String>,
+}
+
+/// What a launch template says about the instance profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplateRead {
+    /// The profile it sets (ARN or name), if any.
+    Profile(Option<String>),
+    /// EC2 does not know it: the error it gave.
+    Missing(String),
+}
+
+/// Everything diagnose read; `checks::judge` makes the findings from it.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    pub environments: Vec<Described>,
+    pub queues: Vec<Described>,
+    pub jobs: Vec<Job>,
+    /// By `instanceRole` value.
+    pub profiles: HashMap<String, ProfileRead>,
+    /// By role name.
+    pub roles: HashMap<String, RoleRead>,
+    /// By service role ARN: the role, if it exists.
+    pub service_roles: HashMap<String, Option<RoleState>>,
+    /// The Batch service-linked role's ARN (`None` inside: the account has none); read
+    /// only when an environment names no service role.
+    pub service_linked_role: Option<Option<String>>,
+    pub templates: HashMap<LaunchTemplate, TemplateRead>,
+    /// Of the environments' subnets and security groups, the ones that exist.
+    pub subnets: HashSet<String>,
+    pub security_groups: HashSet<String>,
+    /// Container instances registered, by ECS cluster ARN (only clusters of environments
+    /// that want capacity).
+    pub registered: HashMap<String, usize>,
+    /// Pending and running instances in the subnets of environments that want capacity.
+    pub instances: Vec<Instance>,
+    pub now: SystemTime,
+}
+
+/// The profile name `instanceRole` gives (`None`: it is a role ARN).
+pub fn profile_name(instance_role: &str) -> Option<&str> {
+    match instance_role.strip_prefix("arn:") {
+        None => Some(instance_role),
+        Some(rest) => {
+            let resource = rest.splitn(5, ':').nth(4).unwrap_or_default();
+            if resource.starts_with("role/") {
+                None
+            } else {
+                Some(resource.rsplit('/').next().unwrap_or(resource))
+            }
+        }
+    }
+}
+
+/// A role ARN's name (the last segment of its path).
+pub fn role_name(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+/// Does this environment want instances (so their registration can be judged)?
+pub fn wants_capacity(ce: &Described) -> bool {
+    ce.state == State::Enabled
+        && ce.compute.as_ref().is_some_and(|c| {
+            c.managed && matches!(c.kind.as_str(), "EC2" | "SPOT") && c.desired_vcpus > Some(0)
+        })
+}
+
+#[derive(Debug, Clone)]
+enum Read {
+    Profile(String),
+    ServiceRole(String),
+    ServiceLinkedRole,
+    Template(LaunchTemplate),
+    Network(NetworkKind, Vec<String>),
+    Cluster(String),
+    Instances(Vec<String>),
+    Role(String),
+    RoleExists(String),
+}
+
+enum Answer {
+    Profile(String, Option<ProfileState>),
+    ServiceRole(String, Option<RoleState>),
+    ServiceLinkedRole(Option<String>),
+    Template(LaunchTemplate, TemplateRead),
+    Network(NetworkKind, Vec<String>),
+    Cluster(String, usize),
+    Instances(Vec<Instance>),
+    Role(String, RoleRead),
+    RoleExists(String, bool),
+}
+
+impl Diagnoser {
+    async fn one(self, item: Read) -> Result<Answer, Error> {
+        Ok(match item {
+            Read::Profile(value) => {
+                let name = profile_name(&value).unwrap_or_default().to_owned();
+                let p = self.iam.get_instance_profile(&name).await?;
+                Answer::Profile(value, p)
+            }
+            Read::ServiceRole(arn) => {
+                let r = self.iam.get_role(role_name(&arn)).await?;
+                Answer::ServiceRole(arn, r)
+            }
+            Read::ServiceLinkedRole => {
+                Answer::ServiceLinkedRole(self.iam.find_batch_service_linked_role().await?)
+            }
+            Read::Template(t) => {
+                let read = self
+                    .ec2
+                    .launch_template_profile(
+                        t.id.as_deref(),
+                        t.name.as_deref(),
+                        t.version.as_deref(),
+                    )
+                    .await;
+                let read = match read {
+                    Ok(p) => TemplateRead::Profile(p),
+                    Err(Error::Core(ecsrole_core::Error::Service { code, message, .. }))
+                        if code.contains("NotFound") =>
+                    {
+                        TemplateRead::Missing(format!("{code}: {message}"))
+                    }
+                    Err(e) => return Err(e),
+                };
+                Answer::Template(t, read)
+            }
+            Read::Network(kind, ids) => {
+                let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                Answer::Network(kind, self.ec2.existing(kind, &ids).await?)
+            }
+            Read::Cluster(arn) => {
+                let n = self.batch.container_instances(&arn).await?.len();
+                Answer::Cluster(arn, n)
+            }
+            Read::Instances(subnets) => {
+                let subnets: Vec<&str> = subnets.iter().map(String::as_str).collect();
+                let filters = [
+                    ("instance-state-name", &["pending", "running"][..]),
+                    ("subnet-id", &subnets[..]),
+                ];
+                Answer::Instances(self.ec2.instances(&filters).await?)
+            }
+            Read::Role(name) => {
+                let (role, attached) =
+                    tokio::try_join!(self.iam.get_role(&name), self.iam.attached_policies(&name))?;
+                Answer::Role(name, RoleRead { role, attached })
+            }
+            Read::RoleExists(name) => {
+                let exists = self.iam.get_role(&name).await?.is_some();
+                Answer::RoleExists(name, exists)
+            }
+        })
+    }
+
+    /// Runs the reads, at most `concurrency` at once; the first failure fails them all.
+    async fn all(&self, items: Vec<Read>, concurrency: usize) -> Result<Vec<Answer>, Error> {
+        run_all(
+            &items,
+            concurrency,
+            |item| self.clone().one(item),
+            |_, _, _| {},
+        )
+        .await
+        .into_iter()
+        .collect()
+    }
+}
+
+fn push_unique(list: &mut Vec<String>, value: &str) {
+    if !value.is_empty() && !list.iter().any(|v| v == value) {
+        list.push(value.to_owned());
+    }
+}
+
+/// Fails naming the first of `wanted` that `found` does not match.
+fn all_found(
+    what: &'static str,
+    wanted: &[String],
+    found: impl Fn(&str) -> bool,
+) -> Result<(), Error> {
+    match wanted.iter().find(|w| !found(w)) {
+        Some(name) => Err(Error::NotFound {
+            what,
+            name: name.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+fn dedup_by_arn(list: Vec<Described>) -> Vec<Described> {
+    let mut seen = HashSet::new();
+    list.into_iter()
+        .filter(|d| !d.gone() && seen.insert(d.arn.clone()))
+        .collect()
+}
+
+fn strs(list: &[String]) -> Vec<&str> {
+    list.iter().map(String::as_str).collect()
+}
+
+/// The selected jobs, queues and compute environments (see the module's doc).
+async fn selected(
+    d: &Diagnoser,
+    opts: &DiagnoseOptions,
+) -> Result<(Vec<Described>, Vec<Described>, Vec<Job>), Error> {
+    let sel = &opts.selection;
+    if sel.is_empty() {
+        let (ces, queues) = tokio::try_join!(
+            d.batch.describe_compute_environments(&[]),
+            d.batch.describe_job_queues(&[])
+        )?;
+        return Ok((dedup_by_arn(ces), dedup_by_arn(queues), vec![]));
+    }
+    let jobs = if sel.jobs.is_empty() {
+        vec![]
+    } else {
+        d.batch.describe_jobs(&strs(&sel.jobs)).await?
+    };
+    all_found("job", &sel.jobs, |id| jobs.iter().any(|j| j.id == id))?;
+    let mut queue_refs = sel.job_queues.clone();
+    for j in &jobs {
+        push_unique(&mut queue_refs, &j.queue);
+    }
+    let queues = if queue_refs.is_empty() {
+        vec![]
+    } else {
+        dedup_by_arn(d.batch.describe_job_queues(&strs(&queue_refs)).await?)
+    };
+    let named = |list: &[Described], r: &str| list.iter().any(|x| x.name == r || x.arn == r);
+    all_found("job queue", &sel.job_queues, |r| named(&queues, r))?;
+    let mut ce_refs = sel.compute_environments.clone();
+    for q in &queues {
+        for e in &q.environments {
+            push_unique(&mut ce_refs, e);
+        }
+    }
+    let ces = if ce_refs.is_empty() {
+        vec![]
+    } else {
+        dedup_by_arn(
+            d.batch
+                .describe_compute_environments(&strs(&ce_refs))
+                .await?,
+        )
+    };
+    all_found("compute environment", &sel.compute_environments, |r| {
+        named(&ces, r)
+    })?;
+    Ok((ces, queues, jobs))
+}
+
+pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts, Error> {
+    let (environments, queues, jobs) = selected(d, opts).await?;
+    let mut facts = Facts {
+        environments,
+        queues,
+        jobs,
+        profiles: HashMap::new(),
+        roles: HashMap::new(),
+        service_roles: HashMap::new(),
+        service_linked_role: None,
+        templates: HashMap::new(),
+        subnets: HashSet::new(),
+        security_groups: HashSet::new(),
+        registered: HashMap::new(),
+        instances: vec![],
+        now: SystemTime::now(),
+    };
+
+    let mut profiles = vec![];
+    let mut service_roles = vec![];
+    let mut slr = false;
+    let mut templates: Vec<LaunchTemplate> = vec![];
+    let (mut subnets, mut groups, mut clusters, mut busy_subnets) =
+        (vec![], vec![], vec![], vec![]);
+    for ce in &facts.environments {
+        let Some(c) = &ce.compute else { continue };
+        match &ce.service_role {
+            Some(arn) => push_unique(&mut service_roles, arn),
+            None => slr = c.managed,
+        }
+        if let Some(value) = &c.instance_role {
+            match profile_name(value) {
+                Some(_) => push_unique(&mut profiles, value),
+                None => {
+                    facts.profiles.insert(value.clone(), ProfileRead::RoleArn);
+                }
+            }
+        }
+        if let Some(t) = &c.launch_template
+            && !templates.contains(t)
+        {
+            templates.push(t.clone());
+        }
+        for s in &c.subnets {
+            push_unique(&mut subnets, s);
+        }
+        for g in &c.security_groups {
+            push_unique(&mut groups, g);
+        }
+        if wants_capacity(ce) {
+            if let Some(cluster) = &ce.ecs_cluster_arn {
+                push_unique(&mut clusters, cluster);
+            }
+            for s in &c.subnets {
+                push_unique(&mut busy_subnets, s);
+            }
+        }
+    }
+    let mut items: Vec<Read> = profiles.into_iter().map(Read::Profile).collect();
+    items.extend(service_roles.into_iter().map(Read::ServiceRole));
+    if slr {
+        items.push(Read::ServiceLinkedRole);
+    }
+    items.extend(templates.into_iter().map(Read::Template));
+    if !subnets.is_empty() {
+        items.push(Read::Network(NetworkKind::Subnet, subnets));
+    }
+    if !groups.is_empty() {
+        items.push(Read::Network(NetworkKind::SecurityGroup, groups));
+    }
+    items.extend(clusters.into_iter().map(Read::Cluster));
+    // EC2 takes at most 200 values in a filter.
+    items.extend(
+        busy_subnets
+            .chunks(200)
+            .map(|c| Read::Instances(c.to_vec())),
+    );
+
+    let mut then = vec![];
+    for answer in d.all(items, opts.concurrency).await? {
+        match answer {
+            Answer::Profile(value, Some(p)) => {
+                for r in &p.roles {
+                    if !then.iter().any(|t| matches!(t, Read::Role(n) if n == r)) {
+                        then.push(Read::Role(r.clone()));
+                    }
+                }
+                facts.profiles.insert(value, ProfileRead::Found(p));
+            }
+            Answer::Profile(value, None) => {
+                let name = profile_name(&value).unwrap_or_default().to_owned();
+                then.push(Read::RoleExists(name));
+                facts.profiles.insert(
+                    value,
+                    ProfileRead::Missing {
+                        role_of_that_name: false,
+                    },
+                );
+            }
+            Answer::ServiceRole(arn, role) => {
+                facts.service_roles.insert(arn, role);
+            }
+            Answer::ServiceLinkedRole(arn) => facts.service_linked_role = Some(arn),
+            Answer::Template(t, read) => {
+                facts.templates.insert(t, read);
+            }
+            Answer::Network(NetworkKind::Subnet, found) => facts.subnets.extend(found),
+            Answer::Network(NetworkKind::SecurityGroup, found) => {
+                facts.security_groups.extend(found)
+            }
+            Answer::Cluster(arn, n) => {
+                facts.registered.insert(arn, n);
+            }
+            Answer::Instances(list) => facts.instances.extend(list),
+            Answer::Role(..) | Answer::RoleExists(..) => {}
+        }
+    }
+    for answer in d.all(then, opts.concurrency).await? {
+        match answer {
+            Answer::Role(name, read) => {
+                facts.roles.insert(name, read);
+            }
+            Answer::RoleExists(name, true) => {
+                for (value, read) in facts.profiles.iter_mut() {
+                    if profile_name(value) == Some(name.as_str())
+                        && let ProfileRead::Missing { role_of_that_name } = read
+                    {
+                        *role_of_that_name = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(facts)
+}

@@ -1,0 +1,266 @@
+//! The judgements moto cannot produce, on facts built by hand (the integration tests in
+//! tests/it/diagnose.rs cover the reads and what moto can produce).
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_batch::types::JobStatus;
+use ecsrole_core::Partition;
+use ecsrole_core::state::{ProfileState, RoleState};
+
+use super::read::{Facts, ProfileRead, RoleRead, profile_name};
+use super::*;
+use crate::api::{Compute, Described, Job, State, Status};
+use crate::ec2::Instance;
+
+const PROFILE_ARN: &str = "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole";
+const CLUSTER: &str = "arn:aws:ecs:us-east-1:123456789012:cluster/ce_Batch_1";
+
+fn ce(name: &str) -> Described {
+    Described {
+        name: name.into(),
+        arn: format!("arn:aws:batch:us-east-1:123456789012:compute-environment/{name}"),
+        status: Status::Valid,
+        status_reason: String::new(),
+        state: State::Enabled,
+        ecs_cluster_arn: Some(CLUSTER.into()),
+        tags: HashMap::new(),
+        service_role: None,
+        compute: Some(Compute {
+            managed: true,
+            kind: "EC2".into(),
+            instance_role: Some("ecsInstanceRole".into()),
+            subnets: vec!["subnet-1".into()],
+            security_groups: vec!["sg-1".into()],
+            max_vcpus: Some(4),
+            desired_vcpus: Some(0),
+            ..Compute::default()
+        }),
+        environments: vec![],
+    }
+}
+
+fn facts(environments: Vec<Described>) -> Facts {
+    let trust = ecsrole_core::trust::ec2_trust_policy(Partition::Aws);
+    Facts {
+        environments,
+        queues: vec![],
+        jobs: vec![],
+        profiles: HashMap::from([(
+            "ecsInstanceRole".to_owned(),
+            ProfileRead::Found(ProfileState {
+                arn: PROFILE_ARN.into(),
+                path: "/".into(),
+                created: None,
+                roles: vec!["ecsInstanceRole".into()],
+                tags: vec![],
+            }),
+        )]),
+        roles: HashMap::from([(
+            "ecsInstanceRole".to_owned(),
+            RoleRead {
+                role: Some(RoleState {
+                    arn: "arn:aws:iam::123456789012:role/ecsInstanceRole".into(),
+                    path: "/".into(),
+                    created: None,
+                    trust_policy: trust,
+                    tags: vec![],
+                }),
+                attached: vec![Partition::Aws.ecs_instance_policy_arn()],
+            },
+        )]),
+        service_roles: HashMap::new(),
+        service_linked_role: Some(Some(
+            "arn:aws:iam::123456789012:role/aws-service-role/batch.amazonaws.com/AWSServiceRoleForBatch".into(),
+        )),
+        templates: HashMap::new(),
+        subnets: HashSet::from(["subnet-1".to_owned()]),
+        security_groups: HashSet::from(["sg-1".to_owned()]),
+        registered: HashMap::new(),
+        instances: vec![],
+        now: SystemTime::now(),
+    }
+}
+
+fn options() -> DiagnoseOptions {
+    DiagnoseOptions {
+        selection: Selection::default(),
+        policies: vec![Partition::Aws.ecs_instance_policy_arn()],
+        registration_allowance: Duration::from_secs(300),
+        concurrency: 4,
+    }
+}
+
+fn codes(d: &Diagnosis) -> Vec<(&'static str, Severity)> {
+    d.findings()
+        .map(|(_, f)| (f.code.as_str(), f.severity))
+        .collect()
+}
+
+#[test]
+fn a_healthy_environment_has_no_finding() {
+    let d = judge(&facts(vec![ce("ok")]), &options(), Partition::Aws);
+    assert_eq!(codes(&d), []);
+    assert_eq!((d.errors, d.warnings), (0, 0));
+}
+
+#[test]
+fn instance_role_values() {
+    assert_eq!(profile_name("ecsInstanceRole"), Some("ecsInstanceRole"));
+    assert_eq!(profile_name(PROFILE_ARN), Some("ecsInstanceRole"));
+    assert_eq!(
+        profile_name("arn:aws-cn:iam::123456789012:instance-profile/batch/p"),
+        Some("p")
+    );
+    assert_eq!(
+        profile_name("arn:aws:iam::123456789012:role/ecsInstanceRole"),
+        None
+    );
+}
+
+#[test]
+fn an_invalid_environment_nothing_explains_says_so() {
+    let mut c = ce("bad");
+    c.status = Status::Invalid;
+    c.status_reason = "CLIENT_ERROR - something new".into();
+    let d = judge(&facts(vec![c]), &options(), Partition::Aws);
+    let f = &d.compute_environments[0].findings[0];
+    assert_eq!(f.code, Code::ComputeEnvironmentInvalid);
+    assert!(f.explained_by.is_empty());
+    assert!(
+        f.message.contains("\"CLIENT_ERROR - something new\"")
+            && f.message.contains("none of diagnose's checks explains it"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn a_missing_profile_with_a_role_of_its_name_says_how_to_make_it() {
+    let mut f = facts(vec![ce("ce")]);
+    f.profiles.insert(
+        "ecsInstanceRole".into(),
+        ProfileRead::Missing {
+            role_of_that_name: true,
+        },
+    );
+    let d = judge(&f, &options(), Partition::Aws);
+    assert_eq!(codes(&d), [("instance_profile_not_found", Severity::Error)]);
+    let m = &d.compute_environments[0].findings[0].message;
+    assert!(m.contains("a role named ecsInstanceRole exists"), "{m}");
+}
+
+#[test]
+fn no_service_role_and_no_service_linked_role_is_an_error() {
+    let mut f = facts(vec![ce("ce")]);
+    f.service_linked_role = Some(None);
+    let d = judge(&f, &options(), Partition::Aws);
+    assert_eq!(
+        codes(&d),
+        [("service_linked_role_missing", Severity::Error)]
+    );
+}
+
+fn instance(id: &str, profile: &str, age: Duration, now: SystemTime) -> Instance {
+    Instance {
+        id: id.into(),
+        state: "running".into(),
+        launched: Some(now - age),
+        instance_profile_arn: Some(profile.into()),
+        subnet: Some("subnet-1".into()),
+        tags: HashMap::new(),
+    }
+}
+
+#[test]
+fn unregistered_instances_count_only_past_the_allowance() {
+    let mut c = ce("busy");
+    c.compute.as_mut().unwrap().desired_vcpus = Some(2);
+    let mut f = facts(vec![c]);
+    f.registered.insert(CLUSTER.into(), 0);
+    f.instances = vec![instance(
+        "i-young",
+        PROFILE_ARN,
+        Duration::from_secs(60),
+        f.now,
+    )];
+    assert_eq!(codes(&judge(&f, &options(), Partition::Aws)), []);
+    f.instances.push(instance(
+        "i-old",
+        PROFILE_ARN,
+        Duration::from_secs(600),
+        f.now,
+    ));
+    let d = judge(&f, &options(), Partition::Aws);
+    assert_eq!(codes(&d), [("instances_not_registered", Severity::Warning)]);
+    let m = &d.compute_environments[0].findings[0].message;
+    assert!(
+        m.contains("1 instance(s) have run longer") && m.contains("i-old running for 600s"),
+        "{m}"
+    );
+    // The role lacking what the agent needs comes first among the causes when nothing
+    // else was found.
+    assert!(m.contains("1. the role lacks"), "{m}");
+    // Registered: nothing to say.
+    f.registered.insert(CLUSTER.into(), 1);
+    assert_eq!(codes(&judge(&f, &options(), Partition::Aws)), []);
+}
+
+fn job(status: JobStatus, reason: &str, vcpus: f64) -> Job {
+    Job {
+        id: "j-1".into(),
+        name: "j".into(),
+        queue: "q".into(),
+        status,
+        status_reason: reason.into(),
+        vcpus: Some(vcpus),
+        memory_mib: Some(128),
+    }
+}
+
+#[test]
+fn runnable_jobs_are_errors_only_when_batch_says_misconfiguration() {
+    let mut q = ce("q");
+    q.compute = None;
+    q.environments = vec!["ce".into()];
+    let mut f = facts(vec![ce("ce")]);
+    f.queues = vec![q];
+    f.jobs = vec![job(
+        JobStatus::Runnable,
+        "CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - no capacity",
+        1.0,
+    )];
+    let d = judge(&f, &options(), Partition::Aws);
+    assert_eq!(codes(&d), [("job_runnable", Severity::Warning)]);
+    f.jobs = vec![job(
+        JobStatus::Runnable,
+        "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - too big",
+        1.0,
+    )];
+    let d = judge(&f, &options(), Partition::Aws);
+    assert_eq!(codes(&d), [("job_runnable", Severity::Error)]);
+    // A finished job is not judged against the capacity.
+    f.jobs = vec![job(JobStatus::Succeeded, "", 64.0)];
+    assert_eq!(codes(&judge(&f, &options(), Partition::Aws)), []);
+}
+
+#[test]
+fn a_queue_whose_environments_are_all_unusable_is_an_error() {
+    let mut q = ce("q");
+    q.compute = None;
+    q.environments = vec!["off".into(), "gone".into()];
+    let mut off = ce("off");
+    off.state = State::Disabled;
+    let mut f = facts(vec![off]);
+    f.queues = vec![q];
+    let d = judge(&f, &options(), Partition::Aws);
+    let m = &d.job_queues[0].findings[0].message;
+    assert_eq!(
+        d.job_queues[0].findings[0].code,
+        Code::JobQueueNoComputeEnvironment
+    );
+    assert!(
+        m.contains("off is VALID, DISABLED") && m.contains("gone no longer exists"),
+        "{m}"
+    );
+}

@@ -1,0 +1,663 @@
+//! `diagnose` against moto, each test in an account of its own (diagnose with no selector
+//! reads the whole region), every run through the proxy, so each call it makes must be in
+//! its permission table.
+//!
+//! moto produces most causes directly: a deleted profile, a profile without its role, a
+//! role without the policy, a launch template with another profile, DISABLED, maxvCpus 0,
+//! a deleted subnet or service role, a queue whose environment was deleted, desiredvCpus
+//! with no instance registered. What it cannot (../shared/EMULATORS.md: its environments
+//! are always VALID, it refuses a role ARN as instanceRole, its jobs never wait in RUNNABLE)
+//! comes from the proxy rewriting moto's real answers; those tests say so.
+
+use std::collections::HashMap;
+
+use aws_sdk_batch::types::{
+    CeState, CeType, ComputeEnvironmentOrder, ComputeResource, CrType, JqState,
+    LaunchTemplateSpecification,
+};
+use serde_json::Value;
+
+use crate::harness::{Ctx, ECS_POLICY};
+use crate::proxy::Proxy;
+
+/// An account of the test's own, a compliant instance role (`ctx.role`, and its profile of
+/// the same name), a service role trusted by Batch, and the default network.
+struct Scene {
+    ctx: Ctx,
+    account: String,
+    proxy: Proxy,
+    subnet: String,
+    group: String,
+    service_role: String,
+}
+
+const BATCH_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"batch.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+impl Scene {
+    async fn new(test: &str) -> Scene {
+        let account =
+            crate::fleet::accounts(&Ctx::new(&format!("{test}_account")).await, 1).remove(0);
+        let mut ctx = Ctx::in_account(test, &account).await;
+        ctx.create_compliant(&[]).await;
+        let service_role = Self::role(&ctx, &format!("{}-svc", ctx.role), BATCH_TRUST).await;
+        let network = ctx.ec2().await.default_network().await.unwrap().unwrap();
+        let proxy = ctx.through_proxy().await;
+        Scene {
+            account,
+            subnet: network.subnets[0].clone(),
+            group: network.security_groups[0].clone(),
+            ctx,
+            proxy,
+            service_role,
+        }
+    }
+
+    /// A role with this trust policy; its ARN.
+    async fn role(ctx: &Ctx, name: &str, trust: &str) -> String {
+        ctx.iam
+            .create_role()
+            .role_name(name)
+            .assume_role_policy_document(trust)
+            .send()
+            .await
+            .unwrap()
+            .role()
+            .unwrap()
+            .arn()
+            .to_owned()
+    }
+
+    /// A managed EC2 compute environment: instance profile `profile`, the scene's network
+    /// and service role, 4 maxvCpus; `edit` changes the rest.
+    async fn ce(
+        &self,
+        name: &str,
+        profile: &str,
+        edit: impl FnOnce(
+            aws_sdk_batch::types::builders::ComputeResourceBuilder,
+        ) -> aws_sdk_batch::types::builders::ComputeResourceBuilder,
+    ) -> String {
+        self.ce_with(name, profile, CeState::Enabled, &self.service_role, edit)
+            .await
+    }
+
+    async fn ce_with(
+        &self,
+        name: &str,
+        profile: &str,
+        state: CeState,
+        service_role: &str,
+        edit: impl FnOnce(
+            aws_sdk_batch::types::builders::ComputeResourceBuilder,
+        ) -> aws_sdk_batch::types::builders::ComputeResourceBuilder,
+    ) -> String {
+        let resources = ComputeResource::builder()
+            .r#type(CrType::Ec2)
+            .minv_cpus(0)
+            .maxv_cpus(4)
+            .desiredv_cpus(0)
+            .instance_types("optimal")
+            .subnets(&self.subnet)
+            .security_group_ids(&self.group)
+            .instance_role(profile);
+        self.ctx
+            .batch
+            .create_compute_environment()
+            .compute_environment_name(name)
+            .r#type(CeType::Managed)
+            .state(state)
+            .service_role(service_role)
+            .compute_resources(edit(resources).build())
+            .send()
+            .await
+            .unwrap()
+            .compute_environment_arn()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn queue(&self, name: &str, ce: &str, state: JqState) -> String {
+        self.ctx
+            .batch
+            .create_job_queue()
+            .job_queue_name(name)
+            .state(state)
+            .priority(1)
+            .compute_environment_order(
+                ComputeEnvironmentOrder::builder()
+                    .order(1)
+                    .compute_environment(ce)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .job_queue_arn()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// A profile holding `role` (none: empty).
+    async fn profile(&self, name: &str, role: Option<&str>) {
+        self.ctx.create_profile(name, role).await;
+    }
+
+    async fn ec2(
+        &self,
+        action: &'static str,
+        params: &[(&str, &str)],
+        path: &[&str],
+    ) -> Vec<String> {
+        self.ctx
+            .ec2()
+            .await
+            .query_texts(action, params, path)
+            .await
+            .unwrap()
+    }
+
+    /// A job definition needing 1 vCPU and 128 MiB; its ARN.
+    async fn definition(&self) -> String {
+        use aws_sdk_batch::types::{ContainerProperties, ResourceRequirement, ResourceType};
+        let need = |t, v: &str| ResourceRequirement::builder().r#type(t).value(v).build();
+        self.ctx
+            .batch
+            .register_job_definition()
+            .job_definition_name(format!("{}-def", self.ctx.role))
+            .r#type(aws_sdk_batch::types::JobDefinitionType::Container)
+            .container_properties(
+                ContainerProperties::builder()
+                    .image("busybox")
+                    .command("true")
+                    .resource_requirements(need(ResourceType::Vcpu, "1"))
+                    .resource_requirements(need(ResourceType::Memory, "128"))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .job_definition_arn()
+            .unwrap()
+            .to_owned()
+    }
+
+    fn diagnose(&self, args: &[&str]) -> crate::harness::Run {
+        let mut all = vec!["diagnose"];
+        all.extend_from_slice(args);
+        self.ctx.ecsrole_raw(&all)
+    }
+}
+
+/// The codes of each compute environment, queue or job (by name or id) in a JSON result.
+fn codes(v: &Value) -> HashMap<String, Vec<String>> {
+    let mut out = HashMap::new();
+    for (list, key) in [
+        ("compute_environments", "name"),
+        ("job_queues", "name"),
+        ("jobs", "id"),
+    ] {
+        for item in v[list].as_array().unwrap() {
+            let codes = item["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["code"].as_str().unwrap().to_owned())
+                .collect();
+            out.insert(item[key].as_str().unwrap().to_owned(), codes);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_diagnose_names_each_cause_moto_can_produce() {
+    crate::harness::needs_batch();
+    let s = Scene::new("diag_causes").await;
+    let r = s.ctx.role.clone();
+    let ctx = &s.ctx;
+
+    // Healthy.
+    s.ce("healthy", &r, |c| c).await;
+    // The profile deleted after the environment was made.
+    s.profile(&format!("{r}-gone"), None).await;
+    s.ce("profile-deleted", &format!("{r}-gone"), |c| c).await;
+    ctx.iam
+        .delete_instance_profile()
+        .instance_profile_name(format!("{r}-gone"))
+        .send()
+        .await
+        .unwrap();
+    // The role taken out of the profile.
+    s.profile(&format!("{r}-empty"), Some(&r)).await;
+    s.ce("profile-empty", &format!("{r}-empty"), |c| c).await;
+    ctx.iam
+        .remove_role_from_instance_profile()
+        .instance_profile_name(format!("{r}-empty"))
+        .role_name(&r)
+        .send()
+        .await
+        .unwrap();
+    // A role without the ECS policy (detached after the fact).
+    let bare = format!("{r}-bare");
+    Scene::role(ctx, &bare, Ctx::trust_ec2()).await;
+    ctx.iam
+        .attach_role_policy()
+        .role_name(&bare)
+        .policy_arn(ECS_POLICY)
+        .send()
+        .await
+        .unwrap();
+    s.profile(&bare, Some(&bare)).await;
+    s.ce("policy-detached", &bare, |c| c).await;
+    ctx.iam
+        .detach_role_policy()
+        .role_name(&bare)
+        .policy_arn(ECS_POLICY)
+        .send()
+        .await
+        .unwrap();
+    // A launch template that sets another profile.
+    s.profile(&format!("{r}-other"), Some(&r)).await;
+    let other = format!("{r}-other");
+    s.ec2(
+        "ec2:CreateLaunchTemplate",
+        &[
+            ("LaunchTemplateName", "diag-template"),
+            ("LaunchTemplateData.IamInstanceProfile.Name", &other),
+        ],
+        &[
+            "CreateLaunchTemplateResponse",
+            "launchTemplate",
+            "launchTemplateId",
+        ],
+    )
+    .await;
+    s.ce("template", &r, |c| {
+        c.launch_template(
+            LaunchTemplateSpecification::builder()
+                .launch_template_name("diag-template")
+                .build(),
+        )
+    })
+    .await;
+    // DISABLED; maxvCpus 0.
+    s.ce_with("disabled", &r, CeState::Disabled, &s.service_role, |c| c)
+        .await;
+    s.ce("no-vcpus", &r, |c| c.maxv_cpus(0)).await;
+    // A subnet deleted after the environment was made.
+    let vpc = s
+        .ec2(
+            "ec2:DescribeSubnets",
+            &[("SubnetId.1", &s.subnet)],
+            &["DescribeSubnetsResponse", "subnetSet", "item", "vpcId"],
+        )
+        .await
+        .remove(0);
+    let doomed = s
+        .ec2(
+            "ec2:CreateSubnet",
+            &[("VpcId", &vpc), ("CidrBlock", "172.31.200.0/24")],
+            &["CreateSubnetResponse", "subnet", "subnetId"],
+        )
+        .await
+        .remove(0);
+    s.ce("subnet-deleted", &r, |c| {
+        c.set_subnets(Some(vec![doomed.clone()]))
+    })
+    .await;
+    s.ec2(
+        "ec2:DeleteSubnet",
+        &[("SubnetId", &doomed)],
+        &["DeleteSubnetResponse", "return"],
+    )
+    .await;
+    // A service role deleted, one that trusts EC2 instead of Batch.
+    let gone_svc = Scene::role(ctx, &format!("{r}-svc-gone"), BATCH_TRUST).await;
+    s.ce_with(
+        "service-role-deleted",
+        &r,
+        CeState::Enabled,
+        &gone_svc,
+        |c| c,
+    )
+    .await;
+    ctx.iam
+        .delete_role()
+        .role_name(format!("{r}-svc-gone"))
+        .send()
+        .await
+        .unwrap();
+    let ec2_svc = Scene::role(ctx, &format!("{r}-svc-ec2"), Ctx::trust_ec2()).await;
+    s.ce_with(
+        "service-role-untrusted",
+        &r,
+        CeState::Enabled,
+        &ec2_svc,
+        |c| c,
+    )
+    .await;
+    // Capacity wanted, nothing registers (moto's instances carry no profile: none of them
+    // counts as the environment's own).
+    s.ce("no-registration", &r, |c| c.desiredv_cpus(1)).await;
+    // A queue whose only environment was deleted; a DISABLED queue.
+    let doomed_ce = s.ce("deleted", &r, |c| c).await;
+    s.queue("orphan", &doomed_ce, JqState::Enabled).await;
+    ctx.batch
+        .delete_compute_environment()
+        .compute_environment("deleted")
+        .send()
+        .await
+        .unwrap();
+    s.queue("paused", "healthy", JqState::Disabled).await;
+
+    let run = s.diagnose(&["--output", "json"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    let got = codes(&run.json());
+    let want: &[(&str, &[&str])] = &[
+        ("healthy", &[]),
+        ("profile-deleted", &["instance_profile_not_found"]),
+        ("profile-empty", &["instance_profile_missing_role"]),
+        ("policy-detached", &["managed_policy_not_attached"]),
+        ("template", &["launch_template_profile_ignored"]),
+        ("disabled", &["compute_environment_disabled"]),
+        ("no-vcpus", &["compute_environment_max_vcpus_zero"]),
+        ("subnet-deleted", &["subnet_missing"]),
+        ("service-role-deleted", &["service_role_missing"]),
+        ("service-role-untrusted", &["service_role_not_trusted"]),
+        ("no-registration", &["instances_not_registered"]),
+        ("orphan", &["job_queue_no_compute_environment"]),
+        ("paused", &["job_queue_disabled"]),
+    ];
+    for (name, codes) in want {
+        assert_eq!(
+            got.get(*name).map(Vec::as_slice),
+            Some(&codes.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>()[..]),
+            "{name}: {got:?}"
+        );
+    }
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    // Read-only: every request it made was a Describe, Get or List.
+    let log = s.proxy.log();
+    assert!(
+        log.iter()
+            .all(|a| ["Describe", "Get", "List", "describe", "get", "list"]
+                .iter()
+                .any(|p| a.starts_with(p))),
+        "{log:?}"
+    );
+    let human = s.diagnose(&[]);
+    assert_eq!(human.code, 2);
+    ctx.settings()
+        .bind(|| insta::assert_snapshot!("diagnose_causes", human.transcript()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_diagnose_selects_and_exits_by_what_it_finds() {
+    crate::harness::needs_batch();
+    let s = Scene::new("diag_select").await;
+    let r = s.ctx.role.clone();
+    let ok = s.ce("fine", &r, |c| c).await;
+    s.queue("fine-queue", &ok, JqState::Enabled).await;
+    s.ce_with("off", &r, CeState::Disabled, &s.service_role, |c| c)
+        .await;
+
+    // Healthy, by name and by ARN; the queue brings its environment.
+    for args in [
+        &["--compute-environment", "fine"][..],
+        &["--compute-environment", &ok],
+        &["--job-queue", "fine-queue"],
+    ] {
+        let run = s.diagnose(&[args, &["--output", "json"][..]].concat());
+        assert_eq!(run.code, 0, "{args:?}: {run:?}");
+        let v = run.json();
+        assert_eq!(v["compute_environments"][0]["name"], "fine", "{v}");
+        assert_eq!(v["compute_environments"].as_array().unwrap().len(), 1);
+    }
+    // A warning alone exits 0.
+    let run = s.diagnose(&["--compute-environment", "off"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("compute_environment_disabled"),
+        "{run:?}"
+    );
+    // What does not exist is named, exit 1, before any judgement.
+    let run = s.diagnose(&["--compute-environment", "nosuch"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("no compute environment \"nosuch\" in this account and region"),
+        "{run:?}"
+    );
+    let run = s.diagnose(&["--job", "00000000-0000-0000-0000-000000000000"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("no job"), "{run:?}");
+    // A job brings its queue and its environment.
+    let def = s.definition().await;
+    let job = s
+        .ctx
+        .batch
+        .submit_job()
+        .job_name("diag-job")
+        .job_queue("fine-queue")
+        .job_definition(&def)
+        .send()
+        .await
+        .unwrap();
+    let id = job.job_id().unwrap();
+    let run = s.diagnose(&["--job", id, "--output", "json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let v = run.json();
+    assert_eq!(v["jobs"][0]["id"], id);
+    assert_eq!(v["job_queues"][0]["name"], "fine-queue");
+    assert_eq!(v["compute_environments"][0]["name"], "fine");
+}
+
+/// moto refuses a role ARN as instanceRole and is always VALID: the proxy rewrites its
+/// DescribeComputeEnvironments answer into what AWS gives for that mistake.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_diagnose_explains_an_invalid_environment_proxy_rewritten() {
+    crate::harness::needs_batch();
+    let s = Scene::new("diag_invalid").await;
+    let r = s.ctx.role.clone();
+    s.ce("broken", &r, |c| c).await;
+    let role_arn = s
+        .ctx
+        .iam
+        .get_role()
+        .role_name(&r)
+        .send()
+        .await
+        .unwrap()
+        .role()
+        .unwrap()
+        .arn()
+        .to_owned();
+    s.proxy
+        .rewrite("describecomputeenvironments", move |v: &mut Value| {
+            for ce in v["computeEnvironments"].as_array_mut().unwrap() {
+                ce["status"] = "INVALID".into();
+                ce["statusReason"] =
+                    "CLIENT_ERROR - The ECS Instance Role should be an ECS Instance Profile ARN."
+                        .into();
+                ce["computeResources"]["instanceRole"] = role_arn.clone().into();
+            }
+        });
+    let run = s.diagnose(&["--compute-environment", "broken", "--output", "json"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    s.proxy.assert_fired("describecomputeenvironments", 1);
+    let v = run.json();
+    let findings = &v["compute_environments"][0]["findings"];
+    assert_eq!(findings[0]["code"], "compute_environment_invalid", "{v}");
+    assert_eq!(
+        findings[0]["explained_by"],
+        serde_json::json!(["instance_role_is_a_role"]),
+        "{v}"
+    );
+    assert!(
+        findings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("should be an ECS Instance Profile ARN"),
+        "{v}"
+    );
+    assert_eq!(findings[1]["code"], "instance_role_is_a_role", "{v}");
+    let human = s.diagnose(&["--compute-environment", "broken"]);
+    s.ctx
+        .settings()
+        .bind(|| insta::assert_snapshot!("diagnose_invalid", human.transcript()));
+
+    // Fleet mode: this account and an empty one; the exit code is the worst target's.
+    let empty = crate::fleet::accounts(&Ctx::new("diag_invalid_empty").await, 1).remove(0);
+    let run = s.diagnose(&[
+        "--account",
+        &s.account,
+        "--account",
+        &empty,
+        "--output",
+        "json",
+    ]);
+    assert_eq!(run.code, 2, "{run:?}");
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary = &lines.last().unwrap()["summary"];
+    assert_eq!(
+        (&summary["targets"], &summary["drift"], &summary["ok"]),
+        (&2.into(), &1.into(), &1.into()),
+        "{}",
+        run.stdout
+    );
+    let broken = lines
+        .iter()
+        .find(|l| l["account_id"] == s.account.as_str())
+        .unwrap();
+    assert_eq!(
+        broken["result"]["compute_environments"][0]["findings"][0]["code"],
+        "compute_environment_invalid"
+    );
+}
+
+/// Jobs in moto never wait: the proxy rewrites DescribeJobs into a RUNNABLE job with
+/// Batch's reason and a need of 64 vCPUs against the environment's 4.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_diagnose_explains_a_runnable_job_proxy_rewritten() {
+    crate::harness::needs_batch();
+    let s = Scene::new("diag_runnable").await;
+    let r = s.ctx.role.clone();
+    let ce = s.ce("small", &r, |c| c).await;
+    s.queue("small-queue", &ce, JqState::Enabled).await;
+    let def = s.definition().await;
+    let id = s
+        .ctx
+        .batch
+        .submit_job()
+        .job_name("big")
+        .job_queue("small-queue")
+        .job_definition(&def)
+        .send()
+        .await
+        .unwrap()
+        .job_id()
+        .unwrap()
+        .to_owned();
+    s.proxy.rewrite("describejobs", |v: &mut Value| {
+        for j in v["jobs"].as_array_mut().unwrap() {
+            j["status"] = "RUNNABLE".into();
+            j["statusReason"] =
+                "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE - CE(s) associated with the job queue cannot meet the CPU requirement of the job.".into();
+            j["container"]["resourceRequirements"] =
+                serde_json::json!([{"type": "VCPU", "value": "64"}, {"type": "MEMORY", "value": "1024"}]);
+        }
+    });
+    let run = s.diagnose(&["--job", &id, "--output", "json"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    s.proxy.assert_fired("describejobs", 1);
+    let v = run.json();
+    assert_eq!(
+        codes(&v).get(&id).cloned().unwrap_or_default(),
+        ["job_runnable", "job_needs_exceed_capacity"],
+        "{v}"
+    );
+    assert_eq!(v["jobs"][0]["findings"][0]["severity"], "error");
+    let human = s.diagnose(&["--job", &id]);
+    s.ctx
+        .settings()
+        .bind(|| insta::assert_snapshot!("diagnose_runnable", human.transcript()));
+}
+
+/// Instances launched as Batch would (tagged with the environment's computeResources.tags):
+/// one with the environment's profile that has outrun the registration allowance, one with
+/// another profile. moto registers nothing, as an instance whose role falls short.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_diagnose_sees_instances_that_never_register() {
+    crate::harness::needs_batch();
+    let s = Scene::new("diag_instances").await;
+    let r = s.ctx.role.clone();
+    s.profile(&format!("{r}-stale"), Some(&r)).await;
+    s.ce("tagged", &r, |c| {
+        c.desiredv_cpus(1)
+            .tags("team", "diag")
+            .set_subnets(Some(vec![s.subnet.clone()]))
+    })
+    .await;
+    let arn_of = |name: String| {
+        let iam = s.ctx.iam.clone();
+        async move {
+            iam.get_instance_profile()
+                .instance_profile_name(name)
+                .send()
+                .await
+                .unwrap()
+                .instance_profile()
+                .unwrap()
+                .arn()
+                .to_owned()
+        }
+    };
+    let own = arn_of(r.clone()).await;
+    let stale = arn_of(format!("{r}-stale")).await;
+    for profile in [&own, &stale] {
+        s.ec2(
+            "ec2:RunInstances",
+            &[
+                ("ImageId", "ami-03cf127a"),
+                ("MinCount", "1"),
+                ("MaxCount", "1"),
+                ("InstanceType", "t2.micro"),
+                ("SubnetId", &s.subnet),
+                ("IamInstanceProfile.Arn", profile),
+                ("TagSpecification.1.ResourceType", "instance"),
+                ("TagSpecification.1.Tag.1.Key", "team"),
+                ("TagSpecification.1.Tag.1.Value", "diag"),
+            ],
+            &["RunInstancesResponse", "instancesSet", "item", "instanceId"],
+        )
+        .await;
+    }
+    // Within the allowance only the other profile is wrong.
+    let run = s.diagnose(&["--output", "json"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(
+        codes(&run.json())["tagged"],
+        ["instance_profile_mismatch"],
+        "{run:?}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let run = s.diagnose(&["--registration-allowance", "0", "--output", "json"]);
+    let v = run.json();
+    assert_eq!(
+        codes(&v)["tagged"],
+        ["instance_profile_mismatch", "instances_not_registered"],
+        "{v}"
+    );
+    let message = v["compute_environments"][0]["findings"][1]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains(&own) && message.contains("likely causes"),
+        "{message}"
+    );
+}
