@@ -21,6 +21,17 @@ pub(crate) fn accounts(ctx: &Ctx, n: usize) -> Vec<String> {
         .collect()
 }
 
+/// The summary's counts are these (its `concurrency`, which depends on timing, aside).
+fn assert_counts(summary: &serde_json::Value, want: serde_json::Value) {
+    let mut got = summary.clone();
+    let concurrency = got.as_object_mut().unwrap().remove("concurrency");
+    assert_eq!(got, want, "{summary}");
+    assert!(
+        concurrency.unwrap()["lowest"].as_u64() >= Some(1),
+        "{summary}"
+    );
+}
+
 /// The target lines of a fleet run's JSON output, and its last line, the summary.
 fn lines(stdout: &str) -> (Vec<serde_json::Value>, serde_json::Value) {
     let mut all: Vec<serde_json::Value> = stdout
@@ -60,9 +71,9 @@ async fn check_and_apply_across_accounts() {
     assert_eq!(check.code, 2, "drift, no error: {check:?}");
     let (got, summary) = lines(&check.stdout);
     assert_eq!(got.len(), 3, "one line per account");
-    assert_eq!(
-        summary,
-        serde_json::json!({"targets": 3, "ok": 1, "drift": 2, "error": 0, "role_broken": 0, "exit_code": 2})
+    assert_counts(
+        &summary,
+        serde_json::json!({"targets": 3, "ok": 1, "drift": 2, "error": 0, "role_broken": 0, "exit_code": 2, "retried": 0}),
     );
     for line in &got {
         let account = line["account_id"].as_str().unwrap();
@@ -139,9 +150,10 @@ async fn a_failing_account_does_not_stop_the_others() {
     );
     // Errors win: a target that could not be decided is never hidden behind drift.
     assert_eq!(run.code, 1, "{run:?}");
-    assert_eq!(
-        summary,
-        serde_json::json!({"targets": 3, "ok": 0, "drift": 2, "error": 1, "role_broken": 0, "exit_code": 1})
+    // The stall outlasts --timeout: no room to try the account again.
+    assert_counts(
+        &summary,
+        serde_json::json!({"targets": 3, "ok": 0, "drift": 2, "error": 1, "role_broken": 0, "exit_code": 1, "retried": 0}),
     );
     let failed = got.iter().find(|l| l["exit_code"] == 1).unwrap();
     assert!(
@@ -250,4 +262,95 @@ async fn batch_fleet_verify_assumes_once_per_account() {
     ] {
         assert_eq!(count(action), ids.len(), "{action}: {log:?}");
     }
+}
+
+/// Issue 14's reproduction: on a moto that loads the AWS managed policies into every new
+/// account (seconds of its one CPU-bound thread each), `apply` to 60 fresh accounts at
+/// `--concurrency 16` used to end with 3 to 60 accounts timed out. The fleet now runs fewer
+/// at once when calls are slow or throttled and tries a failed target again while its
+/// `--timeout` lasts: every account converges in one run, as a `check` afterwards shows.
+/// Then, through the proxy throttling 30% of IAM's requests, 20 accounts are applied again
+/// under another role name: all converge, and the proxy sees fewer requests in flight once
+/// the throttling has been felt. A moto of the test's own: the others are not slowed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_throttling_backends_converge_in_one_run() {
+    let Some(moto) = crate::harness::OwnMoto::start(true) else {
+        eprintln!("skipped: no ECSROLE_TEST_MOTO_SERVER (run the tests with `cargo xtask test`)");
+        return;
+    };
+    let ctx = Ctx::at("fleet_slow", &moto.url).await;
+    let ids: Vec<String> = accounts(&ctx, 60);
+    let file = std::env::temp_dir().join(format!("{}.accounts", ctx.role));
+    std::fs::write(&file, ids.join("\n")).unwrap();
+    let file = file.to_str().unwrap();
+    let fleet = |ctx: &Ctx, command: &str, file: &str| {
+        ctx.ecsrole(&[
+            command,
+            "--accounts",
+            file,
+            "--assume-role-name",
+            "OrgAccess",
+            "--concurrency",
+            "16",
+            "--output",
+            "json",
+        ])
+    };
+
+    let applied = fleet(&ctx, "apply", file);
+    let (_, summary) = lines(&applied.stdout);
+    assert_eq!(applied.code, 0, "{summary}\n{}", applied.stderr);
+    assert_eq!((&summary["ok"], &summary["error"]), (&60.into(), &0.into()));
+    eprintln!("60 fresh accounts: {summary}");
+    let checked = fleet(&ctx, "check", file);
+    assert_eq!(checked.code, 0, "{}", checked.stdout);
+
+    let mut ctx = Ctx::at("fleet_throttled", &moto.url).await;
+    let proxy = ctx.through_proxy().await;
+    proxy.throttle_share("iam", 30);
+    let twenty = std::env::temp_dir().join(format!("{}.accounts", ctx.role));
+    std::fs::write(&twenty, ids[..20].join("\n")).unwrap();
+    let twenty = twenty.to_str().unwrap();
+    let started = tokio::time::Instant::now();
+    let applied = fleet(&ctx, "apply", twenty);
+    let (_, summary) = lines(&applied.stdout);
+    assert_eq!(applied.code, 0, "{summary}\n{}", applied.stderr);
+    assert_eq!((&summary["ok"], &summary["error"]), (&20.into(), &0.into()));
+    assert!(
+        proxy
+            .injected()
+            .iter()
+            .filter(|i| i.what == "Throttle")
+            .count()
+            > 20,
+        "the throttling fired"
+    );
+    assert!(
+        summary["concurrency"]["cuts"].as_u64().unwrap() > 0,
+        "{summary}"
+    );
+    // In flight: the peak of the first second (16 targets starting) against the peak of
+    // the second half of the run, once the throttling has been felt.
+    let log = proxy.in_flight_log();
+    let end = log.last().unwrap().0;
+    let half = started + (end - started) / 2;
+    let first = log
+        .iter()
+        .filter(|(t, _)| *t < started + std::time::Duration::from_secs(1))
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap();
+    let late = log
+        .iter()
+        .filter(|(t, _)| *t >= half)
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap();
+    eprintln!("throttled: {summary}; in flight: {first} at first, at most {late} later");
+    assert!(
+        late < first,
+        "in flight did not drop: {first} at first, {late} later"
+    );
+    let checked = fleet(&ctx, "check", twenty);
+    assert_eq!(checked.code, 0, "{}", checked.stdout);
 }

@@ -92,7 +92,10 @@ pub async fn ec2() -> ecsrole_batch::ec2::Ec2 {
 /// A test's own names, unique per run, so tests share one emulator in parallel.
 pub struct Ctx {
     pub role: String,
+    /// Where ecsrole is sent: the emulator, or a proxy in front of it.
     pub endpoint: String,
+    /// The emulator itself, where the test's own clients go.
+    emulator: String,
     pub iam: Client,
     pub batch: aws_sdk_batch::Client,
     pub ecs: aws_sdk_ecs::Client,
@@ -131,8 +134,88 @@ impl Run {
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// A moto server of a test's own (`ECSROLE_TEST_MOTO_SERVER`, set by `cargo xtask test`),
+/// for work that would slow every other test on the shared one; killed when dropped.
+pub struct OwnMoto {
+    pub url: String,
+    child: std::process::Child,
+}
+
+impl OwnMoto {
+    /// `None` (the caller prints why and skips) without `ECSROLE_TEST_MOTO_SERVER`.
+    pub fn start(managed_policies: bool) -> Option<OwnMoto> {
+        let server = std::env::var_os("ECSROLE_TEST_MOTO_SERVER")?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        // Behind a watchdog: moto goes when the test process goes, however it ends.
+        let child = Command::new("bash")
+            .args(["-c", OWN_MOTO, "ecsrole-test-moto"])
+            .arg(server)
+            .arg(port.to_string())
+            .arg(std::process::id().to_string())
+            .arg(if managed_policies { "true" } else { "false" })
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start moto_server");
+        let moto = OwnMoto {
+            url: format!("http://127.0.0.1:{port}"),
+            child,
+        };
+        for _ in 0..300 {
+            if moto_answers(port) {
+                return Some(moto);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("moto server on port {port} did not answer within 30s");
+    }
+}
+
+fn moto_answers(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+    // The status line is enough (the server may keep the connection open).
+    let mut status = [0u8; 12];
+    s.write_all(b"GET /moto-api/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        .is_ok()
+        && s.read_exact(&mut status).is_ok()
+        && status.ends_with(b" 200")
+}
+
+/// `$1` moto_server, `$2` port, `$3` the test process, `$4` load managed policies.
+const OWN_MOTO: &str = r#"
+MOTO_IAM_LOAD_MANAGED_POLICIES=$4 "$1" -H 127.0.0.1 -p "$2" >/dev/null 2>&1 &
+m=$!
+trap 'kill -9 $m 2>/dev/null; exit 0' TERM
+trap 'kill -9 $m 2>/dev/null' EXIT
+while kill -0 "$3" 2>/dev/null && kill -0 "$m" 2>/dev/null; do sleep 0.5; done
+"#;
+
+impl Drop for OwnMoto {
+    fn drop(&mut self) {
+        // The watchdog kills moto at once (its state is thrown away) and exits.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
 impl Ctx {
     pub async fn new(test: &str) -> Ctx {
+        Ctx::at(test, &endpoint()).await
+    }
+
+    /// Like `new`, on the emulator at `endpoint` (a moto of the test's own).
+    pub async fn at(test: &str, endpoint: &str) -> Ctx {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap()
@@ -140,10 +223,11 @@ impl Ctx {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let role = format!("{test}-{:x}{:x}{n}", std::process::id(), nanos);
         assert!(role.len() <= 64, "role name too long: {role}");
-        let endpoint = endpoint();
+        let endpoint = endpoint.to_owned();
         let config = sdk_config(&endpoint).await;
         Ctx {
             role,
+            emulator: endpoint.clone(),
             endpoint,
             iam: Client::new(&config),
             batch: aws_sdk_batch::Client::new(&config),
@@ -224,11 +308,7 @@ impl Ctx {
 
     /// The test's own EC2 client, acting as this context's identity (its account).
     pub async fn ec2(&self) -> ecsrole_batch::ec2::Ec2 {
-        let url = self
-            .proxy
-            .as_ref()
-            .map_or_else(|| self.endpoint.clone(), |_| endpoint());
-        let mut config = sdk_config(&url).await.into_builder();
+        let mut config = sdk_config(&self.emulator).await.into_builder();
         if let Some(c) = &self.credentials {
             config = config.credentials_provider(
                 aws_credential_types::provider::SharedCredentialsProvider::new(c.clone()),

@@ -85,6 +85,34 @@ struct State {
     /// Every fault injected, in order.
     injected: Vec<Injected>,
     rewrites: Vec<(String, Rewrite)>,
+    /// (signing service, percent, requests seen): that share of the service's requests is
+    /// throttled, spread evenly.
+    throttled_share: Option<(String, u64, u64)>,
+    /// Requests being answered now, and each change of that count, in order.
+    in_flight: usize,
+    in_flight_log: Vec<(tokio::time::Instant, usize)>,
+}
+
+/// Counts a request as in flight while it is being answered.
+struct Flight<'a>(&'a Mutex<State>);
+
+impl<'a> Flight<'a> {
+    fn enter(state: &'a Mutex<State>) -> Flight<'a> {
+        let mut s = state.lock().unwrap();
+        s.in_flight += 1;
+        let n = s.in_flight;
+        s.in_flight_log.push((tokio::time::Instant::now(), n));
+        Flight(state)
+    }
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        let mut s = self.0.lock().unwrap();
+        s.in_flight -= 1;
+        let n = s.in_flight;
+        s.in_flight_log.push((tokio::time::Instant::now(), n));
+    }
 }
 
 /// A running proxy. Dropped with the test's runtime.
@@ -237,6 +265,17 @@ impl Proxy {
             .push((action.to_owned(), Arc::new(edit)));
     }
 
+    /// From now on `percent` of the requests signed for `service` (`iam`) are throttled,
+    /// spread evenly over them.
+    pub fn throttle_share(&self, service: &str, percent: u64) {
+        self.state.lock().unwrap().throttled_share = Some((service.to_owned(), percent, 0));
+    }
+
+    /// How many requests were being answered at once, at each change, from the start.
+    pub fn in_flight_log(&self) -> Vec<(tokio::time::Instant, usize)> {
+        self.state.lock().unwrap().in_flight_log.clone()
+    }
+
     /// Forgets the rules (the log stays).
     pub fn heal(&self) {
         let mut s = self.state.lock().unwrap();
@@ -317,8 +356,10 @@ async fn handle(
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
+    let _flight = Flight::enter(state);
     let action = action_of(&parts, &body);
-    let qualified = format!("{}:{action}", service_of(&parts));
+    let service = service_of(&parts);
+    let qualified = format!("{service}:{action}");
     let (fault, window) = {
         let mut s = state.lock().unwrap();
         s.log.push(qualified.clone());
@@ -340,11 +381,19 @@ async fn handle(
             *count += 1;
             *count
         };
-        let fault = s
+        let mut fault = s
             .rules
             .iter()
             .find(|r| r.action == action && r.nth == n)
             .map(|r| r.fault);
+        if let Some((svc, percent, seen)) = &mut s.throttled_share
+            && *svc == service
+        {
+            if (*seen * *percent) % 100 < *percent {
+                fault = fault.or(Some(Fault::Throttle));
+            }
+            *seen += 1;
+        }
         let what = match (&window, fault) {
             (Some(w), _) => Some(w.error_type.clone()),
             (None, Some(f)) => Some(format!("{f:?}")),

@@ -38,7 +38,7 @@ fn state_file() -> PathBuf {
 }
 
 /// The moto venv (built once per requirements change); returns `moto_server`.
-fn ensure_venv() -> Result<PathBuf> {
+pub fn ensure_venv() -> Result<PathBuf> {
     let bin = crate::venv::ensure(
         "venv-moto",
         REQUIREMENTS,

@@ -159,7 +159,9 @@ fn integration(filter: &[&str], url: &str, backend: &str) -> Result<Command> {
         .args(filter);
     it.env("ECSROLE_TEST_ENDPOINT", url)
         .env("ECSROLE_TEST_BACKEND", backend)
-        .env(tools::PYTHON_ENV, &tools_python);
+        .env(tools::PYTHON_ENV, &tools_python)
+        // For the tests that need a moto of their own (a slow one, loading managed policies).
+        .env("ECSROLE_TEST_MOTO_SERVER", crate::emulator::ensure_venv()?);
     if std::env::var_os("CI").is_some() {
         it.env("INSTA_UPDATE", "no");
     }

@@ -118,9 +118,15 @@ fn required(
 
 impl BatchApi {
     pub fn new(aws: &Aws) -> BatchApi {
+        let mut batch = aws_sdk_batch::config::Builder::from(&aws.config);
+        let mut ecs = aws_sdk_ecs::config::Builder::from(&aws.config);
+        if let Some(t) = aws.calls.throttles() {
+            batch.push_retry_classifier(t.shared());
+            ecs.push_retry_classifier(t.shared());
+        }
         BatchApi::from_clients(
-            BatchClient::new(&aws.config),
-            EcsClient::new(&aws.config),
+            BatchClient::from_conf(batch.build()),
+            EcsClient::from_conf(ecs.build()),
             aws.calls.clone(),
             aws.endpoint_name("Batch"),
         )

@@ -3,9 +3,13 @@
 //! line; a live progress line and a summary table in human mode. The exit code: 1 if any
 //! target errored, else 3 if any role was shown not to work, else 2 on any drift, else 0.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use ecsrole_core::aws::Calls;
+use ecsrole_core::concurrent::{Attempt, Limit};
 use ecsrole_core::fleet::{self, Target};
 use ecsrole_core::{ApplyOptions, Aws, Desired, DesiredInput, Engine, Iam, PlanOptions};
 use serde_json::{Value, json};
@@ -20,8 +24,12 @@ struct Outcome {
     result: Value,
     summary: String,
     error: Option<String>,
-    /// How long the target took, session included.
+    /// How long the target took, session and every attempt included.
     elapsed: Duration,
+    /// The error may go away if the target is tried again later (an overloaded backend).
+    transient: bool,
+    /// How many times the target was run.
+    attempts: u32,
 }
 
 impl Outcome {
@@ -32,9 +40,33 @@ impl Outcome {
             summary: "error".into(),
             error: Some(e.to_string()),
             elapsed: Duration::ZERO,
+            transient: false,
+            attempts: 1,
+        }
+    }
+
+    fn failed_core(e: &ecsrole_core::Error) -> Outcome {
+        Outcome {
+            transient: e.is_transient(),
+            ..Outcome::failed(e)
         }
     }
 }
+
+/// When a target that failed on an overloaded backend is tried again: 2, 4, 8, then 16 s
+/// after, each spread by up to half again so that the put-back targets do not return at
+/// once; `None` when its `--timeout` does not leave room for another attempt.
+fn again_after(attempt: u32, left: Duration) -> Option<Duration> {
+    let base = Duration::from_secs(1 << attempt.clamp(1, 4));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let pause = base + base.mul_f64(f64::from(nanos % 1000) / 2000.0);
+    (left > pause + MIN_ATTEMPT).then_some(pause)
+}
+
+/// Less than this left of a target's `--timeout` after the pause: no further attempt.
+const MIN_ATTEMPT: Duration = Duration::from_secs(10);
 
 /// The accounts given, if any: fleet mode is on when this is non-empty.
 pub fn accounts(c: &FleetArgs) -> anyhow::Result<Vec<String>> {
@@ -110,18 +142,46 @@ pub async fn run(
     let show_progress = !json && !cli.command.out().is_some_and(|o| o.quiet);
     let tty = std::io::stderr().is_terminal();
     let total = targets.len();
-    let results = fleet::run_all(
+    let limit = Arc::new(Limit::new(usize::from(c.concurrency)));
+    // Fleet mode's one retry rule: a target that failed on an overloaded backend goes back
+    // in the queue while its --timeout (counted from its first start) lasts. Not verify:
+    // it creates resources, and its exit codes are about the role.
+    let retries = !matches!(cli.command, Command::Verify(_));
+    let firsts: Arc<Mutex<HashMap<Target, Instant>>> = Arc::default();
+    let results = fleet::run_adaptive(
         &targets,
-        usize::from(c.concurrency),
-        |target| {
+        &limit,
+        |target, attempt| {
             let (base, desired, role) = (base.clone(), desired.clone(), c.assume_role_name.clone());
             let command = command_of(cli, bound, &desired);
             let signal = signal_rx.clone();
+            let (limit, firsts) = (limit.clone(), firsts.clone());
             async move {
-                let started = Instant::now();
-                let mut outcome = one(command, &base, &target, &role, desired, bound, signal).await;
-                outcome.elapsed = started.elapsed();
-                outcome
+                let first = *firsts
+                    .lock()
+                    .expect("firsts lock")
+                    .entry(target.clone())
+                    .or_insert_with(Instant::now);
+                let left = bound.saturating_sub(first.elapsed());
+                let calls = Calls::reporting_to(limit);
+                let mut outcome =
+                    one(command, &base, &target, &role, desired, left, signal, calls).await;
+                outcome.elapsed = first.elapsed();
+                outcome.attempts = attempt;
+                let pause = again_after(attempt, bound.saturating_sub(first.elapsed()));
+                match pause {
+                    Some(pause) if retries && outcome.transient => {
+                        tracing::info!(
+                            account = target.account_id,
+                            region = target.region,
+                            attempt,
+                            error = outcome.error.as_deref().unwrap_or_default(),
+                            "trying the target again in {pause:.0?}"
+                        );
+                        Attempt::Again(outcome, pause)
+                    }
+                    _ => Attempt::Done(outcome),
+                }
             }
         },
         |target, outcome, done| {
@@ -146,7 +206,7 @@ pub async fn run(
     if show_progress && tty {
         eprintln!();
     }
-    let summary = Summary::of(&results);
+    let summary = Summary::of(&results, &limit);
     let code = summary.exit_code;
     if report.on() {
         let command = cli.command.name();
@@ -206,6 +266,7 @@ fn command_of(cli: &Cli, bound: Duration, desired: &Desired) -> Work {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn one(
     work: Work,
     base: &Aws,
@@ -214,8 +275,9 @@ async fn one(
     desired: Desired,
     bound: Duration,
     mut signal: tokio::sync::watch::Receiver<Option<String>>,
+    calls: Calls,
 ) -> Outcome {
-    let aws = match fleet::assume(base, target, role).await {
+    let aws = match fleet::assume(base, target, role, calls).await {
         Ok(aws) => aws,
         Err(e) => return Outcome::failed(e),
     };
@@ -224,7 +286,7 @@ async fn one(
         Work::Role(role_work) => {
             match tokio::time::timeout(bound, role_outcome(&engine, role_work)).await {
                 Ok(Ok(o)) => o,
-                Ok(Err(e)) => Outcome::failed(e),
+                Ok(Err(e)) => Outcome::failed_core(&e),
                 Err(_) => Outcome::failed(aws.calls.timed_out(bound)),
             }
         }
@@ -248,7 +310,10 @@ async fn one(
                     result: json!(d),
                     error: None,
                     elapsed: Duration::ZERO,
+                    transient: false,
+                    attempts: 1,
                 },
+                Ok(Err(ecsrole_batch::Error::Core(e))) => Outcome::failed_core(&e),
                 Ok(Err(e)) => Outcome::failed(e),
                 Err(_) => Outcome::failed(aws.calls.timed_out(bound)),
             }
@@ -277,6 +342,8 @@ async fn one(
                 error: o.error.clone(),
                 result: json!(o),
                 elapsed: Duration::ZERO,
+                transient: false,
+                attempts: 1,
             }
         }
     }
@@ -297,6 +364,8 @@ async fn role_outcome(engine: &Engine, work: RoleWork) -> Result<Outcome, ecsrol
                 result: json!(r),
                 error: None,
                 elapsed: Duration::ZERO,
+                transient: false,
+                attempts: 1,
             }
         }
         RoleWork::Plan(opts) => {
@@ -311,6 +380,8 @@ async fn role_outcome(engine: &Engine, work: RoleWork) -> Result<Outcome, ecsrol
                 result: json!(p),
                 error: None,
                 elapsed: Duration::ZERO,
+                transient: false,
+                attempts: 1,
             }
         }
         RoleWork::Apply(opts) => {
@@ -321,6 +392,8 @@ async fn role_outcome(engine: &Engine, work: RoleWork) -> Result<Outcome, ecsrol
                 result: json!(p),
                 error: None,
                 elapsed: Duration::ZERO,
+                transient: false,
+                attempts: 1,
             }
         }
     })
@@ -347,10 +420,21 @@ struct Summary {
     error: usize,
     role_broken: usize,
     exit_code: u8,
+    /// Targets that needed more than one attempt (the backend was overloaded).
+    retried: usize,
+    /// The most and fewest targets the adaptive limit let run at once.
+    concurrency: Concurrency,
+}
+
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+struct Concurrency {
+    max: usize,
+    lowest: usize,
+    cuts: usize,
 }
 
 impl Summary {
-    fn of(results: &[Outcome]) -> Summary {
+    fn of(results: &[Outcome], limit: &Limit) -> Summary {
         let count = |c: u8| results.iter().filter(|o| o.code == c).count();
         let (ok, error, drift, role_broken) = (
             count(EXIT_OK),
@@ -367,6 +451,7 @@ impl Summary {
         } else {
             EXIT_OK
         };
+        let (lowest, cuts) = limit.history();
         Summary {
             targets: results.len(),
             ok,
@@ -374,6 +459,12 @@ impl Summary {
             error,
             role_broken,
             exit_code,
+            retried: results.iter().filter(|o| o.attempts > 1).count(),
+            concurrency: Concurrency {
+                max: limit.max(),
+                lowest,
+                cuts,
+            },
         }
     }
 }
@@ -398,5 +489,12 @@ fn table(targets: &[Target], results: &[Outcome], s: &Summary) -> String {
         "{} target(s): {} ok, {} drift, {} error, {} role not working (exit {})",
         s.targets, s.ok, s.drift, s.error, s.role_broken, s.exit_code
     );
+    if s.retried > 0 || s.concurrency.cuts > 0 {
+        let _ = writeln!(
+            out,
+            "The backend was overloaded: {} target(s) tried again; at once: {} down to {} ({} cut(s))",
+            s.retried, s.concurrency.max, s.concurrency.lowest, s.concurrency.cuts
+        );
+    }
     out
 }

@@ -121,6 +121,19 @@ pub enum Error {
     RoleInOtherProfiles { role: String, profiles: Vec<String> },
 }
 
+/// The error codes AWS services answer an overloaded caller with.
+const OVERLOAD_CODES: [&str; 9] = [
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "SlowDown",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+];
+
 impl Error {
     /// A write failed because the state changed under it: someone else (another run of
     /// ecsrole, say) created the entity, filled the profile, or deleted what it wrote to.
@@ -131,6 +144,43 @@ impl Error {
             Error::Service { code, .. }
                 if ["EntityAlreadyExists", "LimitExceeded", "NoSuchEntity"].contains(&code.as_str())
         )
+    }
+
+    /// The backend is overloaded: the call was throttled, timed out, or the service said
+    /// it is unavailable. Fleet mode runs fewer targets at once on it.
+    pub fn is_overload(&self) -> bool {
+        match self {
+            Error::Timeout { .. } => true,
+            Error::Service { code, .. } => OVERLOAD_CODES.contains(&code.as_str()),
+            Error::Other { detail, .. } => detail.contains("HTTP 5") || detail.contains("HTTP 429"),
+            Error::Incomplete { source, .. } => source.is_overload(),
+            _ => false,
+        }
+    }
+
+    /// Trying the same command again later may succeed: an overload, an endpoint that did
+    /// not answer, credentials that could not be had in time (STS overloaded), or an
+    /// apply whose re-read did not see its writes within its wait. Fleet mode puts such a
+    /// target back in the queue while its `--timeout` lasts.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Unreachable { .. } | Error::NotConverged { .. } => true,
+            Error::NoCredentials { detail } => {
+                let d = detail.to_ascii_lowercase();
+                [
+                    "throttl",
+                    "timed out",
+                    "timeout",
+                    "rate exceeded",
+                    "dispatch failure",
+                    "connection",
+                ]
+                .iter()
+                .any(|w| d.contains(w))
+            }
+            Error::Incomplete { source, .. } => source.is_transient(),
+            other => other.is_overload(),
+        }
     }
 
     /// The IAM action (e.g. `iam:GetRole`) an AWS error came from, if any.
@@ -144,5 +194,55 @@ impl Error {
             Error::Incomplete { source, .. } => source.action(),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_fleet_mode_tries_again() {
+        let service = |code: &str| Error::Service {
+            action: "iam:GetRole",
+            code: code.into(),
+            message: String::new(),
+        };
+        assert!(service("Throttling").is_overload());
+        assert!(
+            Error::Timeout {
+                action: "iam:GetRole"
+            }
+            .is_overload()
+        );
+        assert!(!service("NoSuchEntity").is_overload());
+        let incomplete = Error::Incomplete {
+            command: "apply",
+            done: 1,
+            total: 3,
+            source: Box::new(service("ThrottlingException")),
+        };
+        assert!(incomplete.is_transient());
+        assert!(
+            Error::NoCredentials {
+                detail: "dispatch failure: io error: operation timed out".into()
+            }
+            .is_transient()
+        );
+        // What trying again cannot change.
+        assert!(
+            !Error::NoCredentials {
+                detail: "no providers in chain".into()
+            }
+            .is_transient()
+        );
+        assert!(
+            !Error::AccessDenied {
+                action: "iam:GetRole",
+                message: String::new()
+            }
+            .is_transient()
+        );
+        assert!(!service("MalformedPolicyDocument").is_transient());
     }
 }

@@ -6,7 +6,7 @@ use aws_config::sts::AssumeRoleProvider;
 use aws_credential_types::provider::SharedCredentialsProvider;
 
 use crate::aws::{Aws, validate_region};
-pub use crate::concurrent::run_all;
+pub use crate::concurrent::run_adaptive;
 use crate::error::InputError;
 use crate::names::validate_role_name;
 
@@ -85,7 +85,13 @@ pub fn parse_regions(value: &str) -> Result<Vec<String>, InputError> {
 /// source identity), in the target's region, with credentials from
 /// `arn:<partition>:iam::<account>:role/<role_name>` through STS AssumeRole, cached
 /// ([`crate::aws::CachedCredentials`]): one AssumeRole per target, not one per client.
-pub async fn assume(base: &Aws, target: &Target, role_name: &str) -> Result<Aws, InputError> {
+/// `calls` is what the target's calls report to (fleet mode: the shared adaptive limit).
+pub async fn assume(
+    base: &Aws,
+    target: &Target,
+    role_name: &str,
+    calls: crate::aws::Calls,
+) -> Result<Aws, InputError> {
     validate_role_name(role_name)
         .map_err(|e| InputError::new("assume-role name", e.value, e.expected))?;
     let arn = format!(
@@ -111,7 +117,7 @@ pub async fn assume(base: &Aws, target: &Target, role_name: &str) -> Result<Aws,
     Ok(Aws {
         config,
         partition: base.partition,
-        calls: crate::aws::Calls::default(),
+        calls,
     })
 }
 

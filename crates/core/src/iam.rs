@@ -42,8 +42,12 @@ fn to_tags(tags: &[(String, String)]) -> Result<Vec<Tag>, Error> {
 
 impl Iam {
     pub fn new(aws: &Aws) -> Iam {
+        let mut config = aws_sdk_iam::config::Builder::from(&aws.config);
+        if let Some(t) = aws.calls.throttles() {
+            config.push_retry_classifier(t.shared());
+        }
         Iam {
-            client: Client::new(&aws.config),
+            client: Client::from_conf(config.build()),
             calls: aws.calls.clone(),
             endpoint: aws.endpoint_name("IAM"),
         }

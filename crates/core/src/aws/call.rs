@@ -11,6 +11,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+use crate::concurrent::{Limit, SLOW_CALL};
 use crate::error::Error;
 
 /// The calls a command has made and has in flight; the CLI names the in-flight ones when
@@ -22,9 +23,36 @@ pub struct Calls(Arc<Mutex<CallsInner>>);
 struct CallsInner {
     in_flight: Vec<&'static str>,
     made: usize,
+    /// Fleet mode: the shared bound each call's outcome is reported to.
+    limit: Option<Arc<Limit>>,
 }
 
 impl Calls {
+    /// Calls whose outcomes (throttled, timed out, slow, or fine) adapt `limit`.
+    pub fn reporting_to(limit: Arc<Limit>) -> Calls {
+        Calls(Arc::new(Mutex::new(CallsInner {
+            limit: Some(limit),
+            ..CallsInner::default()
+        })))
+    }
+
+    /// What an SDK client of these calls should carry (fleet mode: the throttle observer).
+    pub fn throttles(&self) -> Option<super::Throttles> {
+        let limit = self.0.lock().expect("calls lock").limit.clone();
+        limit.map(super::Throttles)
+    }
+
+    fn report(&self, elapsed: Duration, out: &Result<(), &Error>) {
+        let limit = self.0.lock().expect("calls lock").limit.clone();
+        let Some(limit) = limit else { return };
+        match out {
+            Err(e) if e.is_overload() => limit.congested(&e.to_string()),
+            Err(_) => {}
+            Ok(()) if elapsed > SLOW_CALL => limit.congested("a slow call"),
+            Ok(()) => limit.fine(),
+        }
+    }
+
     fn enter(&self, action: &'static str) -> CallGuard {
         let mut inner = self.0.lock().expect("calls lock");
         inner.in_flight.push(action);
@@ -97,6 +125,7 @@ where
 {
     let mut guard = calls.enter(action);
     tracing::debug!(action, "calling");
+    let started = tokio::time::Instant::now();
     // SDK operation futures are large; boxing keeps every caller's future small (debug
     // builds poll them on 2 MiB thread stacks).
     let out = Box::pin(fut).await;
@@ -105,7 +134,9 @@ where
         Ok(_) => tracing::debug!(action, "ok"),
         Err(e) => tracing::debug!(action, error = %DisplayErrorContext(e), "failed"),
     }
-    out.map_err(|e| classify(action, endpoint, e))
+    let out = out.map_err(|e| classify(action, endpoint, e));
+    calls.report(started.elapsed(), &out.as_ref().map(|_| ()));
+    out
 }
 
 /// Like [`call`], but `NoSuchEntity` means "absent" rather than failure.

@@ -12,9 +12,11 @@ use crate::partition::Partition;
 
 mod call;
 mod credentials;
+mod pressure;
 
 pub use call::{Calls, call, call_opt};
 pub use credentials::{CachedCredentials, REFRESH_BEFORE};
+pub use pressure::Throttles;
 
 /// How to reach AWS, as the user said it. Unset fields follow the standard SDK chain
 /// (environment, profile, `AWS_ENDPOINT_URL*`).
