@@ -73,7 +73,7 @@ async fn check_and_apply_across_accounts() {
     assert_eq!(got.len(), 3, "one line per account");
     assert_counts(
         &summary,
-        serde_json::json!({"targets": 3, "ok": 1, "drift": 2, "error": 0, "role_broken": 0, "exit_code": 2, "retried": 0}),
+        serde_json::json!({"targets": 3, "ok": 1, "drift": 2, "error": 0, "role_broken": 0, "exit_code": 2, "retried": 0, "skipped": 0}),
     );
     for line in &got {
         let account = line["account_id"].as_str().unwrap();
@@ -153,7 +153,7 @@ async fn a_failing_account_does_not_stop_the_others() {
     // The stall outlasts --timeout: no room to try the account again.
     assert_counts(
         &summary,
-        serde_json::json!({"targets": 3, "ok": 0, "drift": 2, "error": 1, "role_broken": 0, "exit_code": 1, "retried": 0}),
+        serde_json::json!({"targets": 3, "ok": 0, "drift": 2, "error": 1, "role_broken": 0, "exit_code": 1, "retried": 0, "skipped": 0}),
     );
     let failed = got.iter().find(|l| l["exit_code"] == 1).unwrap();
     assert!(

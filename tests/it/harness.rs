@@ -306,16 +306,32 @@ impl Ctx {
         proxy
     }
 
-    /// The test's own EC2 client, acting as this context's identity (its account).
-    pub async fn ec2(&self) -> ecsrole_batch::ec2::Ec2 {
+    /// The SDK configuration of the test's own clients: the emulator itself, as this
+    /// context's identity (its account).
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         let mut config = sdk_config(&self.emulator).await.into_builder();
         if let Some(c) = &self.credentials {
             config = config.credentials_provider(
                 aws_credential_types::provider::SharedCredentialsProvider::new(c.clone()),
             );
         }
+        config.build()
+    }
+
+    /// The emulator itself (not the proxy in front of it).
+    pub fn emulator(&self) -> &str {
+        &self.emulator
+    }
+
+    /// The credentials of `in_account`, if this context was made so.
+    pub fn credentials(&self) -> Option<Credentials> {
+        self.credentials.clone()
+    }
+
+    /// The test's own EC2 client, acting as this context's identity (its account).
+    pub async fn ec2(&self) -> ecsrole_batch::ec2::Ec2 {
         let aws = ecsrole_core::aws::Aws {
-            config: config.build(),
+            config: self.sdk_config().await,
             partition: ecsrole_core::partition::Partition::Aws,
             calls: ecsrole_core::aws::Calls::default(),
         };
@@ -345,7 +361,10 @@ impl Ctx {
             .flat_map(called_by)
             .map(str::to_owned)
             .collect();
-        if args.iter().any(|a| *a == "--account" || *a == "--accounts") {
+        if args
+            .iter()
+            .any(|a| ["--account", "--accounts", "--organization", "--ou"].contains(a))
+        {
             granted.extend(called_by(P::Fleet).map(str::to_owned));
         }
         proxy.grant(command.map_or("(no command)", P::as_str), granted);

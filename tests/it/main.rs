@@ -12,6 +12,7 @@ mod diagnose;
 mod faults;
 mod fleet;
 mod harness;
+mod org;
 mod permissions;
 mod property;
 mod proxy;

@@ -61,9 +61,13 @@ async fn batch_permissions_cover_every_call_and_every_row_is_used() {
         .unwrap();
     ok(&["destroy", "--force"], &[0]);
 
+    // Fleet mode over an organisation (its management account one of the test's own).
+    let org_log = organization_runs(&ctx).await;
+
     let seen: BTreeSet<String> = proxy
         .qualified_log()
         .iter()
+        .chain(&org_log)
         .map(|a| a.to_ascii_lowercase())
         .collect();
     let called: BTreeSet<String> = TABLE
@@ -79,6 +83,43 @@ async fn batch_permissions_cover_every_call_and_every_row_is_used() {
         Vec::<&String>::new(),
         "rows no command called: drop them or mark them implied"
     );
+}
+
+/// `check --organization` and `check --ou` in an organisation of one OU and one account;
+/// the requests they made.
+async fn organization_runs(ctx: &Ctx) -> Vec<String> {
+    use aws_sdk_organizations::types::OrganizationFeatureSet;
+    let management = crate::fleet::accounts(ctx, 2).remove(1);
+    let mut org_ctx = Ctx::in_account("perm_org", &management).await;
+    let org = aws_sdk_organizations::Client::new(&org_ctx.sdk_config().await);
+    org.create_organization()
+        .feature_set(OrganizationFeatureSet::All)
+        .send()
+        .await
+        .unwrap();
+    let root = org.list_roots().send().await.unwrap().roots()[0]
+        .id()
+        .unwrap()
+        .to_owned();
+    let unit = org
+        .create_organizational_unit()
+        .parent_id(&root)
+        .name("unit")
+        .send()
+        .await
+        .unwrap()
+        .organizational_unit()
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_owned();
+    let proxy = org_ctx.through_proxy().await;
+    for args in [&["check", "--organization"][..], &["check", "--ou", &unit]] {
+        let run = org_ctx.ecsrole(args);
+        // The management account has no role (drift); the empty OU selects nothing.
+        assert!([1, 2].contains(&run.code), "{args:?}: {run:?}");
+    }
+    proxy.qualified_log()
 }
 
 /// A compute environment with the test's instance profile and a launch template; its name.

@@ -45,7 +45,7 @@ const DIAGNOSED: usize = 100;
 /// Accounts in flight: ecsrole's `--concurrency` and the load's clients.
 const CLIENTS: usize = 16;
 /// Accounts of the fleet apply row on the moto with managed policies.
-const MANAGED_ACCOUNTS: usize = 50;
+const MANAGED_ACCOUNTS: [usize; 2] = [100, 1000];
 
 /// One finished process.
 struct Run {
@@ -53,6 +53,8 @@ struct Run {
     wall: Duration,
     /// Maximum RSS in kB, from `/usr/bin/time`; `None` when not measured.
     peak_kb: Option<u64>,
+    /// User plus system CPU seconds of the process.
+    cpu_s: Option<f64>,
     code: Option<i32>,
     stdout: String,
     stderr: String,
@@ -107,7 +109,7 @@ fn measure(cmd: Command, log: &Path) -> Result<Run> {
     let mut cmd = if time.exists() {
         let mut wrapped = Command::new(time);
         wrapped
-            .args(["-f", "%M", "-o"])
+            .args(["-f", "%M %U %S", "-o"])
             .arg(&rss_file)
             .arg(cmd.get_program())
             .args(cmd.get_args());
@@ -129,14 +131,21 @@ fn measure(cmd: Command, log: &Path) -> Result<Run> {
         .with_context(|| format!("cannot run {shown}"))?;
     let wall = start.elapsed();
     // /usr/bin/time writes "Command exited with non-zero status N" first, then %M.
-    let peak_kb = fs::read_to_string(&rss_file)
-        .ok()
-        .and_then(|s| s.trim().lines().last()?.trim().parse().ok());
+    let usage = fs::read_to_string(&rss_file).ok().and_then(|s| {
+        let line = s.trim().lines().last()?.to_owned();
+        let mut f = line.split_whitespace();
+        let peak: u64 = f.next()?.parse().ok()?;
+        let user: f64 = f.next()?.parse().ok()?;
+        let system: f64 = f.next()?.parse().ok()?;
+        Some((peak, user + system))
+    });
+    let (peak_kb, cpu_s) = (usage.map(|u| u.0), usage.map(|u| u.1));
     let _ = fs::remove_file(&rss_file);
     Ok(Run {
         shown,
         wall,
         peak_kb,
+        cpu_s,
         code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -422,6 +431,15 @@ impl Bench {
         managed_policies: bool,
         work: impl FnOnce(&str) -> Result<T>,
     ) -> Result<T> {
+        self.on_fresh_moto_cpu(managed_policies, |url, _| work(url))
+    }
+
+    /// Like `on_fresh_moto`; `work` also gets moto's pid, to read its CPU time.
+    fn on_fresh_moto_cpu<T>(
+        &self,
+        managed_policies: bool,
+        work: impl FnOnce(&str, u32) -> Result<T>,
+    ) -> Result<T> {
         let (mut moto, url) = emulator::spawn(&self.fleet_log, managed_policies)?;
         let pgid = moto.id();
         // Stopped on every way out, a panic included.
@@ -430,7 +448,7 @@ impl Bench {
             let _ = moto.wait();
         });
         self.setup(&url, "100000000000..100000000001")
-            .and_then(|()| work(&url))
+            .and_then(|()| work(&url, pgid))
     }
 }
 
@@ -610,24 +628,51 @@ fn rows(b: &Bench, url: &str) -> Result<Vec<Row>> {
         });
     }
 
-    let n = MANAGED_ACCOUNTS;
-    eprintln!("xtask: bench: fleet apply to {n} fresh accounts on a moto with managed policies");
-    let (_, file) = accounts_file(300_000_000_000, n)?;
-    let run = b.on_fresh_moto(true, |url| b.fleet(url, "apply", &file))?;
-    let mut outcomes = Outcomes::default();
-    outcomes.add(&run, n);
-    let mut series = Series::default();
-    series.push(&run);
-    rows.push(Row {
-        failed: outcomes.failure(),
-        outcomes: Some(outcomes),
-        note: format!("{} of the calls answered 2xx", run.requests.ok),
-        ..Row::new(
-            format!("fleet apply, {n} fresh accounts, managed policies"),
-            &series,
-        )
-    });
+    for n in MANAGED_ACCOUNTS {
+        eprintln!(
+            "xtask: bench: fleet apply to {n} fresh accounts on a moto with managed policies"
+        );
+        let (_, file) = accounts_file(300_000_000_000, n)?;
+        let (run, moto_cpu) = b.on_fresh_moto_cpu(true, |url, pid| {
+            let before = cpu_seconds(pid);
+            let run = b.fleet(url, "apply", &file)?;
+            Ok((run, cpu_seconds(pid).zip(before).map(|(a, b)| a - b)))
+        })?;
+        let mut outcomes = Outcomes::default();
+        outcomes.add(&run, n);
+        let mut series = Series::default();
+        series.push(&run);
+        let per = |s: Option<f64>| opt(s, |s| format!("{:.1} ms", s * 1000.0 / n as f64), "?");
+        let share = run.cpu_s.zip(moto_cpu).map_or("?".to_owned(), |(me, it)| {
+            format!("{:.1}%", 100.0 * me / (me + it))
+        });
+        let summary = json::field(last_line(&run.stdout), "summary").unwrap_or_default();
+        rows.push(Row {
+            failed: outcomes.failure(),
+            outcomes: Some(outcomes),
+            note: format!(
+                "CPU per account: ecsrole {}, moto {} (ecsrole's share {share}); {} of the calls answered 2xx; {summary}",
+                per(run.cpu_s),
+                per(moto_cpu),
+                run.requests.ok
+            ),
+            ..Row::new(
+                format!("fleet apply, {n} fresh accounts, managed policies"),
+                &series,
+            )
+        });
+    }
     Ok(rows)
+}
+
+/// User plus system CPU seconds of process `pid` so far (Linux `/proc`, 100 ticks a second).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name (which may hold spaces) in parentheses.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let (utime, stime): (f64, f64) = (f.get(11)?.parse().ok()?, f.get(12)?.parse().ok()?);
+    Some((utime + stime) / 100.0)
 }
 
 /// Prints the table, writes the JSON; fails when a row FAILED.

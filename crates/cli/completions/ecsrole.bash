@@ -97,7 +97,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__apply)
-            opts="-v -q -h --replace-profile-role --replace-trust-policy --no-wait --wait-timeout --config --role-name --instance-profile-name --path --extra-policy --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --assume-role-name --concurrency --tag --help"
+            opts="-v -q -h --replace-profile-role --replace-trust-policy --no-wait --wait-timeout --config --role-name --instance-profile-name --path --extra-policy --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --tag --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -163,6 +163,14 @@ _ecsrole() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ou)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --assume-role-name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -183,7 +191,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__check)
-            opts="-v -q -h --config --role-name --instance-profile-name --path --extra-policy --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --assume-role-name --concurrency --help"
+            opts="-v -q -h --config --role-name --instance-profile-name --path --extra-policy --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -242,6 +250,14 @@ _ecsrole() {
                     return 0
                     ;;
                 --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ou)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -363,7 +379,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__diagnose)
-            opts="-v -q -h --compute-environment --job-queue --job --registration-allowance --extra-policy --partition --config --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --assume-role-name --concurrency --regions --help"
+            opts="-v -q -h --compute-environment --job-queue --job --registration-allowance --extra-policy --partition --config --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --regions --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -426,6 +442,14 @@ _ecsrole() {
                     return 0
                     ;;
                 --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ou)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -653,7 +677,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__plan)
-            opts="-v -q -h --replace-profile-role --replace-trust-policy --config --role-name --instance-profile-name --path --extra-policy --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --assume-role-name --concurrency --tag --help"
+            opts="-v -q -h --replace-profile-role --replace-trust-policy --config --role-name --instance-profile-name --path --extra-policy --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --tag --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -715,6 +739,14 @@ _ecsrole() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ou)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --assume-role-name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -735,7 +767,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__verify)
-            opts="-v -q -h --level --subnet --security-group --service-role --image --keep --propagation-allowance --registration-allowance --config --role-name --instance-profile-name --path --extra-policy --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --assume-role-name --concurrency --regions --help"
+            opts="-v -q -h --level --subnet --security-group --service-role --image --keep --propagation-allowance --registration-allowance --config --role-name --instance-profile-name --path --extra-policy --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --regions --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -822,6 +854,14 @@ _ecsrole() {
                     return 0
                     ;;
                 --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ou)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -51,10 +51,13 @@ json\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l report -d 'Also write a JUnit XML report here' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l ou -d 'Fleet mode: the ACTIVE accounts under this organizational unit, recursively (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l exclude-account -d 'Fleet mode: leave this account out (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l concurrency -d 'Fleet mode: how many targets run at once' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l organization -d 'Fleet mode: every ACTIVE account of the organisation (AWS Organizations; run with the management account\'s or a delegated administrator\'s credentials)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -s h -l help -d 'Print help'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l role-name -d 'The role AWS Batch instances use' -r
@@ -71,6 +74,8 @@ json\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l report -d 'Also write a JUnit XML report here' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l ou -d 'Fleet mode: the ACTIVE accounts under this organizational unit, recursively (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l exclude-account -d 'Fleet mode: leave this account out (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l concurrency -d 'Fleet mode: how many targets run at once' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l tag -d 'A tag put on the role and instance profile ecsrole creates (repeatable), besides managed-by=ecsrole' -r
@@ -78,6 +83,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l replace-profile
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l replace-trust-policy -d 'Replace the trust policy with the EC2 one, dropping every other statement (the only way ecsrole removes a statement)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l organization -d 'Fleet mode: every ACTIVE account of the organisation (AWS Organizations; run with the management account\'s or a delegated administrator\'s credentials)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -s h -l help -d 'Print help'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l wait-timeout -d 'How long to wait for IAM to show the instance profile with the role' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
@@ -95,6 +101,8 @@ json\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l report -d 'Also write a JUnit XML report here' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l ou -d 'Fleet mode: the ACTIVE accounts under this organizational unit, recursively (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l exclude-account -d 'Fleet mode: leave this account out (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l concurrency -d 'Fleet mode: how many targets run at once' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l tag -d 'A tag put on the role and instance profile ecsrole creates (repeatable), besides managed-by=ecsrole' -r
@@ -103,6 +111,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l replace-trust-
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l no-wait -d 'Do not wait for IAM to show the instance profile with the role'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l organization -d 'Fleet mode: every ACTIVE account of the organisation (AWS Organizations; run with the management account\'s or a delegated administrator\'s credentials)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -s h -l help -d 'Print help'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l role-name -d 'The role AWS Batch instances use' -r
@@ -141,12 +150,15 @@ json\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l report -d 'Also write a JUnit XML report here' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l ou -d 'Fleet mode: the ACTIVE accounts under this organizational unit, recursively (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l exclude-account -d 'Fleet mode: leave this account out (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l concurrency -d 'Fleet mode: how many targets run at once' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l regions -d 'Fleet mode: the regions to run in, comma-separated [default: the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l keep -d 'Leave the resources in place (remove them later with `ecsrole cleanup --run ID`)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l organization -d 'Fleet mode: every ACTIVE account of the organisation (AWS Organizations; run with the management account\'s or a delegated administrator\'s credentials)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l compute-environment -d 'A compute environment to diagnose, by name or ARN (repeatable) [default: every compute environment and job queue in the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l job-queue -d 'A job queue to diagnose, with its compute environments (repeatable)' -r
@@ -164,11 +176,14 @@ json\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l report -d 'Also write a JUnit XML report here' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l ou -d 'Fleet mode: the ACTIVE accounts under this organizational unit, recursively (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l exclude-account -d 'Fleet mode: leave this account out (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l concurrency -d 'Fleet mode: how many targets run at once' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l regions -d 'Fleet mode: the regions to run in, comma-separated [default: the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l organization -d 'Fleet mode: every ACTIVE account of the organisation (AWS Organizations; run with the management account\'s or a delegated administrator\'s credentials)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -s h -l help -d 'Print help'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l run -d 'Delete this run\'s resources, whatever their lease (the id `verify` prints)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F

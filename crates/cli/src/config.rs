@@ -37,6 +37,9 @@ struct File {
     accounts: Option<Vec<String>>,
     /// Relative to the config file's directory.
     accounts_file: Option<PathBuf>,
+    organization: Option<bool>,
+    ous: Option<Vec<String>>,
+    exclude_accounts: Option<Vec<String>>,
     assume_role_name: Option<String>,
     regions: Option<Vec<String>>,
     concurrency: Option<u16>,
@@ -200,6 +203,14 @@ fn merge(cli: &mut Cli, m: &ArgMatches, file: File, path: &Path) -> anyhow::Resu
             file.assume_role_name.clone(),
         );
         set(m, "concurrency", &mut f.concurrency, file.concurrency);
+        set(m, "organization", &mut f.organization, file.organization);
+        set(m, "ous", &mut f.ous, file.ous);
+        set(
+            m,
+            "exclude_accounts",
+            &mut f.exclude_accounts,
+            file.exclude_accounts,
+        );
     }
     if let Some(a) = cmd.aws_mut() {
         set(m, "region", &mut a.region, file.region.clone().map(Some));
@@ -272,6 +283,9 @@ accounts_file = "accounts.txt"
 assume_role_name = "Admin"
 regions = ["us-east-1", "eu-west-1"]
 concurrency = 4
+organization = true
+ous = ["ou-ab12-cdef3456"]
+exclude_accounts = ["222222222222"]
 
 [tags]
 team = "batch"

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use ecsrole_core::aws::Calls;
 use ecsrole_core::concurrent::{Attempt, Limit};
 use ecsrole_core::fleet::{self, Target};
+use ecsrole_core::org::{self, OrgSelection, Organizations};
 use ecsrole_core::{ApplyOptions, Aws, Desired, DesiredInput, Engine, Iam, PlanOptions};
 use serde_json::{Value, json};
 
@@ -68,6 +69,18 @@ fn again_after(attempt: u32, left: Duration) -> Option<Duration> {
 /// Less than this left of a target's `--timeout` after the pause: no further attempt.
 const MIN_ATTEMPT: Duration = Duration::from_secs(10);
 
+/// The organisation's accounts asked for (`--organization`, `--ou`, `--exclude-account`),
+/// validated: fleet mode is on when this or [`accounts`] is non-empty.
+pub fn org_selection(c: &FleetArgs) -> anyhow::Result<OrgSelection> {
+    let sel = OrgSelection {
+        organization: c.organization,
+        ous: c.ous.clone(),
+        exclude: c.exclude_accounts.clone(),
+    };
+    sel.validate()?;
+    Ok(sel)
+}
+
 /// The accounts given, if any: fleet mode is on when this is non-empty.
 pub fn accounts(c: &FleetArgs) -> anyhow::Result<Vec<String>> {
     let file = match &c.accounts_file {
@@ -85,10 +98,48 @@ pub fn accounts(c: &FleetArgs) -> anyhow::Result<Vec<String>> {
     )?)
 }
 
+/// The targets' accounts: the ones given, then the organisation's asked for, without
+/// duplicates or excluded ones; and the accounts skipped as not ACTIVE. The caller's own
+/// account (its credentials are used there, not an assumed role). Bounded by `bound`.
+async fn resolve(
+    base: &Aws,
+    given: Vec<String>,
+    sel: &OrgSelection,
+    bound: Duration,
+) -> anyhow::Result<(Vec<String>, Vec<(String, String)>, String)> {
+    let work = async {
+        let own = org::caller_account(base).await?;
+        let listed = if sel.is_empty() {
+            org::Listed::default()
+        } else {
+            Organizations::new(base).select(sel).await?
+        };
+        Ok::<_, ecsrole_core::Error>((own, listed))
+    };
+    let (own, listed) = match tokio::time::timeout(bound, work).await {
+        Ok(r) => r?,
+        Err(_) => anyhow::bail!(base.calls.timed_out(bound)),
+    };
+    let mut accounts: Vec<String> = vec![];
+    for a in given.into_iter().chain(listed.accounts) {
+        if !sel.exclude.contains(&a) && !accounts.contains(&a) {
+            accounts.push(a);
+        }
+    }
+    if accounts.is_empty() {
+        anyhow::bail!(
+            "no account to run in: the selection gave none that is ACTIVE and not excluded ({} skipped as not ACTIVE, {} excluded)",
+            listed.skipped.len(),
+            listed.excluded
+        );
+    }
+    Ok((accounts, listed.skipped, own))
+}
+
 pub async fn run(
     cli: &Cli,
     base: &Aws,
-    accounts: Vec<String>,
+    (given, sel): (Vec<String>, OrgSelection),
     input: DesiredInput,
     bound: Duration,
     report: &mut crate::report::Reporter,
@@ -119,6 +170,17 @@ pub async fn run(
     ecsrole_core::names::validate_role_name(&c.assume_role_name)
         .map_err(|e| ecsrole_core::InputError::new("assume-role name", e.value, e.expected))?;
     let desired = Desired::new(input, base.partition)?;
+    let (accounts, skipped, own) = resolve(base, given, &sel, bound).await?;
+    if !skipped.is_empty() {
+        tracing::warn!(
+            "skipped (not ACTIVE): {}",
+            skipped
+                .iter()
+                .map(|(id, state)| format!("{id} {state}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let targets: Vec<Target> = accounts
         .iter()
         .flat_map(|a| {
@@ -155,7 +217,7 @@ pub async fn run(
             let (base, desired, role) = (base.clone(), desired.clone(), c.assume_role_name.clone());
             let command = command_of(cli, bound, &desired);
             let signal = signal_rx.clone();
-            let (limit, firsts) = (limit.clone(), firsts.clone());
+            let (limit, firsts, own) = (limit.clone(), firsts.clone(), own.clone());
             async move {
                 let first = *firsts
                     .lock()
@@ -164,8 +226,13 @@ pub async fn run(
                     .or_insert_with(Instant::now);
                 let left = bound.saturating_sub(first.elapsed());
                 let calls = Calls::reporting_to(limit);
-                let mut outcome =
-                    one(command, &base, &target, &role, desired, left, signal, calls).await;
+                let session = Session {
+                    base: &base,
+                    role: &role,
+                    calls,
+                    own: &own,
+                };
+                let mut outcome = one(command, session, &target, desired, left, signal).await;
                 outcome.elapsed = first.elapsed();
                 outcome.attempts = attempt;
                 let pause = again_after(attempt, bound.saturating_sub(first.elapsed()));
@@ -206,7 +273,7 @@ pub async fn run(
     if show_progress && tty {
         eprintln!();
     }
-    let summary = Summary::of(&results, &limit);
+    let summary = Summary::of(&results, &limit, &skipped);
     let code = summary.exit_code;
     if report.on() {
         let command = cli.command.name();
@@ -266,18 +333,24 @@ fn command_of(cli: &Cli, bound: Duration, desired: &Desired) -> Work {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// How a target is reached: from `base`, assuming `role`, except in the caller's `own`
+/// account; its calls reporting to `calls`.
+struct Session<'a> {
+    base: &'a Aws,
+    role: &'a str,
+    calls: Calls,
+    own: &'a str,
+}
+
 async fn one(
     work: Work,
-    base: &Aws,
+    s: Session<'_>,
     target: &Target,
-    role: &str,
     desired: Desired,
     bound: Duration,
     mut signal: tokio::sync::watch::Receiver<Option<String>>,
-    calls: Calls,
 ) -> Outcome {
-    let aws = match fleet::assume(base, target, role, calls).await {
+    let aws = match fleet::assume(s.base, target, s.role, s.calls, Some(s.own)).await {
         Ok(aws) => aws,
         Err(e) => return Outcome::failed(e),
     };
@@ -412,7 +485,7 @@ fn line(target: &Target, o: &Outcome) -> Value {
 /// The count of targets per outcome, and the fleet's exit code: errors win (a target that
 /// could not be decided must not hide behind another's drift), then a role shown not to
 /// work, then drift.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize)]
 struct Summary {
     targets: usize,
     ok: usize,
@@ -424,6 +497,16 @@ struct Summary {
     retried: usize,
     /// The most and fewest targets the adaptive limit let run at once.
     concurrency: Concurrency,
+    /// Accounts of the organisation left out as not ACTIVE.
+    skipped: usize,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    skipped_accounts: Vec<Skipped>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+struct Skipped {
+    account_id: String,
+    status: String,
 }
 
 #[derive(Debug, Clone, Copy, serde::Serialize)]
@@ -434,7 +517,7 @@ struct Concurrency {
 }
 
 impl Summary {
-    fn of(results: &[Outcome], limit: &Limit) -> Summary {
+    fn of(results: &[Outcome], limit: &Limit, skipped: &[(String, String)]) -> Summary {
         let count = |c: u8| results.iter().filter(|o| o.code == c).count();
         let (ok, error, drift, role_broken) = (
             count(EXIT_OK),
@@ -465,6 +548,14 @@ impl Summary {
                 lowest,
                 cuts,
             },
+            skipped: skipped.len(),
+            skipped_accounts: skipped
+                .iter()
+                .map(|(id, status)| Skipped {
+                    account_id: id.clone(),
+                    status: status.clone(),
+                })
+                .collect(),
         }
     }
 }
@@ -489,6 +580,17 @@ fn table(targets: &[Target], results: &[Outcome], s: &Summary) -> String {
         "{} target(s): {} ok, {} drift, {} error, {} role not working (exit {})",
         s.targets, s.ok, s.drift, s.error, s.role_broken, s.exit_code
     );
+    if s.skipped > 0 {
+        let _ = writeln!(
+            out,
+            "Skipped, not ACTIVE: {}",
+            s.skipped_accounts
+                .iter()
+                .map(|k| format!("{} ({})", k.account_id, k.status))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     if s.retried > 0 || s.concurrency.cuts > 0 {
         let _ = writeln!(
             out,

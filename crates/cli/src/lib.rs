@@ -202,6 +202,14 @@ async fn execute(cli: &Cli, report: &mut report::Reporter) -> anyhow::Result<u8>
         .map(str::parse::<Partition>)
         .transpose()?;
     validate_early(&input, partition, aws_args.region.as_deref())?;
+    // Fleet mode: the accounts and the organisation's selection, checked before any call.
+    let fleet_selection = match command.fleet() {
+        Some(f) => {
+            let (accounts, sel) = (fleet::accounts(f)?, fleet::org_selection(f)?);
+            (!accounts.is_empty() || !sel.is_empty()).then_some((accounts, sel))
+        }
+        None => None,
+    };
     let bound = aws_args
         .timeout
         .map_or_else(|| command.default_timeout(), Duration::from_secs);
@@ -213,11 +221,8 @@ async fn execute(cli: &Cli, report: &mut report::Reporter) -> anyhow::Result<u8>
         call_timeout: Some(bound),
     })
     .await?;
-    if let Some(f) = command.fleet() {
-        let accounts = fleet::accounts(f)?;
-        if !accounts.is_empty() {
-            return fleet::run(cli, &aws, accounts, input, bound, report).await;
-        }
+    if let Some(selection) = fleet_selection {
+        return fleet::run(cli, &aws, selection, input, bound, report).await;
     }
     let desired = Desired::new(input, aws.partition)?;
     if let Command::Diagnose(a) = command {

@@ -86,14 +86,30 @@ pub fn parse_regions(value: &str) -> Result<Vec<String>, InputError> {
 /// `arn:<partition>:iam::<account>:role/<role_name>` through STS AssumeRole, cached
 /// ([`crate::aws::CachedCredentials`]): one AssumeRole per target, not one per client.
 /// `calls` is what the target's calls report to (fleet mode: the shared adaptive limit).
+/// The caller's own account (`own`: the management account, when listing the
+/// organisation) is reached with the caller's own credentials: a role cannot be assumed
+/// there the way it is in member accounts.
 pub async fn assume(
     base: &Aws,
     target: &Target,
     role_name: &str,
     calls: crate::aws::Calls,
+    own: Option<&str>,
 ) -> Result<Aws, InputError> {
     validate_role_name(role_name)
         .map_err(|e| InputError::new("assume-role name", e.value, e.expected))?;
+    if own == Some(target.account_id.as_str()) {
+        let config = base
+            .config
+            .to_builder()
+            .region(aws_config::Region::new(target.region.clone()))
+            .build();
+        return Ok(Aws {
+            config,
+            partition: base.partition,
+            calls,
+        });
+    }
     let arn = format!(
         "arn:{}:iam::{}:role/{role_name}",
         base.partition, target.account_id

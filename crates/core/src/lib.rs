@@ -15,6 +15,7 @@ pub mod findings;
 pub mod fleet;
 pub mod iam;
 pub mod names;
+pub mod org;
 pub mod partition;
 pub mod permissions;
 pub mod plan;

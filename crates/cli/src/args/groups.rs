@@ -131,6 +131,20 @@ pub struct FleetArgs {
     #[arg(long = "accounts", value_name = "FILE")]
     pub accounts_file: Option<PathBuf>,
 
+    /// Fleet mode: every ACTIVE account of the organisation (AWS Organizations; run with
+    /// the management account's or a delegated administrator's credentials).
+    #[arg(long)]
+    pub organization: bool,
+
+    /// Fleet mode: the ACTIVE accounts under this organizational unit, recursively
+    /// (repeatable).
+    #[arg(long = "ou", value_name = "ID")]
+    pub ous: Vec<String>,
+
+    /// Fleet mode: leave this account out (repeatable).
+    #[arg(long = "exclude-account", value_name = "ID")]
+    pub exclude_accounts: Vec<String>,
+
     /// Fleet mode: the role assumed in each account.
     #[arg(
         long,

@@ -308,4 +308,28 @@ pub const TABLE: &[Permission] = &[
         &[Fleet],
         "run in each target account",
     ),
+    called(
+        "sts:GetCallerIdentity",
+        On::Any,
+        &[Fleet],
+        "know the caller's own account, reached without assuming a role (AWS allows it to anyone)",
+    ),
+    called(
+        "organizations:ListAccounts",
+        On::Any,
+        &[Fleet],
+        "--organization: every account of the organisation",
+    ),
+    called(
+        "organizations:ListAccountsForParent",
+        On::Any,
+        &[Fleet],
+        "--ou: the accounts under an organizational unit",
+    ),
+    called(
+        "organizations:ListOrganizationalUnitsForParent",
+        On::Any,
+        &[Fleet],
+        "--ou: the organizational units below it, recursively",
+    ),
 ];
