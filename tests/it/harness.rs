@@ -43,6 +43,16 @@ pub fn needs_batch() {
     );
 }
 
+/// Does the emulator have AWS Organizations? Free LocalStack does not (its API answers
+/// 501 "not included in your current license plan"): the caller prints that and returns.
+pub fn has_organizations() -> bool {
+    if backend() == Backend::LocalStack {
+        eprintln!("skipped: free LocalStack has no AWS Organizations API; this test runs on moto");
+        return false;
+    }
+    true
+}
+
 /// The emulator URL: `ECSROLE_TEST_ENDPOINT` (set by `cargo xtask test`), else the one
 /// `cargo xtask emulator start` recorded. Only loopback addresses are accepted: tests never
 /// reach real AWS.

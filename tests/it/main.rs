@@ -9,6 +9,7 @@ mod config;
 mod converge;
 mod destroy;
 mod diagnose;
+mod export;
 mod faults;
 mod fleet;
 mod harness;

@@ -290,7 +290,7 @@ fn start_host() -> Result<LocalStack> {
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("GATEWAY_LISTEN", format!("127.0.0.1:{port}"))
         .env("GATEWAY_SERVER", "hypercorn")
-        .env("SERVICES", "iam,sts,ec2")
+        .env("SERVICES", "iam,sts,ec2,cloudformation")
         .env("DISABLE_EVENTS", "1")
         .env("SKIP_SSL_CERT_DOWNLOAD", "1")
         .env("DNS_ADDRESS", "0")
@@ -427,9 +427,9 @@ pub mod docker {
 
         let pro = std::env::var_os("LOCALSTACK_AUTH_TOKEN").is_some();
         let services = if pro {
-            "iam,sts,ec2,batch,ecs"
+            "iam,sts,ec2,cloudformation,batch,ecs"
         } else {
-            "iam,sts,ec2"
+            "iam,sts,ec2,cloudformation"
         };
         let (id, port) = if pro {
             let c = LocalStackPro::default()

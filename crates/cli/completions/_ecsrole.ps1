@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does not work, 1 other errors')
             [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Explain why compute environments are INVALID, their instances never join ECS or their jobs sit in RUNNABLE (read-only). Exit 0 no error found, 2 errors found, 1 could not decide')
             [CompletionResult]::new('cleanup', 'cleanup', [CompletionResultType]::ParameterValue, 'Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named ecsrole-verify-*)')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Print what apply would create as a CloudFormation template (for StackSets), to stdout or --output-file. Makes no AWS call')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('permissions', 'permissions', [CompletionResultType]::ParameterValue, 'Print the least-privilege IAM policy (JSON) the operator needs, scoped to the role, instance profile, path and partition given. Makes no AWS call')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -232,6 +233,21 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'ecsrole;export' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'What to export')
+            [CompletionResult]::new('--template-format', '--template-format', [CompletionResultType]::ParameterName, 'The template''s syntax')
+            [CompletionResult]::new('--output-file', '--output-file', [CompletionResultType]::ParameterName, 'Write the template to this file instead of stdout')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]')
+            [CompletionResult]::new('--role-name', '--role-name', [CompletionResultType]::ParameterName, 'The role AWS Batch instances use')
+            [CompletionResult]::new('--instance-profile-name', '--instance-profile-name', [CompletionResultType]::ParameterName, 'The instance profile that carries the role [default: the role name]')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'IAM path of the role and instance profile (created there; a different one is reported)')
+            [CompletionResult]::new('--extra-policy', '--extra-policy', [CompletionResultType]::ParameterName, 'Another managed policy that must be attached (repeatable)')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'aws, aws-cn or aws-us-gov [default: derived from the region]')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'A tag put on the role and instance profile ecsrole creates (repeatable), besides managed-by=ecsrole')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'ecsrole;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -259,6 +275,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does not work, 1 other errors')
             [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Explain why compute environments are INVALID, their instances never join ECS or their jobs sit in RUNNABLE (read-only). Exit 0 no error found, 2 errors found, 1 could not decide')
             [CompletionResult]::new('cleanup', 'cleanup', [CompletionResultType]::ParameterValue, 'Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named ecsrole-verify-*)')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Print what apply would create as a CloudFormation template (for StackSets), to stdout or --output-file. Makes no AWS call')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('permissions', 'permissions', [CompletionResultType]::ParameterValue, 'Print the least-privilege IAM policy (JSON) the operator needs, scoped to the role, instance profile, path and partition given. Makes no AWS call')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -283,6 +300,9 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             break
         }
         'ecsrole;help;cleanup' {
+            break
+        }
+        'ecsrole;help;export' {
             break
         }
         'ecsrole;help;completions' {

@@ -34,6 +34,9 @@ _ecsrole() {
             ecsrole,diagnose)
                 cmd="ecsrole__subcmd__diagnose"
                 ;;
+            ecsrole,export)
+                cmd="ecsrole__subcmd__export"
+                ;;
             ecsrole,help)
                 cmd="ecsrole__subcmd__help"
                 ;;
@@ -64,6 +67,9 @@ _ecsrole() {
             ecsrole__subcmd__help,diagnose)
                 cmd="ecsrole__subcmd__help__subcmd__diagnose"
                 ;;
+            ecsrole__subcmd__help,export)
+                cmd="ecsrole__subcmd__help__subcmd__export"
+                ;;
             ecsrole__subcmd__help,help)
                 cmd="ecsrole__subcmd__help__subcmd__help"
                 ;;
@@ -83,7 +89,7 @@ _ecsrole() {
 
     case "${cmd}" in
         ecsrole)
-            opts="-h -V --help --version check plan apply destroy verify diagnose cleanup completions permissions help"
+            opts="-h -V --help --version check plan apply destroy verify diagnose cleanup export completions permissions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -472,8 +478,62 @@ _ecsrole() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ecsrole__subcmd__export)
+            opts="-h --format --template-format --output-file --config --role-name --instance-profile-name --path --extra-policy --partition --tag --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "cloudformation" -- "${cur}"))
+                    return 0
+                    ;;
+                --template-format)
+                    COMPREPLY=($(compgen -W "yaml json" -- "${cur}"))
+                    return 0
+                    ;;
+                --output-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --instance-profile-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --extra-policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --partition)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ecsrole__subcmd__help)
-            opts="check plan apply destroy verify diagnose cleanup completions permissions help"
+            opts="check plan apply destroy verify diagnose cleanup export completions permissions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -557,6 +617,20 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__help__subcmd__diagnose)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecsrole__subcmd__help__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

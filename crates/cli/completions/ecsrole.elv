@@ -29,6 +29,7 @@ set edit:completion:arg-completer[ecsrole] = {|@words|
             cand verify 'Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does not work, 1 other errors'
             cand diagnose 'Explain why compute environments are INVALID, their instances never join ECS or their jobs sit in RUNNABLE (read-only). Exit 0 no error found, 2 errors found, 1 could not decide'
             cand cleanup 'Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named ecsrole-verify-*)'
+            cand export 'Print what apply would create as a CloudFormation template (for StackSets), to stdout or --output-file. Makes no AWS call'
             cand completions 'Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish)'
             cand permissions 'Print the least-privilege IAM policy (JSON) the operator needs, scoped to the role, instance profile, path and partition given. Makes no AWS call'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -221,6 +222,20 @@ set edit:completion:arg-completer[ecsrole] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'ecsrole;export'= {
+            cand --format 'What to export'
+            cand --template-format 'The template''s syntax'
+            cand --output-file 'Write the template to this file instead of stdout'
+            cand --config 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]'
+            cand --role-name 'The role AWS Batch instances use'
+            cand --instance-profile-name 'The instance profile that carries the role [default: the role name]'
+            cand --path 'IAM path of the role and instance profile (created there; a different one is reported)'
+            cand --extra-policy 'Another managed policy that must be attached (repeatable)'
+            cand --partition 'aws, aws-cn or aws-us-gov [default: derived from the region]'
+            cand --tag 'A tag put on the role and instance profile ecsrole creates (repeatable), besides managed-by=ecsrole'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'ecsrole;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -246,6 +261,7 @@ set edit:completion:arg-completer[ecsrole] = {|@words|
             cand verify 'Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does not work, 1 other errors'
             cand diagnose 'Explain why compute environments are INVALID, their instances never join ECS or their jobs sit in RUNNABLE (read-only). Exit 0 no error found, 2 errors found, 1 could not decide'
             cand cleanup 'Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named ecsrole-verify-*)'
+            cand export 'Print what apply would create as a CloudFormation template (for StackSets), to stdout or --output-file. Makes no AWS call'
             cand completions 'Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish)'
             cand permissions 'Print the least-privilege IAM policy (JSON) the operator needs, scoped to the role, instance profile, path and partition given. Makes no AWS call'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -263,6 +279,8 @@ set edit:completion:arg-completer[ecsrole] = {|@words|
         &'ecsrole;help;diagnose'= {
         }
         &'ecsrole;help;cleanup'= {
+        }
+        &'ecsrole;help;export'= {
         }
         &'ecsrole;help;completions'= {
         }

@@ -181,6 +181,23 @@ async fn execute(cli: &Cli, report: &mut report::Reporter) -> anyhow::Result<u8>
             write_stdout(&docs::completions(a.shell));
             return Ok(EXIT_OK);
         }
+        Command::Export(a) => {
+            let input = desired_input(command);
+            let partition = a.role.partition.as_deref().map(str::parse).transpose()?;
+            let desired = Desired::new(input, partition.unwrap_or(Partition::Aws))?;
+            let template = ecsrole_core::export::cloudformation(&desired);
+            let text = match a.template_format {
+                args::TemplateFormat::Yaml => ecsrole_core::export::yaml(&template),
+                args::TemplateFormat::Json => render::json(&template),
+            };
+            match &a.output_file {
+                Some(path) => std::fs::write(path, text).map_err(|e| {
+                    anyhow::anyhow!("cannot write template {}: {e}", path.display())
+                })?,
+                None => write_stdout(text.as_bytes()),
+            }
+            return Ok(EXIT_OK);
+        }
         Command::Permissions(a) => {
             let input = desired_input(command);
             let partition = a.role.partition.as_deref().map(str::parse).transpose()?;

@@ -11,6 +11,7 @@ pub mod concurrent;
 pub mod desired;
 pub mod engine;
 pub mod error;
+pub mod export;
 pub mod findings;
 pub mod fleet;
 pub mod iam;

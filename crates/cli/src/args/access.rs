@@ -29,7 +29,9 @@ impl Command {
             Command::Verify(_) => C::Verify,
             Command::Cleanup(_) => C::Cleanup,
             Command::Diagnose(_) => C::Diagnose,
-            Command::Completions(_) | Command::Permissions(_) => return None,
+            Command::Completions(_) | Command::Permissions(_) | Command::Export(_) => {
+                return None;
+            }
         })
     }
 
@@ -38,6 +40,7 @@ impl Command {
         match self {
             Command::Completions(_) => "completions",
             Command::Permissions(_) => "permissions",
+            Command::Export(_) => "export",
             other => other.aws_command().map_or("", |c| c.as_str()),
         }
     }
@@ -69,6 +72,7 @@ impl Command {
             Command::Cleanup(a) => Some(&a.config),
             Command::Diagnose(a) => Some(&a.config),
             Command::Permissions(a) => Some(&a.config),
+            Command::Export(a) => Some(&a.config),
             other => other.common().map(|c| &c.config),
         }
     }
@@ -76,6 +80,7 @@ impl Command {
     pub fn role(&self) -> Option<&RoleArgs> {
         match self {
             Command::Permissions(a) => Some(&a.role),
+            Command::Export(a) => Some(&a.role),
             other => other.common().map(|c| &c.role),
         }
     }
@@ -83,6 +88,7 @@ impl Command {
     pub fn role_mut(&mut self) -> Option<&mut RoleArgs> {
         match self {
             Command::Permissions(a) => Some(&mut a.role),
+            Command::Export(a) => Some(&mut a.role),
             other => other.common_mut().map(|c| &mut c.role),
         }
     }
@@ -97,6 +103,7 @@ impl Command {
 
     pub fn tags(&self) -> Option<&TagArgs> {
         match self {
+            Command::Export(a) => Some(&a.tags),
             Command::Plan(a) => Some(&a.tags),
             Command::Apply(a) => Some(&a.tags),
             _ => None,
@@ -105,6 +112,7 @@ impl Command {
 
     pub fn tags_mut(&mut self) -> Option<&mut TagArgs> {
         match self {
+            Command::Export(a) => Some(&mut a.tags),
             Command::Plan(a) => Some(&mut a.tags),
             Command::Apply(a) => Some(&mut a.tags),
             _ => None,

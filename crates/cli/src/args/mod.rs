@@ -50,6 +50,9 @@ pub enum Command {
     /// Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named
     /// ecsrole-verify-*).
     Cleanup(CleanupArgs),
+    /// Print what apply would create as a CloudFormation template (for StackSets), to
+    /// stdout or --output-file. Makes no AWS call.
+    Export(ExportArgs),
     /// Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish).
     Completions(CompletionsArgs),
     /// Print the least-privilege IAM policy (JSON) the operator needs, scoped to the role,
@@ -254,6 +257,37 @@ pub struct CleanupArgs {
     pub out: OutputArgs,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// An AWS CloudFormation template: the role and its instance profile.
+    Cloudformation,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TemplateFormat {
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to export.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// The template's syntax.
+    #[arg(long, value_enum, default_value_t = TemplateFormat::Yaml)]
+    pub template_format: TemplateFormat,
+    /// Write the template to this file instead of stdout.
+    #[arg(long, value_name = "PATH")]
+    pub output_file: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub role: RoleArgs,
+    #[command(flatten)]
+    pub tags: TagArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     /// The shell.
@@ -313,6 +347,7 @@ mod tests {
         for name in &clap_names {
             let cli = super::Cli::try_parse_from(match name.as_str() {
                 "completions" => vec!["ecsrole", "completions", "bash"],
+                "export" => vec!["ecsrole", "export", "--format", "cloudformation"],
                 other => vec!["ecsrole", other],
             })
             .unwrap();
