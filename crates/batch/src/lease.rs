@@ -9,7 +9,13 @@ use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
 use ecsrole_core::names::{OWNER_TAG_KEY, OWNER_TAG_VALUE};
 
-use crate::run::{EXPIRES_TAG, NAME_PREFIX, RUN_TAG};
+/// Every name a verify run gives starts with this; `cleanup` looks for it.
+pub const NAME_PREFIX: &str = "ecsrole-verify-";
+/// Every resource a verify run creates carries this tag with the run id.
+pub const RUN_TAG: &str = "ecsrole:verify-run";
+/// Every resource a verify run creates carries this tag: when its lease ends (UTC, RFC
+/// 3339). Until then `cleanup` leaves it alone (the run may still be using it).
+pub const EXPIRES_TAG: &str = "ecsrole:expires";
 
 /// `2026-11-26T14:00:00Z` (whole seconds).
 pub fn format(t: SystemTime) -> String {

@@ -8,13 +8,9 @@ use ecsrole_core::poll::Backoff;
 
 use crate::level::Level;
 
-/// Every name a verify run gives starts with this; `cleanup` looks for it.
-pub const NAME_PREFIX: &str = "ecsrole-verify-";
-/// Every resource a verify run creates carries this tag with the run id.
-pub const RUN_TAG: &str = "ecsrole:verify-run";
-/// Every resource a verify run creates carries this tag: when its lease ends (UTC, RFC
-/// 3339). Until then `cleanup` leaves it alone (the run may still be using it).
-pub const EXPIRES_TAG: &str = "ecsrole:expires";
+// The names and tags of what a run creates, which `cleanup` looks for (defined with the
+// lease they carry).
+pub use crate::lease::{EXPIRES_TAG, NAME_PREFIX, RUN_TAG};
 /// How long a just-created instance profile (or role) may be invisible to Batch: an
 /// INVALID naming the profile is waited out while it is younger than this.
 pub const PROPAGATION_ALLOWANCE: Duration = Duration::from_secs(120);

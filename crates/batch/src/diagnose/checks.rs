@@ -1,38 +1,17 @@
-//! The findings, from what was read. Pure: no AWS call, the clock is `Facts::now`.
+//! The findings, from what was read. Pure: no AWS call, the clock is `Facts::now`. Each
+//! compute environment here (its instance role, launch template, service role, network);
+//! its instances in `instances`, queues and jobs in `queues`.
 
 use ecsrole_core::findings::check;
 use ecsrole_core::state::Actual;
-use ecsrole_core::{Desired, FindingCode, Partition, Severity};
+use ecsrole_core::{Desired, FindingCode, Partition};
 
 use super::read::{Facts, ProfileRead, TemplateRead, profile_name, role_name, wants_capacity};
 use super::{Code, DiagnoseOptions, Diagnosis, EnvironmentReport, Finding, JobReport, QueueReport};
-use crate::api::{Described, Job, State, Status};
-use crate::ec2::Instance;
+use super::{error, instances, queues, warning};
+use crate::api::{Described, State, Status};
 
 const SERVICE_LINKED_PATH: &str = "/aws-service-role/batch.amazonaws.com/";
-
-fn finding(
-    code: Code,
-    severity: Severity,
-    resource: impl Into<String>,
-    message: String,
-) -> Finding {
-    Finding {
-        code,
-        severity,
-        message,
-        resource: resource.into(),
-        explained_by: vec![],
-    }
-}
-
-fn error(code: Code, resource: impl Into<String>, message: String) -> Finding {
-    finding(code, Severity::Error, resource, message)
-}
-
-fn warning(code: Code, resource: impl Into<String>, message: String) -> Finding {
-    finding(code, Severity::Warning, resource, message)
-}
 
 /// Makes every finding.
 pub fn judge(facts: &Facts, opts: &DiagnoseOptions, partition: Partition) -> Diagnosis {
@@ -41,8 +20,12 @@ pub fn judge(facts: &Facts, opts: &DiagnoseOptions, partition: Partition) -> Dia
         .iter()
         .map(|ce| environment(facts, opts, partition, ce))
         .collect();
-    let job_queues: Vec<QueueReport> = facts.queues.iter().map(|q| queue(facts, q)).collect();
-    let jobs: Vec<JobReport> = facts.jobs.iter().map(|j| job(facts, j)).collect();
+    let job_queues: Vec<QueueReport> = facts
+        .queues
+        .iter()
+        .map(|q| queues::queue(facts, q))
+        .collect();
+    let jobs: Vec<JobReport> = facts.jobs.iter().map(|j| queues::job(facts, j)).collect();
     let mut d = Diagnosis {
         compute_environments,
         job_queues,
@@ -96,7 +79,7 @@ fn environment(
         ));
     }
     if ec2 && wants_capacity(ce) {
-        instances(facts, opts, ce, &c, profile_arn.as_deref(), &mut findings);
+        instances::instances(facts, opts, ce, &c, profile_arn.as_deref(), &mut findings);
     }
     let res = format!("compute-environment/{}", ce.name);
     if ce.status == Status::Invalid {
@@ -319,283 +302,5 @@ fn service_role(facts: &Facts, ce: &Described, findings: &mut Vec<Finding>) {
                 ));
             }
         }
-    }
-}
-
-/// Which of the read instances are this environment's: those carrying all of its
-/// `computeResources.tags` (Batch puts them on its instances); without tags, those in its
-/// subnets running with its instance profile.
-fn own_instances<'a>(
-    facts: &'a Facts,
-    c: &crate::api::Compute,
-    profile_arn: Option<&str>,
-) -> Vec<&'a Instance> {
-    facts
-        .instances
-        .iter()
-        .filter(|i| {
-            if c.tags.is_empty() {
-                profile_arn.is_some()
-                    && i.instance_profile_arn.as_deref() == profile_arn
-                    && i.subnet.as_ref().is_some_and(|s| c.subnets.contains(s))
-            } else {
-                c.tags.iter().all(|(k, v)| i.tags.get(k) == Some(v))
-            }
-        })
-        .collect()
-}
-
-fn instances(
-    facts: &Facts,
-    opts: &DiagnoseOptions,
-    ce: &Described,
-    c: &crate::api::Compute,
-    profile_arn: Option<&str>,
-    findings: &mut Vec<Finding>,
-) {
-    let res = format!("compute-environment/{}", ce.name);
-    let own = own_instances(facts, c, profile_arn);
-    // Running with another profile: the environment's instanceRole changed after they
-    // launched, or something else launched them with its tags.
-    if !c.tags.is_empty()
-        && let Some(expected) = profile_arn
-    {
-        for i in own
-            .iter()
-            .filter(|i| i.instance_profile_arn.as_deref() != Some(expected))
-        {
-            findings.push(error(
-                Code::InstanceProfileMismatch,
-                format!("instance/{}", i.id),
-                format!(
-                    "instance {} of the compute environment runs with instance profile {}, not {expected} (computeResources.instanceRole): it was launched before instanceRole changed, or by something else; replace it",
-                    i.id,
-                    i.instance_profile_arn.as_deref().unwrap_or("none")
-                ),
-            ));
-        }
-    }
-    let Some(cluster) = &ce.ecs_cluster_arn else {
-        return;
-    };
-    let registered = facts.registered.get(cluster).copied().unwrap_or_default();
-    if registered > 0 {
-        return;
-    }
-    let allowance = opts.registration_allowance;
-    let age = |i: &Instance| {
-        i.launched
-            .and_then(|t| facts.now.duration_since(t).ok())
-            .unwrap_or_default()
-    };
-    let overdue: Vec<&&Instance> = own
-        .iter()
-        .filter(|i| i.state == "running" && age(i) > allowance)
-        .collect();
-    let desired = c.desired_vcpus.unwrap_or_default();
-    let seen: Vec<String> = own
-        .iter()
-        .map(|i| {
-            format!(
-                "{} {} for {}s with instance profile {}",
-                i.id,
-                i.state,
-                age(i).as_secs(),
-                i.instance_profile_arn.as_deref().unwrap_or("none")
-            )
-        })
-        .collect();
-    let role_findings = findings.iter().any(|f| f.is_error());
-    let mut causes = vec![];
-    if role_findings {
-        causes.push("the errors above (the instance role, its profile, the network)".to_owned());
-    }
-    let message = if own.is_empty() {
-        causes.extend([
-            "capacity: Batch could not launch an instance (the instance types in these subnets' zones, Spot capacity, the account's EC2 limits)".to_owned(),
-            "the subnets, security groups or launch template stop a launch".to_owned(),
-            "the service role may not launch instances".to_owned(),
-        ]);
-        format!(
-            "desiredvCpus is {desired} but no container instance is registered in {cluster} and no instance of the compute environment is running{}",
-            if c.tags.is_empty() {
-                " (it sets no computeResources.tags, so only instances in its subnets with its instance profile count as its own)"
-            } else {
-                ""
-            }
-        )
-    } else if overdue.is_empty() {
-        // Still within the allowance: nothing to say yet.
-        return;
-    } else {
-        if !role_findings {
-            causes.push("the role lacks what the ECS agent needs (a custom policy without ecs:RegisterContainerInstance or ecs:TagResource, a permissions boundary, an SCP)".into());
-        }
-        causes.extend([
-            "the instances cannot reach the ECS endpoint: a subnet without a route to the internet, a NAT gateway or ECS VPC endpoints".to_owned(),
-            "the AMI: not an ECS-optimized AMI, or user data that stops the ECS agent".to_owned(),
-        ]);
-        format!(
-            "desiredvCpus is {desired} and {} instance(s) have run longer than the registration allowance ({}s), but no container instance is registered in {cluster}",
-            overdue.len(),
-            allowance.as_secs()
-        )
-    };
-    let seen = if seen.is_empty() {
-        String::new()
-    } else {
-        format!("; seen: {}", seen.join("; "))
-    };
-    let causes = causes
-        .iter()
-        .enumerate()
-        .map(|(n, c)| format!(" {}. {c}", n + 1))
-        .collect::<String>();
-    findings.push(warning(
-        Code::InstancesNotRegistered,
-        res,
-        format!("{message}{seen}; likely causes, most likely first:{causes}"),
-    ));
-}
-
-/// A queue's compute environments, in its order: the name, and what was read (`None`:
-/// it no longer exists).
-fn environments_of<'a>(
-    facts: &'a Facts,
-    q: &'a Described,
-) -> Vec<(&'a str, Option<&'a Described>)> {
-    q.environments
-        .iter()
-        .map(|r| {
-            let found = facts
-                .environments
-                .iter()
-                .find(|c| c.arn == *r || c.name == *r);
-            let name = found.map_or_else(|| r.rsplit('/').next().unwrap_or(r), |c| c.name.as_str());
-            (name, found)
-        })
-        .collect()
-}
-
-fn queue(facts: &Facts, q: &Described) -> QueueReport {
-    let mut findings = vec![];
-    let res = format!("job-queue/{}", q.name);
-    if q.status == Status::Invalid {
-        findings.push(error(
-            Code::JobQueueInvalid,
-            res.clone(),
-            format!("Batch reports the job queue INVALID: {:?}", q.status_reason),
-        ));
-    }
-    if q.state == State::Disabled {
-        findings.push(warning(
-            Code::JobQueueDisabled,
-            res.clone(),
-            "the job queue is DISABLED: it takes no new job and starts none".into(),
-        ));
-    }
-    let envs = environments_of(facts, q);
-    let usable = envs
-        .iter()
-        .any(|(_, c)| c.is_some_and(|c| c.status == Status::Valid && c.state == State::Enabled));
-    if !usable {
-        let detail = if envs.is_empty() {
-            "it has none".to_owned()
-        } else {
-            envs.iter()
-                .map(|(name, c)| match c {
-                    None => format!("{name} no longer exists"),
-                    Some(c) => format!("{name} is {}, {}", c.status, c.state),
-                })
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
-        findings.push(error(
-            Code::JobQueueNoComputeEnvironment,
-            res,
-            format!("no VALID, ENABLED compute environment can run the queue's jobs: {detail}"),
-        ));
-    }
-    QueueReport {
-        name: q.name.clone(),
-        arn: q.arn.clone(),
-        status: q.status.to_string(),
-        status_reason: q.status_reason.clone(),
-        state: q.state.to_string(),
-        compute_environments: envs.iter().map(|(n, _)| (*n).to_owned()).collect(),
-        findings,
-    }
-}
-
-fn job(facts: &Facts, j: &Job) -> JobReport {
-    use aws_sdk_batch::types::JobStatus;
-    let mut findings = vec![];
-    let res = format!("job/{}", j.id);
-    let waiting = matches!(
-        j.status,
-        JobStatus::Submitted | JobStatus::Pending | JobStatus::Runnable
-    );
-    if j.status == JobStatus::Runnable {
-        let r = j.status_reason.as_str();
-        let misconfigured = r.starts_with("MISCONFIGURATION") || r.starts_with("ACTION_REQUIRED");
-        let reason = if r.is_empty() {
-            "Batch gives no reason".to_owned()
-        } else {
-            format!("Batch says {r:?}")
-        };
-        let advice = if r.starts_with("CAPACITY:") {
-            ": no instance of the allowed types could be launched; more instance types, subnets in more zones or On-Demand instead of Spot help"
-        } else if r.starts_with("MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE") {
-            ": the compute environments' maxvCpus is below what the job needs"
-        } else if r.starts_with("MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT") {
-            ": the job asks for more vCPUs or memory than any allowed instance type has"
-        } else if r.starts_with("ACTION_REQUIRED") {
-            ": see the queue's and compute environments' findings"
-        } else {
-            ""
-        };
-        findings.push(finding(
-            Code::JobRunnable,
-            if misconfigured {
-                Severity::Error
-            } else {
-                Severity::Warning
-            },
-            res.clone(),
-            format!("the job is RUNNABLE: {reason}{advice}"),
-        ));
-    }
-    if waiting && let Some(vcpus) = j.vcpus {
-        let queue = facts
-            .queues
-            .iter()
-            .find(|q| q.arn == j.queue || q.name == j.queue);
-        let most = queue
-            .map(|q| environments_of(facts, q))
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|(_, c)| c.and_then(|c| c.compute.as_ref()).and_then(|c| c.max_vcpus))
-            .max();
-        if let Some(most) = most
-            && vcpus > f64::from(most)
-        {
-            findings.push(error(
-                Code::JobNeedsExceedCapacity,
-                res,
-                format!(
-                    "the job needs {vcpus} vCPUs, more than the largest maxvCpus ({most}) of its queue's compute environments: it can never start"
-                ),
-            ));
-        }
-    }
-    JobReport {
-        id: j.id.clone(),
-        name: j.name.clone(),
-        queue: j.queue.clone(),
-        status: j.status.as_str().to_owned(),
-        status_reason: j.status_reason.clone(),
-        vcpus: j.vcpus,
-        memory_mib: j.memory_mib,
-        findings,
     }
 }

@@ -16,6 +16,8 @@ use crate::ec2::Ec2;
 use crate::error::Error;
 
 mod checks;
+mod instances;
+mod queues;
 mod read;
 #[cfg(test)]
 mod tests;
@@ -168,6 +170,29 @@ impl Finding {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+}
+
+pub(super) fn finding(
+    code: Code,
+    severity: Severity,
+    resource: impl Into<String>,
+    message: String,
+) -> Finding {
+    Finding {
+        code,
+        severity,
+        message,
+        resource: resource.into(),
+        explained_by: vec![],
+    }
+}
+
+pub(super) fn error(code: Code, resource: impl Into<String>, message: String) -> Finding {
+    finding(code, Severity::Error, resource, message)
+}
+
+pub(super) fn warning(code: Code, resource: impl Into<String>, message: String) -> Finding {
+    finding(code, Severity::Warning, resource, message)
 }
 
 /// One compute environment and what is wrong with it.

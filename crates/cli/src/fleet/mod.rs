@@ -1,0 +1,263 @@
+//! Fleet mode: `check`, `plan`, `apply`, `verify` and `diagnose` across accounts (and,
+//! for verify and diagnose, regions). One JSON line per target with `--output json`, then a `{"summary": ...}`
+//! line; a live progress line and a summary table in human mode. The exit code: 1 if any
+//! target errored, else 3 if any role was shown not to work, else 2 on any drift, else 0.
+
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ecsrole_core::aws::Calls;
+use ecsrole_core::concurrent::{Attempt, Limit};
+use ecsrole_core::fleet::{self, Target};
+use ecsrole_core::org::{self, OrgSelection, Organizations};
+use ecsrole_core::{Aws, Desired, DesiredInput};
+use serde_json::json;
+
+use crate::args::{Command, FleetArgs, Output};
+
+mod summary;
+mod work;
+
+use crate::{Cli, print, verify};
+use summary::{Summary, line, table};
+use work::{Session, again_after, command_of, one};
+
+/// The organisation's accounts asked for (`--organization`, `--ou`, `--exclude-account`),
+/// validated: fleet mode is on when this or [`accounts`] is non-empty.
+pub fn org_selection(c: &FleetArgs) -> anyhow::Result<OrgSelection> {
+    let sel = OrgSelection {
+        organization: c.organization,
+        ous: c.ous.clone(),
+        exclude: c.exclude_accounts.clone(),
+    };
+    sel.validate()?;
+    Ok(sel)
+}
+
+/// The accounts given, if any: fleet mode is on when this is non-empty.
+pub fn accounts(c: &FleetArgs) -> anyhow::Result<Vec<String>> {
+    let file = match &c.accounts_file {
+        Some(path) => Some((
+            path.display().to_string(),
+            std::fs::read_to_string(path).map_err(|e| {
+                anyhow::anyhow!("cannot read accounts file {}: {e}", path.display())
+            })?,
+        )),
+        None => None,
+    };
+    Ok(fleet::parse_accounts(
+        &c.accounts,
+        file.as_ref().map(|(p, t)| (p.as_str(), t.as_str())),
+    )?)
+}
+
+/// The targets' accounts: the ones given, then the organisation's asked for, without
+/// duplicates or excluded ones; and the accounts skipped as not ACTIVE. The caller's own
+/// account (its credentials are used there, not an assumed role). Bounded by `bound`.
+async fn resolve(
+    base: &Aws,
+    given: Vec<String>,
+    sel: &OrgSelection,
+    bound: Duration,
+) -> anyhow::Result<(Vec<String>, Vec<(String, String)>, String)> {
+    let work = async {
+        let own = org::caller_account(base).await?;
+        let listed = if sel.is_empty() {
+            org::Listed::default()
+        } else {
+            Organizations::new(base).select(sel).await?
+        };
+        Ok::<_, ecsrole_core::Error>((own, listed))
+    };
+    let (own, listed) = match tokio::time::timeout(bound, work).await {
+        Ok(r) => r?,
+        Err(_) => anyhow::bail!(base.calls.timed_out(bound)),
+    };
+    let mut accounts: Vec<String> = vec![];
+    for a in given.into_iter().chain(listed.accounts) {
+        if !sel.exclude.contains(&a) && !accounts.contains(&a) {
+            accounts.push(a);
+        }
+    }
+    if accounts.is_empty() {
+        anyhow::bail!(
+            "no account to run in: the selection gave none that is ACTIVE and not excluded ({} skipped as not ACTIVE, {} excluded)",
+            listed.skipped.len(),
+            listed.excluded
+        );
+    }
+    Ok((accounts, listed.skipped, own))
+}
+
+pub async fn run(
+    cli: &Cli,
+    base: &Aws,
+    (given, sel): (Vec<String>, OrgSelection),
+    input: DesiredInput,
+    bound: Duration,
+    report: &mut crate::report::Reporter,
+) -> anyhow::Result<u8> {
+    let c = cli
+        .command
+        .fleet()
+        .expect("fleet mode is only entered by commands with fleet options");
+    let base_region = base
+        .config
+        .region()
+        .map_or_else(|| "us-east-1".to_owned(), |r| r.to_string());
+    // IAM is global: only verify runs per region.
+    let regions = match &cli.command {
+        Command::Verify(a) => {
+            verify::options(a, bound).validate(base.partition)?;
+            match &a.regions {
+                Some(r) => fleet::parse_regions(r)?,
+                None => vec![base_region],
+            }
+        }
+        Command::Diagnose(a) => match &a.regions {
+            Some(r) => fleet::parse_regions(r)?,
+            None => vec![base_region],
+        },
+        _ => vec![base_region],
+    };
+    ecsrole_core::names::validate_role_name(&c.assume_role_name)
+        .map_err(|e| ecsrole_core::InputError::new("assume-role name", e.value, e.expected))?;
+    let desired = Desired::new(input, base.partition)?;
+    let (accounts, skipped, own) = resolve(base, given, &sel, bound).await?;
+    if !skipped.is_empty() {
+        tracing::warn!(
+            "skipped (not ACTIVE): {}",
+            skipped
+                .iter()
+                .map(|(id, state)| format!("{id} {state}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let targets: Vec<Target> = accounts
+        .iter()
+        .flat_map(|a| {
+            regions.iter().map(|r| Target {
+                account_id: a.clone(),
+                region: r.clone(),
+            })
+        })
+        .collect();
+
+    // One signal listener for all targets: each verify run tears down on it.
+    let (signal_tx, signal_rx) = tokio::sync::watch::channel(None::<String>);
+    if matches!(cli.command, Command::Verify(_)) {
+        tokio::spawn(async move {
+            let s = verify::interrupted().await;
+            let _ = signal_tx.send(Some(s));
+        });
+    }
+
+    let json = crate::format(cli) == Output::Json;
+    let show_progress = !json && !cli.command.out().is_some_and(|o| o.quiet);
+    let tty = std::io::stderr().is_terminal();
+    let total = targets.len();
+    let limit = Arc::new(Limit::new(usize::from(c.concurrency)));
+    // Fleet mode's one retry rule: a target that failed on an overloaded backend goes back
+    // in the queue while its --timeout (counted from its first start) lasts. Not verify:
+    // it creates resources, and its exit codes are about the role.
+    let retries = !matches!(cli.command, Command::Verify(_));
+    let firsts: Arc<Mutex<HashMap<Target, Instant>>> = Arc::default();
+    let results = fleet::run_adaptive(
+        &targets,
+        &limit,
+        |target, attempt| {
+            let (base, desired, role) = (base.clone(), desired.clone(), c.assume_role_name.clone());
+            let command = command_of(cli, bound, &desired);
+            let signal = signal_rx.clone();
+            let (limit, firsts, own) = (limit.clone(), firsts.clone(), own.clone());
+            async move {
+                let first = *firsts
+                    .lock()
+                    .expect("firsts lock")
+                    .entry(target.clone())
+                    .or_insert_with(Instant::now);
+                let left = bound.saturating_sub(first.elapsed());
+                let calls = Calls::reporting_to(limit);
+                let session = Session {
+                    base: &base,
+                    role: &role,
+                    calls,
+                    own: &own,
+                };
+                let mut outcome = one(command, session, &target, desired, left, signal).await;
+                outcome.elapsed = first.elapsed();
+                outcome.attempts = attempt;
+                let pause = again_after(attempt, bound.saturating_sub(first.elapsed()));
+                match pause {
+                    Some(pause) if retries && outcome.transient => {
+                        tracing::info!(
+                            account = target.account_id,
+                            region = target.region,
+                            attempt,
+                            error = outcome.error.as_deref().unwrap_or_default(),
+                            "trying the target again in {pause:.0?}"
+                        );
+                        Attempt::Again(outcome, pause)
+                    }
+                    _ => Attempt::Done(outcome),
+                }
+            }
+        },
+        |target, outcome, done| {
+            if json {
+                print(cli, &format!("{}\n", line(target, outcome)));
+            } else if show_progress {
+                let mut err = std::io::stderr().lock();
+                let text = format!(
+                    "[{done}/{total}] {} {} {}",
+                    target.account_id, target.region, outcome.summary
+                );
+                let _ = if tty {
+                    write!(err, "\r\x1b[2K{text}")
+                } else {
+                    writeln!(err, "{text}")
+                };
+                let _ = err.flush();
+            }
+        },
+    )
+    .await;
+    if show_progress && tty {
+        eprintln!();
+    }
+    let summary = Summary::of(&results, &limit, &skipped);
+    let code = summary.exit_code;
+    if report.on() {
+        let command = cli.command.name();
+        let verify = matches!(cli.command, Command::Verify(_) | Command::Diagnose(_));
+        let cases = targets
+            .iter()
+            .zip(&results)
+            .map(|(t, o)| {
+                let name = if verify {
+                    format!("{}/{}", t.account_id, t.region)
+                } else {
+                    t.account_id.clone()
+                };
+                crate::report::target(
+                    command,
+                    name,
+                    o.code,
+                    &o.summary,
+                    o.error.as_deref(),
+                    o.elapsed,
+                )
+            })
+            .collect();
+        report.set(crate::report::fleet(command, cases));
+    }
+    if json {
+        print(cli, &format!("{}\n", json!({ "summary": summary })));
+    } else {
+        print(cli, &table(&targets, &results, &summary));
+    }
+    Ok(code)
+}

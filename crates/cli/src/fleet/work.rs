@@ -1,0 +1,229 @@
+//! What one target runs, once per attempt: its session (an assumed role, or the caller's
+//! own credentials in its own account), the command, and the outcome, with whether trying
+//! again later may help.
+
+use std::time::Duration;
+
+use ecsrole_core::aws::Calls;
+use ecsrole_core::fleet::{self, Target};
+use ecsrole_core::{ApplyOptions, Aws, Desired, Engine, Iam, PlanOptions};
+use serde_json::{Value, json};
+
+use crate::args::Command;
+use crate::{Cli, EXIT_DRIFT, EXIT_ERROR, EXIT_OK, diagnose, verify};
+
+/// One target's result.
+#[derive(Debug, Clone)]
+pub(super) struct Outcome {
+    pub(super) code: u8,
+    pub(super) result: Value,
+    pub(super) summary: String,
+    pub(super) error: Option<String>,
+    /// How long the target took, session and every attempt included.
+    pub(super) elapsed: Duration,
+    /// The error may go away if the target is tried again later (an overloaded backend).
+    pub(super) transient: bool,
+    /// How many times the target was run.
+    pub(super) attempts: u32,
+}
+
+impl Outcome {
+    fn failed(e: impl std::fmt::Display) -> Outcome {
+        Outcome {
+            code: EXIT_ERROR,
+            result: Value::Null,
+            summary: "error".into(),
+            error: Some(e.to_string()),
+            elapsed: Duration::ZERO,
+            transient: false,
+            attempts: 1,
+        }
+    }
+
+    fn failed_core(e: &ecsrole_core::Error) -> Outcome {
+        Outcome {
+            transient: e.is_transient(),
+            ..Outcome::failed(e)
+        }
+    }
+}
+
+/// When a target that failed on an overloaded backend is tried again: 2, 4, 8, then 16 s
+/// after, each spread by up to half again so that the put-back targets do not return at
+/// once; `None` when its `--timeout` does not leave room for another attempt.
+pub(super) fn again_after(attempt: u32, left: Duration) -> Option<Duration> {
+    let base = Duration::from_secs(1 << attempt.clamp(1, 4));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let pause = base + base.mul_f64(f64::from(nanos % 1000) / 2000.0);
+    (left > pause + MIN_ATTEMPT).then_some(pause)
+}
+
+/// Less than this left of a target's `--timeout` after the pause: no further attempt.
+const MIN_ATTEMPT: Duration = Duration::from_secs(10);
+
+/// The per-target work, detached from `Cli` so it can move into a task.
+#[derive(Debug, Clone)]
+pub(super) enum Work {
+    Role(RoleWork),
+    Verify(ecsrole_batch::VerifyOptions),
+    Diagnose(ecsrole_batch::diagnose::DiagnoseOptions),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) enum RoleWork {
+    Check,
+    Plan(PlanOptions),
+    Apply(ApplyOptions),
+}
+
+pub(super) fn command_of(cli: &Cli, bound: Duration, desired: &Desired) -> Work {
+    match &cli.command {
+        Command::Plan(a) => Work::Role(RoleWork::Plan(a.change.plan_options())),
+        Command::Apply(a) => Work::Role(RoleWork::Apply(a.options())),
+        Command::Verify(a) => Work::Verify(verify::options(a, bound)),
+        Command::Diagnose(a) => Work::Diagnose(diagnose::options(a, desired)),
+        // Only check, plan, apply and verify have fleet options.
+        _ => Work::Role(RoleWork::Check),
+    }
+}
+
+/// How a target is reached: from `base`, assuming `role`, except in the caller's `own`
+/// account; its calls reporting to `calls`.
+pub(super) struct Session<'a> {
+    pub(super) base: &'a Aws,
+    pub(super) role: &'a str,
+    pub(super) calls: Calls,
+    pub(super) own: &'a str,
+}
+
+pub(super) async fn one(
+    work: Work,
+    s: Session<'_>,
+    target: &Target,
+    desired: Desired,
+    bound: Duration,
+    mut signal: tokio::sync::watch::Receiver<Option<String>>,
+) -> Outcome {
+    let aws = match fleet::assume(s.base, target, s.role, s.calls, Some(s.own)).await {
+        Ok(aws) => aws,
+        Err(e) => return Outcome::failed(e),
+    };
+    let engine = Engine::new(Iam::new(&aws), desired);
+    match work {
+        Work::Role(role_work) => {
+            match tokio::time::timeout(bound, role_outcome(&engine, role_work)).await {
+                Ok(Ok(o)) => o,
+                Ok(Err(e)) => Outcome::failed_core(&e),
+                Err(_) => Outcome::failed(aws.calls.timed_out(bound)),
+            }
+        }
+        Work::Diagnose(opts) => {
+            let diagnoser = diagnose::diagnoser(&aws);
+            let work = diagnoser.diagnose(&opts);
+            match tokio::time::timeout(bound, work).await {
+                Ok(Ok(d)) => Outcome {
+                    code: diagnose::exit_code(&d),
+                    summary: if d.errors == 0 {
+                        format!("no error ({} warning(s))", d.warnings)
+                    } else {
+                        let mut codes: Vec<&str> = vec![];
+                        for (_, f) in d.findings().filter(|(_, f)| f.is_error()) {
+                            if !codes.contains(&f.code.as_str()) {
+                                codes.push(f.code.as_str());
+                            }
+                        }
+                        format!("{} error(s): {}", d.errors, codes.join(", "))
+                    },
+                    result: json!(d),
+                    error: None,
+                    elapsed: Duration::ZERO,
+                    transient: false,
+                    attempts: 1,
+                },
+                Ok(Err(ecsrole_batch::Error::Core(e))) => Outcome::failed_core(&e),
+                Ok(Err(e)) => Outcome::failed(e),
+                Err(_) => Outcome::failed(aws.calls.timed_out(bound)),
+            }
+        }
+        Work::Verify(opts) => {
+            let interrupt = async move {
+                loop {
+                    if let Some(s) = signal.borrow().clone() {
+                        return s;
+                    }
+                    if signal.changed().await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                }
+            };
+            let o = verify::verifier(&aws, engine)
+                .verify(&opts, &ecsrole_batch::Silent, interrupt)
+                .await;
+            Outcome {
+                code: verify::exit_code(&o),
+                summary: if o.verified {
+                    format!("verified ({})", o.level.as_str())
+                } else {
+                    format!("not verified: {}", o.error.clone().unwrap_or_default())
+                },
+                error: o.error.clone(),
+                result: json!(o),
+                elapsed: Duration::ZERO,
+                transient: false,
+                attempts: 1,
+            }
+        }
+    }
+}
+
+async fn role_outcome(engine: &Engine, work: RoleWork) -> Result<Outcome, ecsrole_core::Error> {
+    Ok(match work {
+        RoleWork::Check => {
+            let r = engine.check().await?;
+            let codes: Vec<_> = r.findings.iter().map(|f| f.code.as_str()).collect();
+            Outcome {
+                code: if r.compliant { EXIT_OK } else { EXIT_DRIFT },
+                summary: if r.compliant {
+                    "compliant".into()
+                } else {
+                    format!("drift: {}", codes.join(", "))
+                },
+                result: json!(r),
+                error: None,
+                elapsed: Duration::ZERO,
+                transient: false,
+                attempts: 1,
+            }
+        }
+        RoleWork::Plan(opts) => {
+            let p = engine.plan(opts).await?;
+            Outcome {
+                code: if p.actions.is_empty() {
+                    EXIT_OK
+                } else {
+                    EXIT_DRIFT
+                },
+                summary: format!("{} change(s) pending", p.actions.len()),
+                result: json!(p),
+                error: None,
+                elapsed: Duration::ZERO,
+                transient: false,
+                attempts: 1,
+            }
+        }
+        RoleWork::Apply(opts) => {
+            let p = engine.apply(opts).await?;
+            Outcome {
+                code: EXIT_OK,
+                summary: format!("applied {} change(s)", p.actions.len()),
+                result: json!(p),
+                error: None,
+                elapsed: Duration::ZERO,
+                transient: false,
+                attempts: 1,
+            }
+        }
+    })
+}
