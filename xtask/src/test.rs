@@ -17,6 +17,11 @@ use crate::{Backend, cargo, emulator, localstack, proc, project_root, run, tools
 /// instead of printing `ok` for a test that did not run.
 const BATCH_PREFIX: &str = "batch_";
 
+/// The prefix of the integration tests that start a moto server of their own (with AWS
+/// managed policies loaded) and never talk to the backend: they run once, in the moto run,
+/// and the other backends' runs skip them (listed, with why).
+const OWN_MOTO_PREFIX: &str = "own_moto_";
+
 /// What one libtest run reported.
 #[derive(Debug, Default, Clone, Copy)]
 struct Counts {
@@ -168,8 +173,8 @@ fn integration(filter: &[&str], url: &str, backend: &str) -> Result<Command> {
     Ok(it)
 }
 
-/// The names of the integration tests that need Batch (and match `filter`).
-fn batch_tests(filter: &[&str]) -> Result<Vec<String>> {
+/// The names of the integration tests whose name starts with `prefix` (and match `filter`).
+fn tests_named(prefix: &str, filter: &[&str]) -> Result<Vec<String>> {
     let mut list = cargo();
     list.args(["test", "--quiet", "--workspace", "--test", "it", "--"])
         .args(filter)
@@ -184,7 +189,7 @@ fn batch_tests(filter: &[&str]) -> Result<Vec<String>> {
         .filter(|name| {
             name.rsplit("::")
                 .next()
-                .is_some_and(|n| n.starts_with(BATCH_PREFIX))
+                .is_some_and(|n| n.starts_with(prefix))
         })
         .map(str::to_owned)
         .collect())
@@ -207,8 +212,10 @@ fn localstack_suite(filter: &[&str], place: localstack::Where) -> Result<Vec<Str
         vec![]
     } else {
         cmd.args(["--skip", BATCH_PREFIX]);
-        batch_tests(filter)?
+        tests_named(BATCH_PREFIX, filter)?
     };
+    cmd.args(["--skip", OWN_MOTO_PREFIX]);
+    let own_moto = tests_named(OWN_MOTO_PREFIX, filter)?;
     let counts = counted(cmd)?;
     drop(ls);
     lines.push(format!(
@@ -221,6 +228,14 @@ fn localstack_suite(filter: &[&str], place: localstack::Where) -> Result<Vec<Str
              run on moto, and on LocalStack Pro in Docker with LOCALSTACK_AUTH_TOKEN: {}",
             skipped.len(),
             skipped.join(", ")
+        ));
+    }
+    if !own_moto.is_empty() {
+        lines.push(format!(
+            "SKIPPED on {backend} ({} tests): they start a moto server of their own and never \
+             use the backend, so they run once, in the moto run: {}",
+            own_moto.len(),
+            own_moto.join(", ")
         ));
     }
     Ok(lines)

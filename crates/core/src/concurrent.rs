@@ -99,8 +99,10 @@ pub enum Attempt<T> {
 }
 
 /// Like [`run_all`], under `limit` (read again whenever a slot may free), and an item whose
-/// attempt returns [`Attempt::Again`] goes back in the queue, to start no sooner than asked.
-/// `work` gets the item and its attempt number (1-based).
+/// attempt returns [`Attempt::Again`] goes back in the queue, to start no sooner than asked
+/// and, once due, before the items not started yet (a started item is finished first, so
+/// that a slow backend does not leave every item half-done). `work` gets the item and its
+/// attempt number (1-based).
 pub async fn run_adaptive<I, T, F, Fut>(
     items: &[I],
     limit: &Limit,
@@ -157,7 +159,7 @@ where
             }
             Attempt::Again(v, after) => {
                 results[i] = Some(v);
-                queue.push_back((i, attempt + 1, Instant::now() + after));
+                queue.push_front((i, attempt + 1, Instant::now() + after));
             }
         }
     }
@@ -239,6 +241,7 @@ mod tests {
         let limit = Arc::new(Limit::new(8));
         let (running, peak_after_cut) =
             (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let starts = Arc::new(std::sync::Mutex::new(vec![]));
         let items: Vec<u32> = (0..40).collect();
         let out = run_adaptive(
             &items,
@@ -246,6 +249,7 @@ mod tests {
             |item, attempt| {
                 let (limit, running, peak) =
                     (limit.clone(), running.clone(), peak_after_cut.clone());
+                starts.lock().unwrap().push((item, attempt));
                 async move {
                     let now = running.fetch_add(1, Ordering::SeqCst) + 1;
                     if limit.history().1 > 0 {
@@ -272,6 +276,10 @@ mod tests {
         );
         assert!(out.iter().filter(|(_, a)| *a == 2).count() == 14, "{out:?}");
         assert!(limit.history().0 < 8);
+        // A put-back item, once due, starts before the items not started yet.
+        let starts = starts.lock().unwrap();
+        let at = |x| starts.iter().position(|s| *s == x).unwrap();
+        assert!(at((0, 2)) < at((39, 1)), "{starts:?}");
     }
 
     #[tokio::test]

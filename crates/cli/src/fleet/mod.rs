@@ -161,10 +161,13 @@ pub async fn run(
     let total = targets.len();
     let limit = Arc::new(Limit::new(usize::from(c.concurrency)));
     // Fleet mode's one retry rule: a target that failed on an overloaded backend goes back
-    // in the queue while its --timeout (counted from its first start) lasts. Not verify:
-    // it creates resources, and its exit codes are about the role.
+    // in the queue while its --timeout lasts. The --timeout counts the target's own time
+    // (its attempts and the pauses between them), not the time it waited for a slot under
+    // the adaptive limit: on a slow backend the limit may fall to 1, and a put-back target
+    // must not spend its bound queueing. Not verify: it creates resources, and its exit
+    // codes are about the role.
     let retries = !matches!(cli.command, Command::Verify(_));
-    let firsts: Arc<Mutex<HashMap<Target, Instant>>> = Arc::default();
+    let spent: Arc<Mutex<HashMap<Target, Duration>>> = Arc::default();
     let results = fleet::run_adaptive(
         &targets,
         &limit,
@@ -172,14 +175,15 @@ pub async fn run(
             let (base, desired, role) = (base.clone(), desired.clone(), c.assume_role_name.clone());
             let command = command_of(cli, bound, &desired);
             let signal = signal_rx.clone();
-            let (limit, firsts, own) = (limit.clone(), firsts.clone(), own.clone());
+            let (limit, spent, own) = (limit.clone(), spent.clone(), own.clone());
             async move {
-                let first = *firsts
+                let before = spent
                     .lock()
-                    .expect("firsts lock")
-                    .entry(target.clone())
-                    .or_insert_with(Instant::now);
-                let left = bound.saturating_sub(first.elapsed());
+                    .expect("spent lock")
+                    .get(&target)
+                    .copied()
+                    .unwrap_or_default();
+                let started = Instant::now();
                 let calls = Calls::reporting_to(limit);
                 let session = Session {
                     base: &base,
@@ -187,11 +191,13 @@ pub async fn run(
                     calls,
                     own: &own,
                 };
+                let left = bound.saturating_sub(before);
                 let mut outcome = one(command, session, &target, desired, left, signal).await;
-                outcome.elapsed = first.elapsed();
+                let used = before + started.elapsed();
+                outcome.elapsed = used;
                 outcome.attempts = attempt;
-                let pause = again_after(attempt, bound.saturating_sub(first.elapsed()));
-                match pause {
+                let pause = again_after(attempt, bound.saturating_sub(used));
+                let (attempt_again, used) = match pause {
                     Some(pause) if retries && outcome.transient => {
                         tracing::info!(
                             account = target.account_id,
@@ -200,9 +206,14 @@ pub async fn run(
                             error = outcome.error.as_deref().unwrap_or_default(),
                             "trying the target again in {pause:.0?}"
                         );
-                        Attempt::Again(outcome, pause)
+                        (Some(pause), used + pause)
                     }
-                    _ => Attempt::Done(outcome),
+                    _ => (None, used),
+                };
+                spent.lock().expect("spent lock").insert(target, used);
+                match attempt_again {
+                    Some(pause) => Attempt::Again(outcome, pause),
+                    None => Attempt::Done(outcome),
                 }
             }
         },

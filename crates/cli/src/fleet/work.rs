@@ -19,7 +19,8 @@ pub(super) struct Outcome {
     pub(super) result: Value,
     pub(super) summary: String,
     pub(super) error: Option<String>,
-    /// How long the target took, session and every attempt included.
+    /// The target's own time, counted against `--timeout`: its attempts (session
+    /// included) and the pauses between them, not the time it waited for a slot.
     pub(super) elapsed: Duration,
     /// The error may go away if the target is tried again later (an overloaded backend).
     pub(super) transient: bool,
@@ -50,8 +51,12 @@ impl Outcome {
 
 /// When a target that failed on an overloaded backend is tried again: 2, 4, 8, then 16 s
 /// after, each spread by up to half again so that the put-back targets do not return at
-/// once; `None` when its `--timeout` does not leave room for another attempt.
+/// once; `None` after [`MAX_ATTEMPTS`], or when its `--timeout` does not leave room for
+/// another attempt.
 pub(super) fn again_after(attempt: u32, left: Duration) -> Option<Duration> {
+    if attempt >= MAX_ATTEMPTS {
+        return None;
+    }
     let base = Duration::from_secs(1 << attempt.clamp(1, 4));
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -62,6 +67,9 @@ pub(super) fn again_after(attempt: u32, left: Duration) -> Option<Duration> {
 
 /// Less than this left of a target's `--timeout` after the pause: no further attempt.
 const MIN_ATTEMPT: Duration = Duration::from_secs(10);
+
+/// A target runs at most this many times (the pauses before its last: 2, 4, 8, 16 s).
+const MAX_ATTEMPTS: u32 = 5;
 
 /// The per-target work, detached from `Cli` so it can move into a task.
 #[derive(Debug, Clone)]
@@ -226,4 +234,25 @@ async fn role_outcome(engine: &Engine, work: RoleWork) -> Result<Outcome, ecsrol
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_target_is_tried_again_while_attempts_and_its_timeout_last() {
+        let plenty = Duration::from_secs(120);
+        let pauses: Vec<_> = (1..=5).map(|a| again_after(a, plenty)).collect();
+        for (pause, base) in pauses.iter().zip([2, 4, 8, 16]) {
+            let pause = pause.expect("room for another attempt");
+            assert!(
+                pause >= Duration::from_secs(base) && pause <= Duration::from_secs(base) * 3 / 2
+            );
+        }
+        assert_eq!(pauses[4], None, "at most {MAX_ATTEMPTS} attempts");
+        // No room: the pause plus the shortest attempt do not fit in what is left.
+        assert_eq!(again_after(1, Duration::from_secs(12)), None);
+        assert!(again_after(1, Duration::from_secs(14)).is_some());
+    }
 }
