@@ -204,14 +204,15 @@ fn moto_answers(port: u16) -> bool {
 const OWN_MOTO: &str = r#"
 MOTO_IAM_LOAD_MANAGED_POLICIES=$4 "$1" -H 127.0.0.1 -p "$2" >/dev/null 2>&1 &
 m=$!
-trap 'kill -9 $m 2>/dev/null; exit 0' TERM
-trap 'kill -9 $m 2>/dev/null' EXIT
+trap 'kill -9 $m 2>/dev/null; wait $m 2>/dev/null; exit 0' TERM
+trap 'kill -9 $m 2>/dev/null; wait $m 2>/dev/null' EXIT
 while kill -0 "$3" 2>/dev/null && kill -0 "$m" 2>/dev/null; do sleep 0.5; done
 "#;
 
 impl Drop for OwnMoto {
     fn drop(&mut self) {
-        // The watchdog kills moto at once (its state is thrown away) and exits.
+        // The watchdog kills moto at once (its state is thrown away), reaps it (no
+        // `<defunct>` left for `ps` to show) and exits.
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();

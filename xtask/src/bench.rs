@@ -440,12 +440,10 @@ impl Bench {
         managed_policies: bool,
         work: impl FnOnce(&str, u32) -> Result<T>,
     ) -> Result<T> {
-        let (mut moto, url) = emulator::spawn(&self.fleet_log, managed_policies)?;
-        let pgid = moto.id();
-        // Stopped on every way out, a panic included.
+        let (pgid, url) = emulator::spawn(&self.fleet_log, managed_policies)?;
+        // Stopped (and reaped) on every way out, a panic included.
         let _stop = crate::proc::OnDrop(move || {
             let _ = crate::proc::stop_group(pgid, "bench moto server", Duration::from_secs(5));
-            let _ = moto.wait();
         });
         self.setup(&url, "100000000000..100000000001")
             .and_then(|()| work(&url, pgid))

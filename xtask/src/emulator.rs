@@ -102,15 +102,12 @@ pub fn ensure() -> Result<Emulator> {
 
 /// Starts a moto server on a free 127.0.0.1 port, logging to `log_path`, and waits until
 /// it answers. `managed_policies`: load AWS managed policies (slow for every new account).
-pub fn spawn(
-    log_path: &std::path::Path,
-    managed_policies: bool,
-) -> Result<(std::process::Child, String)> {
+pub fn spawn(log_path: &std::path::Path, managed_policies: bool) -> Result<(u32, String)> {
     let server = ensure_venv()?;
     let port = free_port()?;
     let url = format!("http://127.0.0.1:{port}");
     let log = fs::File::create(log_path)?;
-    let mut child = crate::proc::spawn_server(
+    let pgid = crate::proc::spawn_server(
         Command::new(server)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env(
@@ -124,13 +121,13 @@ pub fn spawn(
     )
     .context("cannot start moto_server")?;
     crate::wait_ready(
-        &mut child,
+        pgid,
         || ready(&url),
         &format!("moto server at {url}"),
         60,
         log_path,
     )?;
-    Ok((child, url))
+    Ok((pgid, url))
 }
 
 /// Starts moto server; `persistent`: it outlives this xtask (`cargo xtask emulator start`),
@@ -141,7 +138,7 @@ pub fn start(persistent: bool) -> Result<Emulator> {
     }
     fs::create_dir_all(state_dir())?;
     let log_path = state_dir().join("moto.log");
-    let (child, url) = spawn(&log_path, true)?;
+    let (pid, url) = spawn(&log_path, true)?;
     // Batch jobs run in Docker by default and fail without it: switch that off.
     let (status, body) = http::request(
         "POST",
@@ -153,23 +150,19 @@ pub fn start(persistent: bool) -> Result<Emulator> {
     }
     fs::write(
         state_file(),
-        format!(
-            "pid={}\nurl={url}\nlog={}\n",
-            child.id(),
-            log_path.display()
-        ),
+        format!("pid={}\nurl={url}\nlog={}\n", pid, log_path.display()),
     )?;
     eprintln!(
         "xtask: moto server started at {url} (pid {}, log {})",
-        child.id(),
+        pid,
         log_path.display()
     );
     if persistent {
-        crate::proc::release(child.id());
+        crate::proc::release(pid);
     }
     Ok(Emulator {
         url,
-        pid: child.id(),
+        pid,
         started_here: !persistent,
     })
 }

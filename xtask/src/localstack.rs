@@ -302,10 +302,10 @@ fn start_host() -> Result<LocalStack> {
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log);
-    let mut child =
+    let pid =
         crate::proc::spawn_server(&mut cmd, "LocalStack").context("cannot start LocalStack")?;
     crate::wait_ready(
-        &mut child,
+        pid,
         || ready(&url),
         &format!("LocalStack at {url}"),
         90,
@@ -313,7 +313,7 @@ fn start_host() -> Result<LocalStack> {
     )?;
     Ok(LocalStack {
         url,
-        kind: Kind::Host { pid: child.id() },
+        kind: Kind::Host { pid },
         started_here: true,
     })
 }

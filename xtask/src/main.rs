@@ -134,10 +134,10 @@ fn cargo() -> Command {
     cmd
 }
 
-/// Waits until `ready()` for a server just started as `child`; kills it and fails naming
-/// `what` and its log when it exits or does not answer within `secs`.
+/// Waits until `ready()` for a server just started as group `pgid`; kills it and fails
+/// naming `what` and its log when it exits or does not answer within `secs`.
 fn wait_ready(
-    child: &mut std::process::Child,
+    pgid: u32,
     ready: impl Fn() -> bool,
     what: &str,
     secs: u64,
@@ -145,11 +145,11 @@ fn wait_ready(
 ) -> Result<()> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
     while !ready() {
-        if let Some(status) = child.try_wait()? {
+        if let Some(status) = proc::exited(pgid)? {
             bail!("{what} exited ({status}); see {}", log.display());
         }
         if std::time::Instant::now() > deadline {
-            proc::stop_group(child.id(), what, std::time::Duration::from_secs(5))?;
+            proc::stop_group(pgid, what, std::time::Duration::from_secs(5))?;
             bail!(
                 "{what} did not answer within {secs}s; see {}",
                 log.display()

@@ -8,12 +8,15 @@
 //! server's group. A server that is meant to outlive xtask (`cargo xtask emulator start`)
 //! is released from its watch.
 //!
+//! xtask keeps each server's `Child` and reaps it once stopped, so that no `<defunct>` entry
+//! is left for `ps` to show.
+//!
 //! Std only: signals are sent with `kill`, groups are read from `/proc`.
 
 use std::collections::HashMap;
 use std::io;
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -21,6 +24,8 @@ use std::time::{Duration, Instant};
 /// leaves the list).
 static STARTED: Mutex<Vec<(u32, String)>> = Mutex::new(Vec::new());
 static WATCHDOGS: Mutex<Option<HashMap<u32, Child>>> = Mutex::new(None);
+/// The servers' own handles, by process group id: reaped once stopped.
+static SERVERS: Mutex<Option<HashMap<u32, Child>>> = Mutex::new(None);
 
 /// The watchdog: `$1` is xtask's pid, `$2` the server's process group.
 const WATCHDOG: &str = r#"
@@ -30,10 +35,16 @@ for _ in $(seq 20); do kill -0 -- "-$2" 2>/dev/null || exit 0; sleep 0.5; done
 kill -KILL -- "-$2" 2>/dev/null
 "#;
 
-/// Starts `cmd` as the leader of a new process group, watched on xtask's behalf.
-pub fn spawn_server(cmd: &mut Command, what: &str) -> io::Result<Child> {
+/// Starts `cmd` as the leader of a new process group, watched on xtask's behalf; returns
+/// its process group id (its pid).
+pub fn spawn_server(cmd: &mut Command, what: &str) -> io::Result<u32> {
     let child = cmd.process_group(0).spawn()?;
     let pgid = child.id();
+    SERVERS
+        .lock()
+        .expect("servers lock")
+        .get_or_insert_default()
+        .insert(pgid, child);
     STARTED
         .lock()
         .expect("started lock")
@@ -57,12 +68,44 @@ pub fn spawn_server(cmd: &mut Command, what: &str) -> io::Result<Child> {
         }
         Err(e) => eprintln!("xtask: warning: cannot watch {what} (pid {pgid}): {e}"),
     }
-    Ok(child)
+    Ok(pgid)
+}
+
+/// How the server of group `pgid` exited, if it did (`None` while it runs, or when it is
+/// not one this xtask holds).
+pub fn exited(pgid: u32) -> io::Result<Option<ExitStatus>> {
+    match SERVERS
+        .lock()
+        .expect("servers lock")
+        .as_mut()
+        .and_then(|m| m.get_mut(&pgid))
+    {
+        Some(child) => child.try_wait(),
+        None => Ok(None),
+    }
+}
+
+/// Reaps the stopped server of group `pgid` (its process is dead: `wait` returns at once).
+fn reap(pgid: u32) {
+    let child = SERVERS
+        .lock()
+        .expect("servers lock")
+        .as_mut()
+        .and_then(|m| m.remove(&pgid));
+    if let Some(mut child) = child {
+        let _ = child.wait();
+    }
 }
 
 /// The server in group `pgid` is to outlive xtask: stop watching it.
 pub fn release(pgid: u32) {
     unwatch(pgid);
+    // Its handle goes without a wait: the server runs on.
+    SERVERS
+        .lock()
+        .expect("servers lock")
+        .as_mut()
+        .and_then(|m| m.remove(&pgid));
     STARTED
         .lock()
         .expect("started lock")
@@ -145,6 +188,7 @@ pub fn stop_group(pgid: u32, what: &str, grace: Duration) -> anyhow::Result<()> 
             );
         }
     }
+    reap(pgid);
     eprintln!(
         "xtask: {what} stopped in {:.1}s",
         started.elapsed().as_secs_f64()

@@ -246,8 +246,7 @@ fn localstack_suite(filter: &[&str], place: localstack::Where) -> Result<Vec<Str
 pub fn hold(how: &str) -> Result<()> {
     let log = crate::state_dir().join("selfcheck-moto.log");
     std::fs::create_dir_all(crate::state_dir())?;
-    let (child, _url) = emulator::spawn(&log, false)?;
-    let pgid = child.id();
+    let (pgid, _url) = emulator::spawn(&log, false)?;
     let _stop = proc::OnDrop(move || {
         let _ = proc::stop_group(pgid, "self-check moto server", Duration::from_secs(5));
     });
