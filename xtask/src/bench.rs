@@ -45,7 +45,23 @@ const DIAGNOSED: usize = 100;
 /// Accounts in flight: ecsrole's `--concurrency` and the load's clients.
 const CLIENTS: usize = 16;
 /// Accounts of the fleet apply row on the moto with managed policies.
-const MANAGED_ACCOUNTS: [usize; 2] = [100, 1000];
+const MANAGED_ACCOUNTS: [usize; 3] = [100, 500, 1000];
+
+/// moto's memory per fresh account with the AWS managed policies loaded, rounded up:
+/// measured 19.2 GB resident after 596 accounts (32.2 MB each), moto 5.2.5. A fleet apply
+/// row whose accounts would not fit in this machine's available memory is skipped, saying
+/// so, instead of running moto into the OOM killer.
+const MOTO_MB_PER_MANAGED_ACCOUNT: u64 = 34;
+
+/// The groups of rows `cargo xtask bench [GROUP...]` can run (all when none is named).
+pub const GROUPS: [&str; 6] = [
+    "check",
+    "apply",
+    "verify",
+    "diagnose",
+    "fleet-check",
+    "fleet-apply",
+];
 
 /// One finished process.
 struct Run {
@@ -292,6 +308,8 @@ struct Row {
     /// Fleet check: 2xx answers per second, ecsrole's and the signed load's.
     rates: Option<(f64, f64)>,
     failed: Option<String>,
+    /// Not run (the note says why): no figures.
+    skipped: bool,
     note: String,
 }
 
@@ -459,7 +477,13 @@ fn ensure_awscli() -> Result<PathBuf> {
     )
 }
 
-pub fn run() -> Result<()> {
+pub fn run(only: &[&str]) -> Result<()> {
+    if let Some(bad) = only.iter().find(|g| !GROUPS.contains(g)) {
+        bail!(
+            "unknown bench group {bad:?}: expected some of {}",
+            GROUPS.join(", ")
+        );
+    }
     let [ecsrole, load] = crate::built_bins(true, ["ecsrole", "ecsrole-load"])?;
     let venv = ensure_awscli()?;
     fs::create_dir_all(state_dir().join("bench"))?;
@@ -476,114 +500,124 @@ pub fn run() -> Result<()> {
         role: format!("bench-{}", std::process::id()),
         fleet_log: state_dir().join("bench/moto-fleet.log"),
     };
-    let rows = rows(&bench, &em.url);
+    let rows = rows(&bench, &em.url, only);
     drop(em);
     report(&rows?)
 }
 
-fn rows(b: &Bench, url: &str) -> Result<Vec<Row>> {
+fn rows(b: &Bench, url: &str, only: &[&str]) -> Result<Vec<Row>> {
     let log = state_dir().join("moto.log");
     let role = b.role.as_str();
     let bash = Path::new("bash");
     let mut rows = vec![];
+    let want = |group: &str| only.is_empty() || only.contains(&group);
 
-    eprintln!("xtask: bench: process start, and check against the AWS CLI, boto3, the floor");
     measure(b.ecsrole(url, &["apply", "-q", "--role-name", role]), &log)?.expect(&[0])?;
-    let [mut start, mut check, mut cli, mut boto3] = <[Series; 4]>::default();
-    for _ in 0..RUNS {
-        start.push(&measure(b.ecsrole(url, &["--version"]), &log)?.expect(&[0])?);
-        let run = measure(b.ecsrole(url, &["check", "-q", "--role-name", role]), &log)?;
-        check.push(&run.expect(&[0])?);
-        cli.push(&measure(b.script(url, bash, "check.sh", role), &log)?.expect(&[0])?);
-        let run = measure(b.script(url, &b.python, "check.py", role), &log)?;
-        boto3.push(&run.expect(&[0])?);
-    }
-    let rounds = FLOOR_ROUNDS.to_string();
-    let floor = measure(b.load(url, "floor", &["--runs", &rounds]), &log)?.expect(&[0])?;
-    let (line, failure) = Bench::load_result(&floor)?;
-    if let Some(f) = failure {
-        bail!("the warm-client floor: {f}");
-    }
-    let floor_ms: f64 = json::field(&line, "median_ms")
-        .context("no median_ms from the floor")?
-        .parse()?;
-    rows.push(Row {
-        note: "process start".into(),
-        ..Row::new("ecsrole --version", &start)
-    });
-    rows.push(Row {
-        anchors: vec![
-            ("AWS CLI script".into(), cli.ms()),
-            ("boto3 script".into(), boto3.ms()),
-            ("warm client, 3 reads (floor)".into(), floor_ms),
-            ("process start".into(), start.ms()),
-        ],
-        note: format!(
-            "calls: AWS CLI {}, boto3 {}",
-            cli.requests.all, boto3.requests.all
-        ),
-        ..Row::new("check (compliant)", &check)
-    });
-
-    eprintln!("xtask: bench: apply from nothing");
-    let [mut mine, mut theirs] = <[Series; 2]>::default();
-    for i in 0..RUNS {
-        let (me, them) = (format!("{role}-a{i}"), format!("{role}-c{i}"));
-        let run = measure(b.ecsrole(url, &["apply", "-q", "--role-name", &me]), &log)?;
-        mine.push(&run.expect(&[0])?);
-        theirs.push(&measure(b.script(url, bash, "apply.sh", &them), &log)?.expect(&[0])?);
-        for r in [&me, &them] {
-            measure(b.ecsrole(url, &["destroy", "-q", "--role-name", r]), &log)?.expect(&[0])?;
+    if want("check") {
+        eprintln!("xtask: bench: process start, and check against the AWS CLI, boto3, the floor");
+        let [mut start, mut check, mut cli, mut boto3] = <[Series; 4]>::default();
+        for _ in 0..RUNS {
+            start.push(&measure(b.ecsrole(url, &["--version"]), &log)?.expect(&[0])?);
+            let run = measure(b.ecsrole(url, &["check", "-q", "--role-name", role]), &log)?;
+            check.push(&run.expect(&[0])?);
+            cli.push(&measure(b.script(url, bash, "check.sh", role), &log)?.expect(&[0])?);
+            let run = measure(b.script(url, &b.python, "check.py", role), &log)?;
+            boto3.push(&run.expect(&[0])?);
         }
+        let rounds = FLOOR_ROUNDS.to_string();
+        let floor = measure(b.load(url, "floor", &["--runs", &rounds]), &log)?.expect(&[0])?;
+        let (line, failure) = Bench::load_result(&floor)?;
+        if let Some(f) = failure {
+            bail!("the warm-client floor: {f}");
+        }
+        let floor_ms: f64 = json::field(&line, "median_ms")
+            .context("no median_ms from the floor")?
+            .parse()?;
+        rows.push(Row {
+            note: "process start".into(),
+            ..Row::new("ecsrole --version", &start)
+        });
+        rows.push(Row {
+            anchors: vec![
+                ("AWS CLI script".into(), cli.ms()),
+                ("boto3 script".into(), boto3.ms()),
+                ("warm client, 3 reads (floor)".into(), floor_ms),
+                ("process start".into(), start.ms()),
+            ],
+            note: format!(
+                "calls: AWS CLI {}, boto3 {}",
+                cli.requests.all, boto3.requests.all
+            ),
+            ..Row::new("check (compliant)", &check)
+        });
     }
-    rows.push(Row {
-        anchors: vec![("AWS CLI script".into(), theirs.ms())],
-        note: format!(
-            "calls: AWS CLI {}, which does not wait",
-            theirs.requests.all
-        ),
-        ..Row::new("apply from nothing", &mine)
-    });
 
-    eprintln!("xtask: bench: verify --level ce");
-    let mut verify = Series::default();
-    for _ in 0..RUNS {
-        let args = ["verify", "-q", "--level", "ce", "--role-name", role];
-        verify.push(&measure(b.ecsrole(url, &args), &log)?.expect(&[0])?);
+    if want("apply") {
+        eprintln!("xtask: bench: apply from nothing");
+        let [mut mine, mut theirs] = <[Series; 2]>::default();
+        for i in 0..RUNS {
+            let (me, them) = (format!("{role}-a{i}"), format!("{role}-c{i}"));
+            let run = measure(b.ecsrole(url, &["apply", "-q", "--role-name", &me]), &log)?;
+            mine.push(&run.expect(&[0])?);
+            theirs.push(&measure(b.script(url, bash, "apply.sh", &them), &log)?.expect(&[0])?);
+            for r in [&me, &them] {
+                measure(b.ecsrole(url, &["destroy", "-q", "--role-name", r]), &log)?
+                    .expect(&[0])?;
+            }
+        }
+        rows.push(Row {
+            anchors: vec![("AWS CLI script".into(), theirs.ms())],
+            note: format!(
+                "calls: AWS CLI {}, which does not wait",
+                theirs.requests.all
+            ),
+            ..Row::new("apply from nothing", &mine)
+        });
     }
-    rows.push(Row::new("verify --level ce", &verify));
+
+    if want("verify") {
+        eprintln!("xtask: bench: verify --level ce");
+        let mut verify = Series::default();
+        for _ in 0..RUNS {
+            let args = ["verify", "-q", "--level", "ce", "--role-name", role];
+            verify.push(&measure(b.ecsrole(url, &args), &log)?.expect(&[0])?);
+        }
+        rows.push(Row::new("verify --level ce", &verify));
+    }
     measure(
         b.ecsrole(url, &["destroy", "-q", "--role-name", role]),
         &log,
     )?
     .expect(&[0])?;
 
-    let n = DIAGNOSED;
-    eprintln!("xtask: bench: diagnose over {n} compute environments, and a boto3 script");
-    let (mine, theirs) = b.on_fresh_moto(false, |url| {
-        let count = n.to_string();
-        let setup = b.script(url, &b.python, "diagnose_setup.py", role);
-        let mut setup = setup;
-        setup.arg(&count);
-        measure(setup, &b.fleet_log)?.expect(&[0])?;
-        let [mut mine, mut theirs] = <[Series; 2]>::default();
-        for _ in 0..RUNS {
-            // Exit 2: the roles lack the ECS policy (this moto loads no managed policy).
-            let run = measure(b.ecsrole(url, &["diagnose", "-q"]), &b.fleet_log)?;
-            mine.push(&run.expect(&[2])?);
-            let run = measure(b.script(url, &b.python, "diagnose.py", ""), &b.fleet_log)?;
-            theirs.push(&run.expect(&[0])?);
-        }
-        Ok((mine, theirs))
-    })?;
-    rows.push(Row {
-        anchors: vec![(
-            "boto3 script, one environment after another".into(),
-            theirs.ms(),
-        )],
-        note: format!("calls: boto3 {}", theirs.requests.all),
-        ..Row::new(format!("diagnose, {n} compute environments"), &mine)
-    });
+    if want("diagnose") {
+        let n = DIAGNOSED;
+        eprintln!("xtask: bench: diagnose over {n} compute environments, and a boto3 script");
+        let (mine, theirs) = b.on_fresh_moto(false, |url| {
+            let count = n.to_string();
+            let setup = b.script(url, &b.python, "diagnose_setup.py", role);
+            let mut setup = setup;
+            setup.arg(&count);
+            measure(setup, &b.fleet_log)?.expect(&[0])?;
+            let [mut mine, mut theirs] = <[Series; 2]>::default();
+            for _ in 0..RUNS {
+                // Exit 2: the roles lack the ECS policy (this moto loads no managed policy).
+                let run = measure(b.ecsrole(url, &["diagnose", "-q"]), &b.fleet_log)?;
+                mine.push(&run.expect(&[2])?);
+                let run = measure(b.script(url, &b.python, "diagnose.py", ""), &b.fleet_log)?;
+                theirs.push(&run.expect(&[0])?);
+            }
+            Ok((mine, theirs))
+        })?;
+        rows.push(Row {
+            anchors: vec![(
+                "boto3 script, one environment after another".into(),
+                theirs.ms(),
+            )],
+            note: format!("calls: boto3 {}", theirs.requests.all),
+            ..Row::new(format!("diagnose, {n} compute environments"), &mine)
+        });
+    }
 
     let clients = CLIENTS.to_string();
     let accounts_file = |first: u64, n: usize| -> Result<(String, PathBuf)> {
@@ -594,7 +628,10 @@ fn rows(b: &Bench, url: &str) -> Result<Vec<Row>> {
         fs::write(&file, ids)?;
         Ok((format!("{first}..{}", first + n as u64), file))
     };
-    for n in [10usize, 100, 1000] {
+    for n in [10usize, 100, 1000]
+        .into_iter()
+        .filter(|_| want("fleet-check"))
+    {
         eprintln!("xtask: bench: fleet check over {n} accounts, and the signed load");
         let (range, file) = accounts_file(200_000_000_000, n)?;
         let [mut mine, mut theirs] = <[Series; 2]>::default();
@@ -626,7 +663,23 @@ fn rows(b: &Bench, url: &str) -> Result<Vec<Row>> {
         });
     }
 
-    for n in MANAGED_ACCOUNTS {
+    for n in MANAGED_ACCOUNTS.into_iter().filter(|_| want("fleet-apply")) {
+        let name = format!("fleet apply, {n} fresh accounts, managed policies");
+        let need_mb = n as u64 * MOTO_MB_PER_MANAGED_ACCOUNT + 1024;
+        if let Some(have_mb) = available_mb().filter(|have| *have < need_mb) {
+            rows.push(Row {
+                skipped: true,
+                note: format!(
+                    "SKIPPED: moto needs about {:.1} GB for {n} accounts with the managed policies \
+                     ({MOTO_MB_PER_MANAGED_ACCOUNT} MB each, measured), and this machine has \
+                     {:.1} GB available",
+                    need_mb as f64 / 1024.0,
+                    have_mb as f64 / 1024.0
+                ),
+                ..Row::new(name, &Series::default())
+            });
+            continue;
+        }
         eprintln!(
             "xtask: bench: fleet apply to {n} fresh accounts on a moto with managed policies"
         );
@@ -654,13 +707,18 @@ fn rows(b: &Bench, url: &str) -> Result<Vec<Row>> {
                 per(moto_cpu),
                 run.requests.ok
             ),
-            ..Row::new(
-                format!("fleet apply, {n} fresh accounts, managed policies"),
-                &series,
-            )
+            ..Row::new(name, &series)
         });
     }
     Ok(rows)
+}
+
+/// `MemAvailable` of `/proc/meminfo`, in MB.
+fn available_mb() -> Option<u64> {
+    let info = fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
 }
 
 /// User plus system CPU seconds of process `pid` so far (Linux `/proc`, 100 ticks a second).
@@ -678,7 +736,7 @@ fn report(rows: &[Row]) -> Result<()> {
     let mut table = String::new();
     let _ = writeln!(
         table,
-        "{:<50}{:>9}{:>9}{:>7}  {:<30}{:>10}{:>11}  note",
+        "{:<52}{:>9}{:>9}{:>7}  {:<30}{:>10}{:>11}  note",
         "", "ms", "peak MB", "calls", "compared with", "its ms", "ecsrole/it"
     );
     let mut json_rows = vec![];
@@ -694,16 +752,24 @@ fn report(rows: &[Row]) -> Result<()> {
         };
         let _ = writeln!(
             table,
-            "{:<50}{:>9.1}{:>9}{:>7}  {}  {}",
+            "{:<52}{:>9}{:>9}{:>7}  {}  {}",
             r.name,
-            r.ms,
+            if r.skipped {
+                "-".to_owned()
+            } else {
+                format!("{:.1}", r.ms)
+            },
             opt(r.peak_kb, |k| format!("{:.1}", k as f64 / 1024.0), "-"),
-            r.calls,
+            if r.skipped {
+                "-".to_owned()
+            } else {
+                r.calls.to_string()
+            },
             anchor(0),
             r.text()
         );
         for i in 1..r.anchors.len() {
-            let _ = writeln!(table, "{:77}{}", "", anchor(i).trim_end());
+            let _ = writeln!(table, "{:79}{}", "", anchor(i).trim_end());
         }
         let anchors: Vec<String> = r
             .anchors
@@ -728,15 +794,16 @@ fn report(rows: &[Row]) -> Result<()> {
             "null",
         );
         json_rows.push(format!(
-            "    {{\"name\": {}, \"ms\": {:.2}, \"peak_rss_kb\": {}, \"calls\": {}, \"anchors\": [{}], \"outcomes\": {outcomes}, \"ok_per_second\": {}, \"load_ok_per_second\": {}, \"failed\": {}}}",
+            "    {{\"name\": {}, \"ms\": {}, \"peak_rss_kb\": {}, \"calls\": {}, \"anchors\": [{}], \"outcomes\": {outcomes}, \"ok_per_second\": {}, \"load_ok_per_second\": {}, \"failed\": {}, \"skipped\": {}}}",
             json::quote(&r.name),
-            r.ms,
+            if r.skipped { "null".to_owned() } else { format!("{:.2}", r.ms) },
             opt(r.peak_kb, |k| k.to_string(), "null"),
             r.calls,
             anchors.join(", "),
             opt(r.rates, |(m, _)| format!("{m:.1}"), "null"),
             opt(r.rates, |(_, l)| format!("{l:.1}"), "null"),
             opt(r.failed.as_deref(), json::quote, "null"),
+            if r.skipped { json::quote(&r.note) } else { "null".to_owned() },
         ));
     }
     print!("{table}");

@@ -34,9 +34,12 @@ tasks:
                           with the pinned test tools (xtask/requirements-tools.txt) in a venv
   gen                     regenerate the committed completion scripts and man pages
                           (crates/cli/completions/, crates/cli/doc/)
-  bench                   ecsrole vs the AWS CLI, boto3, a warm client and process start;
+  bench [GROUP...]        ecsrole vs the AWS CLI, boto3, a warm client and process start;
                           verify; fleet check (10/100/1000 accounts) vs a signed load; fleet
-                          apply with managed policies; on moto (fails when a row FAILED)
+                          apply with managed policies (100/500/1000 accounts; a row whose
+                          moto would not fit in memory is SKIPPED, saying so); on moto (fails
+                          when a row FAILED). GROUPs: check apply verify diagnose
+                          fleet-check fleet-apply (all when none is named)
   demo                    check (drift) -> plan -> apply -> check -> verify -> destroy on the emulator
   emulator start          install (once) and start moto server on a free 127.0.0.1 port
   emulator stop           stop the emulator this project started
@@ -84,7 +87,7 @@ fn main() -> ExitCode {
         (["__hold", how], _) => test::hold(how),
         (["demo"], _) => demo(),
         (["gen"], _) => generate(),
-        (["bench"], _) => bench::run(),
+        (["bench", only @ ..], _) => bench::run(only),
         (["emulator", "start"], None | Some(Backend::Moto)) => {
             emulator::start(true).map(|e| println!("moto server running at {}", e.url))
         }
