@@ -211,9 +211,10 @@ impl Series {
     }
 }
 
+/// The median; 0 for no value (a skipped row, printed as `-`).
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
 /// Fleet outcomes, counted from ecsrole's `--output json` lines (target exit codes: 0
