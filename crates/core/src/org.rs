@@ -6,7 +6,9 @@
 use aws_sdk_organizations::Client;
 use aws_sdk_organizations::types::Account;
 
-use crate::aws::{Aws, Calls, call};
+use aws_sdk_organizations::error::{ProvideErrorMetadata, SdkError};
+
+use crate::aws::{Aws, Calls, call, call_paged};
 use crate::error::{Error, InputError};
 use crate::fleet::validate_account_id;
 
@@ -125,23 +127,12 @@ impl Organizations {
     }
 
     async fn all_accounts(&self) -> Result<Vec<Account>, Error> {
-        let mut out = vec![];
-        let mut token = None;
-        loop {
-            let req = self.client.list_accounts().set_next_token(token.take());
-            let page = call(
-                &self.calls,
-                &self.endpoint,
-                "organizations:ListAccounts",
-                req.send(),
-            )
-            .await?;
+        let page = |token| self.client.list_accounts().set_next_token(token).send();
+        self.paged("organizations:ListAccounts", page, |page, out| {
             out.extend(page.accounts().iter().cloned());
-            match page.next_token {
-                Some(t) if !t.is_empty() => token = Some(t),
-                _ => return Ok(out),
-            }
-        }
+            page.next_token
+        })
+        .await
     }
 
     /// The accounts under `parent` and under every OU below it.
@@ -159,55 +150,52 @@ impl Organizations {
     }
 
     async fn accounts_for_parent(&self, parent: &str) -> Result<Vec<Account>, Error> {
-        let mut out = vec![];
-        let mut token = None;
-        loop {
-            let req = self
-                .client
+        let page = |token| {
+            self.client
                 .list_accounts_for_parent()
                 .parent_id(parent)
-                .set_next_token(token.take());
-            let page = call(
-                &self.calls,
-                &self.endpoint,
-                "organizations:ListAccountsForParent",
-                req.send(),
-            )
-            .await?;
+                .set_next_token(token)
+                .send()
+        };
+        self.paged("organizations:ListAccountsForParent", page, |page, out| {
             out.extend(page.accounts().iter().cloned());
-            match page.next_token {
-                Some(t) if !t.is_empty() => token = Some(t),
-                _ => return Ok(out),
-            }
-        }
+            page.next_token
+        })
+        .await
     }
 
     async fn child_ous(&self, parent: &str) -> Result<Vec<String>, Error> {
-        let mut out = vec![];
-        let mut token = None;
-        loop {
-            let req = self
-                .client
+        let page = |token| {
+            self.client
                 .list_organizational_units_for_parent()
                 .parent_id(parent)
-                .set_next_token(token.take());
-            let page = call(
-                &self.calls,
-                &self.endpoint,
-                "organizations:ListOrganizationalUnitsForParent",
-                req.send(),
-            )
-            .await?;
+                .set_next_token(token)
+                .send()
+        };
+        let action = "organizations:ListOrganizationalUnitsForParent";
+        self.paged(action, page, |page, out| {
             out.extend(
                 page.organizational_units()
                     .iter()
                     .filter_map(|u| u.id().map(str::to_owned)),
             );
-            match page.next_token {
-                Some(t) if !t.is_empty() => token = Some(t),
-                _ => return Ok(out),
-            }
-        }
+            page.next_token
+        })
+        .await
+    }
+
+    /// Every page of a listing, through `aws::call_paged`.
+    async fn paged<P, E, T, Fut>(
+        &self,
+        action: &'static str,
+        page: impl Fn(Option<String>) -> Fut,
+        take: impl Fn(P, &mut Vec<T>) -> Option<String>,
+    ) -> Result<Vec<T>, Error>
+    where
+        Fut: std::future::Future<Output = Result<P, SdkError<E>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        call_paged(&self.calls, &self.endpoint, action, page, take).await
     }
 }
 

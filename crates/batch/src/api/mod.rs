@@ -12,7 +12,7 @@ use aws_sdk_batch::types::{
     ResourceType,
 };
 use aws_sdk_ecs::Client as EcsClient;
-use ecsrole_core::aws::{Aws, Calls, call};
+use ecsrole_core::aws::{Aws, Calls, call, call_paged};
 
 use crate::error::Error;
 pub use crate::status::{State, Status};
@@ -128,15 +128,7 @@ impl BatchApi {
         Fut: std::future::Future<Output = Result<P, SdkError<E>>>,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let mut out = vec![];
-        let mut token = None;
-        loop {
-            let p = call(&self.calls, &self.endpoint, action, page(token.take())).await?;
-            match take(p, &mut out) {
-                Some(t) if !t.is_empty() => token = Some(t),
-                _ => return Ok(out),
-            }
-        }
+        Ok(call_paged(&self.calls, &self.endpoint, action, page, take).await?)
     }
 
     /// Compute environments by name or ARN, 100 to a call (the API's limit); all of them

@@ -112,6 +112,30 @@ impl Drop for CallGuard {
     }
 }
 
+/// Every page of a paginated call that takes a next token, each page through [`call`]:
+/// `page(token)` sends one request, `take` collects its items and returns its next token.
+pub async fn call_paged<P, E, T, Fut>(
+    calls: &Calls,
+    endpoint: &str,
+    action: &'static str,
+    page: impl Fn(Option<String>) -> Fut,
+    take: impl Fn(P, &mut Vec<T>) -> Option<String>,
+) -> Result<Vec<T>, Error>
+where
+    Fut: Future<Output = Result<P, SdkError<E, HttpResponse>>>,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let mut out = vec![];
+    let mut token = None;
+    loop {
+        let p = call(calls, endpoint, action, page(token.take())).await?;
+        match take(p, &mut out) {
+            Some(t) if !t.is_empty() => token = Some(t),
+            _ => return Ok(out),
+        }
+    }
+}
+
 /// Runs one SDK call: recorded while in flight, its failure classified.
 pub async fn call<T, E, F>(
     calls: &Calls,

@@ -14,7 +14,7 @@ mod call;
 mod credentials;
 mod pressure;
 
-pub use call::{Calls, call, call_opt};
+pub use call::{Calls, call, call_opt, call_paged};
 pub use credentials::{CachedCredentials, REFRESH_BEFORE};
 pub use pressure::Throttles;
 
