@@ -302,6 +302,7 @@ mod tests {
                 path: path.into(),
                 trust_policy: trust.into(),
                 tags: vec![],
+                permissions_boundary: None,
             }),
             attached_policies: vec![Partition::Aws.ecs_instance_policy_arn()],
             instance_profile: Some(ProfileState {
@@ -311,6 +312,7 @@ mod tests {
                 roles: vec!["ecsInstanceRole".into()],
                 tags: vec![],
             }),
+            ..Actual::default()
         }
     }
 

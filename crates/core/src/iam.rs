@@ -124,6 +124,7 @@ impl Iam {
             role,
             attached_policies,
             instance_profile,
+            ..Actual::default()
         })
     }
 
@@ -140,6 +141,9 @@ impl Iam {
             trust_policy: decode_document(r.assume_role_policy_document().unwrap_or_default())
                 .into_owned(),
             tags: tags_of(r.tags()),
+            permissions_boundary: r
+                .permissions_boundary
+                .and_then(|b| b.permissions_boundary_arn),
             arn: r.arn,
             path: r.path,
         }))

@@ -237,6 +237,7 @@ pub fn simulate(desired: &Desired, actual: &Actual, steps: &[Step]) -> Actual {
                     path: desired.path.clone(),
                     trust_policy: document.clone(),
                     tags: desired.create_tags(),
+                    permissions_boundary: None,
                 });
             }
             Step::UpdateTrustPolicy { document, .. }
@@ -288,6 +289,7 @@ mod tests {
                 path: "/".into(),
                 trust_policy: trust::ec2_trust_policy(Partition::Aws),
                 tags: vec![],
+                permissions_boundary: None,
             }),
             attached_policies: vec![Partition::Aws.ecs_instance_policy_arn()],
             instance_profile: Some(ProfileState {
@@ -297,6 +299,7 @@ mod tests {
                 roles: vec!["ecsInstanceRole".into()],
                 tags: vec![],
             }),
+            ..Actual::default()
         }
     }
 

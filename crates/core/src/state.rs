@@ -15,6 +15,8 @@ pub struct RoleState {
     /// Decoded JSON text.
     pub trust_policy: String,
     pub tags: Vec<(String, String)>,
+    /// The ARN of the role's permissions boundary, when it has one (GetRole).
+    pub permissions_boundary: Option<String>,
 }
 
 /// An instance profile as IAM reports it.
@@ -28,13 +30,65 @@ pub struct ProfileState {
     pub tags: Vec<(String, String)>,
 }
 
-/// What the three reads found.
+/// Where a permissions policy on the role comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicySource {
+    /// An attached managed policy, read at its default version.
+    Managed { arn: String, version: String },
+    /// An inline (embedded) policy of the role.
+    Inline { name: String },
+    /// The role's permissions boundary (a managed policy), at its default version.
+    Boundary { arn: String, version: String },
+}
+
+/// A policy document as read from IAM: the decoded JSON text, or why it could not be read
+/// (the read was refused, say); an unreadable policy is never taken as "allows nothing".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyText {
+    Read(String),
+    Unreadable(String),
+}
+
+/// One permissions policy that applies to the role's sessions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolePolicy {
+    pub source: PolicySource,
+    pub text: PolicyText,
+}
+
+/// One service control policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scp {
+    pub id: String,
+    pub name: String,
+    /// Decoded JSON text.
+    pub document: String,
+}
+
+/// The SCPs attached at one level of the account's path in the organisation: the root,
+/// each OU from the root down, then the account itself. Every level must allow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScpLevel {
+    /// How the level is named in messages: `root r-ab12`, `OU ou-ab12-cd34 (prod)`,
+    /// `account 111122223333`.
+    pub target: String,
+    pub policies: Vec<Scp>,
+}
+
+/// What the reads found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Actual {
     pub role: Option<RoleState>,
     /// ARNs of the attached managed policies (empty when the role is missing).
     pub attached_policies: Vec<String>,
     pub instance_profile: Option<ProfileState>,
+    /// The role's permissions policies as documents: every attached managed policy (at
+    /// its default version), every inline policy, and the permissions boundary. Empty
+    /// when the role is missing.
+    pub role_policies: Vec<RolePolicy>,
+    /// The SCPs over the account, root first; `None` when they were not read (a single
+    /// account, or no permission to read them): then SCPs are not evaluated.
+    pub scps: Option<Vec<ScpLevel>>,
 }
 
 /// Does this resource carry ecsrole's ownership tag?

@@ -207,6 +207,7 @@ fn instance_role(
                 role: read.and_then(|r| r.role.clone()),
                 attached_policies: read.map(|r| r.attached.clone()).unwrap_or_default(),
                 instance_profile: Some(profile.clone()),
+                ..Actual::default()
             };
             findings.extend(
                 check(&desired, &actual)

@@ -65,6 +65,7 @@ fn facts(environments: Vec<Described>) -> Facts {
                     created: None,
                     trust_policy: trust,
                     tags: vec![],
+                    permissions_boundary: None,
                 }),
                 attached: vec![Partition::Aws.ecs_instance_policy_arn()],
             },
