@@ -20,6 +20,7 @@ pub mod org;
 pub mod partition;
 pub mod permissions;
 pub mod plan;
+pub mod policy;
 pub mod poll;
 pub mod state;
 pub mod trust;
