@@ -5,7 +5,9 @@ use serde::Serialize;
 
 use crate::desired::Desired;
 use crate::error::Error;
+use crate::findings::trust::judge;
 use crate::findings::{self, Finding};
+use crate::policy::{Decision, Effect, Policy, Principals};
 use crate::state::{Actual, ProfileState, RoleState};
 use crate::trust;
 
@@ -18,6 +20,8 @@ pub enum Step {
     UpdateTrustPolicy {
         document: String,
         kept: usize,
+        /// Conditional statements for EC2 whose condition stops restricting it.
+        overridden: Vec<String>,
     },
     /// `--replace-trust-policy`: the EC2 trust policy in place of the whole document.
     ReplaceTrustPolicy {
@@ -63,12 +67,22 @@ impl Step {
                     tags()
                 ),
             ),
-            Step::UpdateTrustPolicy { kept, .. } => (
+            Step::UpdateTrustPolicy {
+                kept, overridden, ..
+            } => (
                 "update_trust_policy",
                 desired.role_resource(),
                 format!(
-                    "add a statement allowing {} sts:AssumeRole; keep the {kept} existing statement(s)",
-                    desired.partition.ec2_principal()
+                    "add a statement allowing {} sts:AssumeRole; keep the {kept} existing statement(s){}",
+                    desired.partition.ec2_principal(),
+                    if overridden.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "; the condition of {} no longer restricts EC2 (EC2 cannot meet it today; --replace-trust-policy writes the EC2 statement alone)",
+                            overridden.join("; ")
+                        )
+                    }
                 ),
             ),
             Step::ReplaceTrustPolicy { dropped, .. } => (
@@ -134,7 +148,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: PlanOptions) -> Result<Vec
             document: trust::ec2_trust_policy(p),
         }),
         Some(role) => {
-            if let Some(step) = trust_step(desired, &role.trust_policy, opts)? {
+            if let Some(step) = trust_step(desired, role, opts)? {
                 steps.push(step);
             }
         }
@@ -185,13 +199,23 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: PlanOptions) -> Result<Vec
 }
 
 /// The trust-policy write the plan needs, if any: with `--replace-trust-policy` the EC2
-/// document whenever the current one holds anything else; otherwise the EC2 statement
-/// appended when EC2 is not allowed (every statement kept).
-fn trust_step(desired: &Desired, document: &str, opts: PlanOptions) -> Result<Option<Step>, Error> {
+/// document whenever the current one holds anything else or EC2 is not allowed; otherwise
+/// the EC2 statement appended when the evaluator says EC2 is denied (every statement kept).
+///
+/// When EC2's access only depends on what EC2 sends (a condition the evaluator cannot
+/// decide), the plan leaves the document alone: `check` warns, and appending an
+/// unconditional statement would silently defeat a deliberate condition. When it appends
+/// beside conditional statements for EC2, the step says that they no longer restrict EC2.
+fn trust_step(
+    desired: &Desired,
+    role: &RoleState,
+    opts: PlanOptions,
+) -> Result<Option<Step>, Error> {
     let p = desired.partition;
     let fresh = || trust::ec2_trust_policy(p);
-    let analysis = match trust::analyze(document, p) {
-        Ok(a) => a,
+    let document = role.trust_policy.as_str();
+    let policy = match Policy::parse(document) {
+        Ok(policy) => policy,
         Err(e) if opts.replace_trust_policy => {
             return Ok(Some(Step::ReplaceTrustPolicy {
                 document: fresh(),
@@ -205,24 +229,50 @@ fn trust_step(desired: &Desired, document: &str, opts: PlanOptions) -> Result<Op
             });
         }
     };
-    if opts.replace_trust_policy && (!analysis.ec2_allowed || !analysis.non_canonical.is_empty()) {
+    let verdicts = judge(&policy, p, &role.arn);
+    let dropped = trust::non_canonical(&policy, p);
+    if opts.replace_trust_policy
+        && (verdicts.ec2.decision != Decision::Allowed || !dropped.is_empty())
+    {
         return Ok(Some(Step::ReplaceTrustPolicy {
             document: fresh(),
-            dropped: analysis.non_canonical,
+            dropped,
         }));
     }
-    if analysis.ec2_allowed {
+    if verdicts.ec2.decision != Decision::Denied {
         return Ok(None);
     }
     let document = trust::with_ec2_statement(document, p).map_err(|e| Error::TrustPolicy {
         role: desired.role_name.clone(),
         detail: e.to_string(),
     })?;
-    let kept = serde_json::from_str::<serde_json::Value>(&document)
-        .ok()
-        .and_then(|d| d["Statement"].as_array().map(|s| s.len() - 1))
-        .unwrap_or(0);
-    Ok(Some(Step::UpdateTrustPolicy { document, kept }))
+    let kept = policy.statements.len();
+    // The conditional statements EC2 could match: the new statement makes their
+    // conditions moot for EC2.
+    let overridden = policy
+        .statements
+        .iter()
+        .filter(|s| {
+            s.effect == Effect::Allow
+                && !s.conditions.is_empty()
+                && s.principal.as_ref().is_some_and(|spec| match &spec.who {
+                    Principals::Everyone => true,
+                    Principals::Listed(l) => l.iter().any(|(k, v)| {
+                        (k == "AWS" && v == "*")
+                            || (k == "Service"
+                                && p.accepted_ec2_principals()
+                                    .iter()
+                                    .any(|e| v.eq_ignore_ascii_case(e)))
+                    }),
+                })
+        })
+        .map(|s| s.describe())
+        .collect();
+    Ok(Some(Step::UpdateTrustPolicy {
+        document,
+        kept,
+        overridden,
+    }))
 }
 
 /// `actual` as it would be once `steps` are made (as IAM would show it once consistent).
@@ -450,7 +500,7 @@ mod tests {
         let mut a = compliant();
         a.role.as_mut().unwrap().trust_policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#.into();
         let steps = plan(&desired(), &a, PlanOptions::default()).unwrap();
-        let [Step::UpdateTrustPolicy { document, kept }] = &steps[..] else {
+        let [Step::UpdateTrustPolicy { document, kept, .. }] = &steps[..] else {
             panic!("{steps:?}")
         };
         assert_eq!(*kept, 1);

@@ -392,19 +392,29 @@ fn summarize(
 ) -> Verdict {
     let first = &outcomes[0];
     if outcomes.iter().all(|o| o.decision == first.decision) {
-        let mut statements = vec![];
-        let mut missing = vec![];
-        for o in &outcomes {
-            let named = if first.decision == Decision::Allowed {
-                &o.allows
+        let named = |o: &Outcome| -> Vec<String> {
+            if first.decision == Decision::Allowed {
+                o.allows.clone()
             } else {
-                &o.denies
-            };
-            for s in named {
-                if !statements.contains(s) {
-                    statements.push(s.clone());
+                o.denies.clone()
+            }
+        };
+        // The statements that decide in every completion (else in any).
+        let mut statements: Vec<String> = named(first)
+            .into_iter()
+            .filter(|s| outcomes.iter().all(|o| named(o).contains(s)))
+            .collect();
+        if statements.is_empty() {
+            for o in &outcomes {
+                for s in named(o) {
+                    if !statements.contains(&s) {
+                        statements.push(s);
+                    }
                 }
             }
+        }
+        let mut missing = vec![];
+        for o in &outcomes {
             for m in &o.missing {
                 if !missing.contains(m) {
                     missing.push(m.clone());
@@ -483,7 +493,9 @@ fn principal_matches(spec: Option<&PrincipalSpec>, who: &Principal) -> bool {
     let Some(spec) = spec else { return true };
     let listed = match &spec.who {
         Principals::Everyone => true,
+        // `{"AWS": "*"}` is the same as `"*"` (IAM's Principal element page).
         Principals::Listed(list) => list.iter().any(|(kind, value)| match who {
+            _ if kind == "AWS" && value == "*" => true,
             Principal::Service(s) => kind == "Service" && value.eq_ignore_ascii_case(s),
             Principal::Aws(arn) => kind == "AWS" && aws_principal_matches(value, arn),
             Principal::Federated(f) => kind == "Federated" && value == f,

@@ -147,6 +147,16 @@ impl Statement {
     }
 }
 
+/// IAM returns policy documents URL-encoded (RFC 3986); some emulators return raw JSON.
+/// Raw JSON starts with `{`, an encoded document with `%7B`.
+pub fn decode_document(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.trim_start().starts_with('{') {
+        std::borrow::Cow::Borrowed(raw)
+    } else {
+        percent_encoding::percent_decode_str(raw).decode_utf8_lossy()
+    }
+}
+
 /// A parsed policy document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
@@ -156,7 +166,7 @@ pub struct Policy {
 impl Policy {
     /// Reads a (possibly URL-encoded) policy document.
     pub fn parse(document: &str) -> Result<Policy, PolicyError> {
-        let text = crate::trust::decode_document(document);
+        let text = decode_document(document);
         let doc: Value = serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
         let Value::Object(doc) = doc else {
             return Err(bad("not a JSON object"));

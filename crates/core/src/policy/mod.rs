@@ -23,5 +23,7 @@ pub use eval::{
     Context, Decision, Level, Named, PolicySet, Principal, Request, Resource, Slot, Verdict,
     evaluate,
 };
-pub use grammar::{Condition, Effect, Policy, PolicyError, PrincipalSpec, Principals, Statement};
+pub use grammar::{
+    Condition, Effect, Policy, PolicyError, PrincipalSpec, Principals, Statement, decode_document,
+};
 pub use matching::wildcard;

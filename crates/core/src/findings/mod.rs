@@ -1,11 +1,15 @@
 //! `check`: what is wrong with the actual state, as findings with stable codes. Pure: no
-//! AWS calls.
+//! AWS calls. Every verdict about a policy comes from the evaluator (`crate::policy`):
+//! `trust.rs` asks who may assume the role, `agent.rs` whether the ECS agent may do its job.
 
 use serde::Serialize;
 
 use crate::desired::Desired;
+use crate::policy::Policy;
 use crate::state::Actual;
-use crate::trust;
+
+mod agent;
+pub mod trust;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -30,6 +34,10 @@ pub enum FindingCode {
     TrustPolicyConditionalDeny,
     RolePathDiffers,
     InstanceProfilePathDiffers,
+    AgentPermissionDenied,
+    AgentPermissionConditional,
+    ScpDeniesAgent,
+    PolicyUnreadable,
 }
 
 impl FindingCode {
@@ -47,6 +55,10 @@ impl FindingCode {
             FindingCode::TrustPolicyConditionalDeny => "trust_policy_conditional_deny",
             FindingCode::RolePathDiffers => "role_path_differs",
             FindingCode::InstanceProfilePathDiffers => "instance_profile_path_differs",
+            FindingCode::AgentPermissionDenied => "agent_permission_denied",
+            FindingCode::AgentPermissionConditional => "agent_permission_conditional",
+            FindingCode::ScpDeniesAgent => "scp_denies_agent",
+            FindingCode::PolicyUnreadable => "policy_unreadable",
         }
     }
 
@@ -115,7 +127,7 @@ pub fn check(desired: &Desired, actual: &Actual) -> Report {
             role_res.clone(),
         ),
         Some(role) => {
-            match trust::analyze(&role.trust_policy, p) {
+            match Policy::parse(&role.trust_policy) {
                 Err(e) => push(
                     FindingCode::TrustPolicyMissingEc2,
                     Severity::Error,
@@ -125,7 +137,11 @@ pub fn check(desired: &Desired, actual: &Actual) -> Report {
                     ),
                     role_res.clone(),
                 ),
-                Ok(t) => trust_findings(&t, p, &role_res, &mut push),
+                Ok(policy) => trust::findings(
+                    &trust::judge(&policy, p, &role.arn),
+                    p,
+                    &mut |code, severity, message| push(code, severity, message, role_res.clone()),
+                ),
             }
             if role.path != desired.path {
                 push(
@@ -197,6 +213,7 @@ pub fn check(desired: &Desired, actual: &Actual) -> Report {
             prof_res,
         );
     }
+    agent::findings(desired, actual, &mut push);
     let compliant = findings.iter().all(|f| !f.is_error());
     Report {
         role_name: desired.role_name.clone(),
@@ -205,78 +222,6 @@ pub fn check(desired: &Desired, actual: &Actual) -> Report {
         account_id: actual.account_id(),
         compliant,
         findings,
-    }
-}
-
-/// The findings a readable trust policy gives.
-fn trust_findings(
-    t: &trust::TrustAnalysis,
-    p: crate::Partition,
-    role_res: &str,
-    push: &mut impl FnMut(FindingCode, Severity, String, String),
-) {
-    if !t.public.is_empty() {
-        push(
-            FindingCode::TrustPolicyPublic,
-            Severity::Error,
-            format!(
-                "the trust policy lets anyone (any AWS principal, in any account) assume the role and take the credentials of every instance that uses it: {}; only --replace-trust-policy removes it",
-                t.public.join("; ")
-            ),
-            role_res.to_owned(),
-        );
-    }
-    if !t.ec2_allowed {
-        let why = if t.ec2_denied() {
-            format!("a Deny takes it away: {}", t.ec2_denied_by.join("; "))
-        } else if t.ec2_conditional {
-            "the only statement for it carries a Condition".to_owned()
-        } else {
-            "no statement allows it".to_owned()
-        };
-        push(
-            FindingCode::TrustPolicyMissingEc2,
-            Severity::Error,
-            format!(
-                "the trust policy does not let {} call sts:AssumeRole unconditionally: {why}",
-                p.ec2_principal()
-            ),
-            role_res.to_owned(),
-        );
-    }
-    if !t.extra_principals.is_empty() {
-        push(
-            FindingCode::TrustPolicyExtraPrincipal,
-            Severity::Warning,
-            format!(
-                "the trust policy also lets other principals assume the role: {}",
-                t.extra_principals.join(", ")
-            ),
-            role_res.to_owned(),
-        );
-    }
-    if t.ec2_conditional {
-        push(
-            FindingCode::TrustPolicyConditional,
-            Severity::Warning,
-            format!(
-                "a trust policy statement for {} carries a Condition that EC2 may not meet",
-                p.ec2_principal()
-            ),
-            role_res.to_owned(),
-        );
-    }
-    if !t.conditional_denies.is_empty() {
-        push(
-            FindingCode::TrustPolicyConditionalDeny,
-            Severity::Warning,
-            format!(
-                "a Deny may take sts:AssumeRole away from {} when its Condition holds: {}",
-                p.ec2_principal(),
-                t.conditional_denies.join("; ")
-            ),
-            role_res.to_owned(),
-        );
     }
 }
 

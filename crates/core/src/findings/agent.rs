@@ -1,0 +1,279 @@
+//! Question (c): may the ECS agent do its job? Each action the agent calls (FACTS.md: the
+//! actions of `AmazonEC2ContainerServiceforEC2Role`), evaluated by `crate::policy` against
+//! every policy on the role (the attached managed policies, the inline policies, the
+//! permissions boundary) and the SCPs over its account when they were read.
+//!
+//! The required AWS managed policy is judged by its ARN, not its text (AWS edits it;
+//! emulators carry old copies): what it grants is taken as FACTS.md lists for v10.
+
+use crate::desired::Desired;
+use crate::partition::Partition;
+use crate::policy::{
+    self, Context, Decision, Level, Named, Policy, PolicySet, Principal, Request, Resource, Slot,
+};
+use crate::state::{Actual, PolicySource, PolicyText};
+
+use super::{FindingCode, Severity};
+
+/// What `AmazonEC2ContainerServiceforEC2Role` grants (v10, FACTS.md).
+fn ecs_policy_document(p: Partition) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[
+{{"Effect":"Allow","Action":["ec2:DescribeTags","ecs:CreateCluster","ecs:DeregisterContainerInstance","ecs:DiscoverPollEndpoint","ecs:Poll","ecs:RegisterContainerInstance","ecs:StartTelemetrySession","ecs:UpdateContainerInstancesState","ecs:Submit*","ecr:GetAuthorizationToken","ecr:BatchCheckLayerAvailability","ecr:GetDownloadUrlForLayer","ecr:BatchGetImage","logs:CreateLogStream","logs:PutLogEvents"],"Resource":"*"}},
+{{"Effect":"Allow","Action":"ecs:TagResource","Resource":"*","Condition":{{"StringEquals":{{"ecs:CreateAction":["CreateCluster","RegisterContainerInstance"]}}}}}},
+{{"Effect":"Allow","Action":"ecs:ListTagsForResource","Resource":["arn:{p}:ecs:*:*:task/*/*","arn:{p}:ecs:*:*:container-instance/*/*"]}}]}}"#
+    )
+}
+
+/// One call the agent makes: the action, the resource it is made on (a shape: which
+/// cluster or repository is not known), and what the request context is known to hold.
+struct Call {
+    action: &'static str,
+    resource: Option<String>,
+    create_action: Option<&'static str>,
+}
+
+fn calls(p: Partition, account: &str) -> Vec<Call> {
+    let cluster = format!("arn:{p}:ecs:*:{account}:cluster/*");
+    let instance = format!("arn:{p}:ecs:*:{account}:container-instance/*/*");
+    let repository = format!("arn:{p}:ecr:*:*:repository/*");
+    let group = format!("arn:{p}:logs:*:{account}:log-group:*");
+    let stream = format!("arn:{p}:logs:*:{account}:log-group:*:log-stream:*");
+    let call = |action, resource: Option<&String>| Call {
+        action,
+        resource: resource.cloned(),
+        create_action: None,
+    };
+    vec![
+        call("ec2:DescribeTags", None),
+        call("ecs:CreateCluster", None),
+        call("ecs:DeregisterContainerInstance", Some(&cluster)),
+        call("ecs:DiscoverPollEndpoint", None),
+        call("ecs:Poll", Some(&instance)),
+        call("ecs:RegisterContainerInstance", Some(&cluster)),
+        call("ecs:StartTelemetrySession", Some(&instance)),
+        call("ecs:UpdateContainerInstancesState", Some(&instance)),
+        call("ecs:SubmitAttachmentStateChanges", Some(&cluster)),
+        call("ecs:SubmitContainerStateChange", Some(&cluster)),
+        call("ecs:SubmitTaskStateChange", Some(&cluster)),
+        call("ecr:GetAuthorizationToken", None),
+        call("ecr:BatchCheckLayerAvailability", Some(&repository)),
+        call("ecr:GetDownloadUrlForLayer", Some(&repository)),
+        call("ecr:BatchGetImage", Some(&repository)),
+        call("logs:CreateLogStream", Some(&group)),
+        call("logs:PutLogEvents", Some(&stream)),
+        Call {
+            action: "ecs:TagResource",
+            resource: Some(instance.clone()),
+            create_action: Some("RegisterContainerInstance"),
+        },
+        call("ecs:ListTagsForResource", Some(&instance)),
+    ]
+}
+
+/// The findings of question (c). Nothing when the role does not exist.
+pub(super) fn findings(
+    desired: &Desired,
+    actual: &Actual,
+    push: &mut impl FnMut(FindingCode, Severity, String, String),
+) {
+    let Some(role) = &actual.role else { return };
+    let p = desired.partition;
+    let account = actual.account_id().unwrap_or_else(|| "*".to_owned());
+    let ecs_arn = p.ecs_instance_policy_arn();
+    let builtin = ecs_policy_document(p);
+    let mut texts: Vec<(String, bool, String)> = vec![]; // (name, is boundary, document)
+    let mut unreadable = vec![];
+    let mut ecs_seen = false;
+    for rp in &actual.role_policies {
+        let (name, boundary) = match &rp.source {
+            PolicySource::Managed { arn, version } => {
+                if *arn == ecs_arn {
+                    ecs_seen = true;
+                    continue;
+                }
+                (format!("managed policy {arn} ({version})"), false)
+            }
+            PolicySource::Inline { name } => (format!("inline policy {name}"), false),
+            PolicySource::Boundary { arn, version } => {
+                (format!("permissions boundary {arn} ({version})"), true)
+            }
+        };
+        match &rp.text {
+            PolicyText::Read(doc) => texts.push((name, boundary, doc.clone())),
+            PolicyText::Unreadable(why) => unreadable.push(format!("{name}: {why}")),
+        }
+    }
+    // Not attached but required: that is `managed_policy_not_attached`; the question here
+    // is what else stands in the agent's way once it is.
+    if ecs_seen
+        || actual.attached_policies.contains(&ecs_arn)
+        || desired.policies.contains(&ecs_arn)
+    {
+        texts.push((format!("managed policy {ecs_arn}"), false, builtin));
+    }
+    if role.permissions_boundary.is_some()
+        && !actual
+            .role_policies
+            .iter()
+            .any(|r| matches!(r.source, PolicySource::Boundary { .. }))
+    {
+        unreadable.push(format!(
+            "permissions boundary {}: not read",
+            role.permissions_boundary.as_deref().unwrap_or_default()
+        ));
+    }
+    let mut parsed: Vec<(String, bool, Policy)> = vec![];
+    for (name, boundary, doc) in texts {
+        match Policy::parse(&doc) {
+            Ok(policy) => parsed.push((name, boundary, policy)),
+            Err(e) => unreadable.push(format!("{name}: {e}")),
+        }
+    }
+    let scp_policies: Option<Vec<(String, Vec<(String, Policy)>)>> =
+        actual.scps.as_ref().map(|levels| {
+            levels
+                .iter()
+                .map(|l| {
+                    let policies = l
+                        .policies
+                        .iter()
+                        .filter_map(|scp| match Policy::parse(&scp.document) {
+                            Ok(p) => Some((
+                                format!("SCP {} ({}) attached to {}", scp.id, scp.name, l.target),
+                                p,
+                            )),
+                            Err(e) => {
+                                unreadable.push(format!("SCP {} ({}): {e}", scp.id, scp.name));
+                                None
+                            }
+                        })
+                        .collect();
+                    (l.target.clone(), policies)
+                })
+                .collect()
+        });
+    let set = PolicySet {
+        resource: None,
+        identity: parsed
+            .iter()
+            .filter(|(_, b, _)| !b)
+            .map(|(name, _, policy)| Named { name, policy })
+            .collect(),
+        boundary: parsed
+            .iter()
+            .find(|(_, b, _)| *b)
+            .map(|(name, _, policy)| Named { name, policy }),
+        scps: scp_policies.as_ref().map(|levels| {
+            levels
+                .iter()
+                .map(|(target, policies)| Level {
+                    target,
+                    policies: policies
+                        .iter()
+                        .map(|(name, policy)| Named { name, policy })
+                        .collect(),
+                })
+                .collect()
+        }),
+    };
+    let role_res = desired.role_resource();
+    if !unreadable.is_empty() {
+        push(
+            FindingCode::PolicyUnreadable,
+            Severity::Warning,
+            format!(
+                "the ECS agent's permissions were not fully evaluated: {}",
+                unreadable.join("; ")
+            ),
+            role_res.clone(),
+        );
+    }
+    let session = format!(
+        "arn:{p}:sts::{account}:assumed-role/{}/i-ecsrole",
+        desired.role_name
+    );
+    // Findings grouped by their cause, in the order of the calls.
+    let mut groups: Vec<(FindingCode, Severity, String, Vec<&'static str>)> = vec![];
+    for call in calls(p, &account) {
+        let mut context = Context::unknown_rest()
+            .known("aws:PrincipalAccount", &account)
+            .known("aws:PrincipalArn", &role.arn)
+            .known("aws:PrincipalType", "AssumedRole");
+        if let Some(c) = call.create_action {
+            context = context.set("ecs:CreateAction", Slot::Known(vec![c.to_owned()]));
+        }
+        let verdict = policy::evaluate(
+            &set,
+            &Request {
+                principal: Principal::Aws(session.clone()),
+                action: call.action.to_owned(),
+                resource: match &call.resource {
+                    Some(shape) => Resource::Within(shape.clone()),
+                    None => Resource::Arn("*".into()),
+                },
+                context,
+            },
+        );
+        let (code, severity, cause) = match verdict.decision {
+            Decision::Allowed => continue,
+            Decision::Denied => {
+                let scp = verdict.statements.iter().any(|s| s.starts_with("SCP "))
+                    || (verdict.statements.is_empty()
+                        && verdict.missing.iter().any(|m| m.contains("SCP")));
+                let cause = if verdict.statements.is_empty() {
+                    verdict.missing.join("; ")
+                } else {
+                    format!("denied by {}", verdict.statements.join("; "))
+                };
+                // Nothing allows it, but a policy could not be read: not proven denied.
+                let unproven = verdict.statements.is_empty() && !unreadable.is_empty();
+                match (scp, unproven) {
+                    (true, _) => (FindingCode::ScpDeniesAgent, Severity::Error, cause),
+                    (false, true) => (
+                        FindingCode::AgentPermissionConditional,
+                        Severity::Warning,
+                        format!("{cause}, unless a policy that could not be read allows it"),
+                    ),
+                    (false, false) => (FindingCode::AgentPermissionDenied, Severity::Error, cause),
+                }
+            }
+            Decision::Depends => (
+                FindingCode::AgentPermissionConditional,
+                Severity::Warning,
+                format!(
+                    "it depends on {}: {}",
+                    verdict.keys.join(", "),
+                    verdict.statements.join("; ")
+                ),
+            ),
+        };
+        match groups
+            .iter_mut()
+            .find(|(c, _, why, _)| *c == code && *why == cause)
+        {
+            Some((_, _, _, actions)) => {
+                if !actions.contains(&call.action) {
+                    actions.push(call.action);
+                }
+            }
+            None => groups.push((code, severity, cause, vec![call.action])),
+        }
+    }
+    for (code, severity, cause, actions) in groups {
+        let verb = match severity {
+            Severity::Error => "may not call",
+            Severity::Warning => "may not be able to call",
+        };
+        push(
+            code,
+            severity,
+            format!(
+                "the ECS agent on instances with role {} {verb} {}: {cause}",
+                desired.role_name,
+                actions.join(", ")
+            ),
+            role_res.clone(),
+        );
+    }
+}
