@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use ecsrole_batch::VerifyOutcome;
 use ecsrole_batch::cleanup::CleanupOutcome;
 use ecsrole_batch::diagnose::{Diagnosis, Finding as DiagnoseFinding};
-use ecsrole_core::{Action, DestroyOutcome, PlanOutcome, Report, Severity};
+use ecsrole_core::{Action, DestroyOutcome, Finding, PlanOutcome, Report, Severity};
 use serde::Serialize;
 
 pub fn json<T: Serialize>(value: &T) -> String {
@@ -23,6 +23,18 @@ fn heading(out: &mut String, role: &str, profile: &str, partition: &str, account
     );
 }
 
+/// Findings as `check` prints them; `plan` and `apply` print the same.
+fn findings(out: &mut String, list: &[Finding]) {
+    for f in list {
+        let sev = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let _ = writeln!(out, "  {sev:<8}{:<31}{}", f.code.as_str(), f.resource);
+        let _ = writeln!(out, "          {}", f.message);
+    }
+}
+
 pub fn check(r: &Report) -> String {
     let mut out = String::new();
     heading(
@@ -32,14 +44,7 @@ pub fn check(r: &Report) -> String {
         r.partition.as_str(),
         r.account_id.as_deref(),
     );
-    for f in &r.findings {
-        let sev = match f.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        let _ = writeln!(out, "  {sev:<8}{:<31}{}", f.code.as_str(), f.resource);
-        let _ = writeln!(out, "          {}", f.message);
-    }
+    findings(&mut out, &r.findings);
     let errors = r
         .findings
         .iter()
@@ -139,8 +144,17 @@ pub fn plan(p: &PlanOutcome) -> String {
         p.partition.as_str(),
         p.account_id.as_deref(),
     );
+    findings(&mut out, &p.findings);
     if p.actions.is_empty() {
-        let _ = writeln!(out, "Nothing to do: the role is compliant.");
+        let warnings = p.findings.iter().filter(|f| !f.is_error()).count();
+        let _ = if warnings == 0 {
+            writeln!(out, "Nothing to do: the role is compliant.")
+        } else {
+            writeln!(
+                out,
+                "Nothing to do: the role is compliant, with the {warnings} warning(s) above."
+            )
+        };
         return out;
     }
     let _ = writeln!(

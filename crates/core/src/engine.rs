@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::desired::Desired;
 use crate::error::Error;
-use crate::findings::{self, Report};
+use crate::findings::{self, Finding, Report};
 use crate::iam::Iam;
 use crate::partition::Partition;
 use crate::plan::{self, Action, PlanOptions, Step};
@@ -38,6 +38,9 @@ pub struct PlanOutcome {
     pub account_id: Option<String>,
     pub actions: Vec<Action>,
     pub applied: bool,
+    /// What `check` finds (warnings included): before the plan for `plan`, after the
+    /// writes (the post-condition's re-read) for `apply`.
+    pub findings: Vec<Finding>,
 }
 
 /// The result of `destroy`.
@@ -94,10 +97,17 @@ impl Engine {
     pub async fn plan(&self, opts: PlanOptions) -> Result<PlanOutcome, Error> {
         let actual = self.read().await?;
         let steps = plan::plan(&self.desired, &actual, opts)?;
-        Ok(self.outcome(actual.account_id(), &steps, false))
+        let found = findings::check(&self.desired, &actual).findings;
+        Ok(self.outcome(actual.account_id(), &steps, false, found))
     }
 
-    fn outcome(&self, account_id: Option<String>, steps: &[Step], applied: bool) -> PlanOutcome {
+    fn outcome(
+        &self,
+        account_id: Option<String>,
+        steps: &[Step],
+        applied: bool,
+        findings: Vec<Finding>,
+    ) -> PlanOutcome {
         PlanOutcome {
             role_name: self.desired.role_name.clone(),
             instance_profile_name: self.desired.instance_profile_name.clone(),
@@ -105,6 +115,7 @@ impl Engine {
             account_id,
             actions: steps.iter().map(|s| s.describe(&self.desired)).collect(),
             applied,
+            findings,
         }
     }
 
@@ -121,7 +132,8 @@ impl Engine {
             let steps = plan::plan(&self.desired, &actual, opts.plan)?;
             if steps.is_empty() {
                 if made.is_empty() {
-                    return Ok(self.outcome(account, &[], true));
+                    let found = findings::check(&self.desired, &actual).findings;
+                    return Ok(self.outcome(account, &[], true, found));
                 }
                 break;
             }
@@ -135,8 +147,8 @@ impl Engine {
                 Err(e) => return Err(incomplete("apply", made.len(), before + steps.len(), e)),
             }
         }
-        self.converged(opts.wait).await?;
-        Ok(self.outcome(account, &made, true))
+        let found = self.converged(opts.wait).await?;
+        Ok(self.outcome(account, &made, true, found))
     }
 
     /// Makes `steps` in order, recording each one made in `made`.
@@ -191,30 +203,29 @@ impl Engine {
     /// The post-condition of apply: a re-read that finds no error finding. IAM is
     /// eventually consistent (a just-created profile can be invisible for seconds), so it
     /// polls, backing off, within `wait`; `None` reads once.
-    async fn converged(&self, wait: Option<Duration>) -> Result<(), Error> {
+    async fn converged(&self, wait: Option<Duration>) -> Result<Vec<Finding>, Error> {
         let deadline = tokio::time::Instant::now() + wait.unwrap_or_default();
         let backoff = Backoff {
             initial: Duration::from_millis(100),
             max: Duration::from_secs(5),
         };
         let result = poll::until(deadline, backoff, || async {
-            let left: Vec<String> = self
-                .check()
-                .await?
+            let report = self.check().await?;
+            let left: Vec<String> = report
                 .findings
                 .iter()
                 .filter(|f| f.is_error())
                 .map(|f| format!("{}: {}", f.code.as_str(), f.message))
                 .collect();
             Ok::<_, Error>(if left.is_empty() {
-                Poll::Ready(())
+                Poll::Ready(report.findings)
             } else {
                 Poll::Pending(left.join("; "))
             })
         })
         .await;
         match result {
-            Ok(()) => Ok(()),
+            Ok(found) => Ok(found),
             Err(PollError::Failed(e)) => Err(e),
             Err(PollError::TimedOut { waited, last }) => Err(Error::NotConverged {
                 waited: wait.map(|_| waited),
@@ -236,7 +247,7 @@ impl Engine {
         )?;
         let others: Vec<String> = holders
             .into_iter()
-            .filter(|p| *p != d.instance_profile_name)
+            .filter(|p| !p.eq_ignore_ascii_case(&d.instance_profile_name))
             .collect();
         if !force {
             if actual.role.as_ref().is_some_and(|r| !owned(&r.tags)) {
@@ -332,7 +343,7 @@ fn describe_destroy(step: &DestroyStep, d: &Desired) -> Action {
         DestroyStep::RemoveRoleFromProfile(profile, role) => (
             "remove_role_from_instance_profile",
             format!("instance-profile/{profile}"),
-            if *profile == d.instance_profile_name {
+            if profile.eq_ignore_ascii_case(&d.instance_profile_name) {
                 format!("remove role {role}")
             } else {
                 format!("remove role {role} (--force; the profile is not deleted)")

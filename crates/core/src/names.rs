@@ -143,6 +143,12 @@ pub fn parse_tag(value: &str) -> Result<(String, String), InputError> {
     Ok((key.to_owned(), val.to_owned()))
 }
 
+/// Does `names` (role or profile names read from IAM) hold `name`? IAM names are unique
+/// without regard to case, so `ecsinstancerole` and `ecsInstanceRole` are one role.
+pub fn holds(names: &[String], name: &str) -> bool {
+    names.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -163,7 +163,8 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: PlanOptions) -> Result<Vec
             steps.push(Step::CreateInstanceProfile);
             steps.push(Step::AddRoleToInstanceProfile);
         }
-        Some(profile) if profile.roles.contains(&desired.role_name) => {}
+        // IAM names are unique without regard to case: `ecsinstancerole` is ours.
+        Some(profile) if crate::names::holds(&profile.roles, &desired.role_name) => {}
         Some(profile) => {
             if let Some(other) = profile.roles.first() {
                 if !opts.replace_profile_role {
@@ -308,7 +309,7 @@ pub fn simulate(desired: &Desired, actual: &Actual, steps: &[Step]) -> Actual {
             }
             Step::RemoveRoleFromInstanceProfile { role } => {
                 if let Some(profile) = &mut after.instance_profile {
-                    profile.roles.retain(|r| r != role);
+                    profile.roles.retain(|r| !r.eq_ignore_ascii_case(role));
                 }
             }
             Step::AddRoleToInstanceProfile => {

@@ -186,7 +186,7 @@ pub fn check(desired: &Desired, actual: &Actual) -> Report {
             ),
             prof_res.clone(),
         ),
-        Some(profile) if !profile.roles.contains(&desired.role_name) => push(
+        Some(profile) if !crate::names::holds(&profile.roles, &desired.role_name) => push(
             FindingCode::InstanceProfileOtherRole,
             Severity::Error,
             format!(
