@@ -17,6 +17,7 @@ mod org;
 mod permissions;
 mod property;
 mod proxy;
+mod reference;
 mod report;
 mod shared;
 mod verify;

@@ -10,6 +10,7 @@ mod emulator;
 mod http;
 mod json;
 mod localstack;
+mod npm;
 mod proc;
 mod test;
 mod tools;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::{Backend, cargo, emulator, localstack, proc, project_root, run, tools};
+use crate::{Backend, cargo, emulator, localstack, npm, proc, project_root, run, tools};
 
 /// The prefix of every integration test that needs AWS Batch and ECS. Backends without them
 /// (free LocalStack) pass `--skip` with it, so libtest counts those tests as filtered out
@@ -167,6 +167,19 @@ fn integration(filter: &[&str], url: &str, backend: &str) -> Result<Command> {
         .env(tools::PYTHON_ENV, &tools_python)
         // For the tests that need a moto of their own (a slow one, loading managed policies).
         .env("ECSROLE_TEST_MOTO_SERVER", crate::emulator::ensure_venv()?);
+    // The reference IAM policy evaluator (Node.js). When it cannot be installed, only the
+    // tests that need it fail, saying why (they never pass without it).
+    match npm::ensure() {
+        Ok(script) => {
+            it.env(npm::IAM_SIMULATE_ENV, script);
+        }
+        Err(why) => {
+            let why = format!("{why:#}");
+            eprintln!("xtask: the reference IAM policy evaluator is unavailable: {why}");
+            it.env_remove(npm::IAM_SIMULATE_ENV)
+                .env(npm::UNAVAILABLE_ENV, why);
+        }
+    }
     if std::env::var_os("CI").is_some() {
         it.env("INSTA_UPDATE", "no");
     }
