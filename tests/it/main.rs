@@ -9,6 +9,7 @@ mod config;
 mod converge;
 mod destroy;
 mod diagnose;
+mod differential;
 mod export;
 mod faults;
 mod fleet;

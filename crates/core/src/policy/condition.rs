@@ -251,13 +251,15 @@ fn substitute(p: &str, like: bool, resolve: &dyn Fn(&str) -> Option<String>) -> 
     Some(out)
 }
 
-/// `ArnLike`: the six colon-separated parts matched part by part (the last part may
-/// itself hold colons), each with wildcards, case-sensitively.
+/// `ArnLike`: "each of the six colon-delimited components of the ARN is checked
+/// separately" (the operators page), each with wildcards, case-sensitively; the last part
+/// may itself hold colons. A value or pattern without six parts is no ARN and matches
+/// nothing (so `"*"` alone matches nothing; `arn:*:*:*:*:*` matches every ARN).
 fn arn_like(pattern: &str, arn: &str) -> bool {
     let p: Vec<&str> = pattern.splitn(6, ':').collect();
     let a: Vec<&str> = arn.splitn(6, ':').collect();
-    if p.len() != 6 || a.len() != 6 {
-        return wildcard(pattern, arn, false);
+    if a.len() != 6 || p.len() != 6 {
+        return false;
     }
     p.iter().zip(&a).all(|(p, a)| wildcard(p, a, false))
 }

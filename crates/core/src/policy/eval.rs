@@ -159,6 +159,8 @@ const MAX_COMPLETIONS: usize = 20_000;
 
 /// A value no policy names.
 const UNSEEN: &str = "ecsrole-unseen-value";
+/// An ARN no policy names.
+const UNSEEN_ARN: &str = "arn:aws:iam::000000000000:role/ecsrole-unseen";
 /// A value two unknown keys may share (a policy variable comparing them).
 const SHARED: &str = "ecsrole-shared-value";
 
@@ -187,7 +189,7 @@ pub fn evaluate(set: &PolicySet<'_>, request: &Request) -> Verdict {
         for c in &s.conditions {
             let entry = keys.entry(c.key.to_ascii_lowercase()).or_default();
             entry.written.get_or_insert_with(|| c.key.clone());
-            entry.set |= c.operator.set != SetPrefix::None;
+            entry.set |= c.operator.set != SetPrefix::None && multivalued(&c.key);
             for v in &c.values {
                 entry.values.push((c.operator.family, v.clone()));
             }
@@ -324,7 +326,20 @@ impl KeyUse {
                 }
             }
         }
-        add(UNSEEN.to_owned());
+        // A value no policy names, of the key's kind: an ARN where it holds ARNs; none for
+        // a boolean (true and false are all there is); an address or a number otherwise
+        // covered by the neighbours above.
+        let families = || self.values.iter().map(|(f, _)| *f);
+        if families().any(|f| f == Family::ArnLike) {
+            add(UNSEEN_ARN.to_owned());
+        } else if families().all(|f| f == Family::Bool) && !self.values.is_empty() {
+        } else if families().all(|f| f == Family::IpAddress) && !self.values.is_empty() {
+            add("0.0.0.1".to_owned());
+        } else if families().all(|f| is_ordered(f)) && !self.values.is_empty() {
+            add("0".to_owned());
+        } else {
+            add(UNSEEN.to_owned());
+        }
         if self.variable || self.values.iter().any(|(_, v)| !variables(v).is_empty()) {
             add(SHARED.to_owned());
         }
@@ -342,6 +357,39 @@ impl KeyUse {
         }
         reps
     }
+}
+
+/// Keys whose request value is a set (AWS's global condition keys page); every other key
+/// carries one value, whatever operator a policy uses on it.
+fn multivalued(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    [
+        "aws:tagkeys",
+        "aws:principalorgpaths",
+        "aws:principalservicenameslist",
+        "aws:resourceorgpaths",
+        "aws:sourceorgpaths",
+        "aws:calledvia",
+    ]
+    .contains(&key.as_str())
+        || !key.starts_with("aws:")
+}
+
+fn is_ordered(f: Family) -> bool {
+    use Family::*;
+    matches!(
+        f,
+        NumericEquals
+            | NumericLessThan
+            | NumericLessThanEquals
+            | NumericGreaterThan
+            | NumericGreaterThanEquals
+            | DateEquals
+            | DateLessThan
+            | DateLessThanEquals
+            | DateGreaterThan
+            | DateGreaterThanEquals
+    )
 }
 
 fn push_unique(reps: &mut Vec<Option<Vec<String>>>, v: Option<Vec<String>>) {
