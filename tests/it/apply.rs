@@ -46,10 +46,13 @@ async fn apply_from_nothing_then_again() {
         sorted,
         [
             "iam:GetInstanceProfile",
+            "iam:GetPolicy",
+            "iam:GetPolicyVersion",
             "iam:GetRole",
-            "iam:ListAttachedRolePolicies"
+            "iam:ListAttachedRolePolicies",
+            "iam:ListRolePolicies"
         ],
-        "the second apply makes the three reads and nothing else: {}",
+        "the second apply makes the reads (the role's policies included) and nothing else: {}",
         second.stderr
     );
     ctx.settings().bind(|| {

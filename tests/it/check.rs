@@ -332,3 +332,145 @@ async fn where_the_emulators_differ() {
     };
     assert_eq!(name.as_deref(), Some(expected), "{:?}", backend());
 }
+
+/// The role's permissions policies, read as documents: an attached managed policy at its
+/// default version (v2 here, not v1), the required AWS managed policy, an inline policy and
+/// the permissions boundary. `check` reads them (within its permission rows, which the
+/// proxy enforces); what they say is not judged here, so the role stays compliant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_roles_policies_are_read_as_documents() {
+    use ecsrole_core::state::{PolicySource, PolicyText};
+    use serde_json::{Value, json};
+
+    let (ctx, proxy) = Ctx::proxied("policies").await;
+    let doc = |action: &str| {
+        json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": action, "Resource": "*"}
+        ]})
+    };
+    let create_policy = async |suffix: &str, document: &Value| {
+        ctx.iam
+            .create_policy()
+            .policy_name(format!("{}-{suffix}", ctx.role))
+            .policy_document(document.to_string())
+            .send()
+            .await
+            .unwrap()
+            .policy
+            .unwrap()
+            .arn
+            .unwrap()
+    };
+    let boundary = create_policy("boundary", &doc("ecs:*")).await;
+    let extra = create_policy("extra", &doc("s3:GetObject")).await;
+    ctx.iam
+        .create_policy_version()
+        .policy_arn(&extra)
+        .policy_document(doc("s3:ListBucket").to_string())
+        .set_as_default(true)
+        .send()
+        .await
+        .unwrap();
+    ctx.iam
+        .create_role()
+        .role_name(&ctx.role)
+        .assume_role_policy_document(Ctx::trust_ec2())
+        .permissions_boundary(&boundary)
+        .send()
+        .await
+        .unwrap();
+    ctx.attach(ECS_POLICY).await;
+    ctx.attach(&extra).await;
+    ctx.iam
+        .put_role_policy()
+        .role_name(&ctx.role)
+        .policy_name("inline")
+        .policy_document(doc("logs:PutLogEvents").to_string())
+        .send()
+        .await
+        .unwrap();
+    ctx.create_profile(&ctx.role, Some(&ctx.role)).await;
+
+    let run = ctx.ecsrole(&["check", "--output", "json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let log = proxy.log();
+    let count = |a: &str| log.iter().filter(|l| *l == a).count();
+    assert_eq!(
+        (
+            count("GetPolicy"),
+            count("GetPolicyVersion"),
+            count("ListRolePolicies"),
+            count("GetRolePolicy")
+        ),
+        (3, 3, 1, 1),
+        "two attached policies and the boundary, one inline policy: {log:?}"
+    );
+
+    // The same reads through the library.
+    let aws = ecsrole_core::aws::Aws {
+        config: ctx.sdk_config().await,
+        partition: ecsrole_core::partition::Partition::Aws,
+        calls: ecsrole_core::aws::Calls::default(),
+    };
+    let actual = ecsrole_core::Iam::new(&aws)
+        .read(&ctx.role, &ctx.role)
+        .await
+        .unwrap();
+    assert_eq!(
+        actual
+            .role
+            .as_ref()
+            .unwrap()
+            .permissions_boundary
+            .as_deref(),
+        Some(boundary.as_str())
+    );
+    let read = |source: &PolicySource| -> Value {
+        let policy = actual
+            .role_policies
+            .iter()
+            .find(|p| p.source == *source)
+            .unwrap_or_else(|| panic!("{source:?} not read: {:?}", actual.role_policies));
+        match &policy.text {
+            PolicyText::Read(text) => serde_json::from_str(text).unwrap(),
+            PolicyText::Unreadable(why) => panic!("{source:?} unreadable: {why}"),
+        }
+    };
+    let managed = |arn: &str, version: &str| PolicySource::Managed {
+        arn: arn.to_owned(),
+        version: version.to_owned(),
+    };
+    assert_eq!(
+        read(&managed(&extra, "v2")),
+        doc("s3:ListBucket"),
+        "the default version"
+    );
+    assert_eq!(
+        read(&PolicySource::Inline {
+            name: "inline".into()
+        }),
+        doc("logs:PutLogEvents")
+    );
+    assert_eq!(
+        read(&PolicySource::Boundary {
+            arn: boundary.clone(),
+            version: "v1".into()
+        }),
+        doc("ecs:*")
+    );
+    let ecs = actual
+        .role_policies
+        .iter()
+        .find(|p| matches!(&p.source, PolicySource::Managed { arn, .. } if arn == ECS_POLICY))
+        .expect("the required policy is read");
+    let PolicyText::Read(ecs) = &ecs.text else {
+        panic!("{ecs:?}")
+    };
+    assert!(ecs.contains("ecs:RegisterContainerInstance"), "{ecs}");
+    assert_eq!(actual.role_policies.len(), 4, "{:?}", actual.role_policies);
+    // In their order: the attached ones, the inline ones, the boundary last.
+    assert!(matches!(
+        actual.role_policies[3].source,
+        PolicySource::Boundary { .. }
+    ));
+}

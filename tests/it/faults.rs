@@ -15,6 +15,16 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 async fn calls_are_the_minimum_counted_at_the_proxy() {
     let (ctx, proxy) = Ctx::proxied("calls").await;
     let reads = ["GetInstanceProfile", "GetRole", "ListAttachedRolePolicies"];
+    // Once the role exists, its policy documents too: no inline policy, the one required
+    // managed policy at its default version.
+    let role_reads = [
+        "GetInstanceProfile",
+        "GetPolicy",
+        "GetPolicyVersion",
+        "GetRole",
+        "ListAttachedRolePolicies",
+        "ListRolePolicies",
+    ];
 
     assert_eq!(ctx.ecsrole(&["check", "-q"]).code, 2);
     assert_eq!(sorted(proxy.log()), reads, "check: the three reads");
@@ -35,13 +45,22 @@ async fn calls_are_the_minimum_counted_at_the_proxy() {
     );
     assert_eq!(
         sorted(log[7..].to_vec()),
-        reads,
+        role_reads,
         "then one re-read proves them (IAM consistent at once here)"
     );
+    // The document reads follow the reads that name the policies.
+    let at = |a: &str| log[7..].iter().position(|l| l == a).unwrap();
+    assert!(at("GetPolicy") > at("ListAttachedRolePolicies") && at("GetPolicy") > at("GetRole"));
+    assert!(at("GetPolicyVersion") > at("GetPolicy"));
+    assert!(at("ListRolePolicies") > at("GetRole"));
 
     proxy.clear_log();
     assert_eq!(ctx.ecsrole(&["apply", "-q"]).code, 0);
-    assert_eq!(sorted(proxy.log()), reads, "a second apply makes no write");
+    assert_eq!(
+        sorted(proxy.log()),
+        role_reads,
+        "a second apply makes no write"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

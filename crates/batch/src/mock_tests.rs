@@ -20,10 +20,13 @@ use aws_sdk_batch::operation::update_compute_environment::UpdateComputeEnvironme
 use aws_sdk_batch::types::error::ClientException;
 use aws_sdk_batch::types::{CeState, CeStatus, ComputeEnvironmentDetail, JobDetail, JobStatus};
 use aws_sdk_iam::operation::get_instance_profile::GetInstanceProfileOutput;
+use aws_sdk_iam::operation::get_policy::GetPolicyOutput;
+use aws_sdk_iam::operation::get_policy_version::GetPolicyVersionOutput;
 use aws_sdk_iam::operation::get_role::GetRoleOutput;
 use aws_sdk_iam::operation::list_attached_role_policies::ListAttachedRolePoliciesOutput;
+use aws_sdk_iam::operation::list_role_policies::ListRolePoliciesOutput;
 use aws_sdk_iam::operation::list_roles::ListRolesOutput;
-use aws_sdk_iam::types::{AttachedPolicy, InstanceProfile, Role};
+use aws_sdk_iam::types::{AttachedPolicy, InstanceProfile, Policy, PolicyVersion, Role};
 use aws_smithy_mocks::{
     MockResponse, MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock,
 };
@@ -93,6 +96,28 @@ fn iam_rules_created(created: DateTime) -> Vec<Rule> {
                         .build(),
                 )
                 .build()
+        }),
+        // The managed policy's document (its content is not what these tests are about);
+        // no inline policy.
+        mock!(aws_sdk_iam::Client::get_policy).then_output(|| {
+            GetPolicyOutput::builder()
+                .policy(Policy::builder().default_version_id("v1").build())
+                .build()
+        }),
+        mock!(aws_sdk_iam::Client::get_policy_version).then_output(|| {
+            GetPolicyVersionOutput::builder()
+                .policy_version(
+                    PolicyVersion::builder()
+                        .document(r#"{"Version":"2012-10-17","Statement":[]}"#)
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(aws_sdk_iam::Client::list_role_policies).then_output(|| {
+            ListRolePoliciesOutput::builder()
+                .set_policy_names(Some(vec![]))
+                .build()
+                .unwrap()
         }),
         mock!(aws_sdk_iam::Client::get_instance_profile).then_output(move || {
             GetInstanceProfileOutput::builder()

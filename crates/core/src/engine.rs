@@ -83,7 +83,8 @@ impl Engine {
         &self.desired
     }
 
-    /// The three concurrent reads.
+    /// The reads (see [`Iam::read`]): the role, its attachments and the profile
+    /// concurrently, then the role's policy documents.
     pub async fn read(&self) -> Result<Actual, Error> {
         self.iam
             .read(&self.desired.role_name, &self.desired.instance_profile_name)

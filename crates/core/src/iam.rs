@@ -6,9 +6,19 @@ use aws_sdk_iam::Client;
 use aws_sdk_iam::types::Tag;
 
 use crate::aws::{Aws, Calls, call, call_opt};
+use crate::concurrent::run_all;
 use crate::error::Error;
-use crate::state::{Actual, ProfileState, RoleState};
+use crate::state::{Actual, PolicySource, PolicyText, ProfileState, RolePolicy, RoleState};
 use crate::trust::decode_document;
+
+/// How many managed-policy reads, and how many inline-policy reads, `read` has in flight
+/// at once (a role has at most 20 managed policies by default, and few inline ones).
+const POLICY_READS: usize = 8;
+
+/// The name `role_policies` gives the one unreadable inline entry when the list of inline
+/// policies itself was refused (no inline policy can be named so: IAM names are
+/// `[\w+=,.@-]+`).
+pub const UNLISTED_INLINE: &str = "*";
 
 /// The IAM operations the engine uses. The names are the IAM actions the operator needs
 /// (see `ecsrole permissions`, later) and the ones errors name.
@@ -38,6 +48,20 @@ fn to_tags(tags: &[(String, String)]) -> Result<Vec<Tag>, Error> {
                 })
         })
         .collect()
+}
+
+/// A policy read's outcome: a document, or why there is none when the read was refused
+/// (AccessDenied) or found nothing (`gone`); any other error fails.
+fn readable(
+    out: Result<Option<String>, Error>,
+    gone: impl FnOnce() -> String,
+) -> Result<PolicyText, Error> {
+    match out {
+        Ok(Some(document)) => Ok(PolicyText::Read(document)),
+        Ok(None) => Ok(PolicyText::Unreadable(gone())),
+        Err(e @ Error::AccessDenied { .. }) => Ok(PolicyText::Unreadable(e.to_string())),
+        Err(e) => Err(e),
+    }
 }
 
 impl Iam {
@@ -113,19 +137,205 @@ impl Iam {
         Ok(out.roles().first().map(|r| r.arn().to_owned()))
     }
 
-    /// The three reads `check` needs, issued concurrently.
+    /// The reads `check` needs: the role, its attached policies and the instance profile,
+    /// concurrently; then, when the role exists, every permissions policy on it as a
+    /// document ([`Iam::role_policies`]). Nothing is cached: every call reads IAM again.
     pub async fn read(&self, role_name: &str, profile_name: &str) -> Result<Actual, Error> {
         let (role, attached_policies, instance_profile) = tokio::try_join!(
             self.get_role(role_name),
             self.attached_policies(role_name),
             self.get_instance_profile(profile_name),
         )?;
+        let role_policies = match &role {
+            Some(r) => {
+                self.role_policies(
+                    role_name,
+                    &attached_policies,
+                    r.permissions_boundary.as_deref(),
+                )
+                .await?
+            }
+            None => vec![],
+        };
         Ok(Actual {
             role,
             attached_policies,
             instance_profile,
+            role_policies,
             ..Actual::default()
         })
+    }
+
+    /// The role's permissions policies as documents: each attached managed policy at its
+    /// default version, each inline policy, then the permissions boundary, in that order.
+    /// Managed policies and the boundary (GetPolicy, then GetPolicyVersion) and the inline
+    /// ones (ListRolePolicies, then GetRolePolicy) are read concurrently, at most
+    /// [`POLICY_READS`] of each at once. A read refused (AccessDenied), or a policy gone
+    /// between the list and the get, is [`PolicyText::Unreadable`] saying so; any other
+    /// error fails the whole read.
+    pub async fn role_policies(
+        &self,
+        role: &str,
+        attached: &[String],
+        boundary: Option<&str>,
+    ) -> Result<Vec<RolePolicy>, Error> {
+        let managed: Vec<(String, bool)> = attached
+            .iter()
+            .map(|arn| (arn.clone(), false))
+            .chain(boundary.map(|arn| (arn.to_owned(), true)))
+            .collect();
+        let managed = async {
+            run_all(
+                &managed,
+                POLICY_READS,
+                |(arn, is_boundary)| {
+                    let iam = self.clone();
+                    async move { iam.managed_policy(&arn, is_boundary).await }
+                },
+                |_, _, _| {},
+            )
+            .await
+            .into_iter()
+            .collect::<Result<Vec<_>, Error>>()
+        };
+        let (mut managed, inline) = tokio::try_join!(managed, self.inline_documents(role))?;
+        // The boundary (if any) is the last managed read: put it after the inline ones.
+        let boundary = boundary.and_then(|_| managed.pop());
+        managed.extend(inline);
+        managed.extend(boundary);
+        Ok(managed)
+    }
+
+    /// One managed policy (attached, or the boundary) at its default version.
+    async fn managed_policy(&self, arn: &str, is_boundary: bool) -> Result<RolePolicy, Error> {
+        let source = |version: String| {
+            let arn = arn.to_owned();
+            if is_boundary {
+                PolicySource::Boundary { arn, version }
+            } else {
+                PolicySource::Managed { arn, version }
+            }
+        };
+        let version = match self.policy_default_version(arn).await {
+            Ok(Some(v)) => v,
+            other => {
+                // Not read: the version is unknown (empty).
+                let text = readable(other.map(|_| None), || {
+                    format!("policy {arn} no longer exists")
+                })?;
+                return Ok(RolePolicy {
+                    source: source(String::new()),
+                    text,
+                });
+            }
+        };
+        let text = readable(self.policy_version(arn, &version).await, || {
+            format!("version {version} of policy {arn} no longer exists")
+        })?;
+        Ok(RolePolicy {
+            source: source(version),
+            text,
+        })
+    }
+
+    /// Every inline policy of the role, read concurrently. When the list itself is refused,
+    /// one unreadable entry named [`UNLISTED_INLINE`] stands for them.
+    async fn inline_documents(&self, role: &str) -> Result<Vec<RolePolicy>, Error> {
+        let names = match self.inline_policies(role).await {
+            Ok(names) => names,
+            Err(e @ Error::AccessDenied { .. }) => {
+                return Ok(vec![RolePolicy {
+                    source: PolicySource::Inline {
+                        name: UNLISTED_INLINE.to_owned(),
+                    },
+                    text: PolicyText::Unreadable(e.to_string()),
+                }]);
+            }
+            Err(e) => return Err(e),
+        };
+        run_all(
+            &names,
+            POLICY_READS,
+            |name| {
+                let (iam, role) = (self.clone(), role.to_owned());
+                async move {
+                    let text = readable(iam.get_role_policy(&role, &name).await, || {
+                        format!("inline policy {name} of role {role} no longer exists")
+                    })?;
+                    Ok(RolePolicy {
+                        source: PolicySource::Inline { name },
+                        text,
+                    })
+                }
+            },
+            |_, _, _| {},
+        )
+        .await
+        .into_iter()
+        .collect()
+    }
+
+    /// The default version id of a managed policy; `None` when the policy does not exist.
+    pub async fn policy_default_version(&self, arn: &str) -> Result<Option<String>, Error> {
+        let out = call_opt(
+            &self.calls,
+            &self.endpoint,
+            "iam:GetPolicy",
+            self.client.get_policy().policy_arn(arn).send(),
+        )
+        .await?;
+        let Some(policy) = out.and_then(|o| o.policy) else {
+            return Ok(None);
+        };
+        policy
+            .default_version_id
+            .map(Some)
+            .ok_or_else(|| Error::Other {
+                action: "iam:GetPolicy",
+                detail: format!("returned no default version for {arn}"),
+            })
+    }
+
+    /// The decoded document of one version of a managed policy (AWS URL-encodes it, moto
+    /// does not); `None` when the policy or the version does not exist.
+    pub async fn policy_version(&self, arn: &str, version: &str) -> Result<Option<String>, Error> {
+        let out = call_opt(
+            &self.calls,
+            &self.endpoint,
+            "iam:GetPolicyVersion",
+            self.client
+                .get_policy_version()
+                .policy_arn(arn)
+                .version_id(version)
+                .send(),
+        )
+        .await?;
+        let Some(v) = out.and_then(|o| o.policy_version) else {
+            return Ok(None);
+        };
+        v.document
+            .map(|d| Some(decode_document(&d).into_owned()))
+            .ok_or_else(|| Error::Other {
+                action: "iam:GetPolicyVersion",
+                detail: format!("returned no document for {arn} version {version}"),
+            })
+    }
+
+    /// The decoded document of one inline policy of the role; `None` when it (or the role)
+    /// does not exist.
+    pub async fn get_role_policy(&self, role: &str, name: &str) -> Result<Option<String>, Error> {
+        let out = call_opt(
+            &self.calls,
+            &self.endpoint,
+            "iam:GetRolePolicy",
+            self.client
+                .get_role_policy()
+                .role_name(role)
+                .policy_name(name)
+                .send(),
+        )
+        .await?;
+        Ok(out.map(|o| decode_document(&o.policy_document).into_owned()))
     }
 
     pub async fn get_role(&self, name: &str) -> Result<Option<RoleState>, Error> {
@@ -230,8 +440,7 @@ impl Iam {
         }
     }
 
-    /// Names of the inline policies of the role (needed only to delete it); empty when the
-    /// role is missing.
+    /// Names of the inline policies of the role; empty when the role is missing.
     pub async fn inline_policies(&self, role: &str) -> Result<Vec<String>, Error> {
         let mut names = vec![];
         let mut marker = None;
@@ -419,5 +628,277 @@ impl Iam {
         // Idempotent: already gone (a retry after a lost answer) is done.
         call_opt(&self.calls, &self.endpoint, "iam:DeleteRole", req.send()).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! What moto cannot answer: a refused GetPolicyVersion, a policy gone between the list
+    //! and the get, URL-encoded documents as AWS sends them.
+
+    use aws_sdk_iam::operation::get_instance_profile::GetInstanceProfileError;
+    use aws_sdk_iam::operation::get_policy::GetPolicyOutput;
+    use aws_sdk_iam::operation::get_policy_version::{
+        GetPolicyVersionError, GetPolicyVersionOutput,
+    };
+    use aws_sdk_iam::operation::get_role::{GetRoleError, GetRoleOutput};
+    use aws_sdk_iam::operation::get_role_policy::{GetRolePolicyError, GetRolePolicyOutput};
+    use aws_sdk_iam::operation::list_attached_role_policies::ListAttachedRolePoliciesOutput;
+    use aws_sdk_iam::operation::list_role_policies::ListRolePoliciesOutput;
+    use aws_sdk_iam::types::{
+        AttachedPermissionsBoundary, AttachedPolicy, PermissionsBoundaryAttachmentType, Policy,
+        PolicyVersion, Role,
+    };
+    use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, mock};
+    use aws_smithy_types::DateTime;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use super::*;
+
+    const ROLE: &str = "ecsInstanceRole";
+    const ATTACHED: &str = "arn:aws:iam::111122223333:policy/Attached";
+    const BOUNDARY: &str = "arn:aws:iam::111122223333:policy/Boundary";
+    const ALLOW_ALL: &str =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+    fn iam(rules: &[Rule]) -> Iam {
+        let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
+        for rule in rules {
+            interceptor = interceptor.with_rule(rule);
+        }
+        let conf = aws_sdk_iam::Config::builder()
+            .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+            .region(aws_sdk_iam::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_iam::config::Credentials::new(
+                "AKIDMOCK", "mock", None, None, "mock",
+            ))
+            .http_client(aws_smithy_mocks::create_mock_http_client())
+            .interceptor(interceptor)
+            .build();
+        Iam::from_client(Client::from_conf(conf), Calls::default(), "IAM".into())
+    }
+
+    fn error(code: &str) -> ErrorMetadata {
+        ErrorMetadata::builder()
+            .code(code)
+            .message(format!("mocked {code}"))
+            .build()
+    }
+
+    fn url_encoded(document: &str) -> String {
+        percent_encoding::utf8_percent_encode(document, percent_encoding::NON_ALPHANUMERIC)
+            .to_string()
+    }
+
+    /// The role (with the boundary), its one attached policy, no instance profile.
+    fn role_rules() -> Vec<Rule> {
+        vec![
+            mock!(Client::get_role).then_output(|| {
+                GetRoleOutput::builder()
+                    .role(
+                        Role::builder()
+                            .path("/")
+                            .role_name(ROLE)
+                            .role_id("AROAMOCK")
+                            .arn(format!("arn:aws:iam::111122223333:role/{ROLE}"))
+                            .create_date(DateTime::from_secs(0))
+                            .assume_role_policy_document("%7B%7D")
+                            .permissions_boundary(
+                                AttachedPermissionsBoundary::builder()
+                                    .permissions_boundary_type(
+                                        PermissionsBoundaryAttachmentType::Policy,
+                                    )
+                                    .permissions_boundary_arn(BOUNDARY)
+                                    .build(),
+                            )
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+            }),
+            mock!(Client::list_attached_role_policies).then_output(|| {
+                ListAttachedRolePoliciesOutput::builder()
+                    .attached_policies(AttachedPolicy::builder().policy_arn(ATTACHED).build())
+                    .build()
+            }),
+            mock!(Client::get_instance_profile)
+                .then_error(|| GetInstanceProfileError::generic(error("NoSuchEntity"))),
+            mock!(Client::get_policy).then_output(|| {
+                GetPolicyOutput::builder()
+                    .policy(Policy::builder().default_version_id("v3").build())
+                    .build()
+            }),
+        ]
+    }
+
+    #[tokio::test]
+    async fn a_refused_document_is_unreadable_and_the_boundary_and_inline_ones_are_read() {
+        let mut rules = role_rules();
+        rules.extend([
+            mock!(Client::get_policy_version)
+                .match_requests(|r| r.policy_arn() == Some(ATTACHED))
+                .then_error(|| GetPolicyVersionError::generic(error("AccessDenied"))),
+            mock!(Client::get_policy_version)
+                .match_requests(|r| {
+                    r.policy_arn() == Some(BOUNDARY) && r.version_id() == Some("v3")
+                })
+                .then_output(|| {
+                    GetPolicyVersionOutput::builder()
+                        .policy_version(
+                            PolicyVersion::builder()
+                                .document(url_encoded(ALLOW_ALL))
+                                .build(),
+                        )
+                        .build()
+                }),
+            mock!(Client::list_role_policies).then_output(|| {
+                ListRolePoliciesOutput::builder()
+                    .policy_names("inline")
+                    .policy_names("gone")
+                    .build()
+                    .unwrap()
+            }),
+            mock!(Client::get_role_policy)
+                .match_requests(|r| r.policy_name() == Some("inline"))
+                .then_output(|| {
+                    GetRolePolicyOutput::builder()
+                        .role_name(ROLE)
+                        .policy_name("inline")
+                        .policy_document(url_encoded(ALLOW_ALL))
+                        .build()
+                        .unwrap()
+                }),
+            // Deleted between ListRolePolicies and GetRolePolicy.
+            mock!(Client::get_role_policy)
+                .match_requests(|r| r.policy_name() == Some("gone"))
+                .then_error(|| GetRolePolicyError::generic(error("NoSuchEntity"))),
+        ]);
+        let actual = iam(&rules).read(ROLE, ROLE).await.unwrap();
+        assert_eq!(
+            actual
+                .role
+                .as_ref()
+                .unwrap()
+                .permissions_boundary
+                .as_deref(),
+            Some(BOUNDARY)
+        );
+        let denied = "access denied calling iam:GetPolicyVersion: mocked AccessDenied";
+        assert_eq!(
+            actual.role_policies,
+            [
+                RolePolicy {
+                    source: PolicySource::Managed {
+                        arn: ATTACHED.into(),
+                        version: "v3".into()
+                    },
+                    text: PolicyText::Unreadable(denied.into()),
+                },
+                RolePolicy {
+                    source: PolicySource::Inline {
+                        name: "inline".into()
+                    },
+                    text: PolicyText::Read(ALLOW_ALL.into()),
+                },
+                RolePolicy {
+                    source: PolicySource::Inline {
+                        name: "gone".into()
+                    },
+                    text: PolicyText::Unreadable(format!(
+                        "inline policy gone of role {ROLE} no longer exists"
+                    )),
+                },
+                RolePolicy {
+                    source: PolicySource::Boundary {
+                        arn: BOUNDARY.into(),
+                        version: "v3".into()
+                    },
+                    text: PolicyText::Read(ALLOW_ALL.into()),
+                },
+            ]
+        );
+        assert_eq!(actual.scps, None, "SCPs are not read here");
+    }
+
+    #[tokio::test]
+    async fn a_refused_list_of_inline_policies_is_one_unreadable_entry() {
+        let mut rules = role_rules();
+        rules.extend([
+            mock!(Client::get_policy_version).then_output(|| {
+                GetPolicyVersionOutput::builder()
+                    .policy_version(PolicyVersion::builder().document(ALLOW_ALL).build())
+                    .build()
+            }),
+            mock!(Client::list_role_policies).then_error(|| {
+                aws_sdk_iam::operation::list_role_policies::ListRolePoliciesError::generic(error(
+                    "AccessDenied",
+                ))
+            }),
+        ]);
+        let actual = iam(&rules).read(ROLE, ROLE).await.unwrap();
+        let inline: Vec<_> = actual
+            .role_policies
+            .iter()
+            .filter(|p| matches!(p.source, PolicySource::Inline { .. }))
+            .collect();
+        assert_eq!(
+            inline,
+            [&RolePolicy {
+                source: PolicySource::Inline {
+                    name: UNLISTED_INLINE.into()
+                },
+                text: PolicyText::Unreadable(
+                    "access denied calling iam:ListRolePolicies: mocked AccessDenied".into()
+                ),
+            }]
+        );
+        // The raw (moto-style) documents are read as they are.
+        assert_eq!(actual.role_policies.len(), 3);
+        assert!(
+            actual
+                .role_policies
+                .iter()
+                .filter(|p| !matches!(p.source, PolicySource::Inline { .. }))
+                .all(|p| p.text == PolicyText::Read(ALLOW_ALL.into()))
+        );
+    }
+
+    #[tokio::test]
+    async fn any_other_error_fails_the_read_naming_the_action() {
+        let mut rules = role_rules();
+        rules.extend([
+            mock!(Client::get_policy_version).then_output(|| {
+                GetPolicyVersionOutput::builder()
+                    .policy_version(PolicyVersion::builder().document(ALLOW_ALL).build())
+                    .build()
+            }),
+            mock!(Client::list_role_policies).then_output(|| {
+                ListRolePoliciesOutput::builder()
+                    .policy_names("inline")
+                    .build()
+                    .unwrap()
+            }),
+            mock!(Client::get_role_policy)
+                .then_error(|| GetRolePolicyError::generic(error("InvalidInput"))),
+        ]);
+        let err = iam(&rules).read(ROLE, ROLE).await.unwrap_err();
+        assert_eq!(err.action(), Some("iam:GetRolePolicy"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_missing_role_reads_no_policy() {
+        // No rule for the policy reads: a call to one would not be answered.
+        let rules = vec![
+            mock!(Client::get_role).then_error(|| GetRoleError::generic(error("NoSuchEntity"))),
+            mock!(Client::list_attached_role_policies).then_error(|| {
+                aws_sdk_iam::operation::list_attached_role_policies::ListAttachedRolePoliciesError::generic(
+                    error("NoSuchEntity"),
+                )
+            }),
+            mock!(Client::get_instance_profile)
+                .then_error(|| GetInstanceProfileError::generic(error("NoSuchEntity"))),
+        ];
+        let actual = iam(&rules).read(ROLE, ROLE).await.unwrap();
+        assert_eq!(actual, Actual::default());
     }
 }

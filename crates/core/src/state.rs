@@ -33,11 +33,14 @@ pub struct ProfileState {
 /// Where a permissions policy on the role comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PolicySource {
-    /// An attached managed policy, read at its default version.
+    /// An attached managed policy, read at its default version (empty when GetPolicy
+    /// itself could not be read: then the text is unreadable).
     Managed { arn: String, version: String },
-    /// An inline (embedded) policy of the role.
+    /// An inline (embedded) policy of the role. When ListRolePolicies was refused, one
+    /// unreadable entry named `*` (`iam::UNLISTED_INLINE`) stands for all of them.
     Inline { name: String },
-    /// The role's permissions boundary (a managed policy), at its default version.
+    /// The role's permissions boundary (a managed policy), at its default version (empty
+    /// as for `Managed`).
     Boundary { arn: String, version: String },
 }
 

@@ -41,6 +41,9 @@ pub enum On {
     VerifyClusters,
     /// The role assumed in each fleet account.
     FleetRole,
+    /// Every managed policy: the role's attached policies and its permissions boundary can
+    /// be any (AWS managed ones live in account `aws`, which the `*` account matches).
+    AnyPolicy,
     /// Every role (diagnose reads the roles the compute environments use, whatever their name).
     AnyRole,
     /// Every instance profile (diagnose reads the ones the compute environments name).
@@ -105,6 +108,7 @@ pub fn policy(commands: &[Command], desired: &Desired, assume_role_name: &str) -
             ],
             On::VerifyClusters => vec![format!("arn:{p}:ecs:*:*:cluster/ecsrole-verify-*")],
             On::FleetRole => vec![format!("arn:{p}:iam::*:role/{assume_role_name}")],
+            On::AnyPolicy => vec![format!("arn:{p}:iam::*:policy/*")],
             On::AnyRole => vec![format!("arn:{p}:iam::*:role/*")],
             On::AnyProfile => vec![format!("arn:{p}:iam::*:instance-profile/*")],
             On::AnyCluster => vec![format!("arn:{p}:ecs:*:*:cluster/*")],
@@ -153,6 +157,7 @@ fn sid(on: On) -> &'static str {
         On::VerifySubmit => "EcsroleVerifySubmitJob",
         On::VerifyClusters => "EcsroleVerifyClusters",
         On::FleetRole => "EcsroleFleetAssumeRole",
+        On::AnyPolicy => "EcsroleReadRolePolicies",
         On::AnyRole => "EcsroleDiagnoseRoles",
         On::AnyProfile => "EcsroleDiagnoseInstanceProfiles",
         On::AnyCluster => "EcsroleDiagnoseClusters",

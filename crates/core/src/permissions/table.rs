@@ -60,6 +60,30 @@ pub const TABLE: &[Permission] = &[
         READS,
         "read the instance profile and its role",
     ),
+    called(
+        "iam:ListRolePolicies",
+        On::Role,
+        READS,
+        "read the names of the role's inline policies (destroy: to delete them with the role)",
+    ),
+    called(
+        "iam:GetRolePolicy",
+        On::Role,
+        READS,
+        "read the role's inline policy documents",
+    ),
+    called(
+        "iam:GetPolicy",
+        On::AnyPolicy,
+        READS,
+        "read the default version of the role's managed policies and permissions boundary",
+    ),
+    called(
+        "iam:GetPolicyVersion",
+        On::AnyPolicy,
+        READS,
+        "read the documents of the role's managed policies and permissions boundary",
+    ),
     called("iam:CreateRole", On::Role, &[Apply], "create the role"),
     implied(
         "iam:TagRole",
@@ -114,12 +138,6 @@ pub const TABLE: &[Permission] = &[
         On::Role,
         &[Destroy],
         "find every instance profile that holds the role before deleting anything",
-    ),
-    called(
-        "iam:ListRolePolicies",
-        On::Role,
-        &[Destroy],
-        "find inline policies to delete with the role",
     ),
     called(
         "iam:DeleteRolePolicy",
