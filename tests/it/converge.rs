@@ -137,7 +137,8 @@ async fn a_role_anyone_can_assume_is_drift_and_only_a_replace_fixes_it() {
         insta::assert_snapshot!("public_replaced_human", replaced.transcript());
     });
 
-    // A Deny under a Condition is only a warning, of its own.
+    // A Deny whose negated condition holds for EC2 whether or not it sends the key (the
+    // key absent, or the role's own account): the Deny applies, so EC2 is denied.
     let ctx = Ctx::new("conddeny").await;
     role_with_trust(
         &ctx,
@@ -145,8 +146,8 @@ async fn a_role_anyone_can_assume_is_drift_and_only_a_replace_fixes_it() {
     )
     .await;
     let run = ctx.ecsrole(&["check", "--output", "json"]);
-    assert_eq!(run.code, 0, "{run:?}");
-    assert_eq!(codes(&run), ["trust_policy_conditional_deny"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(codes(&run), ["trust_policy_missing_ec2"]);
 }
 
 #[tokio::test]

@@ -21,4 +21,5 @@ mod proxy;
 mod reference;
 mod report;
 mod shared;
+mod verdicts;
 mod verify;
