@@ -421,7 +421,7 @@ fn trust_questions_agree_with_an_independent_evaluator() {
             ));
         }
     }
-    println!(
+    eprintln!(
         "differential (a)/(b), seed {seed}: {TRUST_CASES} trust policies, {} reference evaluations; EC2 allowed {}, denied {}, depends {}",
         cases.len(),
         counts[0],
@@ -485,7 +485,8 @@ fn agent_policy(rng: &mut Rng, scp: bool) -> Value {
     ];
     let mut statements = vec![];
     for _ in 0..1 + rng.below(2) {
-        let mut s = json!({"Effect": if rng.chance(scp.then_some(35).unwrap_or(25)) { "Deny" } else { "Allow" }});
+        let mut s =
+            json!({"Effect": if rng.chance(if scp { 35 } else { 25 }) { "Deny" } else { "Allow" }});
         for part in [rng.pick(&actions), rng.pick(&resources)] {
             for (k, v) in part.as_object().expect("an object") {
                 s[k] = v.clone();
@@ -644,7 +645,7 @@ fn agent_permissions_agree_with_an_independent_evaluator() {
             ));
         }
     }
-    println!(
+    eprintln!(
         "differential (c), seed {seed}: {AGENT_CASES} requests; reference allowed {allowed}, denied {}",
         AGENT_CASES - allowed
     );

@@ -103,7 +103,7 @@ async fn a_deny_that_holds_whatever_ec2_sends_denies_and_apply_refuses() {
 #[tokio::test]
 async fn a_boundary_that_allows_only_s3_denies_the_agent() {
     let ctx = Ctx::new("v-boundary").await;
-    role(&ctx, &Ctx::trust_ec2().to_owned()).await;
+    role(&ctx, Ctx::trust_ec2()).await;
     let iam = iam(&ctx).await;
     let arn = iam
         .create_policy()
@@ -136,7 +136,7 @@ async fn a_boundary_that_allows_only_s3_denies_the_agent() {
 #[tokio::test]
 async fn an_inline_deny_of_the_registry_token_denies_the_agent() {
     let ctx = Ctx::new("v-inline").await;
-    role(&ctx, &Ctx::trust_ec2().to_owned()).await;
+    role(&ctx, Ctx::trust_ec2()).await;
     iam(&ctx)
         .await
         .put_role_policy()

@@ -15,6 +15,9 @@ use crate::state::{Actual, PolicySource, PolicyText};
 
 use super::{FindingCode, Severity};
 
+/// One SCP level's target and its parsed policies, each with its name in messages.
+type ScpLevelPolicies = (String, Vec<(String, Policy)>);
+
 /// What `AmazonEC2ContainerServiceforEC2Role` grants (v10, FACTS.md).
 fn ecs_policy_document(p: Partition) -> String {
     format!(
@@ -130,29 +133,28 @@ pub(super) fn findings(
             Err(e) => unreadable.push(format!("{name}: {e}")),
         }
     }
-    let scp_policies: Option<Vec<(String, Vec<(String, Policy)>)>> =
-        actual.scps.as_ref().map(|levels| {
-            levels
-                .iter()
-                .map(|l| {
-                    let policies = l
-                        .policies
-                        .iter()
-                        .filter_map(|scp| match Policy::parse(&scp.document) {
-                            Ok(p) => Some((
-                                format!("SCP {} ({}) attached to {}", scp.id, scp.name, l.target),
-                                p,
-                            )),
-                            Err(e) => {
-                                unreadable.push(format!("SCP {} ({}): {e}", scp.id, scp.name));
-                                None
-                            }
-                        })
-                        .collect();
-                    (l.target.clone(), policies)
-                })
-                .collect()
-        });
+    let scp_policies: Option<Vec<ScpLevelPolicies>> = actual.scps.as_ref().map(|levels| {
+        levels
+            .iter()
+            .map(|l| {
+                let policies = l
+                    .policies
+                    .iter()
+                    .filter_map(|scp| match Policy::parse(&scp.document) {
+                        Ok(p) => Some((
+                            format!("SCP {} ({}) attached to {}", scp.id, scp.name, l.target),
+                            p,
+                        )),
+                        Err(e) => {
+                            unreadable.push(format!("SCP {} ({}): {e}", scp.id, scp.name));
+                            None
+                        }
+                    })
+                    .collect();
+                (l.target.clone(), policies)
+            })
+            .collect()
+    });
     let set = PolicySet {
         resource: None,
         identity: parsed

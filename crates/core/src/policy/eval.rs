@@ -335,7 +335,7 @@ impl KeyUse {
         } else if families().all(|f| f == Family::Bool) && !self.values.is_empty() {
         } else if families().all(|f| f == Family::IpAddress) && !self.values.is_empty() {
             add("0.0.0.1".to_owned());
-        } else if families().all(|f| is_ordered(f)) && !self.values.is_empty() {
+        } else if families().all(is_ordered) && !self.values.is_empty() {
             add("0".to_owned());
         } else {
             add(UNSEEN.to_owned());

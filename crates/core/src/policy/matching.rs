@@ -99,37 +99,20 @@ fn walk(
     if cb == Some('*') && try_step(i, j + 1, None, out) {
         return true;
     }
-    match (ca, cb) {
-        (Some('*'), Some('*')) => {}
-        // A star takes one character of the other side.
-        (Some('*'), Some(c)) => {
-            let c = if c == '?' { 'x' } else { c };
-            if try_step(i, j + 1, Some(c), out) {
-                return true;
-            }
-        }
-        (Some(c), Some('*')) => {
-            let c = if c == '?' { 'x' } else { c };
-            if try_step(i + 1, j, Some(c), out) {
-                return true;
-            }
-        }
-        (Some('?'), Some('?')) => {
-            if try_step(i + 1, j + 1, Some('x'), out) {
-                return true;
-            }
-        }
-        (Some('?'), Some(c)) | (Some(c), Some('?')) => {
-            if try_step(i + 1, j + 1, Some(c), out) {
-                return true;
-            }
-        }
-        (Some(x), Some(y)) if x == y => {
-            if try_step(i + 1, j + 1, Some(x), out) {
-                return true;
-            }
-        }
-        _ => {}
+    // One character of both sides, or a star taking one character of the other side.
+    let step = match (ca, cb) {
+        (Some('*'), Some('*')) => None,
+        (Some('*'), Some(c)) => Some((i, j + 1, if c == '?' { 'x' } else { c })),
+        (Some(c), Some('*')) => Some((i + 1, j, if c == '?' { 'x' } else { c })),
+        (Some('?'), Some('?')) => Some((i + 1, j + 1, 'x')),
+        (Some('?'), Some(c)) | (Some(c), Some('?')) => Some((i + 1, j + 1, c)),
+        (Some(x), Some(y)) if x == y => Some((i + 1, j + 1, x)),
+        _ => None,
+    };
+    if let Some((ni, nj, c)) = step
+        && try_step(ni, nj, Some(c), out)
+    {
+        return true;
     }
     dead.insert((i, j));
     false
