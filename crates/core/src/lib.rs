@@ -21,6 +21,7 @@ pub mod partition;
 pub mod permissions;
 pub mod plan;
 pub mod poll;
+pub mod scp;
 pub mod state;
 pub mod trust;
 
