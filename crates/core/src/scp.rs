@@ -198,7 +198,9 @@ impl Organizations {
             for (child, found) in frontier.iter().zip(found) {
                 match found {
                     Ok(Some((id, kind))) => {
-                        if kind == Kind::Ou && !parent.contains_key(&id) {
+                        // An OU of this round (nested under another) is asked already.
+                        if kind == Kind::Ou && !parent.contains_key(&id) && !frontier.contains(&id)
+                        {
                             next.insert(id.clone());
                         }
                         parent.insert(child.clone(), (id, kind));

@@ -47,6 +47,10 @@ pub enum On {
     AnyProfile,
     /// Every ECS cluster (diagnose counts the container instances of Batch's clusters).
     AnyCluster,
+    /// The organisation's OUs (reading their names).
+    OrgUnits,
+    /// The organisation's service control policies, and AWS's own (`FullAWSAccess`).
+    OrgPolicies,
     /// Actions that do not support resource-level permissions (List*/Describe*).
     Any,
 }
@@ -108,6 +112,11 @@ pub fn policy(commands: &[Command], desired: &Desired, assume_role_name: &str) -
             On::AnyRole => vec![format!("arn:{p}:iam::*:role/*")],
             On::AnyProfile => vec![format!("arn:{p}:iam::*:instance-profile/*")],
             On::AnyCluster => vec![format!("arn:{p}:ecs:*:*:cluster/*")],
+            On::OrgUnits => vec![format!("arn:{p}:organizations::*:ou/o-*/ou-*")],
+            On::OrgPolicies => vec![
+                format!("arn:{p}:organizations::*:policy/o-*/service_control_policy/p-*"),
+                format!("arn:{p}:organizations::aws:policy/service_control_policy/p-*"),
+            ],
             On::Any => vec!["*".to_owned()],
         }
     };
@@ -156,6 +165,8 @@ fn sid(on: On) -> &'static str {
         On::AnyRole => "EcsroleDiagnoseRoles",
         On::AnyProfile => "EcsroleDiagnoseInstanceProfiles",
         On::AnyCluster => "EcsroleDiagnoseClusters",
+        On::OrgUnits => "EcsroleFleetOrganizationalUnits",
+        On::OrgPolicies => "EcsroleFleetServiceControlPolicies",
         On::Any => "EcsroleReadOnlyDescribe",
     }
 }

@@ -352,7 +352,7 @@ pub const TABLE: &[Permission] = &[
     ),
     called(
         "organizations:DescribeOrganizationalUnit",
-        On::Any,
+        On::OrgUnits,
         &[Fleet],
         "check, plan, apply, verify: the names of the OUs on the paths, for messages",
     ),
@@ -364,7 +364,7 @@ pub const TABLE: &[Permission] = &[
     ),
     called(
         "organizations:DescribePolicy",
-        On::Any,
+        On::OrgPolicies,
         &[Fleet],
         "check, plan, apply, verify: each SCP's document",
     ),
