@@ -113,10 +113,12 @@ pub fn policy(commands: &[Command], desired: &Desired, assume_role_name: &str) -
             On::AnyProfile => vec![format!("arn:{p}:iam::*:instance-profile/*")],
             On::AnyCluster => vec![format!("arn:{p}:ecs:*:*:cluster/*")],
             On::OrgUnits => vec![format!("arn:{p}:organizations::*:ou/o-*/ou-*")],
-            On::OrgPolicies => vec![
-                format!("arn:{p}:organizations::*:policy/o-*/service_control_policy/p-*"),
-                format!("arn:{p}:organizations::aws:policy/service_control_policy/p-*"),
-            ],
+            // The organisation's (`policy/o-ID/service_control_policy/p-ID`) and AWS's own
+            // (`arn:...::aws:policy/service_control_policy/p-FullAWSAccess`) in one pattern:
+            // parliament takes only 12-digit accounts or `*` there.
+            On::OrgPolicies => vec![format!(
+                "arn:{p}:organizations::*:policy/*service_control_policy/p-*"
+            )],
             On::Any => vec!["*".to_owned()],
         }
     };
