@@ -18,5 +18,6 @@ mod permissions;
 mod property;
 mod proxy;
 mod report;
+mod scp;
 mod shared;
 mod verify;
