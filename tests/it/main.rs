@@ -20,6 +20,7 @@ mod property;
 mod proxy;
 mod reference;
 mod report;
+mod scp;
 mod shared;
 mod verdicts;
 mod verify;

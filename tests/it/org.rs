@@ -10,7 +10,7 @@ use aws_sdk_organizations::Client;
 use crate::harness::Ctx;
 
 /// An account created in the organisation, moved under `parent`; its id.
-async fn account(org: &Client, name: &str, parent: &str, root: &str) -> String {
+pub(crate) async fn account(org: &Client, name: &str, parent: &str, root: &str) -> String {
     let status = org
         .create_account()
         .account_name(name)
@@ -35,7 +35,7 @@ async fn account(org: &Client, name: &str, parent: &str, root: &str) -> String {
     id
 }
 
-async fn ou(org: &Client, parent: &str, name: &str) -> String {
+pub(crate) async fn ou(org: &Client, parent: &str, name: &str) -> String {
     org.create_organizational_unit()
         .parent_id(parent)
         .name(name)

@@ -85,8 +85,8 @@ async fn batch_permissions_cover_every_call_and_every_row_is_used() {
     );
 }
 
-/// `check --organization` and `check --ou` in an organisation of one OU and one account;
-/// the requests they made.
+/// `check --organization` and `check --ou` in an organisation of one OU with one account
+/// (SCPs enabled); the requests they made.
 async fn organization_runs(ctx: &Ctx) -> Vec<String> {
     use aws_sdk_organizations::types::OrganizationFeatureSet;
     let management = crate::fleet::accounts(ctx, 2).remove(1);
@@ -113,10 +113,18 @@ async fn organization_runs(ctx: &Ctx) -> Vec<String> {
         .id()
         .unwrap()
         .to_owned();
+    // SCPs enabled and an account in the unit: the runs read the SCPs over its path.
+    org.enable_policy_type()
+        .root_id(&root)
+        .policy_type(aws_sdk_organizations::types::PolicyType::ServiceControlPolicy)
+        .send()
+        .await
+        .unwrap();
+    crate::org::account(&org, "member", &unit, &root).await;
     let proxy = org_ctx.through_proxy().await;
     for args in [&["check", "--organization"][..], &["check", "--ou", &unit]] {
         let run = org_ctx.ecsrole(args);
-        // The management account has no role (drift); the empty OU selects nothing.
+        // No role in the accounts (drift).
         assert!([1, 2].contains(&run.code), "{args:?}: {run:?}");
     }
     proxy.qualified_log()

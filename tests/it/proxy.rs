@@ -241,6 +241,23 @@ impl Proxy {
         });
     }
 
+    /// Every `action` request for the next `window` gets AWS's `AccessDeniedException` in
+    /// the JSON protocols' form (Organizations, Batch, ECS): a caller whose policy lacks it.
+    pub fn deny_json_for(&self, action: &str, window: Duration) {
+        self.state.lock().unwrap().windows.push(Window {
+            action: action.to_owned(),
+            until: tokio::time::Instant::now() + window,
+            status: 400,
+            content_type: "application/x-amz-json-1.1",
+            error_type: "AccessDeniedException".into(),
+            body: serde_json::json!({
+                "__type": "AccessDeniedException",
+                "Message": format!("You don't have permissions to access this resource ({action}).")
+            })
+            .to_string(),
+        });
+    }
+
     /// After a successful `created_by`, `hidden` requests get IAM's `NoSuchEntity` for
     /// `window`: the propagation delay of a just-created resource.
     pub fn hide_after(&self, created_by: &str, hidden: &str, window: Duration) {

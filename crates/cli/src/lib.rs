@@ -15,6 +15,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{CommandFactory, FromArgMatches};
+use ecsrole_core::scp::{NotEvaluated, Scps};
 use ecsrole_core::{Aws, AwsOptions, Desired, DesiredInput, Engine, Iam, Partition};
 
 pub use args::{Cli, Command, Output};
@@ -274,6 +275,13 @@ fn permissions(a: &args::PermissionsArgs, desired: &Desired) -> serde_json::Valu
     permissions::policy(&commands, desired, &a.assume_role_name)
 }
 
+/// The run's note of what it did not evaluate, on stderr (not with `--quiet`).
+pub(crate) fn note(cli: &Cli, n: &NotEvaluated) {
+    if !cli.command.out().is_some_and(|o| o.quiet) {
+        eprintln!("note: {n}");
+    }
+}
+
 /// Prints a result as JSON or as human text.
 fn emit<T: serde::Serialize>(cli: &Cli, value: &T, human: impl FnOnce(&T) -> String) {
     let text = match format(cli) {
@@ -292,7 +300,15 @@ async fn role_command(
     Ok(match &cli.command {
         Command::Check(_) => {
             let report = engine.check().await?;
-            emit(cli, &report, render::check);
+            let not_evaluated = Scps::single_account().not_evaluated();
+            let out = render::CheckOutput {
+                report: &report,
+                not_evaluated: &not_evaluated,
+            };
+            emit(cli, &out, |o| render::check(o.report));
+            if format(cli) == Output::Human {
+                note(cli, &not_evaluated);
+            }
             reporter.set(report::check(&report));
             if report.compliant {
                 EXIT_OK

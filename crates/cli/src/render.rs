@@ -15,6 +15,14 @@ pub fn json<T: Serialize>(value: &T) -> String {
     s
 }
 
+/// `check`'s JSON: the report, and what the run did not evaluate.
+#[derive(Serialize)]
+pub struct CheckOutput<'a> {
+    #[serde(flatten)]
+    pub report: &'a Report,
+    pub not_evaluated: &'a ecsrole_core::scp::NotEvaluated,
+}
+
 fn heading(out: &mut String, role: &str, profile: &str, partition: &str, account: Option<&str>) {
     let account = account.map_or(String::new(), |a| format!(", account {a}"));
     let _ = writeln!(

@@ -17,7 +17,7 @@ use crate::iam::Iam;
 use crate::partition::Partition;
 use crate::plan::{self, Action, PlanOptions, Step};
 use crate::poll::{self, Backoff, Poll, PollError};
-use crate::state::{Actual, account_of, owned};
+use crate::state::{Actual, ScpLevel, account_of, owned};
 
 /// How many times apply reads and plans again after a concurrent change.
 const MAX_ROUNDS: u32 = 4;
@@ -27,6 +27,9 @@ const MAX_ROUNDS: u32 = 4;
 pub struct Engine {
     iam: Iam,
     desired: Desired,
+    /// The SCPs over the account, read once per run by the caller (fleet mode, from the
+    /// organisation): every read's `Actual.scps`. `None`: not read.
+    scps: Option<Vec<ScpLevel>>,
 }
 
 /// The result of `plan` and `apply`.
@@ -76,7 +79,19 @@ enum DestroyStep {
 
 impl Engine {
     pub fn new(iam: Iam, desired: Desired) -> Engine {
-        Engine { iam, desired }
+        Engine {
+            iam,
+            desired,
+            scps: None,
+        }
+    }
+
+    /// The SCP levels over the engine's account (root first), which every read then
+    /// carries in `Actual.scps`: IAM cannot tell them, so they are read once per run
+    /// outside the engine ([`crate::scp`]) and handed in.
+    pub fn with_scps(mut self, scps: Option<Vec<ScpLevel>>) -> Engine {
+        self.scps = scps;
+        self
     }
 
     pub fn desired(&self) -> &Desired {
@@ -84,11 +99,15 @@ impl Engine {
     }
 
     /// The reads (see [`Iam::read`]): the role, its attachments and the profile
-    /// concurrently, then the role's policy documents.
+    /// concurrently, then the role's policy documents; with the SCPs handed to
+    /// [`Engine::with_scps`].
     pub async fn read(&self) -> Result<Actual, Error> {
-        self.iam
+        let mut actual = self
+            .iam
             .read(&self.desired.role_name, &self.desired.instance_profile_name)
-            .await
+            .await?;
+        actual.scps.clone_from(&self.scps);
+        Ok(actual)
     }
 
     pub async fn check(&self) -> Result<Report, Error> {

@@ -22,6 +22,7 @@ pub mod permissions;
 pub mod plan;
 pub mod policy;
 pub mod poll;
+pub mod scp;
 pub mod state;
 pub mod trust;
 

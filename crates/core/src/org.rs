@@ -77,9 +77,9 @@ pub struct Listed {
 
 #[derive(Debug, Clone)]
 pub struct Organizations {
-    client: Client,
-    calls: Calls,
-    endpoint: String,
+    pub(crate) client: Client,
+    pub(crate) calls: Calls,
+    pub(crate) endpoint: String,
 }
 
 impl Organizations {
@@ -185,7 +185,7 @@ impl Organizations {
     }
 
     /// Every page of a listing, through `aws::call_paged`.
-    async fn paged<P, E, T, Fut>(
+    pub(crate) async fn paged<P, E, T, Fut>(
         &self,
         action: &'static str,
         page: impl Fn(Option<String>) -> Fut,

@@ -12,6 +12,7 @@ use ecsrole_core::aws::Calls;
 use ecsrole_core::concurrent::{Attempt, Limit};
 use ecsrole_core::fleet::{self, Target};
 use ecsrole_core::org::{self, OrgSelection, Organizations};
+use ecsrole_core::scp::Scps;
 use ecsrole_core::{Aws, Desired, DesiredInput};
 use serde_json::json;
 
@@ -136,6 +137,7 @@ pub async fn run(
                 .join(", ")
         );
     }
+    let scps = scps(cli, base, &accounts, bound).await;
     let targets: Vec<Target> = accounts
         .iter()
         .flat_map(|a| {
@@ -176,6 +178,7 @@ pub async fn run(
             let command = command_of(cli, bound, &desired);
             let signal = signal_rx.clone();
             let (limit, spent, own) = (limit.clone(), spent.clone(), own.clone());
+            let scps = scps.as_ref().and_then(|s| s.of(&target.account_id));
             async move {
                 let before = spent
                     .lock()
@@ -190,6 +193,7 @@ pub async fn run(
                     role: &role,
                     calls,
                     own: &own,
+                    scps,
                 };
                 let left = bound.saturating_sub(before);
                 let mut outcome = one(command, session, &target, desired, left, signal).await;
@@ -265,10 +269,35 @@ pub async fn run(
             .collect();
         report.set(crate::report::fleet(command, cases));
     }
+    let not_evaluated = scps.as_ref().map(Scps::not_evaluated);
     if json {
-        print(cli, &format!("{}\n", json!({ "summary": summary })));
+        let mut last = json!({ "summary": summary });
+        if let Some(n) = &not_evaluated {
+            last["not_evaluated"] = json!(n);
+        }
+        print(cli, &format!("{last}\n"));
     } else {
         print(cli, &table(&targets, &results, &summary));
+        if let Some(n) = &not_evaluated {
+            crate::note(cli, n);
+        }
     }
     Ok(code)
+}
+
+/// The SCPs over the targets' accounts, read once for the whole run (bounded by
+/// `bound`); `None` for diagnose, which does not judge a role's permissions.
+async fn scps(cli: &Cli, base: &Aws, accounts: &[String], bound: Duration) -> Option<Scps> {
+    if matches!(cli.command, Command::Diagnose(_)) {
+        return None;
+    }
+    let org = Organizations::new(base);
+    Some(
+        match tokio::time::timeout(bound, org.scps(accounts)).await {
+            Ok(scps) => scps,
+            Err(_) => Scps::NotRead {
+                why: format!("reading them {}", base.calls.timed_out(bound)),
+            },
+        },
+    )
 }

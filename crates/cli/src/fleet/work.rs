@@ -104,6 +104,8 @@ pub(super) struct Session<'a> {
     pub(super) role: &'a str,
     pub(super) calls: Calls,
     pub(super) own: &'a str,
+    /// The SCP levels over the target's account, as the run read them (`None`: not read).
+    pub(super) scps: Option<Vec<ecsrole_core::state::ScpLevel>>,
 }
 
 pub(super) async fn one(
@@ -118,7 +120,7 @@ pub(super) async fn one(
         Ok(aws) => aws,
         Err(e) => return Outcome::failed(e),
     };
-    let engine = Engine::new(Iam::new(&aws), desired);
+    let engine = Engine::new(Iam::new(&aws), desired).with_scps(s.scps);
     match work {
         Work::Role(role_work) => {
             match tokio::time::timeout(bound, role_outcome(&engine, role_work)).await {

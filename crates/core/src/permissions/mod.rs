@@ -50,6 +50,10 @@ pub enum On {
     AnyProfile,
     /// Every ECS cluster (diagnose counts the container instances of Batch's clusters).
     AnyCluster,
+    /// The organisation's OUs (reading their names).
+    OrgUnits,
+    /// The organisation's service control policies, and AWS's own (`FullAWSAccess`).
+    OrgPolicies,
     /// Actions that do not support resource-level permissions (List*/Describe*).
     Any,
 }
@@ -112,6 +116,13 @@ pub fn policy(commands: &[Command], desired: &Desired, assume_role_name: &str) -
             On::AnyRole => vec![format!("arn:{p}:iam::*:role/*")],
             On::AnyProfile => vec![format!("arn:{p}:iam::*:instance-profile/*")],
             On::AnyCluster => vec![format!("arn:{p}:ecs:*:*:cluster/*")],
+            On::OrgUnits => vec![format!("arn:{p}:organizations::*:ou/o-*/ou-*")],
+            // The organisation's (`policy/o-ID/service_control_policy/p-ID`) and AWS's own
+            // (`arn:...::aws:policy/service_control_policy/p-FullAWSAccess`) in one pattern:
+            // parliament takes only 12-digit accounts or `*` there.
+            On::OrgPolicies => vec![format!(
+                "arn:{p}:organizations::*:policy/*service_control_policy/p-*"
+            )],
             On::Any => vec!["*".to_owned()],
         }
     };
@@ -161,6 +172,8 @@ fn sid(on: On) -> &'static str {
         On::AnyRole => "EcsroleDiagnoseRoles",
         On::AnyProfile => "EcsroleDiagnoseInstanceProfiles",
         On::AnyCluster => "EcsroleDiagnoseClusters",
+        On::OrgUnits => "EcsroleFleetOrganizationalUnits",
+        On::OrgPolicies => "EcsroleFleetServiceControlPolicies",
         On::Any => "EcsroleReadOnlyDescribe",
     }
 }

@@ -350,4 +350,40 @@ pub const TABLE: &[Permission] = &[
         &[Fleet],
         "--ou: the organizational units below it, recursively",
     ),
+    called(
+        "organizations:DescribeOrganization",
+        On::Any,
+        &[Fleet],
+        "check, plan, apply, verify: is there an organisation, and its management account (SCPs do not apply there)",
+    ),
+    called(
+        "organizations:ListRoots",
+        On::Any,
+        &[Fleet],
+        "check, plan, apply, verify: is the SCP policy type enabled",
+    ),
+    called(
+        "organizations:ListParents",
+        On::Any,
+        &[Fleet],
+        "check, plan, apply, verify: each target account's path up to the root, for its SCPs",
+    ),
+    called(
+        "organizations:DescribeOrganizationalUnit",
+        On::OrgUnits,
+        &[Fleet],
+        "check, plan, apply, verify: the names of the OUs on the paths, for messages",
+    ),
+    called(
+        "organizations:ListPoliciesForTarget",
+        On::Any,
+        &[Fleet],
+        "check, plan, apply, verify: the SCPs attached to the root, each OU on the path and the account",
+    ),
+    called(
+        "organizations:DescribePolicy",
+        On::OrgPolicies,
+        &[Fleet],
+        "check, plan, apply, verify: each SCP's document",
+    ),
 ];
