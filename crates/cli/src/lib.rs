@@ -211,7 +211,7 @@ async fn execute(cli: &Cli, report: &mut report::Reporter) -> anyhow::Result<u8>
             .aws()
             .expect("every other command has the AWS options"),
     };
-    report.arm(command.report())?;
+    report.arm(command.report(), command.name())?;
     let input = desired_input(command);
     let partition = command
         .policies()
