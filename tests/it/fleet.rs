@@ -232,6 +232,75 @@ async fn bad_fleet_input_sends_no_request() {
     assert_eq!(proxy.log(), Vec::<String>::new(), "no request was sent");
 }
 
+/// A fleet selection that ends with no account (an empty or comments-only accounts file,
+/// every account excluded, from flags or the config file) is exit 1 before any call: it
+/// never turns into a run in the caller's own account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_selection_is_refused_before_any_call() {
+    let (ctx, proxy) = Ctx::proxied("fleet_empty").await;
+    let id = accounts(&ctx, 1).remove(0);
+    let dir = ctx.temp_dir();
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let empty = write("empty.txt", "");
+    let comments = write(
+        "comments.txt",
+        "# generated: no account today\n\n   # none\n",
+    );
+    let one = write("one.txt", &format!("{id}\n"));
+    let config = |name: &str, text: &str| write(name, text);
+    let cfg_empty = config("empty.toml", "accounts = []\n");
+    let cfg_file = config("file.toml", "accounts_file = \"empty.txt\"\n");
+    let cfg_excluded = config(
+        "excluded.toml",
+        &format!("accounts = [\"{id}\"]\nexclude_accounts = [\"{id}\"]\n"),
+    );
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["apply", "--accounts", &empty],
+        vec!["apply", "--accounts", &comments],
+        vec!["apply", "--accounts", &comments, "--exclude-account", &id],
+        vec!["apply", "--account", &id, "--exclude-account", &id],
+        vec!["apply", "--accounts", &one, "--exclude-account", &id],
+        vec!["apply", "--exclude-account", &id],
+        vec!["verify", "--level", "ce", "--accounts", &empty],
+        vec!["check", "--accounts", &empty, "--output", "json"],
+        vec!["apply", "--config", &cfg_empty],
+        vec!["apply", "--config", &cfg_file],
+        vec!["apply", "--config", &cfg_excluded],
+    ];
+    for args in cases {
+        let run = ctx.ecsrole(&args);
+        assert_eq!(run.code, 1, "{args:?}: {run:?}");
+        assert!(
+            run.stderr.contains("no account to run in")
+                && run.stderr.contains("expected at least one account id"),
+            "{args:?}: {}",
+            run.stderr
+        );
+        if let Some(file) = args.iter().position(|a| *a == "--accounts") {
+            assert!(run.stderr.contains(args[file + 1]), "{}", run.stderr);
+        }
+        assert!(run.stdout.is_empty(), "{args:?}: {run:?}");
+        assert_eq!(proxy.log(), Vec::<String>::new(), "{args:?}: no request");
+    }
+    // Nothing was created in the caller's own account either.
+    let err = ctx
+        .iam
+        .get_role()
+        .role_name(&ctx.role)
+        .send()
+        .await
+        .expect_err("no role was created");
+    assert!(
+        err.as_service_error()
+            .is_some_and(|e| e.is_no_such_entity_exception()),
+        "{err:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_fleet_verify_assumes_once_per_account() {
     crate::harness::needs_batch();

@@ -200,7 +200,7 @@ async fn organization_and_ous_select_the_active_accounts_boto3_lists() {
     let got = targets(&run.stdout);
     assert_eq!(
         got,
-        BTreeSet::from([management.clone(), in_team, in_nested, at_root]),
+        BTreeSet::from([management.clone(), in_team, in_nested.clone(), at_root]),
         "{run:?}"
     );
     let assumed = proxy
@@ -212,6 +212,23 @@ async fn organization_and_ous_select_the_active_accounts_boto3_lists() {
     if let Some(want) = boto3(&ctx, &credentials, &[], &excluded) {
         assert_eq!(got, want, "ecsrole and boto3 disagree");
     }
+
+    // An OU whose every ACTIVE account is excluded: exit 1 after the listing, naming what
+    // was left out; only the listing's reads were sent (no role read or write anywhere,
+    // the caller's own account included).
+    proxy.clear_log();
+    let run = ctx.ecsrole(&["apply", "--ou", &nested, "--exclude-account", &in_nested]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("no account to run in") && run.stderr.contains("1 excluded"),
+        "{run:?}"
+    );
+    let sent = proxy.qualified_log();
+    assert!(
+        sent.iter()
+            .all(|a| a.starts_with("organizations:") || a == "sts:GetCallerIdentity"),
+        "{sent:?}"
+    );
 
     // Bad ids are named before any call.
     proxy.clear_log();

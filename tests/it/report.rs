@@ -332,3 +332,86 @@ async fn report_path_and_command_are_checked_before_any_call() {
     assert!(xml.contains("mars"), "the error is in the report: {xml}");
     assert_eq!(proxy.log(), Vec::<String>::new(), "no request was sent");
 }
+
+/// A symbolic link at the report path is refused before any call; its target is never
+/// written, and the link stays as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_symlink_at_the_report_path_is_refused_and_its_target_untouched() {
+    let (ctx, proxy) = Ctx::proxied("report_link").await;
+    let target = report_path(&ctx, "precious.txt");
+    std::fs::write(&target, "not a report: keep me\n").unwrap();
+    let link = target.with_file_name("link.xml");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let dangling = target.with_file_name("dangling.xml");
+    let nowhere = target.with_file_name("created-through-the-link.xml");
+    std::os::unix::fs::symlink(&nowhere, &dangling).unwrap();
+    for path in [&link, &dangling] {
+        let run = ctx.ecsrole(&["check", "--report", path.to_str().unwrap()]);
+        assert_eq!(run.code, 1, "{run:?}");
+        assert!(
+            run.stderr.contains("symbolic link") && run.stderr.contains(path.to_str().unwrap()),
+            "names the path and why: {}",
+            run.stderr
+        );
+        assert!(
+            std::fs::symlink_metadata(path)
+                .unwrap()
+                .file_type()
+                .is_symlink(),
+            "the link itself is left"
+        );
+    }
+    assert_eq!(read(&target), "not a report: keep me\n", "target untouched");
+    assert!(!nowhere.exists(), "nothing created through a dangling link");
+    assert_eq!(proxy.log(), Vec::<String>::new(), "no request was sent");
+}
+
+/// A run killed mid-way (SIGKILL: nothing of ecsrole runs after it) never leaves an
+/// earlier run's passing report at the path: from before its first call the path holds a
+/// failing "did not finish" report, valid JUnit, which only the result replaces.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_run_leaves_no_passing_report() {
+    let (ctx, proxy) = Ctx::proxied("report_killed").await;
+    ctx.create_compliant(&[]).await;
+    let path = report_path(&ctx, "ci.xml");
+    let report = path.to_str().unwrap();
+    let run = ctx.ecsrole(&["check", "-q", "--report", report]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(counts(&read(&path)), (1, 0, 0, 0), "a passing report first");
+
+    // The next GetRole (the first run made one) stalls: the run is mid-way when killed.
+    let next = proxy.log().iter().filter(|a| *a == "GetRole").count() + 1;
+    proxy.fail(
+        "GetRole",
+        next,
+        crate::proxy::Fault::Stall(std::time::Duration::from_secs(60)),
+    );
+    let mut child = ctx.spawn(&["check", "-q", "--report", report]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while proxy.hits("GetRole") == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "ecsrole never called GetRole"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "killed: {status:?}");
+    let xml = read(&path);
+    validate(&path);
+    assert_eq!(counts(&xml), (1, 0, 1, 0), "one error, no pass:\n{xml}");
+    assert!(xml.contains("did not finish"), "{xml}");
+    let dir = path.parent().unwrap();
+    let files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files, ["ci.xml"], "no temporary file left beside it");
+
+    // The next run that finishes replaces it with its result.
+    proxy.heal();
+    let run = ctx.ecsrole(&["check", "-q", "--report", report]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(counts(&read(&path)), (1, 0, 0, 0));
+}

@@ -93,9 +93,21 @@ async fn batch_cleanup_deletes_only_what_is_past_its_lease() {
     let json = dry.json();
     let found = json["found"].to_string();
     let leased = json["leased"].to_string();
-    assert!(found.contains(&expired) && found.contains(&old), "{json}");
-    assert!(!found.contains(&live) && !found.contains(&theirs), "{json}");
+    assert!(found.contains(&expired), "{json}");
+    assert!(
+        !found.contains(&live) && !found.contains(&theirs) && !found.contains(&old),
+        "{json}"
+    );
     assert!(leased.contains(&live) && leased.contains(&future), "{json}");
+    // No expiry tag: it may be in use, so it is left, listed with its run and no expiry.
+    let unknown = json["leased"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["resource"].as_str().unwrap().contains(&old))
+        .unwrap_or_else(|| panic!("{old} listed as leased: {json}"));
+    assert_eq!(unknown["expires"], serde_json::Value::Null, "{json}");
+    assert_eq!(unknown["run_id"], id(2), "{json}");
     assert_eq!(
         active(&ctx, &all).await.len(),
         4,
@@ -109,11 +121,13 @@ async fn batch_cleanup_deletes_only_what_is_past_its_lease() {
     assert_eq!(clean.code, 0, "{clean:?}");
     assert_eq!(
         active(&ctx, &all).await,
-        [live.clone(), theirs.clone()],
-        "past their lease (or without one) deleted; leased and someone else's left"
+        [old.clone(), live.clone(), theirs.clone()],
+        "past its lease deleted; leased, without a lease and someone else's left"
     );
-    let one = ctx.ecsrole_raw(&["cleanup", "--run", &id(3)]);
-    assert_eq!(one.code, 0, "{one:?}");
+    for n in [2, 3] {
+        let one = ctx.ecsrole_raw(&["cleanup", "--run", &id(n)]);
+        assert_eq!(one.code, 0, "{one:?}");
+    }
     assert_eq!(active(&ctx, &all).await, std::slice::from_ref(&theirs));
     ctx.batch
         .deregister_job_definition()
@@ -242,6 +256,61 @@ async fn batch_a_young_instance_profile_is_waited_out_and_an_old_one_is_the_role
     assert_eq!(tries, 1, "no second environment: {json}");
     let id = json["run_id"].as_str().unwrap();
     assert_eq!(left_of_run(&ctx, id).await, Vec::<String>::new());
+}
+
+/// `cleanup` and `cleanup --all` take verify resources only: a job definition tagged
+/// `managed-by=ecsrole` (what apply puts on roles, copied onto a production job), a run tag
+/// on a name verify did not give, or the name with the ownership tag but no run tag, all
+/// stay; a real verify resource past its lease beside them goes.
+#[tokio::test]
+async fn batch_cleanup_takes_only_verify_resources() {
+    crate::harness::needs_batch();
+    let account = crate::fleet::accounts(&Ctx::new("sweep_account").await, 1).remove(0);
+    let ctx = Ctx::in_account("sweep", &account).await;
+    let id = |n: u32| format!("{:08x}{n:02x}", ctx.role.len() as u32 * 0x2468 + n);
+    let past = rfc3339(SystemTime::now() - Duration::from_secs(60));
+    let managed = ("managed-by", "ecsrole".to_owned());
+    let prod = "prod-nightly-etl".to_owned();
+    let run_tagged = "nightly-etl-tagged".to_owned();
+    let untagged_run = format!("ecsrole-verify-{}", id(1));
+    let verify = format!("ecsrole-verify-{}", id(2));
+    let full = |n: u32| {
+        vec![
+            managed.clone(),
+            ("ecsrole:verify-run", id(n)),
+            ("ecsrole:expires", past.clone()),
+        ]
+    };
+    job_definition(&ctx, &prod, std::slice::from_ref(&managed)).await;
+    job_definition(&ctx, &run_tagged, &full(3)).await;
+    job_definition(&ctx, &untagged_run, std::slice::from_ref(&managed)).await;
+    let theirs = [&prod, &run_tagged, &untagged_run];
+
+    for args in [&["cleanup"][..], &["cleanup", "--all"]] {
+        job_definition(&ctx, &verify, &full(2)).await;
+        let run = ctx.ecsrole_raw(args);
+        assert_eq!(run.code, 0, "{args:?}: {run:?}");
+        assert!(run.stdout.contains(&verify), "{args:?}: {}", run.stdout);
+        assert_eq!(
+            active(&ctx, &[&verify]).await,
+            Vec::<String>::new(),
+            "{args:?}: the verify resource past its lease is deleted"
+        );
+        assert_eq!(
+            active(&ctx, &theirs).await,
+            [prod.clone(), run_tagged.clone(), untagged_run.clone()],
+            "{args:?} deleted what is not a verify resource: {}",
+            run.stdout
+        );
+    }
+    for name in theirs {
+        ctx.batch
+            .deregister_job_definition()
+            .job_definition(format!("{name}:1"))
+            .send()
+            .await
+            .unwrap();
+    }
 }
 
 /// Three verifies (ce, job, instance) and a cleanup at the same time in one account: every

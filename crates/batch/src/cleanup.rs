@@ -1,7 +1,8 @@
-//! `cleanup`: finds what verify runs left (ecsrole's by the `managed-by` tag, or by the
-//! `ecsrole-verify-` name on a resource without tags) and deletes, in Batch's order, what
-//! the sweep asks for: by default only what is past its lease, so that a run still in
-//! progress in the same account is never touched.
+//! `cleanup`: finds what verify runs left (verify resources only: `managed-by=ecsrole`,
+//! `ecsrole:verify-run` and the run's `ecsrole-verify-` name, see [`lease::verify_run`])
+//! and deletes, in Batch's order, what the sweep asks for: by default only what is past its
+//! lease, so that a run still in progress in the same account is never touched (one
+//! without a readable lease is left too).
 
 use std::time::SystemTime;
 
@@ -29,8 +30,11 @@ pub struct CleanupOutcome {
 #[derive(Debug, Clone, Serialize)]
 pub struct Leased {
     pub resource: String,
-    /// When the lease ends (RFC 3339).
-    pub expires: String,
+    /// The run it belongs to (`cleanup --run` takes it).
+    pub run_id: String,
+    /// When the lease ends (RFC 3339); `null` when it has no readable `ecsrole:expires`
+    /// tag (the run may still use it: only `--run` or `--all` delete it).
+    pub expires: Option<String>,
 }
 
 /// One resource a sweep found.
@@ -85,10 +89,11 @@ impl Verifier {
         for t in targets {
             match t.verdict {
                 Verdict::Ignore => continue,
-                Verdict::Leased(until) => {
+                Verdict::Leased { run, until } => {
                     out.leased.push(Leased {
                         resource: t.label,
-                        expires: lease::format(until),
+                        run_id: run,
+                        expires: until.map(lease::format),
                     });
                     continue;
                 }

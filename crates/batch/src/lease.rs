@@ -1,6 +1,7 @@
 //! Leases: a verify run owns what it creates until the time in its `ecsrole:expires` tag,
 //! and `cleanup` leaves leased resources alone. Which resources a sweep deletes is decided
-//! here, without AWS: what is ecsrole's, and whose lease is over (or which run, or all).
+//! here, without AWS: only verify resources (see [`verify_run`]), and of those the ones
+//! whose lease is over (or of one run, or all).
 
 use std::collections::HashMap;
 use std::time::SystemTime;
@@ -27,8 +28,9 @@ pub fn format(t: SystemTime) -> String {
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
 }
 
-/// The end of a resource's lease; `None` when it has no (readable) expiry tag, which
-/// counts as expired (made by an older ecsrole, or the tag was edited).
+/// The end of a resource's lease; `None` when it has no (readable) expiry tag. On a verify
+/// resource that means "unknown", never "over": the default sweep leaves it (listed, with
+/// its run id), and only `cleanup --run ID` or `--all` take it.
 pub fn expiry(tags: &HashMap<String, String>) -> Option<SystemTime> {
     let text = tags.get(EXPIRES_TAG)?;
     SystemTime::try_from(DateTime::from_str(text, Format::DateTime).ok()?).ok()
@@ -48,45 +50,54 @@ pub enum Sweep {
 /// What a sweep makes of one resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    /// Not ecsrole's, or not the run asked for.
+    /// Not a verify resource, or not of the run asked for.
     Ignore,
     Delete,
-    /// ecsrole's, but its lease runs until then.
-    Leased(SystemTime),
+    /// A verify resource of run `run`, but its lease runs until `until`; `None`: it has no
+    /// readable expiry, so it may still be in use.
+    Leased {
+        run: String,
+        until: Option<SystemTime>,
+    },
 }
 
-/// Is this ecsrole's: tagged `managed-by=ecsrole`, or (a resource that carries no tags at
-/// all) named `ecsrole-verify-*`.
-pub fn owned(name: &str, tags: &HashMap<String, String>) -> bool {
-    tags.get(OWNER_TAG_KEY)
-        .is_some_and(|v| v == OWNER_TAG_VALUE)
-        || (tags.is_empty() && name.starts_with(NAME_PREFIX))
+/// The run id of a verify resource, `None` for anything else. A verify resource carries
+/// all of: `managed-by=ecsrole`, `ecsrole:verify-run=<run id>`, and the name verify gives
+/// that run (`ecsrole-verify-<run id>`, or `-2`, `-3`... after it). The ownership tag alone
+/// (an `apply`'s, or anyone's who copied it) or the name alone is never enough.
+pub fn verify_run<'a>(name: &str, tags: &'a HashMap<String, String>) -> Option<&'a str> {
+    if tags.get(OWNER_TAG_KEY).map(String::as_str) != Some(OWNER_TAG_VALUE) {
+        return None;
+    }
+    let run = tags
+        .get(RUN_TAG)
+        .map(String::as_str)
+        .filter(|r| !r.is_empty())?;
+    let named = name.strip_prefix(NAME_PREFIX).is_some_and(|rest| {
+        rest == run
+            || rest
+                .strip_prefix(run)
+                .and_then(|n| n.strip_prefix('-'))
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    });
+    named.then_some(run)
 }
 
 impl Sweep {
     pub fn judge(&self, name: &str, tags: &HashMap<String, String>, now: SystemTime) -> Verdict {
-        if !owned(name, tags) {
+        let Some(run) = verify_run(name, tags) else {
             return Verdict::Ignore;
-        }
+        };
         match self {
             Sweep::All => Verdict::Delete,
-            Sweep::Run(id) => {
-                let tagged = tags.get(RUN_TAG).is_some_and(|r| r == id);
-                let named = name.strip_prefix(NAME_PREFIX).is_some_and(|rest| {
-                    rest == id
-                        || rest
-                            .strip_prefix(id.as_str())
-                            .is_some_and(|n| n.starts_with('-'))
-                });
-                if tagged || named {
-                    Verdict::Delete
-                } else {
-                    Verdict::Ignore
-                }
-            }
+            Sweep::Run(id) if id == run => Verdict::Delete,
+            Sweep::Run(_) => Verdict::Ignore,
             Sweep::Expired => match expiry(tags) {
-                Some(until) if until > now => Verdict::Leased(until),
-                _ => Verdict::Delete,
+                Some(until) if until <= now => Verdict::Delete,
+                until => Verdict::Leased {
+                    run: run.to_owned(),
+                    until,
+                },
             },
         }
     }
@@ -129,34 +140,69 @@ mod tests {
         };
         let live = run("a1", &later);
         let over = run("b2", &earlier);
-        let old = tags(&[("managed-by", "ecsrole"), (RUN_TAG, "c3")]);
+        let no_expiry = tags(&[("managed-by", "ecsrole"), (RUN_TAG, "c3")]);
         let theirs = tags(&[("team", "data")]);
         let expired = Sweep::Expired;
         assert_eq!(
             expired.judge("ecsrole-verify-a1", &live, now),
-            Verdict::Leased(now + Duration::from_secs(60))
+            Verdict::Leased {
+                run: "a1".into(),
+                until: Some(now + Duration::from_secs(60))
+            }
         );
         assert_eq!(
             expired.judge("ecsrole-verify-b2", &over, now),
             Verdict::Delete
         );
         assert_eq!(
-            expired.judge("ecsrole-verify-c3", &old, now),
+            expired.judge("ecsrole-verify-b2-3", &over, now),
             Verdict::Delete,
-            "no expiry tag: an older ecsrole's, expired"
+            "a run's later compute environment"
         );
-        assert_eq!(
-            expired.judge("ecsrole-verify-d4", &tags(&[]), now),
-            Verdict::Delete,
-            "untagged, named by ecsrole"
-        );
-        for sweep in [Sweep::Expired, Sweep::All, Sweep::Run("x".into())] {
+        for unreadable in [no_expiry.clone(), run("c3", "tomorrow")] {
             assert_eq!(
-                sweep.judge("ecsrole-verify-x", &theirs, now),
-                Verdict::Ignore,
-                "tagged by someone else, whatever the name: {sweep:?}"
+                expired.judge("ecsrole-verify-c3", &unreadable, now),
+                Verdict::Leased {
+                    run: "c3".into(),
+                    until: None
+                },
+                "no readable expiry: may be in use, left by the default sweep"
             );
-            assert_eq!(sweep.judge("theirs", &tags(&[]), now), Verdict::Ignore);
+            assert_eq!(
+                Sweep::Run("c3".into()).judge("ecsrole-verify-c3", &unreadable, now),
+                Verdict::Delete
+            );
+            assert_eq!(
+                Sweep::All.judge("ecsrole-verify-c3", &unreadable, now),
+                Verdict::Delete
+            );
+        }
+        // Never a verify resource, whatever the sweep: the ownership tag alone (what
+        // `apply` puts on roles, or anyone's copy of it), the name alone, a run tag on a
+        // name verify did not give that run, a run tag without the ownership tag.
+        let managed = tags(&[("managed-by", "ecsrole")]);
+        let not_ours = [
+            ("prod-nightly-etl", managed.clone()),
+            ("prod-nightly-etl", run("d4", &earlier)),
+            ("ecsrole-verify-d4", managed.clone()),
+            ("ecsrole-verify-d4", tags(&[])),
+            ("ecsrole-verify-d4", theirs.clone()),
+            ("ecsrole-verify-d4", tags(&[(RUN_TAG, "d4")])),
+            ("ecsrole-verify-e5", run("d4", &earlier)),
+            ("ecsrole-verify-d4x", run("d4", &earlier)),
+            ("ecsrole-verify-d4-", run("d4", &earlier)),
+            ("ecsrole-verify-d4-x", run("d4", &earlier)),
+            ("ecsrole-verify-", run("", &earlier)),
+            ("theirs", tags(&[])),
+        ];
+        for sweep in [Sweep::Expired, Sweep::All, Sweep::Run("d4".into())] {
+            for (name, t) in &not_ours {
+                assert_eq!(
+                    sweep.judge(name, t, now),
+                    Verdict::Ignore,
+                    "{sweep:?} {name} {t:?}"
+                );
+            }
         }
         assert_eq!(
             Sweep::All.judge("ecsrole-verify-a1", &live, now),

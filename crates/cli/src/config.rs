@@ -189,6 +189,11 @@ fn merge(cli: &mut Cli, m: &ArgMatches, file: File, path: &Path) -> anyhow::Resu
     }
     let dir = path.parent().unwrap_or(Path::new(""));
     if let Some(f) = cmd.fleet_mut() {
+        f.selection_in_config |= file.accounts.is_some()
+            || file.accounts_file.is_some()
+            || file.organization == Some(true)
+            || file.ous.is_some()
+            || file.exclude_accounts.is_some();
         set(m, "accounts", &mut f.accounts, file.accounts);
         set(
             m,
@@ -379,6 +384,24 @@ image = "busybox"
         let f = cli.command.fleet().unwrap();
         assert_eq!(f.accounts, ["222222222222"]);
         assert_eq!(f.concurrency, 16);
+    }
+
+    #[test]
+    fn a_selection_key_asks_for_fleet_mode_even_when_empty() {
+        for text in [
+            "accounts = []\n",
+            "ous = []\n",
+            "exclude_accounts = [\"222222222222\"]\n",
+            "accounts_file = \"empty.txt\"\n",
+            "organization = true\n",
+        ] {
+            let cli = merged(&["ecsrole", "apply"], text);
+            assert!(cli.command.fleet().unwrap().asked(), "{text}");
+        }
+        for text in ["organization = false\n", "concurrency = 4\n", ""] {
+            let cli = merged(&["ecsrole", "apply"], text);
+            assert!(!cli.command.fleet().unwrap().asked(), "{text}");
+        }
     }
 
     #[test]

@@ -212,7 +212,7 @@ async fn execute(cli: &Cli, report: &mut report::Reporter) -> anyhow::Result<u8>
             .aws()
             .expect("every other command has the AWS options"),
     };
-    report.arm(command.report())?;
+    report.arm(command.report(), command.name())?;
     let input = desired_input(command);
     let partition = command
         .policies()
@@ -222,10 +222,7 @@ async fn execute(cli: &Cli, report: &mut report::Reporter) -> anyhow::Result<u8>
     validate_early(&input, partition, aws_args.region.as_deref())?;
     // Fleet mode: the accounts and the organisation's selection, checked before any call.
     let fleet_selection = match command.fleet() {
-        Some(f) => {
-            let (accounts, sel) = (fleet::accounts(f)?, fleet::org_selection(f)?);
-            (!accounts.is_empty() || !sel.is_empty()).then_some((accounts, sel))
-        }
+        Some(f) => fleet_selection(f)?,
         None => None,
     };
     let bound = aws_args
@@ -260,6 +257,50 @@ async fn execute(cli: &Cli, report: &mut report::Reporter) -> anyhow::Result<u8>
         Ok(result) => result,
         Err(_) => anyhow::bail!(aws.calls.timed_out(bound)),
     }
+}
+
+/// Fleet mode's selection, validated before any call: `None` when no fleet option was
+/// given (a run in the caller's own account). A selection that was given always stays
+/// fleet mode: one that can only end with no account (no organisation listing asked for,
+/// every account given excluded, or none given at all: an empty `--accounts` file) is an
+/// error here, before any call, never a run in the caller's own account.
+fn fleet_selection(
+    f: &args::FleetArgs,
+) -> anyhow::Result<Option<(Vec<String>, ecsrole_core::org::OrgSelection)>> {
+    let (accounts, sel) = (fleet::accounts(f)?, fleet::org_selection(f)?);
+    if !f.asked() {
+        return Ok(None);
+    }
+    let left = accounts.iter().filter(|a| !sel.exclude.contains(a)).count();
+    if sel.is_empty() && left == 0 {
+        let mut given = vec![];
+        if !f.accounts.is_empty() {
+            given.push(format!("--account {}", f.accounts.join(" --account ")));
+        }
+        if let Some(path) = &f.accounts_file {
+            given.push(format!("--accounts {}", path.display()));
+        }
+        if !f.exclude_accounts.is_empty() {
+            given.push(format!(
+                "--exclude-account {}",
+                f.exclude_accounts.join(" --exclude-account ")
+            ));
+        }
+        let given = if given.is_empty() {
+            "an empty selection in the config file".to_owned()
+        } else {
+            given.join(", ")
+        };
+        anyhow::bail!(
+            "no account to run in: the fleet selection ({given}) gives {} account id{} and excludes {}; \
+             expected at least one account id that is not excluded (nothing was sent: an empty \
+             selection never runs in the caller's own account)",
+            accounts.len(),
+            if accounts.len() == 1 { "" } else { "s" },
+            accounts.len() - left,
+        );
+    }
+    Ok(Some((accounts, sel)))
 }
 
 /// The policy `ecsrole permissions` prints, from the core's one table.

@@ -265,7 +265,13 @@ pub fn cleanup(c: &CleanupOutcome) -> String {
     let leased: Vec<String> = c
         .leased
         .iter()
-        .map(|l| format!("{} (lease until {})", l.resource, l.expires))
+        .map(|l| match &l.expires {
+            Some(until) => format!("{} (run {}, lease until {until})", l.resource, l.run_id),
+            None => format!(
+                "{} (run {}, no readable lease expiry)",
+                l.resource, l.run_id
+            ),
+        })
         .collect();
     list(
         &mut out,

@@ -157,6 +157,25 @@ pub struct FleetArgs {
     #[arg(long, value_name = "N", default_value_t = 16,
           value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
+
+    /// Set by the config file when it holds a selection key (`accounts`, `accounts_file`,
+    /// `organization = true`, `ous`, `exclude_accounts`), even an empty list: fleet mode
+    /// was asked for, so a selection that ends with no account is an error.
+    #[arg(skip)]
+    pub selection_in_config: bool,
+}
+
+impl FleetArgs {
+    /// Whether fleet mode was asked for: any selection option, from a flag or the config
+    /// file. Then the command never runs in the caller's own account instead.
+    pub fn asked(&self) -> bool {
+        self.selection_in_config
+            || !self.accounts.is_empty()
+            || self.accounts_file.is_some()
+            || self.organization
+            || !self.ous.is_empty()
+            || !self.exclude_accounts.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]

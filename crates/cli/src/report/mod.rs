@@ -4,6 +4,12 @@
 //! maps each command's result to test cases (as the README documents), `xml` writes the
 //! document. The `Reporter` here checks the path before any AWS call and writes the report
 //! whatever the outcome, errors included.
+//!
+//! The path is never followed: a symbolic link there is refused (its target is never
+//! written). Every write goes to a new file beside the path and is renamed over it, so the
+//! path holds a whole report or none. Before any call the path gets a failing "did not
+//! finish" report, which the result replaces at the end: a run killed mid-way never leaves
+//! an earlier run's passing report behind.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -25,15 +31,37 @@ pub struct Reporter {
 }
 
 impl Reporter {
-    /// Checks `--report` before any AWS call: a writable file in an existing directory.
+    /// Checks `--report` before any AWS call: no symbolic link, not a directory or other
+    /// non-regular file, in an existing directory where a file can be created; then
+    /// replaces whatever report is there with one saying that this run has not finished.
     /// From then on a report is written whatever happens.
-    pub fn arm(&mut self, path: Option<&Path>) -> anyhow::Result<()> {
+    pub fn arm(&mut self, path: Option<&Path>, command: &str) -> anyhow::Result<()> {
         let Some(path) = path else {
             return Ok(());
         };
         let shown = path.display();
-        if path.is_dir() {
-            anyhow::bail!("cannot write report {shown}: it is a directory");
+        match std::fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(path)
+                    .map_or_else(|_| "?".to_owned(), |t| t.display().to_string());
+                anyhow::bail!(
+                    "cannot write report {shown}: it is a symbolic link (to {target}); \
+                     ecsrole never writes through a link: expected a path to a regular file \
+                     (give the link's target itself, or remove the link)"
+                );
+            }
+            Ok(m) if m.is_dir() => {
+                anyhow::bail!("cannot write report {shown}: it is a directory");
+            }
+            Ok(m) if !m.is_file() => {
+                anyhow::bail!(
+                    "cannot write report {shown}: it is not a regular file; expected a path \
+                     to a regular file (it is replaced by the report)"
+                );
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => anyhow::bail!("cannot write report {shown}: {e}"),
         }
         let dir = path
             .parent()
@@ -45,12 +73,16 @@ impl Reporter {
                 dir.display()
             );
         }
-        // Opened without truncating: what is there stays until the report replaces it.
-        std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(path)
-            .map_err(|e| anyhow::anyhow!("cannot write report {shown}: {e}"))?;
+        let unfinished = failed(
+            command,
+            &format!(
+                "the run did not finish: ecsrole {command} (pid {}) started and has not \
+                 written its result; a report left like this means the run was killed \
+                 or crashed",
+                std::process::id()
+            ),
+        );
+        replace(path, &unfinished.to_xml(Duration::ZERO))?;
         self.path = Some(path.to_owned());
         Ok(())
     }
@@ -87,7 +119,44 @@ impl Reporter {
             (Some(s), None) => s,
             (None, e) => failed(name, e.unwrap_or("the command ended without a result")),
         };
-        std::fs::write(path, suite.to_xml(elapsed))
-            .map_err(|e| anyhow::anyhow!("cannot write report {}: {e}", path.display()))
+        replace(path, &suite.to_xml(elapsed))
     }
+}
+
+/// Writes `text` to a new file beside `path` and renames it over `path`: whatever is at
+/// `path` (a file, or a link put there since `arm`: the link, never its target) is replaced
+/// whole, and a reader sees the old report or the new one, never a part.
+fn replace(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let fail = |e: std::io::Error| anyhow::anyhow!("cannot write report {}: {e}", path.display());
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
+    let mut n = 0u32;
+    let (tmp, mut file) = loop {
+        let tmp = dir.join(format!(".{name}.ecsrole-{}-{n}.tmp", std::process::id()));
+        // create_new: never an existing file, nor through a link planted at that name.
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+            Err(e) => return Err(fail(e)),
+        }
+    };
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(fail(e));
+    }
+    Ok(())
 }
