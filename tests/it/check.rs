@@ -134,24 +134,26 @@ async fn trust_policy_conditional_gets_an_unconditional_statement() {
     let ctx = drift_case(
         "trust_conditional",
         async |ctx| {
+            // EC2 sends its own account or nothing: a condition on another one never holds.
             let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}}]}"#;
             ctx.create_role(trust, &[]).await;
             ctx.attach(ECS_POLICY).await;
             ctx.create_profile(&ctx.role, Some(&ctx.role)).await;
         },
-        "trust_policy_conditional",
+        "trust_policy_missing_ec2",
         2,
     )
     .await;
+    let plan = ctx.ecsrole(&["plan"]);
+    assert!(
+        plan.stdout.contains("no longer restricts EC2"),
+        "plan says the condition stops restricting EC2: {plan:?}"
+    );
     assert_eq!(ctx.ecsrole(&["apply"]).code, 0);
     let trust = ctx.state().await.trust.unwrap();
     assert_eq!(trust["Statement"].as_array().unwrap().len(), 2, "{trust}");
     let after = ctx.ecsrole(&["check", "--output", "json"]);
-    assert_eq!(
-        after.code, 0,
-        "only the conditional warning remains: {}",
-        after.stdout
-    );
+    assert_eq!(after.code, 0, "{}", after.stdout);
 }
 
 #[tokio::test]
@@ -391,8 +393,14 @@ async fn the_roles_policies_are_read_as_documents() {
         .unwrap();
     ctx.create_profile(&ctx.role, Some(&ctx.role)).await;
 
+    // The boundary allows only ecs:*: the agent's other calls are denied, and said so.
     let run = ctx.ecsrole(&["check", "--output", "json"]);
-    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(
+        run.json()["findings"][0]["code"],
+        "agent_permission_denied",
+        "{run:?}"
+    );
     let log = proxy.log();
     let count = |a: &str| log.iter().filter(|l| *l == a).count();
     assert_eq!(

@@ -204,7 +204,7 @@ async fn role_names_are_compared_without_regard_to_case() {
     ctx.create_compliant(&[]).await;
     let lower = ctx.role.to_lowercase();
     assert_ne!(lower, ctx.role, "the test's role name must have capitals");
-    let plan = ctx.ecsrole(&[
+    let plan = ctx.ecsrole_raw(&[
         "plan",
         "--role-name",
         &lower,
@@ -213,6 +213,7 @@ async fn role_names_are_compared_without_regard_to_case() {
         "--output",
         "json",
     ]);
+    assert_eq!(plan.code, 0, "{plan:?}");
     let actions: Vec<String> = plan.json()["actions"]
         .as_array()
         .unwrap()

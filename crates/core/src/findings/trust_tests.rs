@@ -189,9 +189,16 @@ fn adding_ec2_keeps_every_statement() {
     let out = with_ec2_statement(doc, AWS).unwrap();
     assert_eq!(
         out,
-        r#"{"Version":"2008-10-17","Statement":[{"Sid":"Keep","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}},{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"Keep","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}},{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#
     );
     assert!(ok(&out));
+    // With a policy variable the old version stays: under it `${...}` is literal text.
+    let vars = r#"{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:userid":"${aws:username}"}}}]}"#;
+    assert!(
+        with_ec2_statement(vars, AWS)
+            .unwrap()
+            .contains("2008-10-17")
+    );
     let fresh = ec2_trust_policy(AWS);
     assert!(ok(&fresh));
     assert!(a(&fresh).named.is_empty());

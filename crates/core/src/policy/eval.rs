@@ -452,7 +452,9 @@ fn summarize(
             .into_iter()
             .filter(|s| outcomes.iter().all(|o| named(o).contains(s)))
             .collect();
-        if statements.is_empty() {
+        // Allowed by different statements in different completions: name them all. A
+        // denial no Deny makes in every completion is named by what lacks an Allow.
+        if statements.is_empty() && first.decision == Decision::Allowed {
             for o in &outcomes {
                 for s in named(o) {
                     if !statements.contains(&s) {

@@ -40,6 +40,12 @@ pub fn with_ec2_statement(
     let mut doc = parse(document)?;
     let obj = doc.as_object_mut().expect("parse checks for an object");
     obj.entry("Version").or_insert_with(|| json!("2012-10-17"));
+    // IAM's UpdateAssumeRolePolicy may refuse the old version (moto does: "must be version
+    // 2012-10-17 or greater"). The versions differ only in policy variables, which 2008
+    // reads as literal text: without any `${`, the document means the same under 2012.
+    if obj.get("Version") == Some(&json!("2008-10-17")) && !document.contains("${") {
+        obj.insert("Version".into(), json!("2012-10-17"));
+    }
     let statements = match obj.remove("Statement") {
         None => vec![],
         Some(Value::Array(items)) => items,
