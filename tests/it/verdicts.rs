@@ -197,31 +197,3 @@ async fn an_ec2_allow_that_depends_is_a_warning_naming_it_and_plan_keeps_it() {
         "{doc_after}"
     );
 }
-
-#[tokio::test]
-async fn role_names_are_compared_without_regard_to_case() {
-    let ctx = Ctx::new("V-Case").await;
-    ctx.create_compliant(&[]).await;
-    let lower = ctx.role.to_lowercase();
-    assert_ne!(lower, ctx.role, "the test's role name must have capitals");
-    let plan = ctx.ecsrole_raw(&[
-        "plan",
-        "--role-name",
-        &lower,
-        "--instance-profile-name",
-        &ctx.role,
-        "--output",
-        "json",
-    ]);
-    assert_eq!(plan.code, 0, "{plan:?}");
-    let actions: Vec<String> = plan.json()["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["action"].as_str().unwrap().to_owned())
-        .collect();
-    assert!(
-        !actions.iter().any(|a| a.contains("instance_profile")),
-        "the profile already holds the role, whatever the case: {plan:?}"
-    );
-}

@@ -66,6 +66,15 @@ pub enum Error {
     TrustPolicy { role: String, detail: String },
 
     #[error(
+        "the trust policy of role {role} does not let EC2 assume it, and an EC2 statement appended to it could not be stored: IAM validates a trust policy it updates and takes only named sts: actions there (no NotAction, no wildcards): {}; fix those statements, or pass --replace-trust-policy to replace the document with the EC2 one (nothing was changed)",
+        statements.join("; ")
+    )]
+    TrustPolicyNotUpdatable {
+        role: String,
+        statements: Vec<String>,
+    },
+
+    #[error(
         "instance profile {profile} holds role {other}, not {role}; pass --replace-profile-role to replace it (nothing was changed)"
     )]
     ProfileHoldsOtherRole {

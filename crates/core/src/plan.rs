@@ -243,6 +243,13 @@ fn trust_step(
     if verdicts.ec2.decision != Decision::Denied {
         return Ok(None);
     }
+    let refused = trust::not_updatable(&policy);
+    if !refused.is_empty() {
+        return Err(Error::TrustPolicyNotUpdatable {
+            role: desired.role_name.clone(),
+            statements: refused,
+        });
+    }
     let document = trust::with_ec2_statement(document, p).map_err(|e| Error::TrustPolicy {
         role: desired.role_name.clone(),
         detail: e.to_string(),
@@ -494,6 +501,44 @@ mod tests {
             let steps = plan(&d, &a, PlanOptions::default()).unwrap();
             assert!(check(&d, &simulate(&d, &a, &steps)).compliant);
         }
+    }
+
+    #[test]
+    fn names_read_from_iam_are_compared_without_regard_to_case() {
+        let input = DesiredInput {
+            role_name: Some("ecsinstancerole".into()),
+            instance_profile_name: Some("ecsInstanceRole".into()),
+            ..DesiredInput::default()
+        };
+        let d = Desired::new(input, Partition::Aws).unwrap();
+        // The profile holds `ecsInstanceRole`: that is the role asked for, not another.
+        let steps = plan(&d, &compliant(), PlanOptions::default()).unwrap();
+        assert!(steps.is_empty(), "{steps:?}");
+        assert!(check(&d, &compliant()).compliant);
+    }
+
+    #[test]
+    fn a_trust_policy_iam_would_not_store_again_is_refused_before_any_write() {
+        let mut a = compliant();
+        a.role.as_mut().unwrap().trust_policy = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"NotAction":"sts:TagSession"}]}"#.into();
+        let err = plan(&desired(), &a, PlanOptions::default()).unwrap_err();
+        assert!(
+            matches!(err, Error::TrustPolicyNotUpdatable { .. }),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains("statement #1")
+                && err.to_string().contains("nothing was changed"),
+            "{err}"
+        );
+        let replace = PlanOptions {
+            replace_trust_policy: true,
+            ..PlanOptions::default()
+        };
+        assert!(matches!(
+            &plan(&desired(), &a, replace).unwrap()[..],
+            [Step::ReplaceTrustPolicy { .. }]
+        ));
     }
 
     #[test]

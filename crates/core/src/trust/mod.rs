@@ -127,3 +127,36 @@ pub fn non_canonical(policy: &Policy, partition: Partition) -> Vec<String> {
         .map(|s| s.describe())
         .collect()
 }
+
+/// The actions IAM takes in a trust policy it updates (UpdateAssumeRolePolicy validates
+/// them; moto 5.2.5's validator lists exactly these, named, without wildcards).
+const TRUST_ACTIONS: [&str; 11] = [
+    "sts:AssumeRole",
+    "sts:AssumeRoleWithSAML",
+    "sts:AssumeRoleWithWebIdentity",
+    "sts:DecodeAuthorizationMessage",
+    "sts:GetAccessKeyInfo",
+    "sts:GetCallerIdentity",
+    "sts:GetFederationToken",
+    "sts:GetServiceBearerToken",
+    "sts:GetSessionToken",
+    "sts:SetSourceIdentity",
+    "sts:TagSession",
+];
+
+/// The statements an update of the document would be refused for: `NotAction`, or an
+/// action that is not a named STS action. Appending to such a document cannot succeed.
+pub fn not_updatable(policy: &Policy) -> Vec<String> {
+    policy
+        .statements
+        .iter()
+        .filter(|s| {
+            s.action.not
+                || s.action
+                    .patterns
+                    .iter()
+                    .any(|a| !TRUST_ACTIONS.contains(&a.as_str()))
+        })
+        .map(|s| s.describe())
+        .collect()
+}
