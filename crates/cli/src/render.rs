@@ -204,7 +204,12 @@ pub fn verify(v: &VerifyOutcome) -> String {
     for f in &v.findings {
         let _ = writeln!(out, "  {:<31}{}", f.code.as_str(), f.message);
     }
-    let _ = if v.kept {
+    let _ = if !v.created {
+        writeln!(
+            out,
+            "Nothing was created (the run ended before its first create): nothing to tear down."
+        )
+    } else if v.kept {
         writeln!(
             out,
             "Kept (--keep): {}. `ecsrole cleanup` removes them.",
