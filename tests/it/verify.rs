@@ -579,3 +579,43 @@ async fn a_verify_that_created_nothing_tears_nothing_down() {
     }
     drop(silent);
 }
+
+/// The command `verify --keep` names for removing what it kept is run exactly as printed
+/// (in the same account and region, as the hint says) and removes everything of the run.
+#[tokio::test]
+async fn batch_the_keep_hint_names_a_command_that_works() {
+    crate::harness::needs_batch();
+    let ctx = Ctx::new("verify_hint").await;
+    compliant_role(&ctx).await;
+    let kept = ctx.ecsrole(&["verify", "--level", "ce", "--keep"]);
+    assert_eq!(kept.code, 0, "{kept:?}");
+    let line = kept
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Kept (--keep):"))
+        .unwrap_or_else(|| panic!("a hint: {kept:?}"));
+    let run = kept
+        .stderr
+        .split("verify run ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .unwrap_or_else(|| panic!("the run id on stderr: {kept:?}"))
+        .to_owned();
+    assert!(
+        !left_of_run(&ctx, &run).await.is_empty(),
+        "kept: something to remove"
+    );
+    let hint = line
+        .split('`')
+        .nth(1)
+        .unwrap_or_else(|| panic!("a command in backticks: {line}"));
+    let words: Vec<&str> = hint.split_whitespace().collect();
+    assert_eq!(words.first(), Some(&"ecsrole"), "{hint}");
+    let cleaned = ctx.ecsrole_raw(&words[1..]);
+    assert_eq!(cleaned.code, 0, "{hint}: {cleaned:?}");
+    assert_eq!(
+        left_of_run(&ctx, &run).await,
+        Vec::<String>::new(),
+        "`{hint}` removed everything of run {run}"
+    );
+}

@@ -212,16 +212,18 @@ pub fn verify(v: &VerifyOutcome) -> String {
     } else if v.kept {
         writeln!(
             out,
-            "Kept (--keep): {}. `ecsrole cleanup` removes them.",
-            v.leftovers.join(", ")
+            "Kept (--keep): {}. `ecsrole cleanup --run {}` removes them (same account and region; their lease keeps a plain `cleanup` off them until it ends).",
+            v.leftovers.join(", "),
+            v.run_id
         )
     } else if v.leftovers.is_empty() {
         writeln!(out, "Nothing of this run is left.")
     } else {
         writeln!(
             out,
-            "LEFT BEHIND: {}. `ecsrole cleanup` removes them.",
-            v.leftovers.join(", ")
+            "LEFT BEHIND: {}. `ecsrole cleanup --run {}` removes them (same account and region; their lease keeps a plain `cleanup` off them until it ends).",
+            v.leftovers.join(", "),
+            v.run_id
         )
     };
     out
