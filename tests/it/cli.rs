@@ -188,3 +188,111 @@ async fn secrets_never_appear_in_output_at_any_verbosity() {
         }
     }
 }
+
+/// Colour codes only on a terminal: a piped stderr gets none (NO_COLOR unset, as a CI
+/// would run it); on a terminal (`script` gives the process one) there is colour, unless
+/// NO_COLOR is set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let ctx = Ctx::new("colour").await;
+    let esc = '\u{1b}';
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
+    cmd.args(["check", "-vv", "--role-name", &ctx.role]);
+    crate::harness::isolate(&mut cmd, &ctx.endpoint);
+    cmd.env_remove("NO_COLOR");
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("iam:GetRole"),
+        "-vv logs the calls: {stderr}"
+    );
+    assert!(!stderr.contains(esc), "no ANSI codes on a pipe: {stderr:?}");
+
+    let on_terminal = |no_color: Option<&str>| {
+        let line = format!(
+            "'{}' check -vv --role-name '{}'",
+            env!("CARGO_BIN_EXE_ecsrole-it"),
+            ctx.role
+        );
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec", &line, "/dev/null"]);
+        crate::harness::isolate(&mut cmd, &ctx.endpoint);
+        cmd.env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        match no_color {
+            Some(v) => cmd.env("NO_COLOR", v),
+            None => cmd.env_remove("NO_COLOR"),
+        };
+        let out = cmd
+            .output()
+            .expect("util-linux `script` (it gives ecsrole a terminal)");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(text.contains("iam:GetRole"), "{text}");
+        text
+    };
+    assert!(on_terminal(None).contains(esc), "colour on a terminal");
+    assert!(
+        !on_terminal(Some("1")).contains(esc),
+        "NO_COLOR=1 on a terminal: no colour"
+    );
+}
+
+/// `--profile NAME` that the AWS config files do not hold is one line naming it and the
+/// profiles they hold, exit 1, no request: not the SDK's provider chain, and not the
+/// environment's credentials instead of the profile asked for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_profile_is_named_in_one_line_before_any_call() {
+    let (ctx, proxy) = Ctx::proxied("profile").await;
+    let dir = ctx.temp_dir();
+    let config = dir.join("config");
+    std::fs::write(&config, "[profile dev]\nregion = us-east-1\n").unwrap();
+    let credentials = dir.join("credentials");
+    std::fs::write(
+        &credentials,
+        "[ci]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )
+    .unwrap();
+    let toml = dir.join("ecsrole.toml");
+    std::fs::write(&toml, "profile = \"nosuch\"\n").unwrap();
+    let config_flag = toml.to_str().unwrap().to_owned();
+    for (args, credentials_in_env) in [
+        (vec!["check", "--profile", "nosuch"], true),
+        (vec!["check", "--profile", "nosuch"], false),
+        (vec!["apply", "--config", config_flag.as_str()], true),
+    ] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
+        cmd.args(&args).args(["--role-name", &ctx.role]);
+        crate::harness::isolate(&mut cmd, &ctx.endpoint);
+        cmd.env("AWS_CONFIG_FILE", &config)
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials);
+        if !credentials_in_env {
+            cmd.env_remove("AWS_ACCESS_KEY_ID")
+                .env_remove("AWS_SECRET_ACCESS_KEY");
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: one line: {stderr}");
+        assert!(
+            stderr.contains("invalid profile \"nosuch\"") && stderr.contains("ci, dev"),
+            "{args:?}: names the profile and the ones there are: {stderr}"
+        );
+        assert_eq!(proxy.log(), Vec::<String>::new(), "{args:?}: no request");
+    }
+    // A profile the files hold is used as before.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
+    cmd.args(["check", "--profile", "ci", "--role-name", &ctx.role]);
+    crate::harness::isolate(&mut cmd, &ctx.endpoint);
+    cmd.env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY");
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "drift: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

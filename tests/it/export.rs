@@ -56,6 +56,15 @@ async fn the_template_lints_clean_and_reads_the_same_as_yaml_and_json() {
                 "team=data",
             ][..],
         ),
+        (
+            "stackset",
+            &[
+                "--extra-policy",
+                "arn:aws:iam::123456789012:policy/team/BatchExtra",
+                "--extra-policy",
+                "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+            ][..],
+        ),
     ] {
         let (yaml, json) = (
             dir.join(format!("{name}.yaml")),
@@ -92,6 +101,21 @@ async fn the_template_lints_clean_and_reads_the_same_as_yaml_and_json() {
         !china.contains("arn:aws-cn:") && china.contains("${AWS::Partition}"),
         "{china}"
     );
+    // A customer managed policy is each account's own (IAM attaches no other account's):
+    // the exporting account's id is not written, `${AWS::AccountId}` is; AWS managed
+    // policies stay `iam::aws:`.
+    let stackset: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("stackset.json")).unwrap()).unwrap();
+    assert_eq!(
+        stackset["Resources"]["Role"]["Properties"]["ManagedPolicyArns"],
+        serde_json::json!([
+            {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"},
+            {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/team/BatchExtra"},
+            {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"}
+        ]),
+        "{stackset}"
+    );
+    assert!(!stackset.to_string().contains("123456789012"), "{stackset}");
     let bad = ctx.ecsrole_raw(&[
         "export",
         "--format",

@@ -520,3 +520,102 @@ async fn bad_verify_input_is_named_before_any_call() {
     }
     assert_eq!(proxy.log(), Vec::<String>::new(), "no request was sent");
 }
+
+/// A verify that fails before its first create (here at `check`: the endpoint accepts
+/// connections and never answers) says it created nothing, lists no teardown step and
+/// nothing left behind, exits 1, and ends within its bound: it makes no teardown calls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_verify_that_created_nothing_tears_nothing_down() {
+    let ctx = Ctx::new("verify_nothing").await;
+    // A listener that never accepts: connections queue up and no answer ever comes.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    for output in ["human", "json"] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
+        cmd.args([
+            "verify",
+            "--level",
+            "ce",
+            "--timeout",
+            "4",
+            "--output",
+            output,
+            "--role-name",
+            &ctx.role,
+        ]);
+        let started = Instant::now();
+        let run = crate::harness::run_isolated(cmd, &url);
+        let took = started.elapsed();
+        assert_eq!(run.code, 1, "{run:?}");
+        assert!(
+            took < Duration::from_secs(12),
+            "within the 4 s bound and a margin, no teardown calls: took {took:?}\n{run:?}"
+        );
+        for step in [
+            "delete_job_queue",
+            "delete_compute_environment",
+            "leftovers",
+        ] {
+            assert!(!run.stderr.contains(step), "{step} listed: {run:?}");
+        }
+        assert!(!run.stdout.contains("LEFT BEHIND"), "{run:?}");
+        if output == "json" {
+            let json = run.json();
+            assert_eq!(json["created"], false, "{json}");
+            assert_eq!(json["leftovers"], serde_json::json!([]), "{json}");
+            let steps: Vec<_> = json["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["name"].as_str().unwrap().to_owned())
+                .collect();
+            assert_eq!(steps, ["check"], "{json}");
+        } else {
+            assert!(
+                run.stdout.contains("Nothing was created"),
+                "says so: {run:?}"
+            );
+        }
+    }
+    drop(silent);
+}
+
+/// The command `verify --keep` names for removing what it kept is run exactly as printed
+/// (in the same account and region, as the hint says) and removes everything of the run.
+#[tokio::test]
+async fn batch_the_keep_hint_names_a_command_that_works() {
+    crate::harness::needs_batch();
+    let ctx = Ctx::new("verify_hint").await;
+    compliant_role(&ctx).await;
+    let kept = ctx.ecsrole(&["verify", "--level", "ce", "--keep"]);
+    assert_eq!(kept.code, 0, "{kept:?}");
+    let line = kept
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Kept (--keep):"))
+        .unwrap_or_else(|| panic!("a hint: {kept:?}"));
+    let run = kept
+        .stderr
+        .split("verify run ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .unwrap_or_else(|| panic!("the run id on stderr: {kept:?}"))
+        .to_owned();
+    assert!(
+        !left_of_run(&ctx, &run).await.is_empty(),
+        "kept: something to remove"
+    );
+    let hint = line
+        .split('`')
+        .nth(1)
+        .unwrap_or_else(|| panic!("a command in backticks: {line}"));
+    let words: Vec<&str> = hint.split_whitespace().collect();
+    assert_eq!(words.first(), Some(&"ecsrole"), "{hint}");
+    let cleaned = ctx.ecsrole_raw(&words[1..]);
+    assert_eq!(cleaned.code, 0, "{hint}: {cleaned:?}");
+    assert_eq!(
+        left_of_run(&ctx, &run).await,
+        Vec::<String>::new(),
+        "`{hint}` removed everything of run {run}"
+    );
+}

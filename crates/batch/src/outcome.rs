@@ -58,6 +58,9 @@ pub struct VerifyOutcome {
     pub steps: Vec<StepRecord>,
     /// What is left of this run (with `--keep`: what was kept on purpose).
     pub leftovers: Vec<String>,
+    /// Whether the run sent any create: `false` when it ended before its first (then
+    /// nothing is torn down, and nothing can be left).
+    pub created: bool,
     pub kept: bool,
     /// Why it did not verify.
     pub failure: Option<FailureKind>,

@@ -72,7 +72,11 @@ impl Verifier {
             let detail = if left.is_empty() {
                 format!("nothing tagged {RUN_TAG}={} is left", names.run_id)
             } else {
-                format!("left behind: {}; run `ecsrole cleanup`", left.join(", "))
+                format!(
+                    "left behind: {}; run `ecsrole cleanup --run {}`",
+                    left.join(", "),
+                    names.run_id
+                )
             };
             Ok((left, detail))
         })

@@ -101,7 +101,16 @@ impl Verifier {
             rec.abandon(status, &f.message);
         }
         let drift = matches!(&result, Err(f) if f.kind == FailureKind::Drift);
-        let leftovers = if drift {
+        // Every create of the run follows its first compute environment's, whose name is
+        // recorded before it is sent: none recorded, nothing was created (an unreachable
+        // endpoint, drift, a network or service role error, an interrupt before): there is
+        // nothing to tear down, and no call is made to look.
+        let created = !state
+            .compute_environments
+            .lock()
+            .expect("run state")
+            .is_empty();
+        let leftovers = if drift || !created {
             vec![]
         } else if opts.keep {
             self.leftovers(&names).await.unwrap_or_default()
@@ -125,7 +134,8 @@ impl Verifier {
             run_id: names.run_id,
             steps: rec.into_steps(),
             leftovers,
-            kept: opts.keep && !drift,
+            created,
+            kept: opts.keep && created,
             failure,
             error,
             findings,

@@ -87,10 +87,20 @@ fn init_tracing(verbose: u8) {
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
+                .with_ansi(colour(
+                    std::io::IsTerminal::is_terminal(&std::io::stderr()),
+                    std::env::var_os("NO_COLOR").as_deref(),
+                ))
                 .with_target(verbose >= 2),
         )
         .with(filter)
         .try_init();
+}
+
+/// Colour on stderr only on a terminal, and not when `NO_COLOR` is set to anything but the
+/// empty string (<https://no-color.org>).
+fn colour(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
 /// Runs a parsed command line; returns the exit code. Errors go to stderr.
@@ -380,4 +390,16 @@ async fn role_command(
         }
         other => anyhow::bail!("{} is not a role command", other.name()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn colour_on_a_terminal_unless_no_color_is_set() {
+        use std::ffi::OsStr;
+        assert!(super::colour(true, None));
+        assert!(super::colour(true, Some(OsStr::new(""))), "empty: not set");
+        assert!(!super::colour(true, Some(OsStr::new("1"))));
+        assert!(!super::colour(false, None), "a pipe or a file");
+    }
 }

@@ -226,19 +226,26 @@ pub fn verify(v: &VerifyOutcome) -> String {
     for f in &v.findings {
         let _ = writeln!(out, "  {:<31}{}", f.code.as_str(), f.message);
     }
-    let _ = if v.kept {
+    let _ = if !v.created {
         writeln!(
             out,
-            "Kept (--keep): {}. `ecsrole cleanup` removes them.",
-            v.leftovers.join(", ")
+            "Nothing was created (the run ended before its first create): nothing to tear down."
+        )
+    } else if v.kept {
+        writeln!(
+            out,
+            "Kept (--keep): {}. `ecsrole cleanup --run {}` removes them (same account and region; their lease keeps a plain `cleanup` off them until it ends).",
+            v.leftovers.join(", "),
+            v.run_id
         )
     } else if v.leftovers.is_empty() {
         writeln!(out, "Nothing of this run is left.")
     } else {
         writeln!(
             out,
-            "LEFT BEHIND: {}. `ecsrole cleanup` removes them.",
-            v.leftovers.join(", ")
+            "LEFT BEHIND: {}. `ecsrole cleanup --run {}` removes them (same account and region; their lease keeps a plain `cleanup` off them until it ends).",
+            v.leftovers.join(", "),
+            v.run_id
         )
     };
     out

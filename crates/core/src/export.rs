@@ -16,6 +16,10 @@ pub fn cloudformation(desired: &Desired) -> Value {
         .iter()
         .map(|arn| partition_free(arn, desired.partition))
         .collect();
+    let own_policies = desired.policies.iter().any(|arn| {
+        arn.split_once(":iam::")
+            .is_some_and(|(_, r)| customer_managed(&format!("iam::{r}")).is_some())
+    });
     let tags: Vec<Value> = desired
         .create_tags()
         .into_iter()
@@ -24,8 +28,13 @@ pub fn cloudformation(desired: &Desired) -> Value {
     json!({
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": format!(
-            "The IAM role AWS Batch's EC2 instances need (trusted by EC2, with AmazonEC2ContainerServiceforEC2Role) and its instance profile: what `ecsrole apply` creates. Exported by ecsrole {}; check the result with `ecsrole check`.",
-            env!("CARGO_PKG_VERSION")
+            "The IAM role AWS Batch's EC2 instances need (trusted by EC2, with AmazonEC2ContainerServiceforEC2Role) and its instance profile: what `ecsrole apply` creates. Exported by ecsrole {}; check the result with `ecsrole check`.{}",
+            env!("CARGO_PKG_VERSION"),
+            if own_policies {
+                " Customer managed policies are named in each account with its own id (AWS::AccountId): create them in every target account first, with the same path and name."
+            } else {
+                ""
+            }
         ),
         "Parameters": {
             "RoleName": {
@@ -85,13 +94,33 @@ pub fn cloudformation(desired: &Desired) -> Value {
     })
 }
 
-/// `arn:<partition>:...` as `{"Fn::Sub": "arn:${AWS::Partition}:..."}`.
+/// `arn:<partition>:...` as `{"Fn::Sub": "arn:${AWS::Partition}:..."}`; a customer managed
+/// policy's account id as `${AWS::AccountId}`: IAM attaches only AWS managed policies and
+/// the role's own account's, so in a StackSet each account must point at its own copy (an
+/// account id written out would point every account at one account's policy, which IAM
+/// refuses there).
 fn partition_free(arn: &str, partition: Partition) -> Value {
     let prefix = format!("arn:{}:", partition.as_str());
     match arn.strip_prefix(&prefix) {
-        Some(rest) => json!({"Fn::Sub": format!("arn:${{AWS::Partition}}:{rest}")}),
+        Some(rest) => {
+            let rest = match customer_managed(rest) {
+                Some(policy) => format!("iam::${{AWS::AccountId}}:{policy}"),
+                None => rest.to_owned(),
+            };
+            json!({"Fn::Sub": format!("arn:${{AWS::Partition}}:{rest}")})
+        }
         None => json!(arn),
     }
+}
+
+/// `iam::<12 digits>:policy/...` (an ARN after its partition): `policy/...`. AWS managed
+/// policies (`iam::aws:policy/...`) are not customer managed.
+fn customer_managed(rest: &str) -> Option<&str> {
+    let (account, policy) = rest.strip_prefix("iam::")?.split_once(':')?;
+    (account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && policy.starts_with("policy/"))
+    .then_some(policy)
 }
 
 /// A JSON value as YAML (block style; strings double-quoted as JSON, which YAML reads).
@@ -191,6 +220,46 @@ mod tests {
         );
         assert_eq!(t["Parameters"]["RoleName"]["Default"], "batchInstance");
         assert!(!t.to_string().contains("aws-cn:"), "{t}");
+    }
+
+    /// A customer managed policy is each account's own: its account id becomes
+    /// `${AWS::AccountId}`; an AWS managed one stays `iam::aws:`.
+    #[test]
+    fn a_customer_managed_policy_is_each_accounts_own() {
+        let desired = Desired::new(
+            DesiredInput {
+                extra_policies: vec![
+                    "arn:aws:iam::123456789012:policy/team/BatchExtra".into(),
+                    "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore".into(),
+                ],
+                ..Default::default()
+            },
+            Partition::Aws,
+        )
+        .unwrap();
+        let t = cloudformation(&desired);
+        assert_eq!(
+            t["Resources"]["Role"]["Properties"]["ManagedPolicyArns"],
+            json!([
+                {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"},
+                {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/team/BatchExtra"},
+                {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"}
+            ])
+        );
+        assert!(!t.to_string().contains("123456789012"), "{t}");
+        assert!(
+            t["Description"]
+                .as_str()
+                .unwrap()
+                .contains("in every target account"),
+            "{t}"
+        );
+        assert!(
+            !cloudformation(&super::tests::desired())["Description"]
+                .as_str()
+                .unwrap()
+                .contains("target account")
+        );
     }
 
     /// The YAML is also read back by PyYAML and linted by cfn-lint in tests/it/export.rs.

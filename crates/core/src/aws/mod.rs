@@ -83,6 +83,42 @@ pub fn validate_endpoint_url(url: &str) -> Result<(), InputError> {
     }
 }
 
+/// A profile the user named (`--profile`, or `profile` in the config file) must be in the
+/// AWS config files, read as the SDK reads them (`AWS_CONFIG_FILE`,
+/// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/config` and `~/.aws/credentials`): else the
+/// SDK would either fall back to other credentials (the environment's come first) or dump
+/// its whole provider chain. One line naming the profile instead, before any call.
+async fn check_profile(name: &str) -> Result<(), InputError> {
+    use aws_runtime::env_config::file::EnvConfigFiles;
+    use aws_types::os_shim_internal::{Env, Fs};
+    let files = "the AWS config files (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/config and ~/.aws/credentials)";
+    let set =
+        aws_config::profile::load(&Fs::real(), &Env::real(), &EnvConfigFiles::default(), None)
+            .await
+            .map_err(|e| {
+                InputError::new(
+                    "profile",
+                    name,
+                    format!("a profile in {files}, which cannot be read: {e}"),
+                )
+            })?;
+    if set.get_profile(name).is_some() {
+        return Ok(());
+    }
+    let mut known: Vec<&str> = set.profiles().collect();
+    known.sort_unstable();
+    let known = if known.is_empty() {
+        "they hold none".to_owned()
+    } else {
+        format!("they hold {}", known.join(", "))
+    };
+    Err(InputError::new(
+        "profile",
+        name,
+        format!("a profile in {files}; {known}"),
+    ))
+}
+
 /// A loaded AWS configuration, with the partition in force.
 #[derive(Debug, Clone)]
 pub struct Aws {
@@ -115,6 +151,7 @@ impl Aws {
             loader = loader.region(Region::new(r.clone()));
         }
         if let Some(p) = &opts.profile {
+            check_profile(p).await?;
             loader = loader.profile_name(p);
         }
         if let Some(u) = &opts.endpoint_url {
