@@ -94,26 +94,27 @@ fn normal(state: &State, role: &str) -> String {
 fn run_through_fault(
     ctx: &Ctx,
     proxy: &crate::proxy::Proxy,
-    command: &str,
+    command: &[&str],
     write: &str,
     fault: Fault,
 ) -> usize {
-    let first = ctx.ecsrole(&[command, "-q"]);
+    let args = [command, &["-q"]].concat();
+    let first = ctx.ecsrole(&args);
     proxy.assert_fired(write, 1);
     if first.code == 0 {
         return 0;
     }
-    assert_eq!(first.code, 1, "{command} {write} {fault:?}: {first:?}");
+    assert_eq!(first.code, 1, "{command:?} {write} {fault:?}: {first:?}");
     assert!(
         first.stderr.contains(&format!("iam:{write}")),
-        "{command} {write} {fault:?} names the call: {}",
+        "{command:?} {write} {fault:?} names the call: {}",
         first.stderr
     );
     proxy.heal();
-    let second = ctx.ecsrole(&[command, "-q"]);
+    let second = ctx.ecsrole(&args);
     assert_eq!(
         second.code, 0,
-        "{command} {write} {fault:?}: the re-run finishes: {second:?}"
+        "{command:?} {write} {fault:?}: the re-run finishes: {second:?}"
     );
     1
 }
@@ -141,14 +142,59 @@ async fn apply_converges_after_any_single_fault_at_any_write() {
         for fault in faults {
             let (ctx, proxy) = Ctx::proxied("fault").await;
             proxy.fail(write, 1, fault);
-            let reruns = run_through_fault(&ctx, &proxy, "apply", write, fault);
+            let reruns = run_through_fault(&ctx, &proxy, &["apply"], write, fault);
             let got = normal(&ctx.state().await, &ctx.role);
             assert_eq!(
                 got, want,
                 "{write} {fault:?}: same end state as a fault-free apply"
             );
             assert_eq!(ctx.ecsrole(&["check", "-q"]).code, 0);
-            table.push(format!("{write:<26} {fault:<12?} re-runs {reruns}"));
+            table.push(format!("{write:<32} {fault:<12?} re-runs {reruns}"));
+        }
+    }
+
+    // The writes apply makes only on a drifted role: the trust policy updated, another
+    // role taken out of the profile (--replace-profile-role).
+    let drifted = |name: &'static str| async move {
+        let (ctx, proxy) = Ctx::proxied(name).await;
+        ctx.create_role(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+            &[("managed-by", "ecsrole")],
+        )
+        .await;
+        let other = format!("{}-other", ctx.role);
+        ctx.iam
+            .create_role()
+            .role_name(&other)
+            .assume_role_policy_document(Ctx::trust_ec2())
+            .send()
+            .await
+            .unwrap();
+        ctx.create_profile(&ctx.role, Some(&other)).await;
+        (ctx, proxy)
+    };
+    let replace = ["apply", "--replace-profile-role"];
+    let (clean, _) = drifted("fault_drift_ref").await;
+    assert_eq!(clean.ecsrole(&replace).code, 0);
+    let want = normal(&clean.state().await, &clean.role);
+    for write in [
+        "UpdateAssumeRolePolicy",
+        "RemoveRoleFromInstanceProfile",
+        "AddRoleToInstanceProfile",
+    ] {
+        for fault in faults {
+            let (ctx, proxy) = drifted("fault_drift").await;
+            proxy.fail(write, 1, fault);
+            let reruns = run_through_fault(&ctx, &proxy, &replace, write, fault);
+            let got = normal(&ctx.state().await, &ctx.role);
+            assert_eq!(
+                got, want,
+                "{write} {fault:?} on a drifted role: same end state as a fault-free apply"
+            );
+            assert_eq!(ctx.ecsrole(&["check", "-q"]).code, 0);
+            table.push(format!(
+                "{write:<32} {fault:<12?} re-runs {reruns} (drifted role)"
+            ));
         }
     }
     eprintln!(
@@ -362,6 +408,7 @@ async fn destroy_after_any_single_fault_can_be_finished() {
         "RemoveRoleFromInstanceProfile",
         "DeleteInstanceProfile",
         "DetachRolePolicy",
+        "DeleteRolePolicy",
         "DeleteRole",
     ];
     let faults = [
@@ -375,8 +422,17 @@ async fn destroy_after_any_single_fault_can_be_finished() {
         for fault in faults {
             let (ctx, proxy) = Ctx::proxied("dfault").await;
             assert_eq!(ctx.ecsrole(&["apply", "-q"]).code, 0);
+            // An inline policy, so that destroy makes every write it can make.
+            ctx.iam
+                .put_role_policy()
+                .role_name(&ctx.role)
+                .policy_name("inline")
+                .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#)
+                .send()
+                .await
+                .unwrap();
             proxy.fail(write, 1, fault);
-            let reruns = run_through_fault(&ctx, &proxy, "destroy", write, fault);
+            let reruns = run_through_fault(&ctx, &proxy, &["destroy"], write, fault);
             let state = ctx.state().await;
             assert_eq!(
                 (state.trust, state.profile_roles),
@@ -478,4 +534,71 @@ async fn batch_ec2_queries_retry_and_a_stall_is_named() {
         "{error}"
     );
     assert!(took < Duration::from_secs(20), "bounded: {took:?}");
+}
+
+/// cleanup's every write, each with one fault: the first run ends (exit 0 when the fault
+/// was retried away, else 1 naming the call), and one fault-free re-run leaves nothing of
+/// the kept run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_cleanup_after_any_single_fault_can_be_finished() {
+    crate::harness::needs_batch();
+    let writes = [
+        "updatejobqueue",
+        "deletejobqueue",
+        "updatecomputeenvironment",
+        "deletecomputeenvironment",
+        "deregisterjobdefinition",
+    ];
+    let rows: Vec<Vec<String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = writes
+            .iter()
+            .map(|&write| {
+                scope.spawn(move || {
+                    tokio::runtime::Builder::new_multi_thread()
+                        .worker_threads(2)
+                        .enable_all()
+                        .build()
+                        .unwrap()
+                        .block_on(cleanup_faults_at(write))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let table: Vec<String> = rows.into_iter().flatten().collect();
+    eprintln!(
+        "cleanup fault table ({} runs, every fault fired, 0 leftovers):\n{}",
+        table.len(),
+        table.join("\n")
+    );
+}
+
+async fn cleanup_faults_at(write: &'static str) -> Vec<String> {
+    let mut table = vec![];
+    for fault in [Fault::ServerError, Fault::Reset, Fault::LostAnswer] {
+        let (ctx, proxy) = Ctx::proxied("cfault").await;
+        assert_eq!(ctx.ecsrole(&["apply", "-q"]).code, 0);
+        let kept = ctx.ecsrole(&["verify", "--level", "job", "--keep", "--output", "json"]);
+        assert_eq!(kept.code, 0, "{}", kept.stderr);
+        let run = kept.json()["run_id"].as_str().unwrap().to_owned();
+        assert_eq!(crate::verify::left_of_run(&ctx, &run).await.len(), 3);
+        proxy.fail(write, 1, fault);
+        let first = ctx.ecsrole_raw(&["cleanup", "--run", &run, "--timeout", "60"]);
+        proxy.assert_fired(write, 1);
+        let mut reruns = 0;
+        if first.code != 0 {
+            assert_eq!(first.code, 1, "{write} {fault:?}: {first:?}");
+            proxy.heal();
+            let second = ctx.ecsrole_raw(&["cleanup", "--run", &run, "--timeout", "60"]);
+            assert_eq!(second.code, 0, "{write} {fault:?}: {second:?}");
+            reruns = 1;
+        }
+        assert_eq!(
+            crate::verify::left_of_run(&ctx, &run).await,
+            Vec::<String>::new(),
+            "{write} {fault:?}: nothing of the run is left"
+        );
+        table.push(format!("{write:<26} {fault:<12?} re-runs {reruns}"));
+    }
+    table
 }

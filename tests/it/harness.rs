@@ -9,6 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_credential_types::Credentials;
 use aws_sdk_iam::Client;
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::Tag;
 
 /// The emulator behind the tests: `ECSROLE_TEST_BACKEND`, set by `cargo xtask test`.
@@ -43,14 +44,15 @@ pub fn needs_batch() {
     );
 }
 
-/// Does the emulator have AWS Organizations? Free LocalStack does not (its API answers
-/// 501 "not included in your current license plan"): the caller prints that and returns.
-pub fn has_organizations() -> bool {
-    if backend() == Backend::LocalStack {
-        eprintln!("skipped: free LocalStack has no AWS Organizations API; this test runs on moto");
-        return false;
-    }
-    true
+/// Tests that need AWS Organizations are named `orgs_*` and start with this. Free
+/// LocalStack has no Organizations API (it answers 501 "not included in your current
+/// license plan"): `cargo xtask test` skips them there (`--skip orgs_`, listed with why);
+/// run there anyway, they fail rather than pass without running.
+pub fn needs_organizations() {
+    assert!(
+        backend() != Backend::LocalStack,
+        "this test needs AWS Organizations, which free LocalStack lacks: `cargo xtask test` skips orgs_* tests there"
+    );
 }
 
 /// The emulator URL: `ECSROLE_TEST_ENDPOINT` (set by `cargo xtask test`), else the one
@@ -513,31 +515,39 @@ impl Ctx {
         self.create_profile(&self.role, Some(&self.role)).await;
     }
 
-    /// What the emulator holds, read directly: (trust policy JSON, attached ARNs, profile roles).
+    /// What the emulator holds, read directly: (trust policy JSON, attached ARNs, profile
+    /// roles). "Gone" is IAM's NoSuchEntity and nothing else: any other failed read panics,
+    /// so a "deleted" assertion cannot pass on an emulator that stopped answering.
     pub async fn state(&self) -> State {
-        let role = self.iam.get_role().role_name(&self.role).send().await.ok();
+        let role = gone_is_none(
+            "GetRole",
+            self.iam.get_role().role_name(&self.role).send().await,
+        );
         let role = role.and_then(|r| r.role);
-        let policies = self
-            .iam
-            .list_attached_role_policies()
-            .role_name(&self.role)
-            .send()
-            .await
-            .map(|o| {
-                o.attached_policies()
-                    .iter()
-                    .filter_map(|p| p.policy_arn().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let profile = self
-            .iam
-            .get_instance_profile()
-            .instance_profile_name(&self.role)
-            .send()
-            .await
-            .ok()
-            .and_then(|o| o.instance_profile);
+        let policies = gone_is_none(
+            "ListAttachedRolePolicies",
+            self.iam
+                .list_attached_role_policies()
+                .role_name(&self.role)
+                .send()
+                .await,
+        )
+        .map(|o| {
+            o.attached_policies()
+                .iter()
+                .filter_map(|p| p.policy_arn().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+        let profile = gone_is_none(
+            "GetInstanceProfile",
+            self.iam
+                .get_instance_profile()
+                .instance_profile_name(&self.role)
+                .send()
+                .await,
+        )
+        .and_then(|o| o.instance_profile);
         State {
             trust: role.as_ref().map(|r| {
                 let raw = r.assume_role_policy_document().unwrap_or_default();
@@ -554,6 +564,21 @@ impl Ctx {
                 .map(|p| p.roles().iter().map(|r| r.role_name().to_owned()).collect()),
             profile_tags: profile.as_ref().map(|p| tag_pairs(p.tags())),
         }
+    }
+}
+
+/// `Some` for an answer, `None` for IAM's NoSuchEntity; any other error panics, naming it.
+pub fn gone_is_none<T, E>(action: &str, result: Result<T, SdkError<E>>) -> Option<T>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match result {
+        Ok(v) => Some(v),
+        Err(e) if e.code() == Some("NoSuchEntity") => None,
+        Err(e) => panic!(
+            "iam:{action} failed, so the state is unknown (not gone): {}",
+            aws_smithy_types::error::display::DisplayErrorContext(&e)
+        ),
     }
 }
 

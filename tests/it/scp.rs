@@ -11,7 +11,7 @@ use ecsrole_core::partition::Partition;
 use ecsrole_core::scp::Scps;
 use serde_json::{Value, json};
 
-use crate::harness::{Ctx, has_organizations};
+use crate::harness::{Ctx, needs_organizations};
 use crate::org::{account, ou};
 
 /// The SCP the tests attach to an OU: the ECS agent could not register its instance.
@@ -95,10 +95,8 @@ fn fleet_lines(stdout: &str) -> (std::collections::BTreeMap<String, Value>, Valu
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn scps_on_each_accounts_path_are_read_root_first_and_once_per_run() {
-    if !has_organizations() {
-        return;
-    }
+async fn orgs_scps_on_each_accounts_path_are_read_root_first_and_once_per_run() {
+    needs_organizations();
     let mut org = organisation("scp_paths").await;
     let (c, root) = (&org.client, org.root.clone());
     let team_a = ou(c, &root, "team-a").await;
@@ -328,10 +326,8 @@ async fn without_organizations_access_the_note_is_printed_once() {
 
 /// The acceptance test of SCP evaluation: needs the evaluator that judges `Actual.scps`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_scp_denying_ecs_registration_fails_check_for_the_accounts_under_its_ou() {
-    if !has_organizations() {
-        return;
-    }
+async fn orgs_an_scp_denying_ecs_registration_fails_check_for_the_accounts_under_its_ou() {
+    needs_organizations();
     let org = organisation("scp_deny").await;
     let (c, root) = (&org.client, org.root.clone());
     let team_a = ou(c, &root, "team-a").await;

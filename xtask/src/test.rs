@@ -17,6 +17,10 @@ use crate::{Backend, cargo, emulator, localstack, npm, proc, project_root, run, 
 /// instead of printing `ok` for a test that did not run.
 const BATCH_PREFIX: &str = "batch_";
 
+/// The prefix of every integration test that needs AWS Organizations: free LocalStack has
+/// none, so its run skips them (listed, with why).
+const ORGS_PREFIX: &str = "orgs_";
+
 /// The prefix of the integration tests that start a moto server of their own (with AWS
 /// managed policies loaded) and never talk to the backend: they run once, in the moto run,
 /// and the other backends' runs skip them (listed, with why).
@@ -221,11 +225,14 @@ fn localstack_suite(filter: &[&str], place: localstack::Where) -> Result<Vec<Str
     eprintln!("xtask: the integration tests against {}", ls.describe());
     let mut cmd = integration(filter, &ls.url, backend)?;
     let mut lines = vec![];
-    let skipped = if ls.has_batch() {
-        vec![]
+    let (skipped, no_orgs) = if ls.has_batch() {
+        (vec![], vec![])
     } else {
-        cmd.args(["--skip", BATCH_PREFIX]);
-        tests_named(BATCH_PREFIX, filter)?
+        cmd.args(["--skip", BATCH_PREFIX, "--skip", ORGS_PREFIX]);
+        (
+            tests_named(BATCH_PREFIX, filter)?,
+            tests_named(ORGS_PREFIX, filter)?,
+        )
     };
     cmd.args(["--skip", OWN_MOTO_PREFIX]);
     let own_moto = tests_named(OWN_MOTO_PREFIX, filter)?;
@@ -241,6 +248,14 @@ fn localstack_suite(filter: &[&str], place: localstack::Where) -> Result<Vec<Str
              run on moto, and on LocalStack Pro in Docker with LOCALSTACK_AUTH_TOKEN: {}",
             skipped.len(),
             skipped.join(", ")
+        ));
+    }
+    if !no_orgs.is_empty() {
+        lines.push(format!(
+            "SKIPPED on {backend} ({} tests): free LocalStack has no Organizations API; they \
+             run on moto: {}",
+            no_orgs.len(),
+            no_orgs.join(", ")
         ));
     }
     if !own_moto.is_empty() {
