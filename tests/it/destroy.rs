@@ -62,3 +62,153 @@ async fn destroy_refuses_an_unowned_role() {
     assert_eq!(forced.code, 0, "{}", forced.stderr);
     assert_eq!(ctx.state().await.trust, None);
 }
+
+/// Tags the scene's role and profile as ecsrole's, so that only the compute environments
+/// can stop destroy.
+async fn owned(ctx: &Ctx) {
+    let tag = || {
+        aws_sdk_iam::types::Tag::builder()
+            .key("managed-by")
+            .value("ecsrole")
+            .build()
+            .unwrap()
+    };
+    ctx.iam
+        .tag_role()
+        .role_name(&ctx.role)
+        .tags(tag())
+        .send()
+        .await
+        .unwrap();
+    ctx.iam
+        .tag_instance_profile()
+        .instance_profile_name(&ctx.role)
+        .tags(tag())
+        .send()
+        .await
+        .unwrap();
+}
+
+/// issue 19 item 2: a compute environment that names the instance profile (by ARN in
+/// `instanceRole`, or only through its launch template) stops destroy, named, with nothing
+/// deleted; so does a Batch that cannot be read (what cannot be seen may be in use);
+/// `--dry-run` says what would be deleted and what stops it; `--force` deletes anyway.
+/// In an account of its own: the test lists every compute environment there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_destroy_refuses_while_a_compute_environment_uses_the_profile() {
+    use crate::proxy::Fault;
+    crate::harness::needs_batch();
+    let s = crate::diagnose::Scene::new("destroy_in_use").await;
+    let ctx = &s.ctx;
+    owned(ctx).await;
+    let before = ctx.state().await;
+
+    // Nothing uses it: the dry run would delete it all, nothing stops it.
+    let dry = ctx.ecsrole(&["destroy", "--dry-run", "--output", "json"]);
+    assert_eq!(dry.code, 0, "{dry:?}");
+    let plan = dry.json();
+    assert_eq!(plan["refusals"], serde_json::json!([]), "{plan}");
+    assert_eq!(plan["actions"].as_array().unwrap().len(), 4, "{plan}");
+    assert_eq!(ctx.state().await, before, "a dry run deletes nothing");
+
+    // Batch cannot be read (a 500 at each of the SDK's 3 attempts): refused, nothing
+    // deleted.
+    let seen = s
+        .proxy
+        .log()
+        .iter()
+        .filter(|a| *a == "describecomputeenvironments")
+        .count();
+    for nth in seen + 1..=seen + 3 {
+        s.proxy
+            .fail("describecomputeenvironments", nth, Fault::ServerError);
+    }
+    let blind = ctx.ecsrole(&["destroy"]);
+    s.proxy
+        .assert_fired("describecomputeenvironments", seen + 3);
+    s.proxy.heal();
+    assert_eq!(blind.code, 1, "{blind:?}");
+    assert!(
+        blind
+            .stderr
+            .contains("cannot tell whether a compute environment uses it")
+            && blind.stderr.contains("batch:DescribeComputeEnvironments"),
+        "{}",
+        blind.stderr
+    );
+    assert_eq!(ctx.state().await, before, "nothing was deleted");
+
+    // Only its launch template names the profile; its instanceRole is another profile.
+    let r = ctx.role.clone();
+    let other = format!("{r}-other");
+    s.profile(&other, None).await;
+    s.ec2(
+        "ec2:CreateLaunchTemplate",
+        &[
+            ("LaunchTemplateName", "destroy-template"),
+            ("LaunchTemplateData.IamInstanceProfile.Name", &r),
+        ],
+        &[
+            "CreateLaunchTemplateResponse",
+            "launchTemplate",
+            "launchTemplateId",
+        ],
+    )
+    .await;
+    s.ce("by-template", &other, |c| {
+        c.launch_template(
+            aws_sdk_batch::types::LaunchTemplateSpecification::builder()
+                .launch_template_name("destroy-template")
+                .build(),
+        )
+    })
+    .await;
+    let profile_arn = ctx
+        .iam
+        .get_instance_profile()
+        .instance_profile_name(&r)
+        .send()
+        .await
+        .unwrap()
+        .instance_profile
+        .unwrap()
+        .arn;
+    s.ce("prod-ce", &profile_arn, |c| c).await;
+
+    let dry = ctx.ecsrole(&["destroy", "--dry-run", "--output", "json"]);
+    assert_eq!(dry.code, 1, "{dry:?}");
+    let plan = dry.json();
+    let refusals = plan["refusals"].as_array().unwrap();
+    assert_eq!(refusals.len(), 1, "{plan}");
+    assert_eq!(refusals[0]["kind"], "profile_in_use");
+    let message = refusals[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("prod-ce (us-east-1, VALID ENABLED, instanceRole)")
+            && message.contains(
+                "by-template (us-east-1, VALID ENABLED, launch template destroy-template"
+            ),
+        "{message}"
+    );
+    let refused = ctx.ecsrole(&["destroy"]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused.stderr.contains("prod-ce") && refused.stderr.contains("by-template"),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stdout.is_empty(), "{}", refused.stdout);
+    assert_eq!(ctx.state().await, before, "nothing was deleted");
+
+    let human = ctx.ecsrole(&["destroy", "--dry-run"]);
+    assert_eq!(human.code, 1);
+    assert!(
+        human.stdout.contains("Would delete (4):") && human.stdout.contains("Stopped by (1):"),
+        "{}",
+        human.stdout
+    );
+
+    let forced = ctx.ecsrole(&["destroy", "--force", "--output", "json"]);
+    assert_eq!(forced.code, 0, "{forced:?}");
+    let state = ctx.state().await;
+    assert_eq!((state.trust, state.profile_roles), (None, None));
+}

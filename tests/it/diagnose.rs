@@ -22,10 +22,10 @@ use crate::proxy::Proxy;
 
 /// An account of the test's own, a compliant instance role (`ctx.role`, and its profile of
 /// the same name), a service role trusted by Batch, and the default network.
-struct Scene {
-    ctx: Ctx,
+pub(crate) struct Scene {
+    pub(crate) ctx: Ctx,
     account: String,
-    proxy: Proxy,
+    pub(crate) proxy: Proxy,
     subnet: String,
     group: String,
     service_role: String,
@@ -34,7 +34,7 @@ struct Scene {
 const BATCH_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"batch.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
 impl Scene {
-    async fn new(test: &str) -> Scene {
+    pub(crate) async fn new(test: &str) -> Scene {
         let account =
             crate::fleet::accounts(&Ctx::new(&format!("{test}_account")).await, 1).remove(0);
         let mut ctx = Ctx::in_account(test, &account).await;
@@ -69,7 +69,7 @@ impl Scene {
 
     /// A managed EC2 compute environment: instance profile `profile`, the scene's network
     /// and service role, 4 maxvCpus; `edit` changes the rest.
-    async fn ce(
+    pub(crate) async fn ce(
         &self,
         name: &str,
         profile: &str,
@@ -138,11 +138,11 @@ impl Scene {
     }
 
     /// A profile holding `role` (none: empty).
-    async fn profile(&self, name: &str, role: Option<&str>) {
+    pub(crate) async fn profile(&self, name: &str, role: Option<&str>) {
         self.ctx.create_profile(name, role).await;
     }
 
-    async fn ec2(
+    pub(crate) async fn ec2(
         &self,
         action: &'static str,
         params: &[(&str, &str)],

@@ -8,6 +8,7 @@ pub mod ec2;
 mod environment;
 pub mod error;
 mod evidence;
+pub mod in_use;
 pub mod lease;
 pub mod level;
 pub mod outcome;

@@ -131,6 +131,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             break
         }
         'ecsrole;destroy' {
+            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'The regions whose compute environments are read for ones using the instance profile, comma-separated [default: the region]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]')
             [CompletionResult]::new('--role-name', '--role-name', [CompletionResultType]::ParameterName, 'The role AWS Batch instances use')
             [CompletionResult]::new('--instance-profile-name', '--instance-profile-name', [CompletionResultType]::ParameterName, 'The instance profile that carries the role [default: the role name]')
@@ -139,7 +140,8 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout')
-            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Delete even what is not tagged managed-by=ecsrole')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Delete even what is not tagged managed-by=ecsrole, what another profile holds, or an instance profile a compute environment uses')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be deleted and what stops it; delete nothing. Exit 0 when nothing stops it, 1 when something does')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; the exit code tells the result')

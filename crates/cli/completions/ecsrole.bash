@@ -339,12 +339,16 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__destroy)
-            opts="-v -q -h --force --config --role-name --instance-profile-name --region --profile --endpoint-url --timeout --output --verbose --quiet --help"
+            opts="-v -q -h --force --dry-run --regions --config --role-name --instance-profile-name --region --profile --endpoint-url --timeout --output --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --regions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

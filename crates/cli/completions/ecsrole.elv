@@ -124,6 +124,7 @@ set edit:completion:arg-completer[ecsrole] = {|@words|
             cand --help 'Print help'
         }
         &'ecsrole;destroy'= {
+            cand --regions 'The regions whose compute environments are read for ones using the instance profile, comma-separated [default: the region]'
             cand --config 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]'
             cand --role-name 'The role AWS Batch instances use'
             cand --instance-profile-name 'The instance profile that carries the role [default: the role name]'
@@ -132,7 +133,8 @@ set edit:completion:arg-completer[ecsrole] = {|@words|
             cand --endpoint-url 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]'
             cand --timeout 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]'
             cand --output 'Output format on stdout'
-            cand --force 'Delete even what is not tagged managed-by=ecsrole'
+            cand --force 'Delete even what is not tagged managed-by=ecsrole, what another profile holds, or an instance profile a compute environment uses'
+            cand --dry-run 'Print what would be deleted and what stops it; delete nothing. Exit 0 when nothing stops it, 1 when something does'
             cand -v 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
             cand --verbose 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
             cand -q 'Print nothing but errors; the exit code tells the result'

@@ -114,6 +114,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -s v -l verbose -
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l organization -d 'Fleet mode: every ACTIVE account of the organisation (AWS Organizations; run with the management account\'s or a delegated administrator\'s credentials)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -s h -l help -d 'Print help'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l regions -d 'The regions whose compute environments are read for ones using the instance profile, comma-separated [default: the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l role-name -d 'The role AWS Batch instances use' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
@@ -123,7 +124,8 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l endpoint-url
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''"
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l force -d 'Delete even what is not tagged managed-by=ecsrole'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l force -d 'Delete even what is not tagged managed-by=ecsrole, what another profile holds, or an instance profile a compute environment uses'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l dry-run -d 'Print what would be deleted and what stops it; delete nothing. Exit 0 when nothing stops it, 1 when something does'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -s h -l help -d 'Print help'

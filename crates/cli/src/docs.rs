@@ -80,7 +80,9 @@ pub fn options() -> Vec<OptionRow> {
                 continue;
             }
             let name = sub.get_name().to_owned();
-            if let Some(row) = rows.iter_mut().find(|r| r.long == long) {
+            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            // One row per option and meaning: `--dry-run` of destroy is not cleanup's.
+            if let Some(row) = rows.iter_mut().find(|r| r.long == long && r.help == help) {
                 row.commands.push(name);
                 continue;
             }
@@ -107,7 +109,7 @@ pub fn options() -> Vec<OptionRow> {
                 long,
                 short: arg.get_short(),
                 value,
-                help: arg.get_help().map(|h| h.to_string()).unwrap_or_default(),
+                help,
                 default: (!defaults.is_empty()).then(|| defaults.join(",")),
                 commands: vec![name],
             });

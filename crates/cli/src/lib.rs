@@ -230,6 +230,11 @@ async fn execute(cli: &Cli, report: &mut report::Reporter) -> anyhow::Result<u8>
         .map(str::parse::<Partition>)
         .transpose()?;
     validate_early(&input, partition, aws_args.region.as_deref())?;
+    if let Command::Destroy(a) = command
+        && let Some(r) = &a.regions
+    {
+        ecsrole_core::fleet::parse_regions(r)?;
+    }
     // Fleet mode: the accounts and the organisation's selection, checked before any call.
     let fleet_selection = match command.fleet() {
         Some(f) => fleet_selection(f)?,
@@ -261,7 +266,7 @@ async fn execute(cli: &Cli, report: &mut report::Reporter) -> anyhow::Result<u8>
     let work = match command {
         Command::Verify(a) => return verify::run(cli, a, &aws, engine, bound, report).await,
         Command::Cleanup(a) => return verify::cleanup(cli, a, &aws, engine, bound).await,
-        _ => role_command(cli, &engine, report),
+        _ => role_command(cli, &aws, &engine, report),
     };
     match tokio::time::timeout(bound, work).await {
         Ok(result) => result,
@@ -342,9 +347,59 @@ fn emit<T: serde::Serialize>(cli: &Cli, value: &T, human: impl FnOnce(&T) -> Str
     print(cli, &text);
 }
 
+/// What destroy would delete and what stops it: the engine's reads and refusals, then,
+/// when the instance profile exists, the compute environments in `--regions` that use it
+/// (a failed read of them is a refusal too: what cannot be seen may be in use).
+async fn destroy_plan(
+    cli: &Cli,
+    a: &args::DestroyArgs,
+    aws: &Aws,
+    engine: &Engine,
+) -> anyhow::Result<ecsrole_core::DestroyPlan> {
+    use ecsrole_core::Error as E;
+    let mut plan = engine.destroy_plan(a.force).await?;
+    // Nothing to protect; or refused already (a dry run lists every refusal).
+    if plan.profile_arn.is_none() || (plan.stopped() && !a.dry_run) {
+        return Ok(plan);
+    }
+    let regions = match &a.regions {
+        Some(r) => ecsrole_core::fleet::parse_regions(r)?,
+        None => vec![
+            aws.config
+                .region()
+                .map(|r| r.as_ref().to_owned())
+                .unwrap_or_default(),
+        ],
+    };
+    let profile = plan.instance_profile_name.clone();
+    match ecsrole_batch::in_use::environments_using(aws, &regions, &profile).await {
+        Ok(usage) => {
+            if !usage.users.is_empty() {
+                plan.refuse(&E::ProfileInUse {
+                    profile: profile.clone(),
+                    environments: usage.users.iter().map(ToString::to_string).collect(),
+                });
+            }
+            if !usage.no_batch.is_empty() && !cli.command.out().is_some_and(|o| o.quiet) {
+                eprintln!(
+                    "note: {} has no Batch API (HTTP 501) in {}: no compute environment there can use instance profile {profile}",
+                    aws.endpoint_name("Batch"),
+                    usage.no_batch.join(", ")
+                );
+            }
+        }
+        Err(e) => plan.refuse(&E::ProfileUseUnknown {
+            profile,
+            detail: e.to_string(),
+        }),
+    }
+    Ok(plan)
+}
+
 /// check, plan, apply, destroy: bounded as a whole by `--timeout`.
 async fn role_command(
     cli: &Cli,
+    aws: &Aws,
     engine: &Engine,
     reporter: &mut report::Reporter,
 ) -> anyhow::Result<u8> {
@@ -384,7 +439,12 @@ async fn role_command(
             EXIT_OK
         }
         Command::Destroy(a) => {
-            let out = engine.destroy(a.force).await?;
+            let plan = destroy_plan(cli, a, aws, engine).await?;
+            if a.dry_run {
+                emit(cli, &plan, render::destroy_plan);
+                return Ok(if plan.stopped() { EXIT_ERROR } else { EXIT_OK });
+            }
+            let out = engine.destroy(plan).await?;
             emit(cli, &out, render::destroy);
             EXIT_OK
         }

@@ -203,6 +203,44 @@ pub fn destroy(d: &DestroyOutcome) -> String {
     out
 }
 
+pub fn destroy_plan(d: &ecsrole_core::DestroyPlan) -> String {
+    let mut out = String::new();
+    heading(
+        &mut out,
+        &d.role_name,
+        &d.instance_profile_name,
+        d.partition.as_str(),
+        d.account_id.as_deref(),
+    );
+    if d.actions.is_empty() {
+        let _ = writeln!(
+            out,
+            "Nothing would be deleted: neither the role nor the instance profile exists."
+        );
+    } else {
+        let _ = writeln!(out, "Would delete ({}):", d.actions.len());
+        actions(&mut out, &d.actions);
+    }
+    if d.refusals.is_empty() {
+        let _ = writeln!(out, "Nothing stops it (dry run: nothing was deleted).");
+    } else {
+        let _ = writeln!(
+            out,
+            "{} ({}):",
+            if d.forced {
+                "Stopped by, but overridden by --force"
+            } else {
+                "Stopped by"
+            },
+            d.refusals.len()
+        );
+        for r in &d.refusals {
+            let _ = writeln!(out, "  ✗ {}: {}", r.kind, r.message);
+        }
+    }
+    out
+}
+
 pub fn verify(v: &VerifyOutcome) -> String {
     let mut out = String::new();
     let total: u64 = v.steps.iter().map(|s| s.elapsed_ms).sum();

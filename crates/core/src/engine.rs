@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::desired::Desired;
-use crate::error::Error;
+use crate::error::{Error, Refusal};
 use crate::findings::{self, Finding, Report};
 use crate::iam::Iam;
 use crate::partition::Partition;
@@ -64,6 +64,41 @@ pub struct ApplyOptions {
     /// How long the re-read after the writes may wait for IAM to show them; `None`: one
     /// re-read, no waiting.
     pub wait: Option<Duration>,
+}
+
+/// What `destroy` would delete and what stops it (`destroy --dry-run` prints it).
+#[derive(Debug, Clone, Serialize)]
+pub struct DestroyPlan {
+    pub role_name: String,
+    pub instance_profile_name: String,
+    pub partition: Partition,
+    pub account_id: Option<String>,
+    /// What it would delete, in order.
+    pub actions: Vec<Action>,
+    /// What stops it; with `--force` they are listed and overridden.
+    pub refusals: Vec<Refusal>,
+    /// Made with `--force`.
+    pub forced: bool,
+    /// The instance profile's ARN when it exists: what a compute environment may name.
+    #[serde(skip)]
+    pub profile_arn: Option<String>,
+    #[serde(skip)]
+    steps: Vec<DestroyStep>,
+}
+
+impl DestroyPlan {
+    /// Adds what stops the delete.
+    pub fn refuse(&mut self, e: &Error) {
+        self.refusals.push(Refusal {
+            kind: e.kind(),
+            message: e.to_string(),
+        });
+    }
+
+    /// A refusal stops it (there is one, and no `--force`).
+    pub fn stopped(&self) -> bool {
+        !self.forced && !self.refusals.is_empty()
+    }
 }
 
 /// One write `destroy` makes.
@@ -258,7 +293,11 @@ impl Engine {
     /// policies are detached, the role goes. Everything is read first; it refuses,
     /// deleting nothing, when the role or the profile lacks `managed-by=ecsrole` or another
     /// profile holds the role, unless `force` (then the role only leaves the other profiles).
-    pub async fn destroy(&self, force: bool) -> Result<DestroyOutcome, Error> {
+    /// What `destroy` would delete, and what stops it: everything is read first, nothing
+    /// is written. The refusals found here (ownership, another profile holding the role)
+    /// are listed, not raised; the caller adds the ones it reads elsewhere (compute
+    /// environments using the profile) with [`DestroyPlan::refuse`].
+    pub async fn destroy_plan(&self, force: bool) -> Result<DestroyPlan, Error> {
         let d = &self.desired;
         let (actual, holders, inline) = tokio::try_join!(
             self.read(),
@@ -269,27 +308,26 @@ impl Engine {
             .into_iter()
             .filter(|p| !p.eq_ignore_ascii_case(&d.instance_profile_name))
             .collect();
-        if !force {
-            if actual.role.as_ref().is_some_and(|r| !owned(&r.tags)) {
-                return Err(Error::NotOwned {
-                    resource: d.role_resource(),
-                });
-            }
-            if actual
-                .instance_profile
-                .as_ref()
-                .is_some_and(|p| !owned(&p.tags))
-            {
-                return Err(Error::NotOwned {
-                    resource: d.profile_resource(),
-                });
-            }
-            if actual.role.is_some() && !others.is_empty() {
-                return Err(Error::RoleInOtherProfiles {
-                    role: d.role_name.clone(),
-                    profiles: others,
-                });
-            }
+        let mut refusals = vec![];
+        if actual.role.as_ref().is_some_and(|r| !owned(&r.tags)) {
+            refusals.push(Error::NotOwned {
+                resource: d.role_resource(),
+            });
+        }
+        if actual
+            .instance_profile
+            .as_ref()
+            .is_some_and(|p| !owned(&p.tags))
+        {
+            refusals.push(Error::NotOwned {
+                resource: d.profile_resource(),
+            });
+        }
+        if actual.role.is_some() && !others.is_empty() {
+            refusals.push(Error::RoleInOtherProfiles {
+                role: d.role_name.clone(),
+                profiles: others.clone(),
+            });
         }
         let mut steps = vec![];
         if actual.role.is_some() {
@@ -316,6 +354,33 @@ impl Engine {
             steps.extend(inline.into_iter().map(DestroyStep::DeleteInlinePolicy));
             steps.push(DestroyStep::DeleteRole);
         }
+        let mut plan = DestroyPlan {
+            role_name: d.role_name.clone(),
+            instance_profile_name: d.instance_profile_name.clone(),
+            partition: d.partition,
+            account_id: actual.account_id(),
+            actions: steps.iter().map(|s| describe_destroy(s, d)).collect(),
+            refusals: vec![],
+            forced: force,
+            profile_arn: actual.instance_profile.as_ref().map(|p| p.arn.clone()),
+            steps,
+        };
+        for e in &refusals {
+            plan.refuse(e);
+        }
+        Ok(plan)
+    }
+
+    /// Deletes what `plan` lists, in IAM's order; refuses (deleting nothing) when the plan
+    /// has a refusal and was not made with `--force`.
+    pub async fn destroy(&self, plan: DestroyPlan) -> Result<DestroyOutcome, Error> {
+        if plan.stopped() {
+            return Err(Error::Refused {
+                refusals: plan.refusals,
+            });
+        }
+        let d = &self.desired;
+        let steps = &plan.steps;
         for (done, step) in steps.iter().enumerate() {
             let result = match step {
                 DestroyStep::RemoveRoleFromProfile(profile, role) => {
@@ -335,12 +400,12 @@ impl Engine {
             result.map_err(|e| incomplete("destroy", done, steps.len(), e))?;
         }
         Ok(DestroyOutcome {
-            role_name: d.role_name.clone(),
-            instance_profile_name: d.instance_profile_name.clone(),
-            partition: d.partition,
-            account_id: actual.account_id(),
-            actions: steps.iter().map(|s| describe_destroy(s, d)).collect(),
-            destroyed: !steps.is_empty(),
+            role_name: plan.role_name,
+            instance_profile_name: plan.instance_profile_name,
+            partition: plan.partition,
+            account_id: plan.account_id,
+            destroyed: !plan.actions.is_empty(),
+            actions: plan.actions,
         })
     }
 }

@@ -22,6 +22,14 @@ impl InputError {
     }
 }
 
+/// One thing that stops `destroy`: a stable `kind` (an [`Error::kind`]) and its message,
+/// which says what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Refusal {
+    pub kind: &'static str,
+    pub message: String,
+}
+
 /// Everything the engine can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -48,6 +56,12 @@ pub enum Error {
 
     #[error("{action} timed out")]
     Timeout { action: &'static str },
+
+    #[error("{endpoint} does not implement {action} (HTTP 501 Not Implemented)")]
+    NotImplemented {
+        action: &'static str,
+        endpoint: String,
+    },
 
     #[error("{action} failed: {code}: {message}")]
     Service {
@@ -128,6 +142,51 @@ pub enum Error {
         profiles.join(", ")
     )]
     RoleInOtherProfiles { role: String, profiles: Vec<String> },
+
+    #[error(
+        "refusing to delete instance profile {profile}: compute environment(s) {} use it, and would go INVALID; delete or update them first, or pass --force to delete it anyway (nothing was deleted)",
+        environments.join(", ")
+    )]
+    ProfileInUse {
+        profile: String,
+        /// `name (region, status, via ...)` of each.
+        environments: Vec<String>,
+    },
+
+    #[error(
+        "refusing to delete instance profile {profile}: cannot tell whether a compute environment uses it ({detail}); pass --force to delete it without knowing (nothing was deleted)"
+    )]
+    ProfileUseUnknown { profile: String, detail: String },
+
+    #[error("{}", refusals.iter().map(|r| r.message.as_str()).collect::<Vec<_>>().join("\nerror: "))]
+    Refused { refusals: Vec<Refusal> },
+}
+
+impl Error {
+    /// A stable name for what went wrong (the `kind` of `--output json`'s error object).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Input(_) => "invalid_input",
+            Error::NoCredentials { .. } => "no_credentials",
+            Error::AccessDenied { .. } => "access_denied",
+            Error::Unreachable { .. } => "unreachable",
+            Error::Timeout { .. } => "timeout",
+            Error::NotImplemented { .. } => "not_implemented",
+            Error::Service { .. } => "service_error",
+            Error::Other { .. } => "call_failed",
+            Error::TrustPolicy { .. } => "trust_policy_invalid",
+            Error::TrustPolicyNotUpdatable { .. } => "trust_policy_not_updatable",
+            Error::ProfileHoldsOtherRole { .. } => "profile_holds_other_role",
+            Error::NotOwned { .. } => "not_owned",
+            Error::Incomplete { .. } => "incomplete",
+            Error::CannotFix { .. } => "cannot_fix",
+            Error::NotConverged { .. } => "not_converged",
+            Error::RoleInOtherProfiles { .. } => "role_in_other_profiles",
+            Error::ProfileInUse { .. } => "profile_in_use",
+            Error::ProfileUseUnknown { .. } => "profile_use_unknown",
+            Error::Refused { refusals } => refusals.first().map_or("refused", |r| r.kind),
+        }
+    }
 }
 
 /// The error codes AWS services answer an overloaded caller with.

@@ -28,8 +28,8 @@ pub mod trust;
 
 pub use aws::{Aws, AwsOptions, Calls};
 pub use desired::{Desired, DesiredInput};
-pub use engine::{ApplyOptions, DestroyOutcome, Engine, PlanOutcome};
-pub use error::{Error, InputError};
+pub use engine::{ApplyOptions, DestroyOutcome, DestroyPlan, Engine, PlanOutcome};
+pub use error::{Error, InputError, Refusal};
 pub use findings::{Finding, FindingCode, Report, Severity};
 pub use iam::Iam;
 pub use partition::Partition;

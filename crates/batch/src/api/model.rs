@@ -40,6 +40,11 @@ pub struct Compute {
     pub subnets: Vec<String>,
     pub security_groups: Vec<String>,
     pub launch_template: Option<LaunchTemplate>,
+    /// The launch template's overrides (per instance type), each a template of its own.
+    pub template_overrides: Vec<LaunchTemplate>,
+    /// `ECS_MANAGED_INSTANCES`: `managedInstancesProvider.instanceLaunchTemplate
+    /// .ec2InstanceProfileArn`, the instance profile of the instances ECS launches.
+    pub managed_instances_profile: Option<String>,
     pub max_vcpus: Option<i32>,
     pub desired_vcpus: Option<i32>,
     pub instance_types: Vec<String>,
@@ -139,6 +144,24 @@ fn compute_of(ce: &ComputeEnvironmentDetail) -> Compute {
             name: t.launch_template_name().map(str::to_owned),
             version: t.version().map(str::to_owned),
         }),
+        template_overrides: r
+            .and_then(|r| r.launch_template())
+            .map(|t| {
+                t.overrides()
+                    .iter()
+                    .map(|o| LaunchTemplate {
+                        id: o.launch_template_id().map(str::to_owned),
+                        name: o.launch_template_name().map(str::to_owned),
+                        version: o.version().map(str::to_owned),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        managed_instances_profile: r
+            .and_then(|r| r.managed_instances_provider())
+            .and_then(|m| m.instance_launch_template())
+            .and_then(|t| t.ec2_instance_profile_arn())
+            .map(str::to_owned),
         max_vcpus: r.and_then(|r| r.maxv_cpus()),
         desired_vcpus: r.and_then(|r| r.desiredv_cpus()),
         instance_types: r.map(|r| r.instance_types().to_vec()).unwrap_or_default(),

@@ -18,7 +18,7 @@ use crate::error::Error;
 mod checks;
 mod instances;
 mod queues;
-mod read;
+pub(crate) mod read;
 #[cfg(test)]
 mod tests;
 

@@ -143,9 +143,18 @@ pub struct ApplyArgs {
 
 #[derive(Debug, Args)]
 pub struct DestroyArgs {
-    /// Delete even what is not tagged managed-by=ecsrole.
+    /// Delete even what is not tagged managed-by=ecsrole, what another profile holds, or
+    /// an instance profile a compute environment uses.
     #[arg(long)]
     pub force: bool,
+    /// Print what would be deleted and what stops it; delete nothing. Exit 0 when nothing
+    /// stops it, 1 when something does.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The regions whose compute environments are read for ones using the instance
+    /// profile, comma-separated [default: the region].
+    #[arg(long, value_name = "R1,R2")]
+    pub regions: Option<String>,
     #[command(flatten)]
     pub config: ConfigArgs,
     #[command(flatten)]

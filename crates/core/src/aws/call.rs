@@ -25,6 +25,7 @@ struct CallsInner {
     made: usize,
     /// Fleet mode: the shared bound each call's outcome is reported to.
     limit: Option<Arc<Limit>>,
+    clock: super::AwsClock,
 }
 
 impl Calls {
@@ -34,6 +35,11 @@ impl Calls {
             limit: Some(limit),
             ..CallsInner::default()
         })))
+    }
+
+    /// AWS's clock, as the answers to these calls show it.
+    pub fn clock(&self) -> super::AwsClock {
+        self.0.lock().expect("calls lock").clock.clone()
     }
 
     /// What an SDK client of these calls should carry (fleet mode: the throttle observer).
@@ -208,6 +214,15 @@ where
             endpoint: endpoint.to_owned(),
             detail: root_cause(&err),
         },
+        // An endpoint without the service (an emulator's edition without it) says so.
+        SdkError::ServiceError(_)
+            if err.raw_response().map(|r| r.status().as_u16()) == Some(501) =>
+        {
+            Error::NotImplemented {
+                action,
+                endpoint: endpoint.to_owned(),
+            }
+        }
         SdkError::ServiceError(_) => match err.code() {
             Some(code) if ACCESS_DENIED_CODES.contains(&code) => Error::AccessDenied {
                 action,

@@ -11,10 +11,12 @@ use crate::error::{Error, InputError};
 use crate::partition::Partition;
 
 mod call;
+mod clock;
 mod credentials;
 mod pressure;
 
 pub use call::{Calls, call, call_opt, call_paged};
+pub use clock::{AwsClock, Offset, REPORTED_SKEW};
 pub use credentials::{CachedCredentials, REFRESH_BEFORE};
 pub use pressure::Throttles;
 
@@ -181,6 +183,24 @@ impl Aws {
             partition,
             calls: Calls::default(),
         })
+    }
+
+    /// The same configuration and credentials in another region (Batch and EC2 are
+    /// regional; the calls are counted with this one's).
+    pub fn in_region(&self, region: &str) -> Aws {
+        if self.config.region().map(|r| r.as_ref()) == Some(region) {
+            return self.clone();
+        }
+        Aws {
+            config: self
+                .config
+                .clone()
+                .into_builder()
+                .region(Region::new(region.to_owned()))
+                .build(),
+            partition: self.partition,
+            calls: self.calls.clone(),
+        }
     }
 
     /// What a failed connection names: the configured endpoint, or the service's default.

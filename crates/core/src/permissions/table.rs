@@ -227,8 +227,8 @@ pub const TABLE: &[Permission] = &[
     called(
         "batch:DescribeComputeEnvironments",
         On::Any,
-        &[Verify, Cleanup, Diagnose],
-        "wait for VALID; find leftovers",
+        &[Destroy, Verify, Cleanup, Diagnose],
+        "find the compute environments using the profile; wait for VALID; find leftovers",
     ),
     called(
         "batch:CreateJobQueue",
@@ -311,7 +311,7 @@ pub const TABLE: &[Permission] = &[
     called(
         "ec2:DescribeLaunchTemplateVersions",
         On::Any,
-        &[Diagnose],
+        &[Destroy, Diagnose],
         "read the instance profile a compute environment's launch template sets",
     ),
     called(

@@ -1,0 +1,232 @@
+//! Which compute environments use an instance profile: what `destroy` reads before it
+//! deletes one. Every compute environment of each region is described (paged); one that is
+//! not DELETED or DELETING uses the profile when its `instanceRole`, its ECS Managed
+//! Instances profile, or a launch template it names (the template or one of its
+//! overrides: Batch ignores a template's profile, but whoever set it expects it) names
+//! the profile, by name or ARN. Templates are read once each, and only for environments
+//! whose own settings do not already name it.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use ecsrole_core::Aws;
+
+use crate::api::{BatchApi, Described, LaunchTemplate};
+use crate::diagnose::read::profile_name;
+use crate::ec2::Ec2;
+use crate::error::Error;
+use crate::status::Status;
+
+/// One compute environment that uses the profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileUser {
+    pub environment: String,
+    pub region: String,
+    pub status: String,
+    pub state: String,
+    /// Which of its settings names the profile.
+    pub via: String,
+}
+
+impl fmt::Display for ProfileUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ({}, {} {}, {})",
+            self.environment, self.region, self.status, self.state, self.via
+        )
+    }
+}
+
+/// What the reads found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub users: Vec<ProfileUser>,
+    /// Regions whose endpoint answered that it has no Batch API (HTTP 501: an emulator's
+    /// edition without it), so no compute environment there can use anything.
+    pub no_batch: Vec<String>,
+}
+
+/// Does `value` (an instance profile's name or ARN) name `profile`? IAM names are unique
+/// without regard to case.
+fn names(value: &str, profile: &str) -> bool {
+    profile_name(value).is_some_and(|n| n.eq_ignore_ascii_case(profile))
+}
+
+/// Is the environment still there (not DELETED or DELETING)?
+fn live(ce: &Described) -> bool {
+    !matches!(ce.status, Status::Deleted | Status::Deleting)
+}
+
+/// The setting of `ce` that names `profile` without reading a template.
+fn named_directly(ce: &Described, profile: &str) -> Option<&'static str> {
+    let c = ce.compute.as_ref()?;
+    if c.instance_role
+        .as_deref()
+        .is_some_and(|v| names(v, profile))
+    {
+        return Some("instanceRole");
+    }
+    if c.managed_instances_profile
+        .as_deref()
+        .is_some_and(|v| names(v, profile))
+    {
+        return Some("managedInstancesProvider ec2InstanceProfileArn");
+    }
+    None
+}
+
+fn templates(ce: &Described) -> Vec<LaunchTemplate> {
+    ce.compute
+        .as_ref()
+        .map(|c| {
+            c.launch_template
+                .iter()
+                .chain(&c.template_overrides)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn template_name(t: &LaunchTemplate) -> String {
+    let id = t.id.as_deref().or(t.name.as_deref()).unwrap_or("?");
+    format!(
+        "launch template {id} version {}",
+        t.version.as_deref().unwrap_or("$Default")
+    )
+}
+
+/// Is `e` EC2 saying the template (or its version) does not exist? Such a template sets
+/// no profile.
+fn template_missing(e: &Error) -> bool {
+    matches!(e, Error::Core(ecsrole_core::Error::Service { code, .. })
+        if code.starts_with("InvalidLaunchTemplate"))
+}
+
+/// The compute environments in `regions` that use instance profile `profile`.
+pub async fn environments_using(
+    aws: &Aws,
+    regions: &[String],
+    profile: &str,
+) -> Result<Usage, Error> {
+    let mut usage = Usage::default();
+    for region in regions {
+        let aws = aws.in_region(region);
+        let batch = BatchApi::new(&aws);
+        let all = match batch.describe_compute_environments(&[]).await {
+            Ok(all) => all,
+            Err(Error::Core(ecsrole_core::Error::NotImplemented { .. })) => {
+                usage.no_batch.push(region.clone());
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let ec2 = Ec2::new(&aws);
+        let mut read: HashMap<LaunchTemplate, Option<String>> = HashMap::new();
+        for ce in all.iter().filter(|ce| live(ce)) {
+            let mut via = named_directly(ce, profile).map(str::to_owned);
+            for t in templates(ce) {
+                if via.is_some() {
+                    break;
+                }
+                if !read.contains_key(&t) {
+                    let got = match ec2
+                        .launch_template_profile(
+                            t.id.as_deref(),
+                            t.name.as_deref(),
+                            t.version.as_deref(),
+                        )
+                        .await
+                    {
+                        Ok(p) => p,
+                        Err(e) if template_missing(&e) => None,
+                        Err(e) => return Err(e),
+                    };
+                    read.insert(t.clone(), got);
+                }
+                if read[&t].as_deref().is_some_and(|v| names(v, profile)) {
+                    via = Some(template_name(&t));
+                }
+            }
+            if let Some(via) = via {
+                usage.users.push(ProfileUser {
+                    environment: ce.name.clone(),
+                    region: region.clone(),
+                    status: ce.status.to_string(),
+                    state: ce.state.to_string(),
+                    via,
+                });
+            }
+        }
+    }
+    Ok(usage)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Compute;
+    use crate::status::State;
+
+    fn ce(status: Status, compute: Compute) -> Described {
+        Described {
+            name: "prod-ce".into(),
+            arn: String::new(),
+            status,
+            status_reason: String::new(),
+            state: State::Enabled,
+            ecs_cluster_arn: None,
+            tags: HashMap::new(),
+            service_role: None,
+            compute: Some(compute),
+            environments: vec![],
+        }
+    }
+
+    #[test]
+    fn a_profile_is_named_by_name_or_arn_in_any_case() {
+        assert!(names("ecsInstanceRole", "ecsinstancerole"));
+        assert!(names(
+            "arn:aws:iam::123456789012:instance-profile/team/ecsInstanceRole",
+            "ecsInstanceRole"
+        ));
+        assert!(!names("ecsInstanceRole2", "ecsInstanceRole"));
+        assert!(
+            !names(
+                "arn:aws:iam::123456789012:role/ecsInstanceRole",
+                "ecsInstanceRole"
+            ),
+            "a role's ARN names no profile"
+        );
+    }
+
+    #[test]
+    fn instance_role_and_managed_instances_name_it_and_deleted_ones_do_not_count() {
+        let by_role = ce(
+            Status::Valid,
+            Compute {
+                instance_role: Some("ecsInstanceRole".into()),
+                ..Compute::default()
+            },
+        );
+        assert_eq!(
+            named_directly(&by_role, "ecsInstanceRole"),
+            Some("instanceRole")
+        );
+        assert_eq!(named_directly(&by_role, "other"), None);
+        let managed = ce(
+            Status::Invalid,
+            Compute {
+                managed_instances_profile: Some(
+                    "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole".into(),
+                ),
+                ..Compute::default()
+            },
+        );
+        assert!(named_directly(&managed, "ecsInstanceRole").is_some());
+        assert!(live(&managed), "an INVALID environment still uses it");
+        assert!(!live(&ce(Status::Deleting, Compute::default())));
+        assert!(!live(&ce(Status::Deleted, Compute::default())));
+    }
+}
