@@ -69,7 +69,7 @@ async fn batch_cleanup_deletes_only_what_is_past_its_lease() {
     let id = |n: u32| format!("{:08x}{n:02x}", ctx.role.len() as u32 * 0x1357 + n);
     let name = |n: u32| format!("ecsrole-verify-{}", id(n));
     let now = SystemTime::now();
-    let past = rfc3339(now - Duration::from_secs(60));
+    let past = rfc3339(now - Duration::from_secs(600)); // past the 300 s margin
     let future = rfc3339(now + Duration::from_secs(3600));
     let owned = |n: u32, expires: Option<&str>| {
         let mut tags = vec![
@@ -268,7 +268,7 @@ async fn batch_cleanup_takes_only_verify_resources() {
     let account = crate::fleet::accounts(&Ctx::new("sweep_account").await, 1).remove(0);
     let ctx = Ctx::in_account("sweep", &account).await;
     let id = |n: u32| format!("{:08x}{n:02x}", ctx.role.len() as u32 * 0x2468 + n);
-    let past = rfc3339(SystemTime::now() - Duration::from_secs(60));
+    let past = rfc3339(SystemTime::now() - Duration::from_secs(600)); // past the 300 s margin
     let managed = ("managed-by", "ecsrole".to_owned());
     let prod = "prod-nightly-etl".to_owned();
     let run_tagged = "nightly-etl-tagged".to_owned();

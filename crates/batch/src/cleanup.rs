@@ -4,8 +4,6 @@
 //! lease, so that a run still in progress in the same account is never touched (one
 //! without a readable lease is left too).
 
-use std::time::SystemTime;
-
 use ecsrole_core::poll::Backoff;
 use serde::Serialize;
 use tokio::time::Instant;
@@ -62,7 +60,8 @@ impl Verifier {
             self.batch.describe_job_queues(&[]),
             self.batch.active_job_definitions(None),
         )?;
-        let now = SystemTime::now();
+        // Leases end on AWS's clock (the tag was written on it), read from these answers.
+        let now = self.batch.clock().now();
         let described = |kind: Kind, list: Vec<crate::api::Described>| {
             list.into_iter().filter(|d| !d.gone()).map(move |d| Target {
                 kind: Some(kind),

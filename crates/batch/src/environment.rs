@@ -6,7 +6,7 @@
 //! until the allowance is spent. Only then is it the role (exit 3), with the profile's age.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use ecsrole_core::poll::{self, Backoff, Poll, PollError};
 use tokio::time::Instant;
@@ -47,8 +47,11 @@ impl Verifier {
         spec: CeSpec<'_>,
         checked: &Checked,
     ) -> Result<Described, Failure> {
+        // On AWS's clock: `youngest` is IAM's CreateDate.
+        let clock = self.batch.clock();
         let age = || {
-            SystemTime::now()
+            clock
+                .now()
                 .duration_since(checked.youngest)
                 .unwrap_or_default()
         };
@@ -218,6 +221,20 @@ impl Verifier {
         match result {
             Ok(arn) => Ok(arn),
             Err(PollError::Failed(f)) => Err(f),
+            // Cut short while the profile is younger than the allowance, nothing is
+            // shown about the role: IAM may not have shown it to Batch yet (exit 1, not 3).
+            Err(PollError::TimedOut { waited, last })
+                if about_instance_role(&last) && Instant::now() < settled =>
+            {
+                Err(Failure::new(
+                    FailureKind::Error,
+                    format!(
+                        "could not prove the role yet: Batch kept rejecting the compute environment for {waited:.0?}, but the instance profile is only {}s old, within the IAM propagation allowance ({}s), so IAM may not have shown it to Batch yet: run verify again later, or with a --timeout past the allowance: {last}",
+                        secs(age()),
+                        secs(opts.propagation_allowance)
+                    ),
+                ))
+            }
             Err(PollError::TimedOut { waited, last }) => {
                 let kind = if about_instance_role(&last) {
                     FailureKind::RoleBroken

@@ -135,8 +135,9 @@ impl Verifier {
                 no_instance(&mut ev);
             }
             Some(Ok(list)) => {
+                let now = self.batch.clock().now();
                 for i in &list {
-                    instance(&mut ev, i, checked, allowance, registrations);
+                    instance(&mut ev, i, checked, allowance, registrations, now);
                 }
             }
         }
@@ -221,10 +222,12 @@ fn instance(
     checked: &Checked,
     allowance: Duration,
     registrations: usize,
+    now: SystemTime,
 ) {
+    // `now` is AWS's clock, as EC2's LaunchTime is.
     let age = i
         .launched
-        .and_then(|t| SystemTime::now().duration_since(t).ok())
+        .and_then(|t| now.duration_since(t).ok())
         .unwrap_or_default();
     let profile = i.instance_profile_arn.as_deref().unwrap_or("none");
     ev.seen.push(format!(

@@ -4,7 +4,7 @@
 //! whose lease is over (or of one run, or all).
 
 use std::collections::HashMap;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
@@ -17,6 +17,9 @@ pub const RUN_TAG: &str = "ecsrole:verify-run";
 /// Every resource a verify run creates carries this tag: when its lease ends (UTC, RFC
 /// 3339). Until then `cleanup` leaves it alone (the run may still be using it).
 pub const EXPIRES_TAG: &str = "ecsrole:expires";
+
+/// How long after its end a lease is still honoured (on AWS's clock, as the end is).
+pub const LEASE_MARGIN: Duration = Duration::from_secs(300);
 
 /// `2026-11-26T14:00:00Z` (whole seconds).
 pub fn format(t: SystemTime) -> String {
@@ -92,8 +95,10 @@ impl Sweep {
             Sweep::All => Verdict::Delete,
             Sweep::Run(id) if id == run => Verdict::Delete,
             Sweep::Run(_) => Verdict::Ignore,
+            // A lease is over only LEASE_MARGIN after its end: what is left of a clock
+            // difference between the machine that wrote it and AWS's must not cut a run short.
             Sweep::Expired => match expiry(tags) {
-                Some(until) if until <= now => Verdict::Delete,
+                Some(until) if until + LEASE_MARGIN <= now => Verdict::Delete,
                 until => Verdict::Leased {
                     run: run.to_owned(),
                     until,
@@ -105,7 +110,6 @@ impl Sweep {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
     use super::*;
 
@@ -126,19 +130,30 @@ mod tests {
         assert_eq!(expiry(&tags(&[])), None);
     }
 
+    fn run_tags(id: &str, expires: &str) -> HashMap<String, String> {
+        tags(&[
+            ("managed-by", "ecsrole"),
+            (RUN_TAG, id),
+            (EXPIRES_TAG, expires),
+        ])
+    }
+
     #[test]
     fn sweeps() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_700_000);
         let later = format(now + Duration::from_secs(60));
-        let earlier = format(now - Duration::from_secs(60));
-        let run = |id: &str, expires: &str| {
-            tags(&[
-                ("managed-by", "ecsrole"),
-                (RUN_TAG, id),
-                (EXPIRES_TAG, expires),
-            ])
-        };
+        let earlier = format(now - LEASE_MARGIN - Duration::from_secs(1));
+        let just_over = run_tags("d4", &format(now - Duration::from_secs(60)));
+        let run = run_tags;
         let live = run("a1", &later);
+        assert_eq!(
+            Sweep::Expired.judge("ecsrole-verify-d4", &just_over, now),
+            Verdict::Leased {
+                run: "d4".into(),
+                until: Some(now - Duration::from_secs(60))
+            },
+            "a minute past its end, within the margin: still leased"
+        );
         let over = run("b2", &earlier);
         let no_expiry = tags(&[("managed-by", "ecsrole"), (RUN_TAG, "c3")]);
         let theirs = tags(&[("team", "data")]);

@@ -581,6 +581,75 @@ async fn a_rejected_young_instance_profile_is_retried_within_the_propagation_all
     assert!(out.leftovers.is_empty());
 }
 
+/// issue 19 item 9: this machine's clock is 2 minutes fast. The profile is 141 s old on
+/// this machine's clock but 21 s old on AWS's (the offset the Date of the answers shows,
+/// set here as the interceptor would): within the 120 s allowance, so Batch's rejection is
+/// propagation, retried until the allowance is spent on AWS's clock, not exit 3 at once.
+#[tokio::test(start_paused = true)]
+async fn ages_are_measured_on_aws_clock_not_this_machines() {
+    use ecsrole_core::aws::Offset;
+    let (create, sim) = rejecting_create();
+    let mut batch = vec![create.clone()];
+    batch.extend(sim.rules());
+    let local = std::time::SystemTime::now();
+    let v = verifier(
+        &iam_rules_created(DateTime::from(local - Duration::from_secs(141))),
+        &batch,
+        &[],
+    );
+    v.batch
+        .clock()
+        .set(Offset::Behind(Duration::from_secs(120)));
+    let start = tokio::time::Instant::now();
+    let out = v.verify(&options(Level::Ce), &Silent, never()).await;
+    assert_eq!(out.failure, Some(FailureKind::RoleBroken), "{out:#?}");
+    assert!(
+        create.num_calls() > 1,
+        "rejections of a 21 s old profile are retried: {} call(s)",
+        create.num_calls()
+    );
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_secs(90) && waited < Duration::from_secs(130),
+        "until the allowance is spent on AWS's clock (~99 s): {waited:?}"
+    );
+    let error = out.error.clone().unwrap();
+    assert!(
+        error.contains("past the IAM propagation allowance"),
+        "{error}"
+    );
+}
+
+/// issue 19 item 10: `--timeout` shorter than the propagation allowance, and Batch rejects
+/// the young profile the whole time: nothing is shown about the role (exit 1, "could not
+/// prove yet"), never exit 3.
+#[tokio::test(start_paused = true)]
+async fn a_timeout_inside_the_propagation_allowance_is_not_a_broken_role() {
+    let (create, sim) = rejecting_create();
+    let mut batch = vec![create.clone()];
+    batch.extend(sim.rules());
+    let v = verifier(
+        &iam_rules_created(DateTime::from(std::time::SystemTime::now())),
+        &batch,
+        &[],
+    );
+    let opts = VerifyOptions {
+        timeout: Duration::from_secs(20),
+        propagation_allowance: Duration::from_secs(120),
+        ..options(Level::Ce)
+    };
+    let out = v.verify(&opts, &Silent, never()).await;
+    assert_eq!(out.failure, Some(FailureKind::Error), "{out:#?}");
+    let error = out.error.clone().unwrap();
+    assert!(
+        error.contains("could not prove the role yet")
+            && error.contains("within the IAM propagation allowance (120s)"),
+        "{error}"
+    );
+    assert!(create.num_calls() > 1, "it retried: {}", create.num_calls());
+    assert!(out.leftovers.is_empty());
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_rejected_old_instance_profile_is_the_role_at_once() {
     let (create, sim) = rejecting_create();

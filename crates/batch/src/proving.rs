@@ -101,7 +101,7 @@ impl Verifier {
         ce: &Described,
         checked: &Checked,
     ) -> Result<(), Failure> {
-        let tags = names.tags();
+        let tags = names.tags(&self.batch.clock());
         let queue = rec
             .step(Step::CreateJobQueue, async {
                 let arn = match self

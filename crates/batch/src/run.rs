@@ -33,8 +33,8 @@ pub struct RunNames {
     pub compute_environment: String,
     pub job_queue: String,
     pub job_definition: String,
-    /// When the run's lease ends: its start, plus its proving timeout, plus its teardown
-    /// bound.
+    /// When the run's lease ends, on this machine's clock: its start, plus its proving
+    /// timeout, plus its teardown bound. The tag carries it on AWS's clock ([`Self::tags`]).
     pub expires: SystemTime,
 }
 
@@ -85,15 +85,19 @@ impl RunNames {
         format!("{:010x}", h.finish() & 0xff_ffff_ffff)
     }
 
-    /// The tags of everything the run creates: owner, run, lease.
-    pub fn tags(&self) -> HashMap<String, String> {
+    /// The tags of everything the run creates: owner, run, lease (its end on AWS's clock,
+    /// which another machine's cleanup compares with AWS's clock too).
+    pub fn tags(&self, clock: &ecsrole_core::aws::AwsClock) -> HashMap<String, String> {
         HashMap::from([
             (RUN_TAG.to_owned(), self.run_id.clone()),
             (
                 ecsrole_core::names::OWNER_TAG_KEY.to_owned(),
                 ecsrole_core::names::OWNER_TAG_VALUE.to_owned(),
             ),
-            (EXPIRES_TAG.to_owned(), crate::lease::format(self.expires)),
+            (
+                EXPIRES_TAG.to_owned(),
+                crate::lease::format(clock.to_aws(self.expires)),
+            ),
         ])
     }
 }

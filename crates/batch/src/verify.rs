@@ -206,7 +206,7 @@ impl Verifier {
             })
             .await?;
 
-        let tags = names.tags();
+        let tags = names.tags(&self.batch.clock());
         let spec = CeSpec {
             name: &names.compute_environment,
             instance_profile_arn: &checked.profile_arn,

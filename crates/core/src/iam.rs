@@ -70,6 +70,7 @@ impl Iam {
         if let Some(t) = aws.calls.throttles() {
             config.push_retry_classifier(t.shared());
         }
+        config.push_interceptor(aws.calls.clock().interceptor());
         Iam {
             client: Client::from_conf(config.build()),
             calls: aws.calls.clone(),

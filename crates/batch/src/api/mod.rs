@@ -57,12 +57,19 @@ impl BatchApi {
             batch.push_retry_classifier(t.shared());
             ecs.push_retry_classifier(t.shared());
         }
+        batch.push_interceptor(aws.calls.clock().interceptor());
+        ecs.push_interceptor(aws.calls.clock().interceptor());
         BatchApi::from_clients(
             BatchClient::from_conf(batch.build()),
             EcsClient::from_conf(ecs.build()),
             aws.calls.clone(),
             aws.endpoint_name("Batch"),
         )
+    }
+
+    /// AWS's clock, as these clients' answers show it.
+    pub fn clock(&self) -> ecsrole_core::aws::AwsClock {
+        self.calls.clock()
     }
 
     /// From clients built elsewhere (tests build them with mocked responses).

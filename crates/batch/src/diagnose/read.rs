@@ -420,5 +420,8 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
             _ => {}
         }
     }
+    // Ages are measured on AWS's clock (LaunchTime and CreateDate are AWS's), as these
+    // answers showed it.
+    facts.now = d.batch.clock().now();
     Ok(facts)
 }

@@ -342,6 +342,9 @@ impl Ec2 {
             .await
             .map_err(|e| SdkError::dispatch_failure(connector_error(e)))?;
         let status = response.status().as_u16();
+        if let Some(date) = response.headers().get("date").and_then(|d| d.to_str().ok()) {
+            self.inner.calls.clock().observe(date, SystemTime::now());
+        }
         let bytes = response
             .into_body()
             .collect()
