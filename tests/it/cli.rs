@@ -71,7 +71,17 @@ async fn an_option_a_command_does_not_offer_is_refused_before_any_call() {
     let options = ecsrole::docs::options();
     let mut refused = 0;
     for command in ecsrole::docs::subcommands() {
-        for option in options.iter().filter(|o| !o.commands.contains(&command)) {
+        // A long option can have rows of its own meaning per command (`--dry-run`).
+        let offers = |long: &str| {
+            options
+                .iter()
+                .any(|o| o.long == long && o.commands.contains(&command))
+        };
+        let mut tried = std::collections::HashSet::new();
+        for option in options
+            .iter()
+            .filter(|o| !offers(&o.long) && tried.insert(o.long.clone()))
+        {
             let mut args = vec![command.as_str()];
             if command == "completions" {
                 args.push("bash");
@@ -295,4 +305,70 @@ async fn an_unknown_profile_is_named_in_one_line_before_any_call() {
         "drift: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// issue 19 item 13: with `--output json` a failing command prints one JSON object on
+/// stdout: `schema_version`, the command, a stable error `kind`, the message, and what the
+/// run knew (region, partition). Every document ecsrole prints carries `schema_version`;
+/// `-q` keeps the JSON document (it silences progress and notes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_command_prints_one_json_error_object() {
+    let ctx = Ctx::new("json_errors").await;
+    let nowhere = "http://127.0.0.1:1";
+    for command in ["check", "plan", "apply", "destroy", "diagnose", "cleanup"] {
+        let role: &[&str] = if matches!(command, "diagnose" | "cleanup") {
+            &[]
+        } else {
+            &["--role-name", &ctx.role]
+        };
+        let run = ctx.ecsrole_raw(
+            &[
+                &[command][..],
+                role,
+                &[
+                    "--endpoint-url",
+                    nowhere,
+                    "--timeout",
+                    "5",
+                    "--output",
+                    "json",
+                ],
+            ]
+            .concat(),
+        );
+        assert_eq!(run.code, 1, "{command}: {run:?}");
+        let doc = run.json();
+        assert_eq!(doc["schema_version"], 1, "{command}: {doc}");
+        assert_eq!(doc["command"], command);
+        assert_eq!(doc["error"]["kind"], "unreachable", "{command}: {doc}");
+        assert!(
+            doc["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("cannot reach http://127.0.0.1:1")),
+            "{command}: {doc}"
+        );
+        assert_eq!(doc["region"], "us-east-1", "{command}: {doc}");
+        assert!(
+            run.stderr.contains("error: cannot reach"),
+            "{command}: {}",
+            run.stderr
+        );
+    }
+    // A refusal has its own kind.
+    ctx.create_compliant(&[("team", "data")]).await;
+    let refused = ctx.ecsrole(&["destroy", "--output", "json"]);
+    assert_eq!(refused.code, 1);
+    assert_eq!(refused.json()["error"]["kind"], "not_owned", "{refused:?}");
+
+    // Success documents carry the version too, -q or not.
+    for args in [
+        &["check", "--output", "json"][..],
+        &["check", "-q", "--output", "json"],
+    ] {
+        let ok = ctx.ecsrole(args);
+        assert_eq!(ok.code, 0, "{ok:?}");
+        assert_eq!(ok.json()["schema_version"], 1, "{args:?}");
+    }
+    let quiet = ctx.ecsrole(&["check", "-q", "--output", "json"]);
+    assert_eq!(quiet.stderr, "", "-q: no notes");
 }

@@ -63,24 +63,47 @@ async fn calls_are_the_minimum_counted_at_the_proxy() {
     );
 }
 
+/// A stalled answer ends every command within `--timeout`, and every command says so in
+/// one form: the bound, the call in flight, and where it was sent (issue 19 item 14).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_answer_ends_within_the_timeout_naming_the_call() {
     let (ctx, proxy) = Ctx::proxied("stall").await;
-    proxy.fail("GetRole", 1, Fault::Stall(Duration::from_secs(60)));
-    let start = Instant::now();
-    let run = ctx.ecsrole(&["check", "--timeout", "3"]);
-    let took = start.elapsed();
-    proxy.assert_fired("GetRole", 1);
-    assert_eq!(run.code, 1, "{run:?}");
-    assert!(
-        run.stderr.contains("iam:GetRole") && run.stderr.contains("timed out"),
-        "{}",
-        run.stderr
+    let account = crate::fleet::accounts(&ctx, 1).remove(0);
+    let form = format!(
+        "timed out after 3s (--timeout) waiting for iam:GetRole at {}",
+        ctx.endpoint
     );
-    assert!(
-        took < Duration::from_secs(15),
-        "bounded by --timeout: {took:?}"
-    );
+    let runs: [&[&str]; 3] = [
+        &["check", "--timeout", "3"],
+        &["destroy", "--timeout", "3"],
+        &[
+            "check",
+            "--timeout",
+            "3",
+            "--account",
+            &account,
+            "--output",
+            "json",
+        ],
+    ];
+    for (n, args) in runs.iter().enumerate() {
+        let seen = proxy.log().iter().filter(|a| *a == "GetRole").count();
+        proxy.fail("GetRole", seen + 1, Fault::Stall(Duration::from_secs(60)));
+        let start = Instant::now();
+        let run = ctx.ecsrole(args);
+        let took = start.elapsed();
+        proxy.assert_fired("GetRole", seen + 1);
+        assert_eq!(run.code, 1, "{args:?}: {run:?}");
+        let said = if n == 2 { &run.stdout } else { &run.stderr };
+        assert!(
+            said.contains(&form),
+            "{args:?}: expected {form:?} in {said}"
+        );
+        assert!(
+            took < Duration::from_secs(15),
+            "{args:?}: bounded by --timeout: {took:?}"
+        );
+    }
 }
 
 /// The state a fault-free apply leaves, with this run's names taken out.

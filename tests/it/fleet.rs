@@ -283,7 +283,12 @@ async fn an_empty_selection_is_refused_before_any_call() {
         if let Some(file) = args.iter().position(|a| *a == "--accounts") {
             assert!(run.stderr.contains(args[file + 1]), "{}", run.stderr);
         }
-        assert!(run.stdout.is_empty(), "{args:?}: {run:?}");
+        if args.contains(&"json") {
+            let doc = run.json();
+            assert_eq!(doc["error"]["kind"], "invalid_input", "{args:?}: {doc}");
+        } else {
+            assert!(run.stdout.is_empty(), "{args:?}: {run:?}");
+        }
         assert_eq!(proxy.log(), Vec::<String>::new(), "{args:?}: no request");
     }
     // Nothing was created in the caller's own account either.
@@ -431,4 +436,50 @@ async fn own_moto_slow_and_throttling_backends_converge_in_one_run() {
     );
     let checked = fleet(&ctx, "check", twenty);
     assert_eq!(checked.code, 0, "{}", checked.stdout);
+}
+
+/// issue 19 item 11: a fleet run as a whole ends within `--timeout` for each wave of
+/// `--concurrency` targets. Behind the proxy throttling every IAM request, the adaptive
+/// limit falls and the targets would run one after another (24 × their bound); instead
+/// the run ends near 3 waves × 2 s, every target has its line (the ones never started say
+/// why), and the summary comes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_run_ends_within_its_overall_bound() {
+    let mut ctx = Ctx::new("fleet_bound").await;
+    let proxy = ctx.through_proxy().await;
+    proxy.throttle_share("iam", 100);
+    let ids = accounts(&ctx, 24);
+    let file = std::env::temp_dir().join(format!("{}.accounts", ctx.role));
+    std::fs::write(&file, ids.join("\n")).unwrap();
+    let started = std::time::Instant::now();
+    let run = ctx.ecsrole(&[
+        "check",
+        "--accounts",
+        file.to_str().unwrap(),
+        "--concurrency",
+        "8",
+        "--timeout",
+        "2",
+        "--output",
+        "json",
+    ]);
+    let took = started.elapsed();
+    let (targets, summary) = lines(&run.stdout);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(targets.len(), 24, "{}", run.stdout);
+    assert_eq!(summary["targets"], 24);
+    let not_run = targets
+        .iter()
+        .filter(|t| {
+            t["error"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("not run: the fleet run's bound of 6s"))
+        })
+        .count();
+    eprintln!("fleet bound: {not_run} of 24 targets not run, {took:.1?}");
+    assert!(not_run > 0, "{}", run.stdout);
+    assert!(
+        took < std::time::Duration::from_secs(14),
+        "6 s, the bound of a run still going and a process start: {took:?}"
+    );
 }

@@ -10,6 +10,7 @@ mod converge;
 mod destroy;
 mod diagnose;
 mod differential;
+mod endpoints;
 mod export;
 mod faults;
 mod fleet;

@@ -91,6 +91,9 @@ struct State {
     /// Requests being answered now, and each change of that count, in order.
     in_flight: usize,
     in_flight_log: Vec<(tokio::time::Instant, usize)>,
+    /// Every answer's `Date` is this machine's time plus this many seconds: AWS's clock
+    /// as a machine whose own clock is off would see it.
+    date_offset: Option<i64>,
 }
 
 /// Counts a request as in flight while it is being answered.
@@ -294,12 +297,19 @@ impl Proxy {
     }
 
     /// Forgets the rules (the log stays).
+    /// Every answer's `Date` header says this machine's time plus `seconds` from now on
+    /// (negative: this machine's clock is ahead of "AWS's").
+    pub fn shift_date(&self, seconds: i64) {
+        self.state.lock().unwrap().date_offset = Some(seconds);
+    }
+
     pub fn heal(&self) {
         let mut s = self.state.lock().unwrap();
         s.rules.clear();
         s.windows.clear();
         s.hides.clear();
         s.rewrites.clear();
+        s.date_offset = None;
     }
 
     /// Every request seen, as its action, in order.
@@ -531,6 +541,19 @@ async fn handle(
             body = Bytes::from(json.to_string());
             parts.headers.remove("content-length");
         }
+    }
+    let offset = state.lock().unwrap().date_offset;
+    if let Some(offset) = offset {
+        let now = std::time::SystemTime::now();
+        let shifted = if offset >= 0 {
+            now + Duration::from_secs(offset.unsigned_abs())
+        } else {
+            now - Duration::from_secs(offset.unsigned_abs())
+        };
+        let date = aws_smithy_types::DateTime::from(shifted)
+            .fmt(aws_smithy_types::date_time::Format::HttpDate)
+            .unwrap();
+        parts.headers.insert("date", date.parse().unwrap());
     }
     Ok(Response::from_parts(parts, Full::new(body)))
 }

@@ -83,15 +83,7 @@ async fn batch_levels_ce_and_job_verify_and_leave_nothing() {
 
     let job = ctx.ecsrole(&["verify", "--level", "job"]);
     assert_eq!(job.code, 0, "{}\n{}", job.stdout, job.stderr);
-    let run = job
-        .stderr
-        .lines()
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .nth(2)
-        .unwrap()
-        .to_owned();
+    let run = run_id_of(&job.stderr);
     assert_eq!(left_of_run(&ctx, &run).await, Vec::<String>::new());
     for step in [
         "create_job_queue",
@@ -281,7 +273,7 @@ pub(crate) fn start_instance_run(
     let mut child = ctx.spawn(&["verify", "--level", "instance", "--timeout", timeout]);
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let first = read_until(&mut stderr, |l| l.starts_with("verify run "));
-    let run = first[0].split_whitespace().nth(2).unwrap().to_owned();
+    let run = run_id_of(&first.join("\n"));
     read_until(&mut stderr, |l| l.contains("scale_up"));
     (child, stderr, run)
 }
@@ -327,6 +319,33 @@ async fn batch_sigint_mid_run_leaves_nothing() {
     assert!(stdout.contains("interrupted by SIGINT"), "{stdout}");
     assert!(rest.contains("■ container_instance_registered"), "{rest}");
     assert!(rest.contains("✓ delete_compute_environment"), "{rest}");
+    assert_eq!(left_of_run(&ctx, &run).await, Vec::<String>::new());
+}
+
+/// issue 19 item 11: a dropped SSH session. Its stderr closed (the terminal is gone), then
+/// SIGHUP: verify tears down as for SIGTERM, and says so on stdout.
+#[tokio::test]
+async fn batch_sighup_with_the_terminal_gone_still_tears_down() {
+    crate::harness::needs_batch();
+    let ctx = Ctx::new("verify_sighup").await;
+    compliant_role(&ctx).await;
+    let (mut child, stderr, run) = start_instance_run(&ctx, "120");
+    drop(stderr);
+    let kill = std::process::Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{status:?}: {out}");
+    assert!(out.contains("interrupted by SIGHUP"), "{out}");
     assert_eq!(left_of_run(&ctx, &run).await, Vec::<String>::new());
 }
 
@@ -390,7 +409,7 @@ async fn batch_an_instance_that_never_registers_is_the_role() {
     ]);
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let first = read_until(&mut stderr, |l| l.starts_with("verify run "));
-    let run = first[0].split_whitespace().nth(2).unwrap().to_owned();
+    let run = run_id_of(&first.join("\n"));
     read_until(&mut stderr, |l| l.contains("scale_up"));
     let profile = profile_arn(&ctx).await;
     let instance = launch_instance(&run, Some(&profile)).await;
@@ -435,8 +454,8 @@ pub(crate) async fn play_the_ecs_agent(ctx: &Ctx, run: &str) {
 pub(crate) fn run_id_of(stderr: &str) -> String {
     stderr
         .lines()
-        .next()
-        .unwrap()
+        .find(|l| l.starts_with("verify run "))
+        .unwrap_or_else(|| panic!("no `verify run` line: {stderr}"))
         .split_whitespace()
         .nth(2)
         .unwrap()

@@ -34,6 +34,20 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// A stable name for what went wrong (the `kind` of `--output json`'s error object).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Core(e) => e.kind(),
+            Error::NoDefaultVpc { .. } => "no_default_vpc",
+            Error::IncompleteDefaultVpc { .. } => "incomplete_default_vpc",
+            Error::MissingField { .. } => "unexpected_answer",
+            Error::NotFound { .. } => "not_found",
+            Error::TimedOut { .. } => "timeout",
+        }
+    }
+}
+
 impl From<ecsrole_core::InputError> for Error {
     fn from(e: ecsrole_core::InputError) -> Self {
         Error::Core(e.into())

@@ -277,13 +277,20 @@ impl Evidence {
             .map(|s| format!("\n  seen: {s}"))
             .collect::<String>();
         if !self.role.is_empty() {
-            return Failure::new(
+            let mut f = Failure::new(
                 FailureKind::RoleBroken,
                 format!(
                     "{what}; the evidence points at the role: {}{seen}",
                     self.role.join("; ")
                 ),
             );
+            f.evidence = Some(crate::outcome::Evidence {
+                what: what.to_owned(),
+                seen: self.seen,
+                points_at_role: self.role,
+                likely_causes: vec![],
+            });
+            return f;
         }
         if self.causes.is_empty() {
             // Nothing narrowed it down (the instances could not be read): the usual suspects.
@@ -299,11 +306,18 @@ impl Evidence {
             .enumerate()
             .map(|(n, c)| format!("\n  {}. {c}", n + 1))
             .collect::<String>();
-        Failure::new(
+        let mut f = Failure::new(
             FailureKind::Error,
             format!(
                 "{what}; nothing read points at the role (exit 1, not 3){seen}\n  likely causes, most likely first:{causes}"
             ),
-        )
+        );
+        f.evidence = Some(crate::outcome::Evidence {
+            what: what.to_owned(),
+            seen: self.seen,
+            points_at_role: vec![],
+            likely_causes: self.causes,
+        });
+        f
     }
 }

@@ -25,7 +25,7 @@ mod mock_tests;
 
 pub use error::Error;
 pub use level::{Level, Step};
-pub use outcome::{FailureKind, StepRecord, StepStatus, VerifyOutcome};
+pub use outcome::{Evidence, FailureKind, StepRecord, StepStatus, VerifyOutcome};
 pub use recorder::{Progress, Silent};
 pub use run::{DEFAULT_IMAGE, DEFAULT_TIMEOUT, RunNames, TEARDOWN_TIMEOUT, VerifyOptions};
 pub use verifier::Verifier;

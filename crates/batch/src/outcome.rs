@@ -25,6 +25,21 @@ pub(crate) struct Failure {
     pub(crate) kind: FailureKind,
     pub(crate) message: String,
     pub(crate) findings: Vec<Finding>,
+    pub(crate) evidence: Option<Evidence>,
+}
+
+/// What a run that ended without a registration or a job read, as data: the message says
+/// the same in words.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// What did not happen (`no container instance registered in ... within 60s`).
+    pub what: String,
+    /// What was read, one line per read (`ec2:DescribeInstances: i-0... running...`).
+    pub seen: Vec<String>,
+    /// What points at the role (empty: nothing does, and the exit is 1, not 3).
+    pub points_at_role: Vec<String>,
+    /// Otherwise the likely causes, most likely first.
+    pub likely_causes: Vec<String>,
 }
 
 impl Failure {
@@ -33,6 +48,7 @@ impl Failure {
             kind,
             message: message.into(),
             findings: vec![],
+            evidence: None,
         }
     }
 }
@@ -65,6 +81,8 @@ pub struct VerifyOutcome {
     /// Why it did not verify.
     pub failure: Option<FailureKind>,
     pub error: Option<String>,
+    /// The evidence behind `error`, structured, when the run gathered some.
+    pub evidence: Option<Evidence>,
     /// The drift `check` found, when that stopped the run.
     pub findings: Vec<Finding>,
 }

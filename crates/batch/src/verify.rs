@@ -75,7 +75,7 @@ impl Verifier {
         let result = tokio::select! {
             r = tokio::time::timeout_at(outer, prove) => match r {
                 Ok(r) => r,
-                Err(_) => Err(Failure::new(FailureKind::Error, format!("timed out after {:?} (--timeout)", opts.timeout))),
+                Err(_) => Err(Failure::new(FailureKind::Error, self.batch.timed_out(opts.timeout))),
             },
             signal = interrupt => Err(Failure::new(FailureKind::Interrupted, format!("interrupted by {signal}"))),
         };
@@ -124,9 +124,9 @@ impl Verifier {
             )
             .await
         };
-        let (failure, error, findings) = match result {
-            Ok(()) => (None, None, vec![]),
-            Err(f) => (Some(f.kind), Some(f.message), f.findings),
+        let (failure, error, findings, evidence) = match result {
+            Ok(()) => (None, None, vec![], None),
+            Err(f) => (Some(f.kind), Some(f.message), f.findings, f.evidence),
         };
         VerifyOutcome {
             verified: failure.is_none(),
@@ -138,6 +138,7 @@ impl Verifier {
             kept: opts.keep && created,
             failure,
             error,
+            evidence,
             findings,
         }
     }
@@ -163,6 +164,7 @@ impl Verifier {
                             codes.join(", ")
                         ),
                         findings: report.findings,
+                        evidence: None,
                     });
                 }
                 let youngest = actual.youngest().unwrap_or_else(SystemTime::now);

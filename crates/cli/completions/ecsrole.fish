@@ -57,7 +57,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l exclude-accoun
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l concurrency -d 'Fleet mode: how many targets run at once' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -s q -l quiet -d 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l organization -d 'Fleet mode: every ACTIVE account of the organisation (AWS Organizations; run with the management account\'s or a delegated administrator\'s credentials)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -s h -l help -d 'Print help'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
@@ -83,7 +83,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l tag -d 'A tag p
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l replace-profile-role -d 'Remove another role from the instance profile to make room for this one'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l replace-trust-policy -d 'Replace the trust policy with the EC2 one, dropping every other statement (the only way ecsrole removes a statement)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -s q -l quiet -d 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l organization -d 'Fleet mode: every ACTIVE account of the organisation (AWS Organizations; run with the management account\'s or a delegated administrator\'s credentials)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -s h -l help -d 'Print help'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l wait-timeout -d 'How long to wait for IAM to show the instance profile with the role' -r
@@ -111,7 +111,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l replace-profil
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l replace-trust-policy -d 'Replace the trust policy with the EC2 one, dropping every other statement (the only way ecsrole removes a statement)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l no-wait -d 'Do not wait for IAM to show the instance profile with the role'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -s q -l quiet -d 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l organization -d 'Fleet mode: every ACTIVE account of the organisation (AWS Organizations; run with the management account\'s or a delegated administrator\'s credentials)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -s h -l help -d 'Print help'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l regions -d 'The regions whose compute environments are read for ones using the instance profile, comma-separated [default: the region]' -r
@@ -127,7 +127,7 @@ json\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l force -d 'Delete even what is not tagged managed-by=ecsrole, what another profile holds, or an instance profile a compute environment uses'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l dry-run -d 'Print what would be deleted and what stops it; delete nothing. Exit 0 when nothing stops it, 1 when something does'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -s q -l quiet -d 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -s h -l help -d 'Print help'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l level -d 'How far to prove' -r -f -a "ce\t'The compute environment becomes VALID'
 instance\t'A container instance registers in the compute environment\'s ECS cluster'
@@ -160,7 +160,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l concurrency -
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l regions -d 'Fleet mode: the regions to run in, comma-separated [default: the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l keep -d 'Leave the resources in place (remove them later with `ecsrole cleanup --run ID`)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -s q -l quiet -d 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l organization -d 'Fleet mode: every ACTIVE account of the organisation (AWS Organizations; run with the management account\'s or a delegated administrator\'s credentials)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l compute-environment -d 'A compute environment to diagnose, by name or ARN (repeatable) [default: every compute environment and job queue in the region]' -r
@@ -185,7 +185,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l assume-role
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l concurrency -d 'Fleet mode: how many targets run at once' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l regions -d 'Fleet mode: the regions to run in, comma-separated [default: the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -s q -l quiet -d 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l organization -d 'Fleet mode: every ACTIVE account of the organisation (AWS Organizations; run with the management account\'s or a delegated administrator\'s credentials)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -s h -l help -d 'Print help'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l run -d 'Delete this run\'s resources, whatever their lease (the id `verify` prints)' -r
@@ -199,7 +199,7 @@ json\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l dry-run -d 'Only list what would be deleted, and what is left because its lease still runs'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l all -d 'Delete every ecsrole verify resource, whatever its lease (runs in progress too)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -s q -l quiet -d 'Print nothing but errors; the exit code tells the result'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -s q -l quiet -d 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -s h -l help -d 'Print help'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand export" -l format -d 'What to export' -r -f -a "cloudformation\t'An AWS CloudFormation template: the role and its instance profile'"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand export" -l template-format -d 'The template\'s syntax' -r -f -a "yaml\t''

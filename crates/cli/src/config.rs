@@ -76,6 +76,18 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> anyhow::Result<()> {
             e.trim_end().replace('\n', "\n  ")
         )
     })?;
+    // A file found in the working directory is whatever the checkout holds (an untrusted
+    // branch, in CI): it may not send signed requests elsewhere and let the answers decide
+    // the exit code. Only a file named with --config may.
+    if config.config.is_none()
+        && let Some(url) = &file.endpoint_url
+    {
+        anyhow::bail!(
+            "config file {} (found in the working directory) sets endpoint_url = {url:?}: a config file ecsrole finds by itself may not redirect signed requests; expected --endpoint-url, AWS_ENDPOINT_URL, or this file named with --config {} (nothing was sent)",
+            path.display(),
+            path.display()
+        );
+    }
     merge(cli, matches, file, &path)
 }
 

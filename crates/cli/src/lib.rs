@@ -37,6 +37,11 @@ pub fn main() -> ExitCode {
             // Completions take no --config: a broken ./ecsrole.toml does not stop them.
             if let Err(e) = config::apply(&mut cli, &matches) {
                 eprintln!("error: {e:#}");
+                if format(&cli) == Output::Json {
+                    let doc =
+                        error_document(&cli, "invalid_input", &format!("{e:#}"), &Known::default());
+                    write_stdout(render::document(&doc).as_bytes());
+                }
                 return ExitCode::from(EXIT_ERROR);
             }
             cli
@@ -107,10 +112,15 @@ fn colour(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
 pub async fn run(cli: Cli) -> u8 {
     let started = Instant::now();
     let mut report = report::Reporter::default();
-    let (code, error) = match execute(&cli, &mut report).await {
+    let mut known = Known::default();
+    let (code, error) = match execute(&cli, &mut report, &mut known).await {
         Ok(code) => (code, None),
         Err(e) => {
             eprintln!("error: {e:#}");
+            if format(&cli) == Output::Json {
+                let doc = error_document(&cli, error_kind(&e), &format!("{e:#}"), &known);
+                write_stdout(render::document(&doc).as_bytes());
+            }
             (EXIT_ERROR, Some(format!("{e:#}")))
         }
     };
@@ -184,7 +194,78 @@ fn write_stdout(bytes: &[u8]) {
     let _ = out.write_all(bytes).and_then(|()| out.flush());
 }
 
-async fn execute(cli: &Cli, report: &mut report::Reporter) -> anyhow::Result<u8> {
+/// What a run had learnt when it failed, for the JSON error object.
+#[derive(Debug, Default)]
+struct Known {
+    region: Option<String>,
+    partition: Option<Partition>,
+}
+
+/// A whole command cut short by `--timeout` (kind `timeout`): `Calls::timed_out`'s words.
+#[derive(Debug)]
+pub(crate) struct CommandTimedOut(pub(crate) String);
+
+impl std::fmt::Display for CommandTimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CommandTimedOut {}
+
+/// Input the CLI itself refuses (kind `invalid_input`), before any call.
+#[derive(Debug)]
+pub(crate) struct BadInput(pub(crate) String);
+
+impl std::fmt::Display for BadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
+/// The stable `kind` of a failure: the first error in its chain that has one.
+fn error_kind(e: &anyhow::Error) -> &'static str {
+    for cause in e.chain() {
+        if let Some(e) = cause.downcast_ref::<ecsrole_core::Error>() {
+            return e.kind();
+        }
+        if let Some(e) = cause.downcast_ref::<ecsrole_batch::Error>() {
+            return e.kind();
+        }
+        if cause.is::<ecsrole_core::InputError>() || cause.is::<BadInput>() {
+            return "invalid_input";
+        }
+        if cause.is::<CommandTimedOut>() {
+            return "timeout";
+        }
+        if cause.is::<std::io::Error>() {
+            return "io_error";
+        }
+    }
+    "error"
+}
+
+/// The one JSON object every command prints on stdout when it fails with `--output json`.
+fn error_document(cli: &Cli, kind: &str, message: &str, known: &Known) -> serde_json::Value {
+    serde_json::json!({
+        "command": cli.command.name(),
+        "error": {
+            "kind": kind,
+            "message": message,
+        },
+        "region": known.region,
+        "partition": known.partition.map(|p| p.as_str()),
+        "account_id": serde_json::Value::Null,
+    })
+}
+
+async fn execute(
+    cli: &Cli,
+    report: &mut report::Reporter,
+    known: &mut Known,
+) -> anyhow::Result<u8> {
     let command = &cli.command;
     let aws_args = match command {
         // Like --help: no configuration, no AWS.
@@ -251,27 +332,77 @@ async fn execute(cli: &Cli, report: &mut report::Reporter) -> anyhow::Result<u8>
         call_timeout: Some(bound),
     })
     .await?;
-    if let Some(selection) = fleet_selection {
-        return fleet::run(cli, &aws, selection, input, bound, report).await;
-    }
-    let desired = Desired::new(input, aws.partition)?;
-    if let Command::Diagnose(a) = command {
-        let work = diagnose::run(cli, a, &aws, &desired, report);
-        return match tokio::time::timeout(bound, work).await {
-            Ok(result) => result,
-            Err(_) => anyhow::bail!(aws.calls.timed_out(bound)),
-        };
-    }
-    let engine = Engine::new(Iam::new(&aws), desired);
-    let work = match command {
-        Command::Verify(a) => return verify::run(cli, a, &aws, engine, bound, report).await,
-        Command::Cleanup(a) => return verify::cleanup(cli, a, &aws, engine, bound).await,
-        _ => role_command(cli, &aws, &engine, report),
+    known.region = aws.config.region().map(|r| r.as_ref().to_owned());
+    known.partition = Some(aws.partition);
+    let quiet = command.out().is_some_and(|o| o.quiet);
+    // Said once the input is known good, before the first signed request.
+    let say_where = || {
+        if !quiet {
+            for line in endpoint_notes(&aws) {
+                eprintln!("note: {line}");
+            }
+        }
     };
-    match tokio::time::timeout(bound, work).await {
-        Ok(result) => result,
-        Err(_) => anyhow::bail!(aws.calls.timed_out(bound)),
+    let result = async {
+        if let Some(selection) = fleet_selection {
+            Desired::new(input.clone(), aws.partition)?;
+            say_where();
+            return fleet::run(cli, &aws, selection, input, bound, report).await;
+        }
+        let desired = Desired::new(input, aws.partition)?;
+        say_where();
+        if let Command::Diagnose(a) = command {
+            let work = diagnose::run(cli, a, &aws, &desired, report);
+            return match tokio::time::timeout(bound, work).await {
+                Ok(result) => result,
+                Err(_) => return Err(CommandTimedOut(aws.calls.timed_out(bound)).into()),
+            };
+        }
+        let engine = Engine::new(Iam::new(&aws), desired);
+        let work = match command {
+            Command::Verify(a) => return verify::run(cli, a, &aws, engine, bound, report).await,
+            Command::Cleanup(a) => {
+                // Bounded as a whole: its waits end at --timeout with their own message;
+                // this catches a call still running a moment after.
+                let work = verify::cleanup(cli, a, &aws, engine, bound);
+                return match tokio::time::timeout(bound + Duration::from_secs(5), work).await {
+                    Ok(result) => result,
+                    Err(_) => return Err(CommandTimedOut(aws.calls.timed_out(bound)).into()),
+                };
+            }
+            _ => role_command(cli, &aws, &engine, report),
+        };
+        match tokio::time::timeout(bound, work).await {
+            Ok(result) => result,
+            Err(_) => Err(CommandTimedOut(aws.calls.timed_out(bound)).into()),
+        }
     }
+    .await;
+    if let Some(n) = aws.calls.clock().note()
+        && !quiet
+    {
+        eprintln!("note: {n}");
+    }
+    result
+}
+
+/// Where signed requests go when that is not AWS (an emulator, a proxy, or a config that
+/// redirects them): one line per endpoint, naming the services unless all go there.
+fn endpoint_notes(aws: &Aws) -> Vec<String> {
+    let foreign = aws.foreign_endpoints();
+    foreign
+        .iter()
+        .map(|(url, services)| {
+            if services.len() == ecsrole_core::aws::SERVICES.len() {
+                format!("signed requests go to {url}, not to AWS")
+            } else {
+                format!(
+                    "signed requests for {} go to {url}, not to AWS",
+                    services.join(", ")
+                )
+            }
+        })
+        .collect()
 }
 
 /// Fleet mode's selection, validated before any call: `None` when no fleet option was
@@ -306,14 +437,15 @@ fn fleet_selection(
         } else {
             given.join(", ")
         };
-        anyhow::bail!(
+        return Err(BadInput(format!(
             "no account to run in: the fleet selection ({given}) gives {} account id{} and excludes {}; \
              expected at least one account id that is not excluded (nothing was sent: an empty \
              selection never runs in the caller's own account)",
             accounts.len(),
             if accounts.len() == 1 { "" } else { "s" },
             accounts.len() - left,
-        );
+        ))
+        .into());
     }
     Ok(Some((accounts, sel)))
 }
@@ -341,7 +473,7 @@ pub(crate) fn note(cli: &Cli, n: &NotEvaluated) {
 /// Prints a result as JSON or as human text.
 fn emit<T: serde::Serialize>(cli: &Cli, value: &T, human: impl FnOnce(&T) -> String) {
     let text = match format(cli) {
-        Output::Json => render::json(value),
+        Output::Json => render::document(value),
         Output::Human => human(value),
     };
     print(cli, &text);

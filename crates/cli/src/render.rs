@@ -15,6 +15,32 @@ pub fn json<T: Serialize>(value: &T) -> String {
     s
 }
 
+/// The version of every JSON document ecsrole itself defines (check, plan, apply, destroy,
+/// verify, diagnose, cleanup, fleet lines, errors): a field a script can test before it
+/// reads the rest. Raised when a field changes meaning or goes; a new field does not.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// `value` as one of ecsrole's own JSON documents: `schema_version` first, then its fields.
+/// (The CloudFormation template and the IAM policy are other tools' documents: plain
+/// [`json`].)
+pub fn document_value<T: Serialize>(value: &T) -> serde_json::Value {
+    let inner = serde_json::to_value(value).expect("outputs serialize");
+    let mut map = serde_json::Map::new();
+    map.insert("schema_version".into(), SCHEMA_VERSION.into());
+    match inner {
+        serde_json::Value::Object(fields) => map.extend(fields),
+        other => {
+            map.insert("value".into(), other);
+        }
+    }
+    serde_json::Value::Object(map)
+}
+
+/// [`document_value`], pretty-printed.
+pub fn document<T: Serialize>(value: &T) -> String {
+    json(&document_value(value))
+}
+
 /// `check`'s JSON: the report, and what the run did not evaluate.
 #[derive(Serialize)]
 pub struct CheckOutput<'a> {

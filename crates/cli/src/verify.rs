@@ -100,18 +100,23 @@ pub(crate) fn verifier(aws: &Aws, engine: Engine) -> Verifier {
 /// SIGINT or SIGTERM, whichever comes first. Once listened for, neither ends the process:
 /// teardown runs to its end.
 pub(crate) async fn interrupted() -> String {
-    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
-    let term = async {
-        match term {
-            Ok(mut s) => {
-                s.recv().await;
+    use tokio::signal::unix::{SignalKind, signal};
+    let wait = |kind| {
+        let s = signal(kind);
+        async move {
+            match s {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
         }
     };
+    // SIGHUP: the SSH session or terminal went away; tear down as for SIGTERM.
     tokio::select! {
         _ = tokio::signal::ctrl_c() => "SIGINT".to_owned(),
-        () = term => "SIGTERM".to_owned(),
+        () = wait(SignalKind::terminate()) => "SIGTERM".to_owned(),
+        () = wait(SignalKind::hangup()) => "SIGHUP".to_owned(),
     }
 }
 
@@ -137,7 +142,12 @@ pub async fn run(
     let interrupt = async {
         let signal = interrupted().await;
         if progress.show {
-            eprintln!("  {signal}: stopping, then tearing down what this run created");
+            // Not eprintln!: after SIGHUP the terminal may be gone, and a failed write
+            // must not stop the teardown.
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "  {signal}: stopping, then tearing down what this run created"
+            );
         }
         signal
     };
@@ -149,7 +159,7 @@ pub async fn run(
         &if human {
             render::verify(&outcome)
         } else {
-            render::json(&outcome)
+            render::document(&outcome)
         },
     );
     report.set(crate::report::verify(&outcome));
@@ -181,7 +191,7 @@ pub async fn cleanup(
         &if human {
             render::cleanup(&out)
         } else {
-            render::json(&out)
+            render::document(&out)
         },
     );
     Ok(if out.failed.is_empty() {

@@ -98,15 +98,32 @@ pub enum Attempt<T> {
     Again(T, Duration),
 }
 
+/// What a task's panic said (or that it was cancelled).
+fn panic_message(e: tokio::task::JoinError) -> String {
+    if !e.is_panic() {
+        return "cancelled".to_owned();
+    }
+    let payload = e.into_panic();
+    let text = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic with no message".to_owned());
+    format!("panicked: {text}")
+}
+
 /// Like [`run_all`], under `limit` (read again whenever a slot may free), and an item whose
 /// attempt returns [`Attempt::Again`] goes back in the queue, to start no sooner than asked
 /// and, once due, before the items not started yet (a started item is finished first, so
 /// that a slow backend does not leave every item half-done). `work` gets the item and its
-/// attempt number (1-based).
+/// attempt number (1-based). An attempt that panics is that item's result, made by
+/// `panicked` from the panic's message: the other items run on, and every item has a
+/// result.
 pub async fn run_adaptive<I, T, F, Fut>(
     items: &[I],
     limit: &Limit,
     work: F,
+    panicked: impl Fn(&I, String) -> T,
     mut done: impl FnMut(&I, &T, usize),
 ) -> Vec<T>
 where
@@ -116,6 +133,8 @@ where
     T: Send + 'static,
 {
     let mut set = tokio::task::JoinSet::new();
+    let mut running: std::collections::HashMap<tokio::task::Id, usize> =
+        std::collections::HashMap::new();
     let start = Instant::now();
     let mut queue: VecDeque<(usize, u32, Instant)> =
         (0..items.len()).map(|i| (i, 1, start)).collect();
@@ -129,7 +148,8 @@ where
             };
             let (i, attempt, _) = queue.remove(pos).expect("found above");
             let fut = work(items[i].clone(), attempt);
-            set.spawn(async move { (i, attempt, fut.await) });
+            let id = set.spawn(async move { (i, attempt, fut.await) }).id();
+            running.insert(id, i);
         }
         if set.is_empty() && queue.is_empty() {
             break;
@@ -144,13 +164,23 @@ where
                 continue;
             }
             Some(at) => tokio::select! {
-                j = set.join_next() => j,
+                j = set.join_next_with_id() => j,
                 () = tokio::time::sleep_until(at) => continue,
             },
-            None => set.join_next().await,
+            None => set.join_next_with_id().await,
         };
         let Some(joined) = joined else { continue };
-        let (i, attempt, value) = joined.expect("the tasks do not panic");
+        let (i, attempt, value) = match joined {
+            Ok((id, (i, attempt, value))) => {
+                running.remove(&id);
+                (i, attempt, value)
+            }
+            Err(e) => {
+                let i = running.remove(&e.id()).expect("every task is listed");
+                let why = panic_message(e);
+                (i, 0, Attempt::Done(panicked(&items[i], why)))
+            }
+        };
         match value {
             Attempt::Done(v) => {
                 finished += 1;
@@ -266,6 +296,7 @@ mod tests {
                     }
                 }
             },
+            |item, why| panic!("item {item} panicked: {why}"),
             |_, _, _| {},
         )
         .await;
@@ -309,5 +340,33 @@ mod tests {
         assert_eq!(seen, 20);
         assert_eq!(out, items);
         assert!(peak.load(Ordering::SeqCst) <= 3);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_item_is_that_items_result_and_the_others_finish() {
+        let limit = Limit::new(4);
+        let items: Vec<u32> = (0..10).collect();
+        let mut finished = vec![];
+        let out = run_adaptive(
+            &items,
+            &limit,
+            |item, _| async move {
+                assert!(item != 3, "item three breaks");
+                Attempt::Done(Ok::<u32, String>(item * 10))
+            },
+            |_, why| Err(why),
+            |item, _, _| finished.push(*item),
+        )
+        .await;
+        assert_eq!(out.len(), 10);
+        assert_eq!(out[2], Ok(20));
+        assert_eq!(out[4], Ok(40));
+        let err = out[3].clone().unwrap_err();
+        assert!(err.contains("panicked: item three breaks"), "{err}");
+        finished.sort_unstable();
+        assert_eq!(
+            finished, items,
+            "every item is reported done, the panicked one too"
+        );
     }
 }

@@ -54,8 +54,17 @@ pub enum Error {
         detail: String,
     },
 
-    #[error("{action} timed out")]
-    Timeout { action: &'static str },
+    /// One form for every timeout: the bound, the call, the endpoint.
+    #[error(
+        "timed out{} waiting for {action} at {endpoint}",
+        match after { Some((d, what)) => format!(" after {}s ({what})", d.as_secs()), None => String::new() }
+    )]
+    Timeout {
+        action: &'static str,
+        endpoint: String,
+        /// The bound that ran out and what it is (`--timeout`, or the per-call bound).
+        after: Option<(Duration, &'static str)>,
+    },
 
     #[error("{endpoint} does not implement {action} (HTTP 501 Not Implemented)")]
     NotImplemented {
@@ -256,7 +265,7 @@ impl Error {
         match self {
             Error::AccessDenied { action, .. }
             | Error::Unreachable { action, .. }
-            | Error::Timeout { action }
+            | Error::Timeout { action, .. }
             | Error::Service { action, .. }
             | Error::Other { action, .. } => Some(action),
             Error::Incomplete { source, .. } => source.action(),
@@ -279,7 +288,9 @@ mod tests {
         assert!(service("Throttling").is_overload());
         assert!(
             Error::Timeout {
-                action: "iam:GetRole"
+                action: "iam:GetRole",
+                endpoint: "http://127.0.0.1:1".into(),
+                after: None,
             }
             .is_overload()
         );

@@ -67,6 +67,12 @@ impl BatchApi {
         )
     }
 
+    /// The one timeout message (the bound, the calls in flight and where), for these
+    /// clients' calls.
+    pub fn timed_out(&self, bound: std::time::Duration) -> String {
+        self.calls.timed_out(bound)
+    }
+
     /// AWS's clock, as these clients' answers show it.
     pub fn clock(&self) -> ecsrole_core::aws::AwsClock {
         self.calls.clock()

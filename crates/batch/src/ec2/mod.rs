@@ -110,19 +110,15 @@ impl Ec2 {
         let region = config
             .region()
             .map_or("us-east-1".to_owned(), |r| r.to_string());
-        // The standard endpoint variables, most specific first.
-        let endpoint = std::env::var("AWS_ENDPOINT_URL_EC2")
-            .ok()
-            .filter(|_| std::env::var_os("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_none())
-            .or_else(|| config.endpoint_url().map(str::to_owned))
-            .unwrap_or_else(|| {
-                let suffix = if region.starts_with("cn-") {
-                    "amazonaws.com.cn"
-                } else {
-                    "amazonaws.com"
-                };
-                format!("https://ec2.{region}.{suffix}")
-            });
+        // Resolved as the SDK's clients resolve theirs (aws-config answers), else EC2's
+        // own endpoint with the configured FIPS and dual-stack settings.
+        let endpoint = aws.configured_endpoint("EC2").unwrap_or_else(|| {
+            ecsrole_core::aws::ec2_default_endpoint(
+                &region,
+                config.use_fips().unwrap_or(false),
+                config.use_dual_stack().unwrap_or(false),
+            )
+        });
         Ec2 {
             inner: Arc::new(Inner {
                 endpoint,

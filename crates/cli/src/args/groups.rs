@@ -105,7 +105,8 @@ pub struct OutputArgs {
     #[arg(short, long, action = ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
 
-    /// Print nothing but errors; the exit code tells the result.
+    /// No progress, notes or human output: errors only, and the exit code tells the result
+    /// (--output json still prints its document).
     #[arg(short, long)]
     pub quiet: bool,
 }

@@ -74,7 +74,7 @@ async fn resolve(
     };
     let (own, listed) = match tokio::time::timeout(bound, work).await {
         Ok(r) => r?,
-        Err(_) => anyhow::bail!(base.calls.timed_out(bound)),
+        Err(_) => return Err(crate::CommandTimedOut(base.calls.timed_out(bound)).into()),
     };
     let mut accounts: Vec<String> = vec![];
     for a in given.into_iter().chain(listed.accounts) {
@@ -169,6 +169,16 @@ pub async fn run(
     // must not spend its bound queueing. Not verify: it creates resources, and its exit
     // codes are about the role.
     let retries = !matches!(cli.command, Command::Verify(_));
+    // The run as a whole ends within --timeout for each wave of --concurrency targets: when
+    // the adaptive limit has fallen (a throttling backend), the targets not started by then
+    // are not run, each saying so; the ones running end by it (verify's run to its own
+    // bound and teardown: what it created must go).
+    let waves = u32::try_from(targets.len().div_ceil(usize::from(c.concurrency).max(1)))
+        .unwrap_or(u32::MAX)
+        .max(1);
+    let overall = bound.saturating_mul(waves);
+    let deadline = Instant::now() + overall;
+    let concurrency = c.concurrency;
     let spent: Arc<Mutex<HashMap<Target, Duration>>> = Arc::default();
     let results = fleet::run_adaptive(
         &targets,
@@ -187,7 +197,26 @@ pub async fn run(
                     .copied()
                     .unwrap_or_default();
                 let started = Instant::now();
+                let to_deadline = deadline.saturating_duration_since(started);
+                if to_deadline.is_zero() {
+                    let mut outcome = work::Outcome::failed(format!(
+                        "not run: the fleet run's bound of {}s (--timeout {}s for each of {waves} wave(s) of --concurrency {concurrency} targets) was spent before this target could start",
+                        overall.as_secs(),
+                        bound.as_secs()
+                    ));
+                    outcome.attempts = attempt;
+                    return Attempt::Done(outcome);
+                }
                 let calls = Calls::reporting_to(limit);
+                let per_call = ecsrole_core::aws::CALL_TIMEOUT;
+                calls.set_bound(
+                    bound.min(per_call),
+                    if bound <= per_call {
+                        "--timeout"
+                    } else {
+                        "the per-call bound"
+                    },
+                );
                 let session = Session {
                     base: &base,
                     role: &role,
@@ -196,11 +225,17 @@ pub async fn run(
                     scps,
                 };
                 let left = bound.saturating_sub(before);
+                let left = if retries { left.min(to_deadline) } else { left };
                 let mut outcome = one(command, session, &target, desired, left, signal).await;
                 let used = before + started.elapsed();
                 outcome.elapsed = used;
                 outcome.attempts = attempt;
-                let pause = again_after(attempt, bound.saturating_sub(used));
+                let pause = again_after(
+                    attempt,
+                    bound
+                        .saturating_sub(used)
+                        .min(deadline.saturating_duration_since(Instant::now())),
+                );
                 let (attempt_again, used) = match pause {
                     Some(pause) if retries && outcome.transient => {
                         tracing::info!(
@@ -221,9 +256,17 @@ pub async fn run(
                 }
             }
         },
+        // A target whose run panics is that target's error: the others run on, and the
+        // summary and report still come.
+        |_, why| {
+            work::Outcome::failed(format!(
+                "ecsrole's run for this target {why} (a bug in ecsrole: please report it; a verify run may have left resources, see `ecsrole cleanup`)"
+            ))
+        },
         |target, outcome, done| {
             if json {
-                print(cli, &format!("{}\n", line(target, outcome)));
+                let doc = crate::render::document_value(&line(target, outcome));
+                print(cli, &format!("{doc}\n"));
             } else if show_progress {
                 let mut err = std::io::stderr().lock();
                 let text = format!(
@@ -275,6 +318,7 @@ pub async fn run(
         if let Some(n) = &not_evaluated {
             last["not_evaluated"] = json!(n);
         }
+        let last = crate::render::document_value(&last);
         print(cli, &format!("{last}\n"));
     } else {
         print(cli, &table(&targets, &results, &summary));

@@ -29,7 +29,7 @@ pub(super) struct Outcome {
 }
 
 impl Outcome {
-    fn failed(e: impl std::fmt::Display) -> Outcome {
+    pub(super) fn failed(e: impl std::fmt::Display) -> Outcome {
         Outcome {
             code: EXIT_ERROR,
             result: Value::Null,

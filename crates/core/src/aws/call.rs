@@ -21,8 +21,12 @@ pub struct Calls(Arc<Mutex<CallsInner>>);
 
 #[derive(Debug, Default)]
 struct CallsInner {
-    in_flight: Vec<&'static str>,
+    /// (action, endpoint) of each call started and not finished.
+    in_flight: Vec<(&'static str, String)>,
     made: usize,
+    /// Every call's operation timeout, and what sets it (`--timeout`, or the per-call
+    /// bound when that is shorter).
+    bound: Option<(Duration, &'static str)>,
     /// Fleet mode: the shared bound each call's outcome is reported to.
     limit: Option<Arc<Limit>>,
     clock: super::AwsClock,
@@ -59,9 +63,18 @@ impl Calls {
         }
     }
 
-    fn enter(&self, action: &'static str) -> CallGuard {
+    /// Records every call's operation timeout and what sets it, which timeouts name.
+    pub fn set_bound(&self, bound: Duration, what: &'static str) {
+        self.0.lock().expect("calls lock").bound = Some((bound, what));
+    }
+
+    fn bound(&self) -> Option<(Duration, &'static str)> {
+        self.0.lock().expect("calls lock").bound
+    }
+
+    fn enter(&self, action: &'static str, endpoint: &str) -> CallGuard {
         let mut inner = self.0.lock().expect("calls lock");
-        inner.in_flight.push(action);
+        inner.in_flight.push((action, endpoint.to_owned()));
         inner.made += 1;
         CallGuard {
             calls: self.clone(),
@@ -73,7 +86,13 @@ impl Calls {
     /// The calls started and not finished (still running, or cancelled by the
     /// whole-command timeout), in start order.
     pub fn in_flight(&self) -> Vec<&'static str> {
-        self.0.lock().expect("calls lock").in_flight.clone()
+        self.0
+            .lock()
+            .expect("calls lock")
+            .in_flight
+            .iter()
+            .map(|(a, _)| *a)
+            .collect()
     }
 
     /// How many calls were started (each may have retried).
@@ -84,15 +103,26 @@ impl Calls {
     /// The message for a whole-command (or per-target) timeout: the bound, the calls it
     /// cut short, and how many had been made.
     pub fn timed_out(&self, bound: Duration) -> String {
-        let in_flight = self.in_flight();
+        let in_flight = self.0.lock().expect("calls lock").in_flight.clone();
         let during = if in_flight.is_empty() {
             "between calls".to_owned()
         } else {
-            format!("waiting for {}", in_flight.join(", "))
+            let mut at: Vec<(String, Vec<&str>)> = vec![];
+            for (action, endpoint) in &in_flight {
+                match at.iter_mut().find(|(e, _)| e == endpoint) {
+                    Some((_, actions)) => actions.push(action),
+                    None => at.push((endpoint.clone(), vec![action])),
+                }
+            }
+            let calls: Vec<String> = at
+                .iter()
+                .map(|(endpoint, actions)| format!("{} at {endpoint}", actions.join(", ")))
+                .collect();
+            format!("waiting for {}", calls.join("; "))
         };
         format!(
             "timed out after {}s (--timeout) {during}; {} call(s) had been made",
-            bound.as_secs(),
+            bound.as_secs_f64().round(),
             self.made()
         )
     }
@@ -112,7 +142,7 @@ impl Drop for CallGuard {
             return;
         }
         let mut inner = self.calls.0.lock().expect("calls lock");
-        if let Some(i) = inner.in_flight.iter().position(|a| *a == self.action) {
+        if let Some(i) = inner.in_flight.iter().position(|(a, _)| *a == self.action) {
             inner.in_flight.remove(i);
         }
     }
@@ -153,7 +183,7 @@ where
     F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let mut guard = calls.enter(action);
+    let mut guard = calls.enter(action, endpoint);
     tracing::debug!(action, "calling");
     let started = tokio::time::Instant::now();
     // SDK operation futures are large; boxing keeps every caller's future small (debug
@@ -164,7 +194,16 @@ where
         Ok(_) => tracing::debug!(action, "ok"),
         Err(e) => tracing::debug!(action, error = %DisplayErrorContext(e), "failed"),
     }
-    let out = out.map_err(|e| classify(action, endpoint, e));
+    let out = out.map_err(|e| match classify(action, endpoint, e) {
+        Error::Timeout {
+            action, endpoint, ..
+        } => Error::Timeout {
+            action,
+            endpoint,
+            after: calls.bound(),
+        },
+        other => other,
+    });
     calls.report(started.elapsed(), &out.as_ref().map(|_| ()));
     out
 }
@@ -207,8 +246,16 @@ where
         return Error::NoCredentials { detail };
     }
     match &err {
-        SdkError::TimeoutError(_) => Error::Timeout { action },
-        SdkError::DispatchFailure(d) if d.is_timeout() => Error::Timeout { action },
+        SdkError::TimeoutError(_) => Error::Timeout {
+            action,
+            endpoint: endpoint.to_owned(),
+            after: None,
+        },
+        SdkError::DispatchFailure(d) if d.is_timeout() => Error::Timeout {
+            action,
+            endpoint: endpoint.to_owned(),
+            after: None,
+        },
         SdkError::DispatchFailure(d) if d.is_io() => Error::Unreachable {
             action,
             endpoint: endpoint.to_owned(),

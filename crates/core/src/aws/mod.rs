@@ -20,6 +20,47 @@ pub use clock::{AwsClock, Offset, REPORTED_SKEW};
 pub use credentials::{CachedCredentials, REFRESH_BEFORE};
 pub use pressure::Throttles;
 
+/// The services ecsrole calls, by the SDK's service id (what `AWS_ENDPOINT_URL_<ID>` and
+/// the profile's `services` section name).
+pub const SERVICES: [&str; 6] = ["IAM", "STS", "Batch", "ECS", "EC2", "Organizations"];
+
+/// Is `url` one of AWS's own endpoints (by host: `*.amazonaws.com`, `*.amazonaws.com.cn`,
+/// `*.api.aws`, the isolated partitions' domains)? A VPC endpoint's DNS name is one too.
+pub fn is_aws_endpoint(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    }
+    .to_ascii_lowercase();
+    [
+        ".amazonaws.com",
+        ".amazonaws.com.cn",
+        ".api.aws",
+        ".api.amazonwebservices.com.cn",
+        ".c2s.ic.gov",
+        ".sc2s.sgov.gov",
+    ]
+    .iter()
+    .any(|d| host.ends_with(d))
+}
+
+/// EC2's own endpoint in `region`, as the SDK's endpoint rules give it (FIPS and
+/// dual-stack variants included).
+pub fn ec2_default_endpoint(region: &str, fips: bool, dual_stack: bool) -> String {
+    let china = region.starts_with("cn-");
+    let suffix = match (china, dual_stack) {
+        (true, false) => "amazonaws.com.cn",
+        (true, true) => "api.amazonwebservices.com.cn",
+        (false, false) => "amazonaws.com",
+        (false, true) => "api.aws",
+    };
+    let name = if fips { "ec2-fips" } else { "ec2" };
+    format!("https://{name}.{region}.{suffix}")
+}
+
 /// How to reach AWS, as the user said it. Unset fields follow the standard SDK chain
 /// (environment, profile, `AWS_ENDPOINT_URL*`).
 #[derive(Debug, Clone, Default)]
@@ -178,10 +219,17 @@ impl Aws {
             config
         };
         let config = CachedCredentials::install(config);
+        let calls = Calls::default();
+        let what = if opts.call_timeout.is_some_and(|b| b <= CALL_TIMEOUT) {
+            "--timeout"
+        } else {
+            "the per-call bound"
+        };
+        calls.set_bound(call, what);
         Ok(Aws {
             config,
             partition,
-            calls: Calls::default(),
+            calls,
         })
     }
 
@@ -203,10 +251,52 @@ impl Aws {
         }
     }
 
+    /// The endpoint configured for `service_id` (the SDK's service id: `IAM`, `EC2`,
+    /// `Batch`...), resolved exactly as the SDK's generated clients resolve theirs
+    /// (`From<&SdkConfig>`): `--endpoint-url` (client configuration) first; else
+    /// `AWS_ENDPOINT_URL_<SERVICE>` and the profile's `services` section, through
+    /// aws-config's own service configuration (which honours
+    /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`); else `AWS_ENDPOINT_URL` or the profile's
+    /// `endpoint_url`. `None`: AWS's own endpoint for the region.
+    pub fn configured_endpoint(&self, service_id: &str) -> Option<String> {
+        let c = &self.config;
+        if c.get_origin("endpoint_url").is_client_config() {
+            return c.endpoint_url().map(str::to_owned);
+        }
+        let key = aws_types::service_config::ServiceConfigKey::builder()
+            .service_id(service_id)
+            .env("AWS_ENDPOINT_URL")
+            .profile("endpoint_url")
+            .build()
+            .expect("every field is set");
+        c.service_config()
+            .and_then(|conf| conf.load_config(key))
+            .or_else(|| c.endpoint_url().map(str::to_owned))
+    }
+
+    /// The endpoints configured that are not AWS's, each with the services sent there
+    /// (of [`SERVICES`]): what the "signed requests go to" note names.
+    pub fn foreign_endpoints(&self) -> Vec<(String, Vec<&'static str>)> {
+        let mut out: Vec<(String, Vec<&'static str>)> = vec![];
+        for service in SERVICES {
+            let Some(url) = self.configured_endpoint(service) else {
+                continue;
+            };
+            if is_aws_endpoint(&url) {
+                continue;
+            }
+            match out.iter_mut().find(|(u, _)| *u == url) {
+                Some((_, services)) => services.push(service),
+                None => out.push((url, vec![service])),
+            }
+        }
+        out
+    }
+
     /// What a failed connection names: the configured endpoint, or the service's default.
     pub fn endpoint_name(&self, service: &str) -> String {
-        match self.config.endpoint_url() {
-            Some(url) => url.to_owned(),
+        match self.configured_endpoint(service) {
+            Some(url) => url,
             None => format!("the {service} endpoint of partition {}", self.partition),
         }
     }
@@ -215,6 +305,54 @@ impl Aws {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn aws_endpoints_by_host() {
+        for aws in [
+            "https://iam.amazonaws.com",
+            "https://ec2.us-east-1.amazonaws.com/",
+            "https://vpce-0123-abcd.batch.eu-west-1.vpce.amazonaws.com",
+            "https://ec2.cn-north-1.amazonaws.com.cn",
+            "https://ec2.us-east-1.api.aws",
+            "https://IAM.AMAZONAWS.COM:443",
+        ] {
+            assert!(is_aws_endpoint(aws), "{aws}");
+        }
+        for other in [
+            "http://127.0.0.1:4566",
+            "http://localhost:5000",
+            "https://amazonaws.com.evil.example",
+            "https://iam.amazonaws.com.evil.example/",
+            "https://evil.example/?.amazonaws.com",
+            "https://x.amazonaws.com@evil.example",
+        ] {
+            assert!(!is_aws_endpoint(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn ec2_endpoints_follow_fips_and_dual_stack() {
+        assert_eq!(
+            ec2_default_endpoint("us-east-1", false, false),
+            "https://ec2.us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            ec2_default_endpoint("us-east-1", true, false),
+            "https://ec2-fips.us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            ec2_default_endpoint("us-east-1", false, true),
+            "https://ec2.us-east-1.api.aws"
+        );
+        assert_eq!(
+            ec2_default_endpoint("us-east-1", true, true),
+            "https://ec2-fips.us-east-1.api.aws"
+        );
+        assert_eq!(
+            ec2_default_endpoint("cn-north-1", false, false),
+            "https://ec2.cn-north-1.amazonaws.com.cn"
+        );
+    }
 
     #[test]
     fn regions() {
