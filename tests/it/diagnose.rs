@@ -661,3 +661,54 @@ async fn batch_diagnose_sees_instances_that_never_register() {
         "{message}"
     );
 }
+
+/// issue 20 items 1 and 3 on moto: a Fargate environment has no role finding (identity
+/// `none`), an `ECS_AL2` one has the image warning, a healthy default-subnet `ECS_AL2023`
+/// one has neither.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_diagnose_judges_each_environment_kind_and_image() {
+    use aws_sdk_batch::types::Ec2Configuration;
+    crate::harness::needs_batch();
+    let s = Scene::new("diag_kinds").await;
+    let r = s.ctx.role.clone();
+    let image = |t: &str| Ec2Configuration::builder().image_type(t).build();
+    s.ce("al2", &r, |c| c.ec2_configuration(image("ECS_AL2")))
+        .await;
+    s.ce("al2023", &r, |c| c.ec2_configuration(image("ECS_AL2023")))
+        .await;
+    s.ctx
+        .batch
+        .create_compute_environment()
+        .compute_environment_name("fargate")
+        .r#type(CeType::Managed)
+        .service_role(&s.service_role)
+        .compute_resources(
+            ComputeResource::builder()
+                .r#type(CrType::Fargate)
+                .maxv_cpus(4)
+                .subnets(&s.subnet)
+                .security_group_ids(&s.group)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let run = s.diagnose(&["--output", "json"]);
+    let json = run.json();
+    let by = codes(&json);
+    assert_eq!(by["al2"], ["image_end_of_support"], "{json}");
+    assert_eq!(by["al2023"], Vec::<String>::new(), "{json}");
+    assert_eq!(by["fargate"], Vec::<String>::new(), "{json}");
+    let identity = |name: &str| {
+        json["compute_environments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()["identity"]
+            .clone()
+    };
+    assert_eq!(identity("fargate"), "none");
+    assert_eq!(identity("al2023"), "instance_profile");
+    assert_eq!(run.code, 0, "warnings only: {run:?}");
+}

@@ -137,6 +137,22 @@ async fn batch_keep_then_cleanup_removes_everything() {
     let json = kept.json();
     let run = json["run_id"].as_str().unwrap().to_owned();
     assert_eq!(json["kept"], true);
+    // issue 20 item 3: the run asks for Amazon Linux 2023 explicitly.
+    let kept_ce = ctx
+        .batch
+        .describe_compute_environments()
+        .compute_environments(format!("ecsrole-verify-{run}"))
+        .send()
+        .await
+        .unwrap();
+    let images: Vec<&str> = kept_ce.compute_environments()[0]
+        .compute_resources()
+        .unwrap()
+        .ec2_configuration()
+        .iter()
+        .filter_map(|c| c.image_type())
+        .collect();
+    assert_eq!(images, ["ECS_AL2023"]);
     let mut left = left_of_run(&ctx, &run).await;
     left.sort();
     assert_eq!(
@@ -320,6 +336,32 @@ async fn batch_sigint_mid_run_leaves_nothing() {
     assert!(rest.contains("■ container_instance_registered"), "{rest}");
     assert!(rest.contains("✓ delete_compute_environment"), "{rest}");
     assert_eq!(left_of_run(&ctx, &run).await, Vec::<String>::new());
+}
+
+/// issue 20 item 6: with stderr not a terminal, a step that waits longer than 30 s says
+/// every 30 s what it waits for, for how long, and the bound; and on an emulator a level
+/// instance that cannot be proven says why.
+#[tokio::test]
+async fn batch_a_long_wait_says_it_is_still_waiting() {
+    crate::harness::needs_batch();
+    let ctx = Ctx::new("verify_waiting").await;
+    compliant_role(&ctx).await;
+    let run = ctx.ecsrole(&["verify", "--level", "instance", "--timeout", "40"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("… container_instance_registered: still waiting after 30s (bound 40s)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout
+            .contains("is not AWS: an emulator (moto, LocalStack) launches no instances"),
+        "{}",
+        run.stdout
+    );
+    let id = run_id_of(&run.stderr);
+    assert_eq!(left_of_run(&ctx, &id).await, Vec::<String>::new());
 }
 
 /// issue 19 item 11: a dropped SSH session. Its stderr closed (the terminal is gone), then

@@ -132,6 +132,11 @@ impl Verifier {
                     "ec2:DescribeInstances: no instance tagged {RUN_TAG}={}",
                     stuck.names.run_id
                 ));
+                if let Some(url) = self.batch.emulator() {
+                    ev.causes.push(format!(
+                        "{url} is not AWS: an emulator (moto, LocalStack) launches no instances, so level instance cannot be proven there; use --level ce or --level job"
+                    ));
+                }
                 no_instance(&mut ev);
             }
             Some(Ok(list)) => {

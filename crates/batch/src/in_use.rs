@@ -181,6 +181,7 @@ mod tests {
             service_role: None,
             compute: Some(compute),
             environments: vec![],
+            eks: false,
         }
     }
 

@@ -21,6 +21,51 @@ struct Stderr {
     show: bool,
     /// On a terminal the "in progress" line is redrawn in place by the result.
     tty: bool,
+    /// The run's proving bound, which a waiting line names.
+    bound: Duration,
+    /// The step in flight's ticker: it says how long the step has waited.
+    ticker: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+/// How often a step in flight says it is still waiting when stderr is not a terminal.
+const WAITING_EVERY: Duration = Duration::from_secs(30);
+
+impl Stderr {
+    /// While `name` runs: on a terminal its line shows the time waited, redrawn each
+    /// second; otherwise a line every [`WAITING_EVERY`]; each names the bound.
+    fn tick(&self, name: Step) {
+        let (tty, bound) = (self.tty, self.bound);
+        let started = tokio::time::Instant::now();
+        let every = if tty {
+            Duration::from_secs(1)
+        } else {
+            WAITING_EVERY
+        };
+        let task = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let waited = started.elapsed().as_secs();
+                let mut err = std::io::stderr().lock();
+                let _ = if tty {
+                    write!(
+                        err,
+                        "\r\x1b[2K  … {name}: waiting {waited}s (bound {}s)",
+                        bound.as_secs()
+                    )
+                } else {
+                    writeln!(
+                        err,
+                        "  … {name}: still waiting after {waited}s (bound {}s)",
+                        bound.as_secs()
+                    )
+                };
+                let _ = err.flush();
+            }
+        });
+        if let Some(old) = self.ticker.lock().expect("ticker lock").replace(task) {
+            old.abort();
+        }
+    }
 }
 
 impl Progress for Stderr {
@@ -30,9 +75,15 @@ impl Progress for Stderr {
             let _ = write!(err, "  … {name}");
             let _ = err.flush();
         }
+        if self.show {
+            self.tick(name);
+        }
     }
 
     fn finished(&self, step: &StepRecord) {
+        if let Some(t) = self.ticker.lock().expect("ticker lock").take() {
+            t.abort();
+        }
         if self.show {
             let mark = match step.status {
                 StepStatus::Ok => "✓",
@@ -135,6 +186,8 @@ pub async fn run(
     let progress = Stderr {
         show: human && !cli.command.out().is_some_and(|o| o.quiet),
         tty: std::io::stderr().is_terminal(),
+        bound: opts.timeout,
+        ticker: std::sync::Mutex::new(None),
     };
     if progress.show {
         eprintln!("verify run {} (level {}):", opts.run_id, level.as_str());

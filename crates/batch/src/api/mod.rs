@@ -33,12 +33,17 @@ pub struct CeSpec<'a> {
     pub tags: &'a HashMap<String, String>,
 }
 
+/// The image verify's compute environment asks for.
+pub const VERIFY_IMAGE_TYPE: &str = "ECS_AL2023";
+
 #[derive(Debug, Clone)]
 pub struct BatchApi {
     batch: BatchClient,
     ecs: EcsClient,
     calls: Calls,
     endpoint: String,
+    /// The Batch endpoint, when it is not AWS's (an emulator, most likely).
+    emulator: Option<String>,
 }
 
 fn required(
@@ -59,12 +64,21 @@ impl BatchApi {
         }
         batch.push_interceptor(aws.calls.clock().interceptor());
         ecs.push_interceptor(aws.calls.clock().interceptor());
-        BatchApi::from_clients(
+        let mut api = BatchApi::from_clients(
             BatchClient::from_conf(batch.build()),
             EcsClient::from_conf(ecs.build()),
             aws.calls.clone(),
             aws.endpoint_name("Batch"),
-        )
+        );
+        api.emulator = aws
+            .configured_endpoint("Batch")
+            .filter(|u| !ecsrole_core::aws::is_aws_endpoint(u));
+        api
+    }
+
+    /// The Batch endpoint, when it is not AWS's.
+    pub fn emulator(&self) -> Option<&str> {
+        self.emulator.as_deref()
     }
 
     /// The one timeout message (the bound, the calls in flight and where), for these
@@ -90,6 +104,7 @@ impl BatchApi {
             ecs,
             calls,
             endpoint,
+            emulator: None,
         }
     }
 
@@ -103,6 +118,15 @@ impl BatchApi {
             .set_subnets(Some(spec.subnets.to_vec()))
             .set_security_group_ids(Some(spec.security_groups.to_vec()))
             .instance_role(spec.instance_profile_arn)
+            // Explicitly Amazon Linux 2023: AWS ends support for the ECS-optimised AL2 AMIs
+            // on 2026-06-30, and Batch's default for new ECS environments became AL2023 on
+            // 2026-01-12 (aws-sdk-batch 1.138, `Ec2Configuration`); older API pages still
+            // say ECS_AL2, so the run does not rely on the default.
+            .ec2_configuration(
+                aws_sdk_batch::types::Ec2Configuration::builder()
+                    .image_type(VERIFY_IMAGE_TYPE)
+                    .build(),
+            )
             // Tags the EC2 instances Batch launches, so they can be traced to the run.
             .set_tags(Some(spec.tags.clone()))
             .build();

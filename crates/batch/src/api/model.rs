@@ -25,6 +25,8 @@ pub struct Described {
     pub compute: Option<Compute>,
     /// A job queue's compute environments, in order (ARNs or names as Batch gives them).
     pub environments: Vec<String>,
+    /// A compute environment on EKS (`eksConfiguration`).
+    pub eks: bool,
 }
 
 /// What a compute environment is made of.
@@ -45,6 +47,11 @@ pub struct Compute {
     /// `ECS_MANAGED_INSTANCES`: `managedInstancesProvider.instanceLaunchTemplate
     /// .ec2InstanceProfileArn`, the instance profile of the instances ECS launches.
     pub managed_instances_profile: Option<String>,
+    /// `ec2Configuration[].imageType` (`ECS_AL2023`, `ECS_AL2`...), as Batch reports it.
+    pub image_types: Vec<String>,
+    /// `SPOT`: `allocationStrategy` and `spotIamFleetRole`.
+    pub allocation_strategy: Option<String>,
+    pub spot_fleet_role: Option<String>,
     pub max_vcpus: Option<i32>,
     pub desired_vcpus: Option<i32>,
     pub instance_types: Vec<String>,
@@ -101,6 +108,7 @@ pub(super) fn environment(ce: &ComputeEnvironmentDetail) -> Described {
         service_role: ce.service_role().map(str::to_owned),
         compute: Some(compute_of(ce)),
         environments: vec![],
+        eks: ce.eks_configuration().is_some(),
     }
 }
 
@@ -123,6 +131,7 @@ pub(super) fn queue(q: &JobQueueDetail) -> Described {
             .filter_map(|o| o.compute_environment().map(str::to_owned))
             .collect(),
         tags: q.tags().cloned().unwrap_or_default(),
+        eks: false,
     }
 }
 
@@ -162,6 +171,18 @@ fn compute_of(ce: &ComputeEnvironmentDetail) -> Compute {
             .and_then(|m| m.instance_launch_template())
             .and_then(|t| t.ec2_instance_profile_arn())
             .map(str::to_owned),
+        image_types: r
+            .map(|r| {
+                r.ec2_configuration()
+                    .iter()
+                    .filter_map(|c| c.image_type().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        allocation_strategy: r
+            .and_then(|r| r.allocation_strategy())
+            .map(|a| a.as_str().to_owned()),
+        spot_fleet_role: r.and_then(|r| r.spot_iam_fleet_role()).map(str::to_owned),
         max_vcpus: r.and_then(|r| r.maxv_cpus()),
         desired_vcpus: r.and_then(|r| r.desiredv_cpus()),
         instance_types: r.map(|r| r.instance_types().to_vec()).unwrap_or_default(),

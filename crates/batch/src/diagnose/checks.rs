@@ -122,6 +122,7 @@ fn environment(
             "the compute environment is DISABLED: its queues place no job on it".into(),
         ));
     }
+    image(&c, &res, &mut findings);
     if c.managed && c.max_vcpus == Some(0) {
         findings.push(warning(
             Code::ComputeEnvironmentMaxVcpusZero,
@@ -136,10 +137,50 @@ fn environment(
         status_reason: ce.status_reason.clone(),
         state: ce.state.to_string(),
         instance_role: c.instance_role.clone(),
+        identity: identity(ce, &c),
         service_role: ce.service_role.clone(),
         desired_vcpus: c.desired_vcpus,
         max_vcpus: c.max_vcpus,
         findings,
+    }
+}
+
+/// What identity the environment's instances run with (aws-sdk-batch 1.138, `CrType`;
+/// ../shared/FACTS.md "How Batch uses it").
+fn identity(ce: &Described, c: &crate::api::Compute) -> &'static str {
+    if !c.managed {
+        return "yours";
+    }
+    if ce.eks {
+        return "eks_node_role";
+    }
+    match c.kind.as_str() {
+        "FARGATE" | "FARGATE_SPOT" => "none",
+        "ECS_MANAGED_INSTANCES" => "managed_instances_profile",
+        _ => "instance_profile",
+    }
+}
+
+/// Amazon Linux 2 images: AWS ends support for the ECS-optimised AL2 AMIs on 2026-06-30
+/// (Batch blocks new ECS environments on them from then) and ended it for EKS AL2 on
+/// 2025-11-26 (aws-sdk-batch 1.138, `Ec2Configuration`, citing the Batch User Guide's
+/// migration pages).
+fn image(c: &crate::api::Compute, res: &str, findings: &mut Vec<Finding>) {
+    for t in &c.image_types {
+        let guide = match t.as_str() {
+            "ECS_AL2" | "ECS_AL2_NVIDIA" => {
+                "AWS ends support for the ECS-optimised Amazon Linux 2 AMIs on 2026-06-30, and Batch then blocks new ECS compute environments on them; see \"How to migrate from ECS AL2 to ECS AL2023\" in the Batch User Guide"
+            }
+            "EKS_AL2" | "EKS_AL2_NVIDIA" => {
+                "AWS ended support for the EKS-optimised Amazon Linux 2 AMIs on 2025-11-26; see \"How to upgrade from EKS AL2 to EKS AL2023\" in the Batch User Guide"
+            }
+            _ => continue,
+        };
+        findings.push(warning(
+            Code::ImageEndOfSupport,
+            res.to_owned(),
+            format!("the compute environment runs image type {t}: {guide}"),
+        ));
     }
 }
 

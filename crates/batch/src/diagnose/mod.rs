@@ -96,11 +96,12 @@ pub enum Code {
     JobQueueNoComputeEnvironment,
     JobRunnable,
     JobNeedsExceedCapacity,
+    ImageEndOfSupport,
 }
 
 impl Code {
     /// Every code diagnose itself makes (the README lists them; a test keeps the two in step).
-    pub const OWN: [Code; 19] = [
+    pub const OWN: [Code; 20] = [
         Code::InstanceRoleIsARole,
         Code::InstanceProfileNotFound,
         Code::ComputeEnvironmentInvalid,
@@ -120,6 +121,7 @@ impl Code {
         Code::JobQueueNoComputeEnvironment,
         Code::JobRunnable,
         Code::JobNeedsExceedCapacity,
+        Code::ImageEndOfSupport,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -144,6 +146,7 @@ impl Code {
             Code::JobQueueNoComputeEnvironment => "job_queue_no_compute_environment",
             Code::JobRunnable => "job_runnable",
             Code::JobNeedsExceedCapacity => "job_needs_exceed_capacity",
+            Code::ImageEndOfSupport => "image_end_of_support",
         }
     }
 }
@@ -205,6 +208,11 @@ pub struct EnvironmentReport {
     pub state: String,
     /// `computeResources.instanceRole`, as Batch holds it.
     pub instance_role: Option<String>,
+    /// The identity its instances run with, and so what diagnose judged: `instance_profile`
+    /// (EC2, SPOT on ECS), `none` (Fargate: no instance of yours, no instance role),
+    /// `managed_instances_profile` (ECS Managed Instances), `eks_node_role` (on EKS: not the
+    /// ECS role), `yours` (UNMANAGED: the instances registered in its cluster are yours).
+    pub identity: &'static str,
     pub service_role: Option<String>,
     pub desired_vcpus: Option<i32>,
     pub max_vcpus: Option<i32>,

@@ -37,6 +37,7 @@ fn ce(name: &str) -> Described {
             ..Compute::default()
         }),
         environments: vec![],
+        eks: false,
     }
 }
 
@@ -103,6 +104,54 @@ fn a_healthy_environment_has_no_finding() {
     let d = judge(&facts(vec![ce("ok")]), &options(), Partition::Aws);
     assert_eq!(codes(&d), []);
     assert_eq!((d.errors, d.warnings), (0, 0));
+}
+
+/// issue 20 items 1 and 3: a Fargate environment has no instance role and so no role
+/// finding (its identity says so); Amazon Linux 2 images are warned about, AL2023 is not.
+#[test]
+fn fargate_has_no_role_finding_and_al2_images_are_warned_about() {
+    let mut fargate = ce("fargate");
+    if let Some(c) = fargate.compute.as_mut() {
+        c.kind = "FARGATE".into();
+        c.instance_role = Some("no-such-profile".into());
+    }
+    let d = judge(&facts(vec![fargate]), &options(), Partition::Aws);
+    assert_eq!(codes(&d), []);
+    assert_eq!(d.compute_environments[0].identity, "none");
+
+    for (image, warned) in [
+        ("ECS_AL2", true),
+        ("ECS_AL2_NVIDIA", true),
+        ("ECS_AL2023", false),
+        ("ECS_AL2023_NVIDIA", false),
+    ] {
+        let mut e = ce("img");
+        if let Some(c) = e.compute.as_mut() {
+            c.image_types = vec![image.into()];
+        }
+        let d = judge(&facts(vec![e]), &options(), Partition::Aws);
+        let want: &[(&str, Severity)] = if warned {
+            &[("image_end_of_support", Severity::Warning)]
+        } else {
+            &[]
+        };
+        assert_eq!(codes(&d), want, "{image}");
+        if warned {
+            let f = d.findings().next().unwrap().1;
+            assert!(
+                f.message.contains("2026-06-30") && f.message.contains("ECS AL2023"),
+                "{}",
+                f.message
+            );
+        }
+        assert_eq!(d.compute_environments[0].identity, "instance_profile");
+    }
+    let mut unmanaged = ce("mine");
+    if let Some(c) = unmanaged.compute.as_mut() {
+        c.managed = false;
+    }
+    let d = judge(&facts(vec![unmanaged]), &options(), Partition::Aws);
+    assert_eq!(d.compute_environments[0].identity, "yours");
 }
 
 #[test]
