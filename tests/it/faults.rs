@@ -625,3 +625,33 @@ async fn cleanup_faults_at(write: &'static str) -> Vec<String> {
     }
     table
 }
+
+/// issue 19 item 11: cleanup is bounded by `--timeout` as a whole (it ignored it): a
+/// stalled describe ends it within the bound, in the one timeout form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_cleanup_ends_within_its_timeout() {
+    crate::harness::needs_batch();
+    let (ctx, proxy) = Ctx::proxied("cleanup_stall").await;
+    let seen = proxy
+        .log()
+        .iter()
+        .filter(|a| *a == "describejobqueues")
+        .count();
+    proxy.fail(
+        "describejobqueues",
+        seen + 1,
+        Fault::Stall(Duration::from_secs(120)),
+    );
+    let start = Instant::now();
+    let run = ctx.ecsrole_raw(&["cleanup", "--timeout", "3"]);
+    let took = start.elapsed();
+    proxy.assert_fired("describejobqueues", seen + 1);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("timed out after 3s (--timeout) waiting for batch:DescribeJobQueues"),
+        "{}",
+        run.stderr
+    );
+    assert!(took < Duration::from_secs(15), "bounded: {took:?}");
+}

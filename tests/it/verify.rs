@@ -422,7 +422,9 @@ async fn batch_an_instance_never_launched_is_not_blamed_on_the_role() {
         "nothing read points at the role",
         "seen: ec2:DescribeInstances: no instance tagged ecsrole:verify-run=",
         "seen: ecs:ListContainerInstances: 0 container instance(s)",
-        "1. capacity",
+        "1. http://127.0.0.1:",
+        "is not AWS: an emulator (moto, LocalStack) launches no instances",
+        "2. capacity",
     ] {
         assert!(run.stdout.contains(seen), "{seen}: {}", run.stdout);
     }

@@ -57,6 +57,12 @@ fn environment(
     if ec2 {
         launch_template(facts, &c, &mut findings);
     }
+    if c.managed && c.kind == "SPOT" && !ce.eks {
+        spot_fleet_role(facts, ce, &c, &mut findings);
+    }
+    if c.managed && c.kind == "ECS_MANAGED_INSTANCES" {
+        managed_instances(facts, ce, &c, &mut findings);
+    }
     if c.managed {
         service_role(facts, ce, &mut findings);
     }
@@ -180,6 +186,130 @@ fn image(c: &crate::api::Compute, res: &str, findings: &mut Vec<Finding>) {
             Code::ImageEndOfSupport,
             res.to_owned(),
             format!("the compute environment runs image type {t}: {guide}"),
+        ));
+    }
+}
+
+/// `SPOT` with the `BEST_FIT` allocation strategy, or none given, needs `spotIamFleetRole`,
+/// a role `spotfleet.amazonaws.com` may assume (aws-sdk-batch 1.138, `ComputeResource`
+/// `spot_iam_fleet_role`; ../shared/FACTS.md).
+fn spot_fleet_role(
+    facts: &Facts,
+    ce: &Described,
+    c: &crate::api::Compute,
+    findings: &mut Vec<Finding>,
+) {
+    let needed = matches!(c.allocation_strategy.as_deref(), None | Some("BEST_FIT"));
+    match &c.spot_fleet_role {
+        None if needed => findings.push(error(
+            Code::SpotFleetRoleMissing,
+            format!("compute-environment/{}", ce.name),
+            format!(
+                "a SPOT compute environment with allocation strategy {} names no spotIamFleetRole: Batch needs one to request Spot Instances (use a role trusted by spotfleet.amazonaws.com with AmazonEC2SpotFleetTaggingRole, or allocation strategy SPOT_CAPACITY_OPTIMIZED / SPOT_PRICE_CAPACITY_OPTIMIZED)",
+                c.allocation_strategy.as_deref().unwrap_or("none (BEST_FIT)")
+            ),
+        )),
+        None => {}
+        Some(arn) => match facts.service_roles.get(arn) {
+            Some(None) => findings.push(error(
+                Code::SpotFleetRoleMissing,
+                format!("role/{}", role_name(arn)),
+                format!("the spotIamFleetRole {arn} does not exist: Batch cannot request Spot Instances"),
+            )),
+            Some(Some(role)) => {
+                let trusted =
+                    ecsrole_core::trust::allows_service(&role.trust_policy, "spotfleet.amazonaws.com");
+                if !matches!(trusted, Ok(true)) {
+                    findings.push(error(
+                        Code::SpotFleetRoleNotTrusted,
+                        format!("role/{}", role_name(arn)),
+                        format!("the spotIamFleetRole {arn} does not let spotfleet.amazonaws.com call sts:AssumeRole unconditionally: Batch cannot request Spot Instances with it"),
+                    ));
+                }
+            }
+            None => {}
+        },
+    }
+}
+
+/// The managed policy an ECS Managed Instances instance role must have (../shared/FACTS.md,
+/// from aws-sdk-batch 1.138's `InstanceLaunchTemplate` doc), by name.
+const MANAGED_INSTANCES_POLICY: &str = "AmazonECSInstanceRolePolicyForManagedInstances";
+
+/// `ECS_MANAGED_INSTANCES`: the profile is
+/// `managedInstancesProvider.instanceLaunchTemplate.ec2InstanceProfileArn`; its role must
+/// trust EC2 and carry [`MANAGED_INSTANCES_POLICY`] (not the ECS EC2 policy), and AWS's
+/// `AmazonECSInfrastructureRolePolicyForManagedInstances` lets ECS pass only roles whose
+/// name starts with `ecsInstanceRole` (the ECS guide).
+fn managed_instances(
+    facts: &Facts,
+    ce: &Described,
+    c: &crate::api::Compute,
+    findings: &mut Vec<Finding>,
+) {
+    let res = format!("compute-environment/{}", ce.name);
+    let Some(value) = &c.managed_instances_profile else {
+        findings.push(error(
+            Code::ManagedInstancesProfileMissing,
+            res,
+            "an ECS_MANAGED_INSTANCES compute environment names no managedInstancesProvider.instanceLaunchTemplate.ec2InstanceProfileArn: its instances have no instance role".into(),
+        ));
+        return;
+    };
+    let name = profile_name(value).unwrap_or(value);
+    let profile = match facts.profiles.get(value) {
+        Some(ProfileRead::Found(p)) => p,
+        Some(ProfileRead::Missing { .. }) => {
+            findings.push(error(
+                Code::ManagedInstancesProfileMissing,
+                format!("instance-profile/{name}"),
+                format!("instance profile {name} (ec2InstanceProfileArn {value}) does not exist"),
+            ));
+            return;
+        }
+        _ => return,
+    };
+    let Some(role) = profile.roles.first() else {
+        findings.push(error(
+            Code::Role(FindingCode::InstanceProfileMissingRole),
+            format!("instance-profile/{name}"),
+            format!("instance profile {name} holds no role: ECS Managed Instances launch with no credentials"),
+        ));
+        return;
+    };
+    if !role.starts_with("ecsInstanceRole") {
+        findings.push(error(
+            Code::ManagedInstancesRoleName,
+            format!("role/{role}"),
+            format!("role {role} does not start with ecsInstanceRole: AWS's AmazonECSInfrastructureRolePolicyForManagedInstances lets ECS pass only roles named ecsInstanceRole*, so ECS cannot launch instances with it (rename the role, or grant the infrastructure role iam:PassRole on it)"),
+        ));
+    }
+    let Some(read) = facts.roles.get(role) else {
+        return;
+    };
+    if read.role.is_none() {
+        findings.push(error(
+            Code::Role(FindingCode::RoleMissing),
+            format!("role/{role}"),
+            format!("role {role}, which instance profile {name} holds, does not exist"),
+        ));
+        return;
+    }
+    let has = |policy: &str| {
+        read.attached
+            .iter()
+            .any(|a| a.rsplit('/').next() == Some(policy))
+    };
+    if !has(MANAGED_INSTANCES_POLICY) {
+        let instead = if has("AmazonEC2ContainerServiceforEC2Role") {
+            " (it has AmazonEC2ContainerServiceforEC2Role, the policy for ECS on EC2, which is not the one ECS Managed Instances needs)"
+        } else {
+            ""
+        };
+        findings.push(error(
+            Code::ManagedInstancesPolicyMissing,
+            format!("role/{role}"),
+            format!("role {role} lacks the managed policy {MANAGED_INSTANCES_POLICY} that ECS Managed Instances instances need{instead}"),
         ));
     }
 }

@@ -97,11 +97,16 @@ pub enum Code {
     JobRunnable,
     JobNeedsExceedCapacity,
     ImageEndOfSupport,
+    SpotFleetRoleMissing,
+    SpotFleetRoleNotTrusted,
+    ManagedInstancesProfileMissing,
+    ManagedInstancesPolicyMissing,
+    ManagedInstancesRoleName,
 }
 
 impl Code {
     /// Every code diagnose itself makes (the README lists them; a test keeps the two in step).
-    pub const OWN: [Code; 20] = [
+    pub const OWN: [Code; 25] = [
         Code::InstanceRoleIsARole,
         Code::InstanceProfileNotFound,
         Code::ComputeEnvironmentInvalid,
@@ -122,6 +127,11 @@ impl Code {
         Code::JobRunnable,
         Code::JobNeedsExceedCapacity,
         Code::ImageEndOfSupport,
+        Code::SpotFleetRoleMissing,
+        Code::SpotFleetRoleNotTrusted,
+        Code::ManagedInstancesProfileMissing,
+        Code::ManagedInstancesPolicyMissing,
+        Code::ManagedInstancesRoleName,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -147,6 +157,11 @@ impl Code {
             Code::JobRunnable => "job_runnable",
             Code::JobNeedsExceedCapacity => "job_needs_exceed_capacity",
             Code::ImageEndOfSupport => "image_end_of_support",
+            Code::SpotFleetRoleMissing => "spot_fleet_role_missing",
+            Code::SpotFleetRoleNotTrusted => "spot_fleet_role_not_trusted",
+            Code::ManagedInstancesProfileMissing => "managed_instances_profile_missing",
+            Code::ManagedInstancesPolicyMissing => "managed_instances_policy_missing",
+            Code::ManagedInstancesRoleName => "managed_instances_role_name",
         }
     }
 }

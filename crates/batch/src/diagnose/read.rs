@@ -324,6 +324,17 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
                 }
             }
         }
+        // ECS Managed Instances: the profile its instances run with.
+        if c.kind == "ECS_MANAGED_INSTANCES"
+            && let Some(value) = &c.managed_instances_profile
+            && profile_name(value).is_some()
+        {
+            push_unique(&mut profiles, value);
+        }
+        // SPOT: the Spot Fleet role, read like a service role.
+        if let Some(arn) = &c.spot_fleet_role {
+            push_unique(&mut service_roles, arn);
+        }
         if let Some(t) = &c.launch_template
             && !templates.contains(t)
         {

@@ -154,6 +154,69 @@ fn fargate_has_no_role_finding_and_al2_images_are_warned_about() {
     assert_eq!(d.compute_environments[0].identity, "yours");
 }
 
+/// issue 20 item 1, over `Facts` (no emulator has ECS Managed Instances): a managed-instances
+/// role that carries the ECS EC2 policy instead of the managed-instances one is an error,
+/// and so is a name ECS may not pass; a SPOT environment with BEST_FIT and no fleet role is
+/// an error, one with SPOT_CAPACITY_OPTIMIZED is not.
+#[test]
+fn managed_instances_and_spot_need_their_own_identities() {
+    let mut mi = ce("mi");
+    if let Some(c) = mi.compute.as_mut() {
+        c.kind = "ECS_MANAGED_INSTANCES".into();
+        c.instance_role = None;
+        c.managed_instances_profile = Some(PROFILE_ARN.into());
+    }
+    let mut f = facts(vec![mi.clone()]);
+    f.profiles
+        .insert(PROFILE_ARN.into(), f.profiles["ecsInstanceRole"].clone());
+    let d = judge(&f, &options(), Partition::Aws);
+    assert_eq!(
+        codes(&d),
+        [("managed_instances_policy_missing", Severity::Error)],
+        "the EC2 policy is not the managed-instances one"
+    );
+    assert!(
+        d.findings()
+            .next()
+            .unwrap()
+            .1
+            .message
+            .contains("it has AmazonEC2ContainerServiceforEC2Role")
+    );
+    if let Some(r) = f.roles.get_mut("ecsInstanceRole") {
+        r.attached =
+            vec!["arn:aws:iam::aws:policy/AmazonECSInstanceRolePolicyForManagedInstances".into()];
+    }
+    assert_eq!(codes(&judge(&f, &options(), Partition::Aws)), []);
+    let mut renamed = f.clone();
+    if let Some(ProfileRead::Found(p)) = renamed.profiles.get_mut(PROFILE_ARN) {
+        p.roles = vec!["batchNodes".into()];
+    }
+    renamed.roles.insert(
+        "batchNodes".into(),
+        renamed.roles["ecsInstanceRole"].clone(),
+    );
+    assert_eq!(
+        codes(&judge(&renamed, &options(), Partition::Aws)),
+        [("managed_instances_role_name", Severity::Error)]
+    );
+
+    let spot = |strategy: Option<&str>| {
+        let mut s = ce("spot");
+        if let Some(c) = s.compute.as_mut() {
+            c.kind = "SPOT".into();
+            c.allocation_strategy = strategy.map(str::to_owned);
+        }
+        codes(&judge(&facts(vec![s]), &options(), Partition::Aws))
+    };
+    assert_eq!(spot(None), [("spot_fleet_role_missing", Severity::Error)]);
+    assert_eq!(
+        spot(Some("BEST_FIT")),
+        [("spot_fleet_role_missing", Severity::Error)]
+    );
+    assert_eq!(spot(Some("SPOT_CAPACITY_OPTIMIZED")), []);
+}
+
 #[test]
 fn instance_role_values() {
     assert_eq!(profile_name("ecsInstanceRole"), Some("ecsInstanceRole"));
