@@ -123,8 +123,10 @@ async fn a_failing_account_does_not_stop_the_others() {
     ]);
     assert_eq!(warm.code, 2, "{warm:?}");
     proxy.clear_log();
-    // The first GetRole of the run stalls (60 s) past the per-target timeout.
+    // The first account's GetRole stalls (60 s) past the per-target timeout: both of the
+    // attempts that fit in it (the SDK's 10 s attempt timeout, then a retry).
     proxy.fail("GetRole", 1, Fault::Stall(Duration::from_secs(60)));
+    proxy.fail("GetRole", 2, Fault::Stall(Duration::from_secs(60)));
     let run = ctx.ecsrole(&[
         "check",
         "--account",
