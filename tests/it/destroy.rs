@@ -17,6 +17,15 @@ async fn destroy_what_apply_created() {
         .unwrap();
     let human = ctx.ecsrole(&["destroy"]);
     assert_eq!(human.code, 0, "{}", human.stderr);
+    if crate::harness::backend() == crate::harness::Backend::LocalStack {
+        assert!(
+            human
+                .stderr
+                .contains("has no Batch API (HTTP 501) in us-east-1"),
+            "free LocalStack's Batch answers 501: {}",
+            human.stderr
+        );
+    }
     let state = ctx.state().await;
     assert_eq!(
         (state.trust, state.profile_roles),
