@@ -260,7 +260,7 @@ pub async fn run(
         // summary and report still come.
         |_, why| {
             work::Outcome::failed(format!(
-                "ecsrole's run for this target {why} (a bug in ecsrole: please report it; a verify run may have left resources, see `ecsrole cleanup`)"
+                "ecsrole's run for this target {why} (a bug in ecsrole: please report it; a verify run may have left resources in that account and region, which `ecsrole cleanup` takes once their lease ends)"
             ))
         },
         |target, outcome, done| {

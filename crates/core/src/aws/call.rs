@@ -83,18 +83,6 @@ impl Calls {
         }
     }
 
-    /// The calls started and not finished (still running, or cancelled by the
-    /// whole-command timeout), in start order.
-    pub fn in_flight(&self) -> Vec<&'static str> {
-        self.0
-            .lock()
-            .expect("calls lock")
-            .in_flight
-            .iter()
-            .map(|(a, _)| *a)
-            .collect()
-    }
-
     /// How many calls were started (each may have retried).
     pub fn made(&self) -> usize {
         self.0.lock().expect("calls lock").made
