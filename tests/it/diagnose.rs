@@ -40,6 +40,7 @@ impl Scene {
         let mut ctx = Ctx::in_account(test, &account).await;
         ctx.create_compliant(&[]).await;
         let service_role = Self::role(&ctx, &format!("{}-svc", ctx.role), BATCH_TRUST).await;
+        crate::harness::aws_like_default_vpc(&ctx.ec2().await).await;
         let network = ctx.ec2().await.default_network().await.unwrap().unwrap();
         let proxy = ctx.through_proxy().await;
         Scene {
@@ -711,4 +712,150 @@ async fn batch_diagnose_judges_each_environment_kind_and_image() {
     assert_eq!(identity("fargate"), "none");
     assert_eq!(identity("al2023"), "instance_profile");
     assert_eq!(run.code, 0, "warnings only: {run:?}");
+}
+
+/// issue 20 item 2 on moto, directly (moto models VPCs, route tables, endpoints, security
+/// group rules and network ACLs): an environment in a subnet with only its `local` route
+/// is `subnet_no_route_out` naming the subnet and its route table; with every VPC endpoint
+/// ECS needs it has no finding; a security group without 443 out and an ACL rule denying it
+/// are findings of their own. The default-subnet environment (made AWS-like: an internet
+/// gateway route) has none throughout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_diagnose_judges_the_network() {
+    crate::harness::needs_batch();
+    let s = Scene::new("diag_net").await;
+    let ec2 = s.ctx.ec2().await;
+    let one = |action: &'static str,
+               params: Vec<(&'static str, String)>,
+               path: Vec<&'static str>| {
+        let ec2 = ec2.clone();
+        async move {
+            let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let got = ec2.query_texts(action, &params, &path).await.unwrap();
+            got.into_iter()
+                .next()
+                .unwrap_or_else(|| panic!("{action}: nothing at {path:?}"))
+        }
+    };
+    let crate::harness::ClosedNetwork {
+        vpc,
+        subnet,
+        group,
+        table,
+    } = crate::harness::closed_network(&ec2).await;
+    let r = s.ctx.role.clone();
+    s.ce("public", &r, |c| c).await;
+    let (sub, grp) = (subnet.clone(), group.clone());
+    s.ce("private", &r, move |c| {
+        c.set_subnets(Some(vec![sub]))
+            .set_security_group_ids(Some(vec![grp]))
+    })
+    .await;
+
+    let run = s.diagnose(&["--output", "json"]);
+    let json = run.json();
+    let by = codes(&json);
+    assert_eq!(by["public"], Vec::<String>::new(), "{json}");
+    assert_eq!(by["private"], ["subnet_no_route_out"], "{json}");
+    let finding = json["compute_environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "private")
+        .unwrap()["findings"][0]
+        .clone();
+    assert_eq!(finding["resource"], format!("subnet/{subnet}"), "{finding}");
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.contains(&table) && message.contains("ecs-agent"),
+        "{message}"
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+
+    // Every endpoint ECS needs: interface endpoints with private DNS, S3 on the table.
+    for service in ecsrole_batch::network::INTERFACE_SERVICES {
+        one(
+            "ec2:CreateVpcEndpoint",
+            vec![
+                ("VpcId", vpc.clone()),
+                ("ServiceName", format!("com.amazonaws.us-east-1.{service}")),
+                ("VpcEndpointType", "Interface".into()),
+                ("PrivateDnsEnabled", "true".into()),
+                ("SubnetId.1", subnet.clone()),
+            ],
+            vec!["CreateVpcEndpointResponse", "vpcEndpoint", "vpcEndpointId"],
+        )
+        .await;
+    }
+    one(
+        "ec2:CreateVpcEndpoint",
+        vec![
+            ("VpcId", vpc.clone()),
+            ("ServiceName", "com.amazonaws.us-east-1.s3".into()),
+            ("VpcEndpointType", "Gateway".into()),
+            ("RouteTableId.1", table.clone()),
+        ],
+        vec!["CreateVpcEndpointResponse", "vpcEndpoint", "vpcEndpointId"],
+    )
+    .await;
+    let run = s.diagnose(&["--output", "json"]);
+    let json = run.json();
+    assert_eq!(codes(&json)["private"], Vec::<String>::new(), "{json}");
+
+    // The group allows nothing out; then a network ACL rule denies 443 out.
+    one(
+        "ec2:RevokeSecurityGroupEgress",
+        vec![
+            ("GroupId", group.clone()),
+            ("IpPermissions.1.IpProtocol", "-1".into()),
+            ("IpPermissions.1.IpRanges.1.CidrIp", "0.0.0.0/0".into()),
+        ],
+        vec!["RevokeSecurityGroupEgressResponse", "return"],
+    )
+    .await;
+    let acl = one(
+        "ec2:DescribeNetworkAcls",
+        vec![
+            ("Filter.1.Name", "vpc-id".into()),
+            ("Filter.1.Value.1", vpc.clone()),
+        ],
+        vec![
+            "DescribeNetworkAclsResponse",
+            "networkAclSet",
+            "item",
+            "networkAclId",
+        ],
+    )
+    .await;
+    // Its answer holds nothing to read (moto's has no <return>): sent for its effect.
+    ec2.query_texts(
+        "ec2:CreateNetworkAclEntry",
+        &[
+            ("NetworkAclId", acl.as_str()),
+            ("RuleNumber", "50"),
+            ("Protocol", "6"),
+            ("RuleAction", "deny"),
+            ("Egress", "true"),
+            ("CidrBlock", "0.0.0.0/0"),
+            ("PortRange.From", "443"),
+            ("PortRange.To", "443"),
+        ],
+        &["CreateNetworkAclEntryResponse", "return"],
+    )
+    .await
+    .unwrap();
+    let run = s.diagnose(&["--output", "json"]);
+    let json = run.json();
+    let mut got = codes(&json)["private"].clone();
+    got.sort();
+    assert_eq!(
+        got,
+        ["network_acl_blocks_https", "security_group_blocks_https"],
+        "{json}"
+    );
+    assert_eq!(codes(&json)["public"], Vec::<String>::new(), "{json}");
+    assert!(
+        json.to_string().contains(&format!("network-acl/{acl}")),
+        "{json}"
+    );
 }

@@ -222,8 +222,184 @@ impl Drop for OwnMoto {
     }
 }
 
+/// Makes the default VPC of the account `ec2` acts in look like AWS's: a real default VPC
+/// has an internet gateway and a `0.0.0.0/0` route to it in its main route table, and
+/// its default subnets give public IPv4 addresses on launch; moto's and LocalStack's has
+/// only the `local` route (../shared/EMULATORS.md), so every default-subnet environment
+/// would be `subnet_no_route_out`. Idempotent; concurrent callers may both create a
+/// gateway: the second attach or route fails and is ignored.
+pub async fn aws_like_default_vpc(ec2: &ecsrole_batch::ec2::Ec2) {
+    let vpc = ec2
+        .query_texts(
+            "ec2:DescribeVpcs",
+            &[("Filter.1.Name", "isDefault"), ("Filter.1.Value.1", "true")],
+            &["DescribeVpcsResponse", "vpcSet", "item", "vpcId"],
+        )
+        .await
+        .unwrap();
+    let Some(vpc) = vpc.first() else { return };
+    let main = [
+        ("Filter.1.Name", "vpc-id"),
+        ("Filter.1.Value.1", vpc.as_str()),
+        ("Filter.2.Name", "association.main"),
+        ("Filter.2.Value.1", "true"),
+    ];
+    let set = ["DescribeRouteTablesResponse", "routeTableSet", "item"];
+    let table = ec2
+        .query_texts(
+            "ec2:DescribeRouteTables",
+            &main,
+            &[set[0], set[1], set[2], "routeTableId"],
+        )
+        .await
+        .unwrap();
+    let routes = ec2
+        .query_texts(
+            "ec2:DescribeRouteTables",
+            &main,
+            &[
+                set[0],
+                set[1],
+                set[2],
+                "routeSet",
+                "item",
+                "destinationCidrBlock",
+            ],
+        )
+        .await
+        .unwrap();
+    let Some(table) = table.first() else { return };
+    if routes.iter().any(|r| r == "0.0.0.0/0") {
+        return;
+    }
+    let attached = ec2
+        .query_texts(
+            "ec2:DescribeInternetGateways",
+            &[
+                ("Filter.1.Name", "attachment.vpc-id"),
+                ("Filter.1.Value.1", vpc.as_str()),
+            ],
+            &[
+                "DescribeInternetGatewaysResponse",
+                "internetGatewaySet",
+                "item",
+                "internetGatewayId",
+            ],
+        )
+        .await
+        .unwrap();
+    let igw = match attached.first() {
+        Some(igw) => igw.clone(),
+        None => {
+            let igw = ec2
+                .query_texts(
+                    "ec2:CreateInternetGateway",
+                    &[],
+                    &[
+                        "CreateInternetGatewayResponse",
+                        "internetGateway",
+                        "internetGatewayId",
+                    ],
+                )
+                .await
+                .unwrap()
+                .remove(0);
+            let _ = ec2
+                .query_texts(
+                    "ec2:AttachInternetGateway",
+                    &[("InternetGatewayId", igw.as_str()), ("VpcId", vpc.as_str())],
+                    &["AttachInternetGatewayResponse", "return"],
+                )
+                .await;
+            igw
+        }
+    };
+    let _ = ec2
+        .query_texts(
+            "ec2:CreateRoute",
+            &[
+                ("RouteTableId", table.as_str()),
+                ("DestinationCidrBlock", "0.0.0.0/0"),
+                ("GatewayId", igw.as_str()),
+            ],
+            &["CreateRouteResponse", "return"],
+        )
+        .await;
+}
+
+/// A VPC of its own with one subnet whose route table holds only the `local` route, and a
+/// security group (all out): instances there cannot reach ECS.
+pub struct ClosedNetwork {
+    pub vpc: String,
+    pub subnet: String,
+    pub group: String,
+    /// The VPC's main route table (the subnet's).
+    pub table: String,
+}
+
+pub async fn closed_network(ec2: &ecsrole_batch::ec2::Ec2) -> ClosedNetwork {
+    let one = |action: &'static str,
+               params: Vec<(&'static str, String)>,
+               path: Vec<&'static str>| async move {
+        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let got = ec2.query_texts(action, &params, &path).await.unwrap();
+        got.into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("{action}: nothing at {path:?}"))
+    };
+    let vpc = one(
+        "ec2:CreateVpc",
+        vec![("CidrBlock", "10.9.0.0/16".into())],
+        vec!["CreateVpcResponse", "vpc", "vpcId"],
+    )
+    .await;
+    let subnet = one(
+        "ec2:CreateSubnet",
+        vec![("VpcId", vpc.clone()), ("CidrBlock", "10.9.1.0/24".into())],
+        vec!["CreateSubnetResponse", "subnet", "subnetId"],
+    )
+    .await;
+    let group = one(
+        "ec2:CreateSecurityGroup",
+        vec![
+            ("VpcId", vpc.clone()),
+            ("GroupName", format!("closed-{vpc}")),
+            ("GroupDescription", "closed".into()),
+        ],
+        vec!["CreateSecurityGroupResponse", "groupId"],
+    )
+    .await;
+    let table = one(
+        "ec2:DescribeRouteTables",
+        vec![
+            ("Filter.1.Name", "vpc-id".into()),
+            ("Filter.1.Value.1", vpc.clone()),
+        ],
+        vec![
+            "DescribeRouteTablesResponse",
+            "routeTableSet",
+            "item",
+            "routeTableId",
+        ],
+    )
+    .await;
+    ClosedNetwork {
+        vpc,
+        subnet,
+        group,
+        table,
+    }
+}
+
+static DEFAULT_VPC: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+
 impl Ctx {
+    /// A context in the emulator's default account, whose default VPC has been made to
+    /// look like AWS's (see [`aws_like_default_vpc`]).
     pub async fn new(test: &str) -> Ctx {
+        DEFAULT_VPC
+            .get_or_init(|| async { aws_like_default_vpc(&ec2().await).await })
+            .await;
         Ctx::at(test, &endpoint()).await
     }
 

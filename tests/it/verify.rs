@@ -441,8 +441,58 @@ async fn batch_an_instance_never_launched_is_not_blamed_on_the_role() {
 async fn batch_an_instance_that_never_registers_is_the_role() {
     crate::harness::needs_batch();
     let ctx = Ctx::new("verify_stuck").await;
-    compliant_role(&ctx).await;
-    let mut child = ctx.spawn(&[
+    let (code, stdout, rest, run, instance, profile) = overdue_instance(&ctx, &[]).await;
+    assert_eq!(code, 3, "{stdout}\n{rest}");
+    for seen in [
+        "the evidence points at the role",
+        &format!("instance {instance} has run with instance profile {profile}"),
+        "never registered with ECS",
+        "its network was shown able to reach ECS",
+        &format!("seen: ec2:DescribeInstances: {instance} running"),
+        "seen: ec2 network: subnet-",
+    ] {
+        assert!(stdout.contains(seen), "{seen}: {stdout}");
+    }
+    assert_eq!(left_of_run(&ctx, &run).await, Vec::<String>::new());
+}
+
+/// The same, in a subnet with no way to ECS (issue 20 item 2): the network, not the role,
+/// exit 1 naming the subnet; the network is read only then.
+#[tokio::test]
+async fn batch_an_instance_that_never_registers_in_a_closed_subnet_is_the_network() {
+    crate::harness::needs_batch();
+    let ctx = Ctx::new("verify_closed").await;
+    let net = crate::harness::closed_network(&crate::harness::ec2().await).await;
+    let args = ["--subnet", &net.subnet, "--security-group", &net.group];
+    let (code, stdout, rest, run, instance, profile) = overdue_instance(&ctx, &args).await;
+    assert_eq!(code, 1, "{stdout}\n{rest}");
+    for seen in [
+        "nothing read points at the role (exit 1, not 3)",
+        &format!(
+            "1. the network (subnet_no_route_out): subnet {}",
+            net.subnet
+        ),
+        &format!(
+            "seen: ec2 network: {}: route table {}, no way to ECS",
+            net.subnet, net.table
+        ),
+        &format!("instance {instance} has run with instance profile {profile}"),
+    ] {
+        assert!(stdout.contains(seen), "{seen}: {stdout}");
+    }
+    assert_eq!(left_of_run(&ctx, &run).await, Vec::<String>::new());
+}
+
+/// A `verify --level instance` run (with `args`) in which the test launches the run's
+/// instance with the role's profile, as Batch would, and plays no agent, so it outlives
+/// the registration allowance (1 s) unregistered: exit code, stdout, the rest of stderr,
+/// the run id, the instance and the profile ARN.
+async fn overdue_instance(
+    ctx: &Ctx,
+    args: &[&str],
+) -> (i32, String, String, String, String, String) {
+    compliant_role(ctx).await;
+    let mut all = vec![
         "verify",
         "--level",
         "instance",
@@ -450,24 +500,17 @@ async fn batch_an_instance_that_never_registers_is_the_role() {
         "8",
         "--registration-allowance",
         "1",
-    ]);
+    ];
+    all.extend_from_slice(args);
+    let mut child = ctx.spawn(&all);
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let first = read_until(&mut stderr, |l| l.starts_with("verify run "));
     let run = run_id_of(&first.join("\n"));
     read_until(&mut stderr, |l| l.contains("scale_up"));
-    let profile = profile_arn(&ctx).await;
+    let profile = profile_arn(ctx).await;
     let instance = launch_instance(&run, Some(&profile)).await;
     let (code, stdout, rest) = finish(child, stderr);
-    assert_eq!(code, 3, "{stdout}\n{rest}");
-    for seen in [
-        "the evidence points at the role",
-        &format!("instance {instance} has run with instance profile {profile}"),
-        "never registered with ECS",
-        &format!("seen: ec2:DescribeInstances: {instance} running"),
-    ] {
-        assert!(stdout.contains(seen), "{seen}: {stdout}");
-    }
-    assert_eq!(left_of_run(&ctx, &run).await, Vec::<String>::new());
+    (code, stdout, rest, run, instance, profile)
 }
 
 /// Launches an instance for run `run` and registers it as a container instance in its

@@ -2,7 +2,8 @@
 //! who is to blame. Exit 3 (the role does not work) needs evidence about the role: Batch
 //! naming the instance profile or role, or an instance of this run that has run with this
 //! profile for longer than the registration allowance and never registered (the role having
-//! passed `check`). Anything else is exit 1 with what was seen, each line with the call it
+//! passed `check`, and the run's subnets and security groups shown able to reach ECS by
+//! `crate::network`; a network not shown, or blocked, is exit 1 naming it). Anything else is exit 1 with what was seen, each line with the call it
 //! came from, and the likely causes in order: capacity, the network, the AMI, the service
 //! role are at least as common as the role.
 
@@ -65,9 +66,11 @@ impl Verifier {
             self.batch.container_instances(stuck.cluster),
         );
         let mut ev = Evidence::default();
+        let mut compute = None;
         match ce {
             Ok(list) => match list.into_iter().find(|c| !c.gone()) {
                 Some(c) => {
+                    compute = c.compute.clone();
                     ev.seen.push(format!(
                         "batch:DescribeComputeEnvironments: {} {}, {}, desiredvCpus {}: {:?}",
                         c.name,
@@ -141,8 +144,16 @@ impl Verifier {
             }
             Some(Ok(list)) => {
                 let now = self.batch.clock().now();
+                let waiting = list.iter().any(|i| {
+                    i.state == "running"
+                        && i.instance_profile_arn.as_deref() == Some(checked.profile_arn.as_str())
+                });
+                let network = match (&self.ec2, waiting) {
+                    (Some(ec2), true) => network(&mut ev, ec2, compute.as_ref()).await,
+                    _ => Network::NotShown,
+                };
                 for i in &list {
-                    instance(&mut ev, i, checked, allowance, registrations, now);
+                    instance(&mut ev, i, checked, allowance, registrations, now, &network);
                 }
             }
         }
@@ -220,6 +231,61 @@ fn no_instance(ev: &mut Evidence) {
     ]);
 }
 
+/// Whether the run's network was shown able to reach ECS (`crate::network`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Network {
+    Shown,
+    NotShown,
+    /// What stops it: the network's findings.
+    Blocked(Vec<String>),
+}
+
+/// Reads and judges the run's subnets and security groups, for an instance of this run
+/// that runs and has not registered: only a network shown able to reach ECS lets that be
+/// blamed on the role (issue 20 item 2).
+async fn network(
+    ev: &mut Evidence,
+    ec2: &crate::ec2::Ec2,
+    compute: Option<&crate::api::Compute>,
+) -> Network {
+    let Some(c) = compute else {
+        ev.seen
+            .push("ec2 network: not read (the compute environment was not read)".into());
+        return Network::NotShown;
+    };
+    let facts = match ec2.network_facts(&c.subnets, &c.security_groups).await {
+        Ok(f) => f,
+        Err(e) => {
+            ev.seen.push(format!("ec2 network: could not read ({e})"));
+            return Network::NotShown;
+        }
+    };
+    let judged = crate::network::judge(
+        &facts,
+        crate::network::Placement {
+            subnets: &c.subnets,
+            security_groups: &c.security_groups,
+            region: ec2.region(),
+            public_ip_elsewhere: c.launch_template.as_ref().map(|_| "the launch template"),
+        },
+    );
+    ev.seen
+        .extend(judged.seen.iter().map(|l| format!("ec2 network: {l}")));
+    if !judged.findings.is_empty() {
+        Network::Blocked(
+            judged
+                .findings
+                .iter()
+                .map(|f| format!("the network ({}): {}", f.code.as_str(), f.message))
+                .collect(),
+        )
+    } else if judged.shown {
+        Network::Shown
+    } else {
+        Network::NotShown
+    }
+}
+
 /// One instance of the run.
 fn instance(
     ev: &mut Evidence,
@@ -228,6 +294,7 @@ fn instance(
     allowance: Duration,
     registrations: usize,
     now: SystemTime,
+    network: &Network,
 ) {
     // `now` is AWS's clock, as EC2's LaunchTime is.
     let age = i
@@ -243,9 +310,24 @@ fn instance(
     ));
     let ours = profile == checked.profile_arn;
     let running = i.state == "running";
-    if running && ours && age > allowance && registrations == 0 {
+    let overdue = running && ours && age > allowance && registrations == 0;
+    if overdue && *network == Network::Shown {
         ev.role.push(format!(
-            "instance {} has run with instance profile {profile} for {}s (registration allowance {}s) and never registered with ECS, though the role passed check: what the role grants the ECS agent (or a permissions boundary or SCP on it) falls short; a subnet without a route to ECS fails the same way",
+            "instance {} has run with instance profile {profile} for {}s (registration allowance {}s) and never registered with ECS, though the role passed check and its network was shown able to reach ECS: what the role grants the ECS agent (or a permissions boundary or SCP on it) falls short",
+            i.id,
+            secs(age),
+            secs(allowance)
+        ));
+    } else if overdue {
+        // The role is not to blame while the network may be (exit 1, naming the network).
+        match network {
+            Network::Blocked(why) => ev.causes.extend(why.iter().cloned()),
+            _ => ev.causes.push(
+                "the network could not be shown able to reach ECS (see the ec2 network lines): an instance that never registers is not blamed on the role until it is".into(),
+            ),
+        }
+        ev.causes.push(format!(
+            "instance {} has run with instance profile {profile} for {}s (registration allowance {}s) and never registered with ECS",
             i.id,
             secs(age),
             secs(allowance)
@@ -256,6 +338,9 @@ fn instance(
             i.id, checked.profile_arn
         ));
     } else if running {
+        if let Network::Blocked(why) = network {
+            ev.causes.extend(why.iter().cloned());
+        }
         ev.causes.extend([
             format!(
                 "instance {} is still starting: it has run {}s of the {}s registration allowance; give verify more --timeout",

@@ -11,6 +11,7 @@ mod evidence;
 pub mod in_use;
 pub mod lease;
 pub mod level;
+pub mod network;
 pub mod outcome;
 mod proving;
 pub mod recorder;

@@ -84,6 +84,20 @@ fn environment(
             format!("security group {g} does not exist: instances cannot be launched with it; update the compute environment's security groups"),
         ));
     }
+    // The network, for the kinds whose instances' way out the subnet decides (a Fargate
+    // task's public IP is its job definition's `assignPublicIp`; EKS nodes talk to EKS).
+    if ec2 && !ce.eks && !c.subnets.is_empty() {
+        let judged = crate::network::judge(
+            &facts.network,
+            crate::network::Placement {
+                subnets: &c.subnets,
+                security_groups: &c.security_groups,
+                region: &facts.region,
+                public_ip_elsewhere: c.launch_template.as_ref().map(|_| "the launch template"),
+            },
+        );
+        findings.extend(judged.findings);
+    }
     if ec2 && wants_capacity(ce) {
         instances::instances(facts, opts, ce, &c, profile_arn.as_deref(), &mut findings);
     }

@@ -102,11 +102,15 @@ pub enum Code {
     ManagedInstancesProfileMissing,
     ManagedInstancesPolicyMissing,
     ManagedInstancesRoleName,
+    SubnetNoRouteOut,
+    SubnetNoPublicIp,
+    SecurityGroupBlocksHttps,
+    NetworkAclBlocksHttps,
 }
 
 impl Code {
     /// Every code diagnose itself makes (the README lists them; a test keeps the two in step).
-    pub const OWN: [Code; 25] = [
+    pub const OWN: [Code; 29] = [
         Code::InstanceRoleIsARole,
         Code::InstanceProfileNotFound,
         Code::ComputeEnvironmentInvalid,
@@ -132,6 +136,10 @@ impl Code {
         Code::ManagedInstancesProfileMissing,
         Code::ManagedInstancesPolicyMissing,
         Code::ManagedInstancesRoleName,
+        Code::SubnetNoRouteOut,
+        Code::SubnetNoPublicIp,
+        Code::SecurityGroupBlocksHttps,
+        Code::NetworkAclBlocksHttps,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -162,6 +170,10 @@ impl Code {
             Code::ManagedInstancesProfileMissing => "managed_instances_profile_missing",
             Code::ManagedInstancesPolicyMissing => "managed_instances_policy_missing",
             Code::ManagedInstancesRoleName => "managed_instances_role_name",
+            Code::SubnetNoRouteOut => "subnet_no_route_out",
+            Code::SubnetNoPublicIp => "subnet_no_public_ip",
+            Code::SecurityGroupBlocksHttps => "security_group_blocks_https",
+            Code::NetworkAclBlocksHttps => "network_acl_blocks_https",
         }
     }
 }
@@ -190,7 +202,7 @@ impl Finding {
     }
 }
 
-pub(super) fn finding(
+pub(crate) fn finding(
     code: Code,
     severity: Severity,
     resource: impl Into<String>,
@@ -205,7 +217,7 @@ pub(super) fn finding(
     }
 }
 
-pub(super) fn error(code: Code, resource: impl Into<String>, message: String) -> Finding {
+pub(crate) fn error(code: Code, resource: impl Into<String>, message: String) -> Finding {
     finding(code, Severity::Error, resource, message)
 }
 

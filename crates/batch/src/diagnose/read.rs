@@ -14,8 +14,9 @@ use ecsrole_core::state::{ProfileState, RoleState};
 
 use super::{DiagnoseOptions, Diagnoser};
 use crate::api::{Described, Job, LaunchTemplate, State};
-use crate::ec2::{Instance, NetworkKind};
+use crate::ec2::Instance;
 use crate::error::Error;
+use crate::network::NetworkFacts;
 
 /// What `instanceRole` names, as IAM answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +66,10 @@ pub struct Facts {
     /// Of the environments' subnets and security groups, the ones that exist.
     pub subnets: HashSet<String>,
     pub security_groups: HashSet<String>,
+    /// The environments' network: route tables, endpoints, ACLs, security group rules.
+    pub network: NetworkFacts,
+    /// The region read (VPC endpoint service names carry it).
+    pub region: String,
     /// Container instances registered, by ECS cluster ARN (only clusters of environments
     /// that want capacity).
     pub registered: HashMap<String, usize>,
@@ -107,7 +112,7 @@ enum Read {
     ServiceRole(String),
     ServiceLinkedRole,
     Template(LaunchTemplate),
-    Network(NetworkKind, Vec<String>),
+    Network(Vec<String>, Vec<String>),
     Cluster(String),
     Instances(Vec<String>),
     Role(String),
@@ -119,7 +124,7 @@ enum Answer {
     ServiceRole(String, Option<RoleState>),
     ServiceLinkedRole(Option<String>),
     Template(LaunchTemplate, TemplateRead),
-    Network(NetworkKind, Vec<String>),
+    Network(Box<NetworkFacts>),
     Cluster(String, usize),
     Instances(Vec<Instance>),
     Role(String, RoleRead),
@@ -161,9 +166,8 @@ impl Diagnoser {
                 };
                 Answer::Template(t, read)
             }
-            Read::Network(kind, ids) => {
-                let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-                Answer::Network(kind, self.ec2.existing(kind, &ids).await?)
+            Read::Network(subnets, groups) => {
+                Answer::Network(Box::new(self.ec2.network_facts(&subnets, &groups).await?))
             }
             Read::Cluster(arn) => {
                 let n = self.batch.container_instances(&arn).await?.len();
@@ -299,6 +303,8 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
         templates: HashMap::new(),
         subnets: HashSet::new(),
         security_groups: HashSet::new(),
+        network: NetworkFacts::default(),
+        region: d.ec2.region().to_owned(),
         registered: HashMap::new(),
         instances: vec![],
         now: SystemTime::now(),
@@ -361,11 +367,8 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
         items.push(Read::ServiceLinkedRole);
     }
     items.extend(templates.into_iter().map(Read::Template));
-    if !subnets.is_empty() {
-        items.push(Read::Network(NetworkKind::Subnet, subnets));
-    }
-    if !groups.is_empty() {
-        items.push(Read::Network(NetworkKind::SecurityGroup, groups));
+    if !subnets.is_empty() || !groups.is_empty() {
+        items.push(Read::Network(subnets, groups));
     }
     items.extend(clusters.into_iter().map(Read::Cluster));
     // EC2 takes at most 200 values in a filter.
@@ -403,9 +406,10 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
             Answer::Template(t, read) => {
                 facts.templates.insert(t, read);
             }
-            Answer::Network(NetworkKind::Subnet, found) => facts.subnets.extend(found),
-            Answer::Network(NetworkKind::SecurityGroup, found) => {
-                facts.security_groups.extend(found)
+            Answer::Network(network) => {
+                facts.subnets.extend(network.subnets.keys().cloned());
+                facts.security_groups.extend(network.groups.keys().cloned());
+                facts.network = *network;
             }
             Answer::Cluster(arn, n) => {
                 facts.registered.insert(arn, n);

@@ -71,6 +71,8 @@ fn facts(environments: Vec<Described>) -> Facts {
                 attached: vec![Partition::Aws.ecs_instance_policy_arn()],
             },
         )]),
+        network: crate::network::NetworkFacts::default(),
+        region: "us-east-1".into(),
         service_roles: HashMap::new(),
         service_linked_role: Some(Some(
             "arn:aws:iam::123456789012:role/aws-service-role/batch.amazonaws.com/AWSServiceRoleForBatch".into(),

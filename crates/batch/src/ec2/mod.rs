@@ -37,6 +37,7 @@ mod answer;
 mod retry;
 #[cfg(test)]
 mod tests;
+pub mod tree;
 
 pub use answer::{Ec2Error, records, texts};
 use retry::{Limits, bounded, connector_error, raw_response, retryable};
@@ -129,6 +130,11 @@ impl Ec2 {
                 client: OnceLock::new(),
             }),
         }
+    }
+
+    /// The region its queries are signed for.
+    pub fn region(&self) -> &str {
+        &self.inner.region
     }
 
     /// The default VPC's default subnets and its `default` security group.
@@ -303,7 +309,7 @@ impl Ec2 {
     }
 
     /// The query through `aws::call`: signed, bounded, retried, its answer read by `read`.
-    async fn call<T>(
+    pub(crate) async fn call<T>(
         &self,
         action: &'static str,
         params: &[(&str, &str)],

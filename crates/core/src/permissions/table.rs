@@ -195,6 +195,24 @@ pub const TABLE: &[Permission] = &[
         "find the default VPC's default security group",
     ),
     called(
+        "ec2:DescribeRouteTables",
+        On::Any,
+        &[Verify, Diagnose],
+        "the subnets' routes: a way to ECS (an internet or NAT gateway)",
+    ),
+    called(
+        "ec2:DescribeVpcEndpoints",
+        On::Any,
+        &[Verify, Diagnose],
+        "or the VPC endpoints for ECS, ECR, CloudWatch Logs and S3",
+    ),
+    called(
+        "ec2:DescribeNetworkAcls",
+        On::Any,
+        &[Verify, Diagnose],
+        "the subnets' network ACLs: HTTPS out and its replies in",
+    ),
+    called(
         "ec2:DescribeInstances",
         On::Any,
         &[Verify, Diagnose],
