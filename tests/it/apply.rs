@@ -97,3 +97,53 @@ async fn apply_no_wait_and_separate_profile_name() {
         0
     );
 }
+
+/// issue 20 item 1: `--kind ecs-managed-instances` is the same engine with another policy
+/// and a name rule. apply creates a role with the managed instances policy (and not the
+/// EC2 one), check with that kind passes and the default kind says the EC2 policy is
+/// missing; a name ECS cannot pass is bad input before any write.
+#[tokio::test]
+async fn managed_instances_role_is_created_and_checked() {
+    let mut ctx = Ctx::new("apply_mi").await;
+    ctx.role = format!("ecsInstanceRole-{}", ctx.role);
+    let mi = "arn:aws:iam::aws:policy/AmazonECSInstanceRolePolicyForManagedInstances";
+    let kind = ["--kind", "ecs-managed-instances"];
+    let apply = ctx.ecsrole(&[&["apply"][..], &kind].concat());
+    assert_eq!(apply.code, 0, "{apply:?}");
+    let state = ctx.state().await;
+    assert_eq!(state.policies, [mi], "{state:?}");
+    assert_eq!(state.profile_roles, Some(vec![ctx.role.clone()]));
+    let check = ctx.ecsrole(&[&["check", "--output", "json"][..], &kind].concat());
+    assert_eq!(check.code, 0, "{check:?}");
+    let default = ctx.ecsrole(&["check", "--output", "json"]);
+    assert_eq!(default.code, 2, "{default:?}");
+    let codes: Vec<String> = default.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        codes.contains(&"managed_policy_not_attached".to_owned()),
+        "{codes:?}"
+    );
+    assert!(default.stdout.contains(ECS_POLICY), "{}", default.stdout);
+
+    let mut bad = Ctx::new("apply_mi_bad").await;
+    bad.role = format!("batch-{}", bad.role);
+    let run = bad.ecsrole(&[&["apply"][..], &kind].concat());
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains(&bad.role) && run.stderr.contains("starting with ecsInstanceRole"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(bad.state().await.role_path, None, "nothing was written");
+    let verify = ctx.ecsrole(&[&["verify"][..], &kind].concat());
+    assert_eq!(verify.code, 1, "{verify:?}");
+    assert!(
+        verify.stderr.contains("ecs-ec2: verify proves"),
+        "{}",
+        verify.stderr
+    );
+}

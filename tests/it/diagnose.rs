@@ -859,3 +859,89 @@ async fn batch_diagnose_judges_the_network() {
         "{json}"
     );
 }
+
+/// moto does not model `ECS_MANAGED_INSTANCES` (../shared/EMULATORS.md): the proxy rewrites
+/// moto's real answer for an EC2 environment into one of that kind whose
+/// `ec2InstanceProfileArn` holds a role with the ECS EC2 policy instead of the managed
+/// instances one, and whose infrastructure role is trusted by Batch, not ECS. Both are
+/// errors (the first naming both policies).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_diagnose_judges_a_managed_instances_role_proxy_rewritten() {
+    crate::harness::needs_batch();
+    let s = Scene::new("diag_mi").await;
+    let role = format!("ecsInstanceRole-{}", s.ctx.role);
+    Scene::role(&s.ctx, &role, crate::harness::Ctx::trust_ec2()).await;
+    s.ctx
+        .iam
+        .attach_role_policy()
+        .role_name(&role)
+        .policy_arn(ECS_POLICY)
+        .send()
+        .await
+        .unwrap();
+    s.profile(&role, Some(&role)).await;
+    let profile_arn = s
+        .ctx
+        .iam
+        .get_instance_profile()
+        .instance_profile_name(&role)
+        .send()
+        .await
+        .unwrap()
+        .instance_profile()
+        .unwrap()
+        .arn()
+        .to_owned();
+    let r = s.ctx.role.clone();
+    s.ce("managed", &r, |c| c).await;
+    let arn = profile_arn.clone();
+    // Its infrastructure role: the scene's service role, trusted by Batch, not by ECS.
+    let infrastructure = s.service_role.clone();
+    s.proxy
+        .rewrite("describecomputeenvironments", move |v: &mut Value| {
+            for ce in v["computeEnvironments"].as_array_mut().unwrap() {
+                let c = &mut ce["computeResources"];
+                c["type"] = "ECS_MANAGED_INSTANCES".into();
+                c.as_object_mut().unwrap().remove("instanceRole");
+                c["managedInstancesProvider"] = serde_json::json!({
+                    "instanceLaunchTemplate": {"ec2InstanceProfileArn": arn},
+                    "infrastructureRoleArn": infrastructure,
+                });
+            }
+        });
+    let run = s.diagnose(&["--output", "json"]);
+    s.proxy.assert_fired("describecomputeenvironments", 1);
+    let json = run.json();
+    let ce = &json["compute_environments"][0];
+    assert_eq!(ce["identity"], "managed_instances_profile", "{json}");
+    let findings = ce["findings"].as_array().unwrap();
+    let missing = findings
+        .iter()
+        .find(|f| f["code"] == "managed_instances_policy_missing")
+        .unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(missing["severity"], "error");
+    assert_eq!(missing["resource"], format!("role/{role}"));
+    let m = missing["message"].as_str().unwrap();
+    assert!(
+        m.contains("AmazonECSInstanceRolePolicyForManagedInstances")
+            && m.contains("AmazonEC2ContainerServiceforEC2Role"),
+        "{m}"
+    );
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f["code"] == "managed_instances_role_name"),
+        "{json}"
+    );
+    let untrusted = findings
+        .iter()
+        .find(|f| f["code"] == "infrastructure_role_not_trusted")
+        .unwrap_or_else(|| panic!("{json}"));
+    assert!(
+        untrusted["message"]
+            .as_str()
+            .unwrap()
+            .contains("ecs.amazonaws.com")
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+}

@@ -103,7 +103,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__apply)
-            opts="-v -q -h --replace-profile-role --replace-trust-policy --no-wait --wait-timeout --config --role-name --instance-profile-name --path --extra-policy --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --tag --help"
+            opts="-v -q -h --replace-profile-role --replace-trust-policy --no-wait --wait-timeout --config --role-name --instance-profile-name --path --extra-policy --kind --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --tag --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,6 +131,10 @@ _ecsrole() {
                     ;;
                 --extra-policy)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kind)
+                    COMPREPLY=($(compgen -W "ecs-ec2 ecs-managed-instances" -- "${cur}"))
                     return 0
                     ;;
                 --partition)
@@ -197,7 +201,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__check)
-            opts="-v -q -h --config --role-name --instance-profile-name --path --extra-policy --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --help"
+            opts="-v -q -h --config --role-name --instance-profile-name --path --extra-policy --kind --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,6 +225,10 @@ _ecsrole() {
                     ;;
                 --extra-policy)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kind)
+                    COMPREPLY=($(compgen -W "ecs-ec2 ecs-managed-instances" -- "${cur}"))
                     return 0
                     ;;
                 --partition)
@@ -483,7 +491,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__export)
-            opts="-h --format --template-format --output-file --config --role-name --instance-profile-name --path --extra-policy --partition --tag --help"
+            opts="-h --format --template-format --output-file --config --role-name --instance-profile-name --path --extra-policy --kind --partition --tag --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -519,6 +527,10 @@ _ecsrole() {
                     ;;
                 --extra-policy)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kind)
+                    COMPREPLY=($(compgen -W "ecs-ec2 ecs-managed-instances" -- "${cur}"))
                     return 0
                     ;;
                 --partition)
@@ -705,7 +717,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__permissions)
-            opts="-h --command --region --assume-role-name --config --role-name --instance-profile-name --path --extra-policy --partition --help"
+            opts="-h --command --region --assume-role-name --config --role-name --instance-profile-name --path --extra-policy --kind --partition --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -743,6 +755,10 @@ _ecsrole() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --kind)
+                    COMPREPLY=($(compgen -W "ecs-ec2 ecs-managed-instances" -- "${cur}"))
+                    return 0
+                    ;;
                 --partition)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -755,7 +771,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__plan)
-            opts="-v -q -h --replace-profile-role --replace-trust-policy --config --role-name --instance-profile-name --path --extra-policy --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --tag --help"
+            opts="-v -q -h --replace-profile-role --replace-trust-policy --config --role-name --instance-profile-name --path --extra-policy --kind --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --tag --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -779,6 +795,10 @@ _ecsrole() {
                     ;;
                 --extra-policy)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kind)
+                    COMPREPLY=($(compgen -W "ecs-ec2 ecs-managed-instances" -- "${cur}"))
                     return 0
                     ;;
                 --partition)
@@ -845,7 +865,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__verify)
-            opts="-v -q -h --level --subnet --security-group --service-role --image --keep --propagation-allowance --registration-allowance --config --role-name --instance-profile-name --path --extra-policy --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --regions --help"
+            opts="-v -q -h --level --subnet --security-group --service-role --image --keep --propagation-allowance --registration-allowance --config --role-name --instance-profile-name --path --extra-policy --kind --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --regions --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -897,6 +917,10 @@ _ecsrole() {
                     ;;
                 --extra-policy)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kind)
+                    COMPREPLY=($(compgen -W "ecs-ec2 ecs-managed-instances" -- "${cur}"))
                     return 0
                     ;;
                 --partition)

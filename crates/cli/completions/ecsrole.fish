@@ -42,6 +42,8 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l role-name -d '
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l path -d 'IAM path of the role and instance profile (created there; a different one is reported)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l kind -d 'What the role is for: ecs-ec2 (Batch EC2/SPOT, AmazonEC2ContainerServiceforEC2Role) or ecs-managed-instances (AmazonECSInstanceRolePolicyForManagedInstances; the role name must start with ecsInstanceRole)' -r -f -a "ecs-ec2\t''
+ecs-managed-instances\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l profile -d 'Named profile from the AWS config files' -r
@@ -65,6 +67,8 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l role-name -d 'T
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l path -d 'IAM path of the role and instance profile (created there; a different one is reported)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l kind -d 'What the role is for: ecs-ec2 (Batch EC2/SPOT, AmazonEC2ContainerServiceforEC2Role) or ecs-managed-instances (AmazonECSInstanceRolePolicyForManagedInstances; the role name must start with ecsInstanceRole)' -r -f -a "ecs-ec2\t''
+ecs-managed-instances\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l profile -d 'Named profile from the AWS config files' -r
@@ -92,6 +96,8 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l role-name -d '
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l path -d 'IAM path of the role and instance profile (created there; a different one is reported)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l kind -d 'What the role is for: ecs-ec2 (Batch EC2/SPOT, AmazonEC2ContainerServiceforEC2Role) or ecs-managed-instances (AmazonECSInstanceRolePolicyForManagedInstances; the role name must start with ecsInstanceRole)' -r -f -a "ecs-ec2\t''
+ecs-managed-instances\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l profile -d 'Named profile from the AWS config files' -r
@@ -143,6 +149,8 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l role-name -d 
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l path -d 'IAM path of the role and instance profile (created there; a different one is reported)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l kind -d 'What the role is for: ecs-ec2 (Batch EC2/SPOT, AmazonEC2ContainerServiceforEC2Role) or ecs-managed-instances (AmazonECSInstanceRolePolicyForManagedInstances; the role name must start with ecsInstanceRole)' -r -f -a "ecs-ec2\t''
+ecs-managed-instances\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l profile -d 'Named profile from the AWS config files' -r
@@ -210,6 +218,8 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand export" -l role-name -d 
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand export" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand export" -l path -d 'IAM path of the role and instance profile (created there; a different one is reported)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand export" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand export" -l kind -d 'What the role is for: ecs-ec2 (Batch EC2/SPOT, AmazonEC2ContainerServiceforEC2Role) or ecs-managed-instances (AmazonECSInstanceRolePolicyForManagedInstances; the role name must start with ecsInstanceRole)' -r -f -a "ecs-ec2\t''
+ecs-managed-instances\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand export" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand export" -l tag -d 'A tag put on the role and instance profile ecsrole creates (repeatable), besides managed-by=ecsrole' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -230,6 +240,8 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l role-nam
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l path -d 'IAM path of the role and instance profile (created there; a different one is reported)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l extra-policy -d 'Another managed policy that must be attached (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l kind -d 'What the role is for: ecs-ec2 (Batch EC2/SPOT, AmazonEC2ContainerServiceforEC2Role) or ecs-managed-instances (AmazonECSInstanceRolePolicyForManagedInstances; the role name must start with ecsInstanceRole)' -r -f -a "ecs-ec2\t''
+ecs-managed-instances\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -l partition -d 'aws, aws-cn or aws-us-gov [default: derived from the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand permissions" -s h -l help -d 'Print help'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand help; and not __fish_seen_subcommand_from check plan apply destroy verify diagnose cleanup export completions permissions help" -f -a "check" -d 'Report drift (read-only). Exit 0 compliant, 2 drift, 1 could not decide'

@@ -26,6 +26,8 @@ struct File {
     instance_profile_name: Option<String>,
     path: Option<String>,
     extra_policies: Option<Vec<String>>,
+    /// `ecs-ec2` or `ecs-managed-instances`.
+    kind: Option<String>,
     /// `[tags]` table: `team = "batch"`.
     tags: Option<BTreeMap<String, String>>,
     partition: Option<String>,
@@ -160,6 +162,16 @@ fn merge(cli: &mut Cli, m: &ArgMatches, file: File, path: &Path) -> anyhow::Resu
     }
     if let Some(r) = cmd.role_mut() {
         set(m, "path", &mut r.path, file.path);
+        if let Some(k) = &file.kind
+            && ecsrole_core::RoleKind::parse(k).is_none()
+        {
+            return Err(bad(
+                "kind",
+                &format!("{k:?}"),
+                "ecs-ec2 or ecs-managed-instances",
+            ));
+        }
+        set(m, "kind", &mut r.kind, file.kind.clone());
         set(
             m,
             "extra_policies",

@@ -157,6 +157,7 @@ fn desired_input(command: &Command) -> DesiredInput {
         input.instance_profile_name = r.names.instance_profile_name.clone();
         input.role_name = Some(r.names.role_name.clone());
         input.path = Some(r.path.clone());
+        input.kind = ecsrole_core::RoleKind::parse(&r.kind).unwrap_or_default();
     }
     if let Some((extra, _)) = command.policies() {
         input.extra_policies = extra.to_vec();
@@ -311,6 +312,16 @@ async fn execute(
         .map(str::parse::<Partition>)
         .transpose()?;
     validate_early(&input, partition, aws_args.region.as_deref())?;
+    if let Command::Verify(_) = command
+        && input.kind != ecsrole_core::RoleKind::EcsEc2
+    {
+        return Err(ecsrole_core::InputError::new(
+            "kind",
+            input.kind.as_str(),
+            "ecs-ec2: verify proves the role on an EC2 compute environment; an ECS_MANAGED_INSTANCES one also needs an infrastructure role and capacity ecsrole does not create (check it with check --kind ecs-managed-instances and diagnose)",
+        )
+        .into());
+    }
     if let Command::Destroy(a) = command
         && let Some(r) = &a.regions
     {

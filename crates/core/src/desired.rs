@@ -4,15 +4,60 @@ use crate::error::InputError;
 use crate::names;
 use crate::partition::Partition;
 
+/// What the instance role is for: which managed policy it must carry, and which names
+/// work.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RoleKind {
+    /// ECS container instances on EC2 (Batch's `EC2` and `SPOT` compute environments):
+    /// `AmazonEC2ContainerServiceforEC2Role`.
+    #[default]
+    EcsEc2,
+    /// ECS Managed Instances (Batch's `ECS_MANAGED_INSTANCES`):
+    /// `AmazonECSInstanceRolePolicyForManagedInstances`, not the EC2 policy, and a role name
+    /// starting with `ecsInstanceRole` (AWS's `AmazonECSInfrastructureRolePolicyForManagedInstances`
+    /// scopes `iam:PassRole` to `role/ecsInstanceRole*`: the ECS guide, "Amazon ECS Managed
+    /// Instances instance profile"; ../shared/FACTS.md).
+    EcsManagedInstances,
+}
+
+impl RoleKind {
+    pub const ALL: [RoleKind; 2] = [RoleKind::EcsEc2, RoleKind::EcsManagedInstances];
+
+    /// `ecs-ec2`, `ecs-managed-instances`: the flag's values.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoleKind::EcsEc2 => "ecs-ec2",
+            RoleKind::EcsManagedInstances => "ecs-managed-instances",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RoleKind> {
+        RoleKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The managed policy the role must carry.
+    pub fn policy_arn(self, partition: Partition) -> String {
+        match self {
+            RoleKind::EcsEc2 => partition.ecs_instance_policy_arn(),
+            RoleKind::EcsManagedInstances => partition.managed_instances_policy_arn(),
+        }
+    }
+}
+
+/// The prefix an ECS Managed Instances role's name must have (see [`RoleKind`]).
+pub const MANAGED_INSTANCES_ROLE_PREFIX: &str = "ecsInstanceRole";
+
 /// What the user asked for, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Desired {
+    pub kind: RoleKind,
     pub role_name: String,
     pub instance_profile_name: String,
     /// Used when creating the role and the instance profile.
     pub path: String,
     pub partition: Partition,
-    /// The ECS instance policy first, then the extra policies, without duplicates.
+    /// The kind's policy first (the ECS instance policy by default), then the extra
+    /// policies, without duplicates.
     pub policies: Vec<String>,
     /// Applied on create, besides `managed-by=ecsrole`.
     pub tags: Vec<(String, String)>,
@@ -21,6 +66,7 @@ pub struct Desired {
 /// Unvalidated input, as the CLI (or any other caller) collected it.
 #[derive(Debug, Clone, Default)]
 pub struct DesiredInput {
+    pub kind: RoleKind,
     pub role_name: Option<String>,
     pub instance_profile_name: Option<String>,
     pub path: Option<String>,
@@ -35,6 +81,17 @@ impl Desired {
     pub fn new(input: DesiredInput, partition: Partition) -> Result<Desired, InputError> {
         let role_name = input.role_name.unwrap_or_else(|| DEFAULT_ROLE_NAME.into());
         names::validate_role_name(&role_name)?;
+        if input.kind == RoleKind::EcsManagedInstances
+            && !role_name.starts_with(MANAGED_INSTANCES_ROLE_PREFIX)
+        {
+            return Err(InputError::new(
+                "role name",
+                &role_name,
+                format!(
+                    "for --kind ecs-managed-instances a name starting with {MANAGED_INSTANCES_ROLE_PREFIX}: AWS's AmazonECSInfrastructureRolePolicyForManagedInstances lets ECS pass only roles named {MANAGED_INSTANCES_ROLE_PREFIX}*"
+                ),
+            ));
+        }
         let instance_profile_name = input
             .instance_profile_name
             .unwrap_or_else(|| role_name.clone());
@@ -42,7 +99,7 @@ impl Desired {
         let path = input.path.unwrap_or_else(|| "/".into());
         names::validate_path(&path)?;
 
-        let mut policies = vec![partition.ecs_instance_policy_arn()];
+        let mut policies = vec![input.kind.policy_arn(partition)];
         for arn in input.extra_policies {
             names::validate_policy_arn(&arn, partition)?;
             if !policies.contains(&arn) {
@@ -62,6 +119,7 @@ impl Desired {
             tags.push((k, v));
         }
         Ok(Desired {
+            kind: input.kind,
             role_name,
             instance_profile_name,
             path,
@@ -105,6 +163,34 @@ mod tests {
             d.create_tags(),
             vec![("managed-by".into(), "ecsrole".into())]
         );
+    }
+
+    #[test]
+    fn managed_instances_want_their_policy_and_an_ecs_instance_role_name() {
+        let input = DesiredInput {
+            kind: RoleKind::EcsManagedInstances,
+            role_name: Some("ecsInstanceRole-mi".into()),
+            ..Default::default()
+        };
+        let d = Desired::new(input.clone(), Partition::AwsCn).unwrap();
+        assert_eq!(
+            d.policies,
+            vec!["arn:aws-cn:iam::aws:policy/AmazonECSInstanceRolePolicyForManagedInstances"]
+        );
+        let bad = DesiredInput {
+            role_name: Some("batch-mi".into()),
+            ..input
+        };
+        let e = Desired::new(bad, Partition::Aws).unwrap_err();
+        assert!(
+            e.to_string().contains("batch-mi") && e.to_string().contains("ecsInstanceRole"),
+            "{e}"
+        );
+        assert_eq!(
+            RoleKind::parse("ecs-managed-instances"),
+            Some(RoleKind::EcsManagedInstances)
+        );
+        assert_eq!(RoleKind::parse("ec2"), None);
     }
 
     #[test]

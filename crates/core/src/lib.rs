@@ -27,7 +27,7 @@ pub mod state;
 pub mod trust;
 
 pub use aws::{Aws, AwsOptions, Calls};
-pub use desired::{Desired, DesiredInput};
+pub use desired::{Desired, DesiredInput, RoleKind};
 pub use engine::{ApplyOptions, DestroyOutcome, DestroyPlan, Engine, PlanOutcome};
 pub use error::{Error, InputError, Refusal};
 pub use findings::{Finding, FindingCode, Report, Severity};

@@ -75,7 +75,20 @@ impl Partition {
             self.as_str()
         )
     }
+
+    /// `arn:<partition>:iam::aws:policy/AmazonECSInstanceRolePolicyForManagedInstances`, the
+    /// instance role policy of ECS Managed Instances (aws-sdk-batch 1.138,
+    /// `InstanceLaunchTemplate`; ../shared/FACTS.md "How Batch uses it").
+    pub fn managed_instances_policy_arn(self) -> String {
+        format!(
+            "arn:{}:iam::aws:policy/{MANAGED_INSTANCES_POLICY_NAME}",
+            self.as_str()
+        )
+    }
 }
+
+/// The ECS Managed Instances instance role policy's name.
+pub const MANAGED_INSTANCES_POLICY_NAME: &str = "AmazonECSInstanceRolePolicyForManagedInstances";
 
 impl fmt::Display for Partition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

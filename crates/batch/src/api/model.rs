@@ -47,6 +47,8 @@ pub struct Compute {
     /// `ECS_MANAGED_INSTANCES`: `managedInstancesProvider.instanceLaunchTemplate
     /// .ec2InstanceProfileArn`, the instance profile of the instances ECS launches.
     pub managed_instances_profile: Option<String>,
+    /// `managedInstancesProvider.infrastructureRoleArn`: the role ECS uses to launch them.
+    pub infrastructure_role: Option<String>,
     /// `ec2Configuration[].imageType` (`ECS_AL2023`, `ECS_AL2`...), as Batch reports it.
     pub image_types: Vec<String>,
     /// `SPOT`: `allocationStrategy` and `spotIamFleetRole`.
@@ -170,6 +172,10 @@ fn compute_of(ce: &ComputeEnvironmentDetail) -> Compute {
             .and_then(|r| r.managed_instances_provider())
             .and_then(|m| m.instance_launch_template())
             .and_then(|t| t.ec2_instance_profile_arn())
+            .map(str::to_owned),
+        infrastructure_role: r
+            .and_then(|r| r.managed_instances_provider())
+            .and_then(|m| m.infrastructure_role_arn())
             .map(str::to_owned),
         image_types: r
             .map(|r| {

@@ -4,7 +4,7 @@
 
 use ecsrole_core::findings::check;
 use ecsrole_core::state::Actual;
-use ecsrole_core::{Desired, FindingCode, Partition};
+use ecsrole_core::{Desired, FindingCode, Partition, RoleKind};
 
 use super::read::{Facts, ProfileRead, TemplateRead, profile_name, role_name, wants_capacity};
 use super::{Code, DiagnoseOptions, Diagnosis, EnvironmentReport, Finding, JobReport, QueueReport};
@@ -61,7 +61,7 @@ fn environment(
         spot_fleet_role(facts, ce, &c, &mut findings);
     }
     if c.managed && c.kind == "ECS_MANAGED_INSTANCES" {
-        managed_instances(facts, ce, &c, &mut findings);
+        managed_instances(facts, opts, partition, ce, &c, &mut findings);
     }
     if c.managed {
         service_role(facts, ce, &mut findings);
@@ -257,11 +257,14 @@ const MANAGED_INSTANCES_POLICY: &str = "AmazonECSInstanceRolePolicyForManagedIns
 /// name starts with `ecsInstanceRole` (the ECS guide).
 fn managed_instances(
     facts: &Facts,
+    opts: &DiagnoseOptions,
+    partition: Partition,
     ce: &Described,
     c: &crate::api::Compute,
     findings: &mut Vec<Finding>,
 ) {
     let res = format!("compute-environment/{}", ce.name);
+    infrastructure_role(facts, &res, c, findings);
     let Some(value) = &c.managed_instances_profile else {
         findings.push(error(
             Code::ManagedInstancesProfileMissing,
@@ -326,6 +329,56 @@ fn managed_instances(
             format!("role {role} lacks the managed policy {MANAGED_INSTANCES_POLICY} that ECS Managed Instances instances need{instead}"),
         ));
     }
+    // The rest of `check` for this kind: the trust policy (EC2 must assume it), what the
+    // agent may do through the policies it has. The missing policy is the finding above.
+    let kind = RoleKind::EcsManagedInstances;
+    let mut policies = vec![kind.policy_arn(partition)];
+    policies.extend(opts.policies.iter().skip(1).cloned());
+    findings.extend(
+        role_findings(facts, partition, kind, policies, role, profile)
+            .into_iter()
+            .filter(|f| {
+                !(f.code == Code::Role(FindingCode::ManagedPolicyNotAttached)
+                    && f.message.contains(MANAGED_INSTANCES_POLICY))
+            }),
+    );
+}
+
+/// `managedInstancesProvider.infrastructureRoleArn` must exist and trust
+/// `ecs.amazonaws.com` (aws-sdk-batch 1.138, `ManagedInstancesProvider`; ../shared/FACTS.md).
+fn infrastructure_role(
+    facts: &Facts,
+    res: &str,
+    c: &crate::api::Compute,
+    findings: &mut Vec<Finding>,
+) {
+    let Some(arn) = &c.infrastructure_role else {
+        findings.push(error(
+            Code::InfrastructureRoleMissing,
+            res.to_owned(),
+            "an ECS_MANAGED_INSTANCES compute environment names no managedInstancesProvider.infrastructureRoleArn: ECS has no role to launch its instances with".into(),
+        ));
+        return;
+    };
+    match facts.service_roles.get(arn) {
+        Some(None) => findings.push(error(
+            Code::InfrastructureRoleMissing,
+            format!("role/{}", role_name(arn)),
+            format!("the infrastructure role {arn} does not exist: ECS cannot launch the managed instances"),
+        )),
+        Some(Some(role)) => {
+            let trusted =
+                ecsrole_core::trust::allows_service(&role.trust_policy, "ecs.amazonaws.com");
+            if !matches!(trusted, Ok(true)) {
+                findings.push(error(
+                    Code::InfrastructureRoleNotTrusted,
+                    format!("role/{}", role_name(arn)),
+                    format!("the infrastructure role {arn} does not let ecs.amazonaws.com call sts:AssumeRole unconditionally: ECS cannot launch the managed instances with it"),
+                ));
+            }
+        }
+        None => {}
+    }
 }
 
 /// The profile `instanceRole` names and the role it holds; returns the profile's ARN.
@@ -379,42 +432,63 @@ fn instance_role(
                 ));
                 return Some(profile.arn.clone());
             };
-            let read = facts.roles.get(role);
-            let desired = Desired {
-                role_name: role.clone(),
-                instance_profile_name: name.to_owned(),
-                path: profile.path.clone(),
+            findings.extend(role_findings(
+                facts,
                 partition,
-                policies: opts.policies.clone(),
-                tags: vec![],
-            };
-            let actual = Actual {
-                role: read.and_then(|r| r.role.clone()),
-                attached_policies: read.map(|r| r.attached.clone()).unwrap_or_default(),
-                instance_profile: Some(profile.clone()),
-                ..Actual::default()
-            };
-            findings.extend(
-                check(&desired, &actual)
-                    .findings
-                    .into_iter()
-                    .filter(|f| {
-                        !matches!(
-                            f.code,
-                            FindingCode::RolePathDiffers | FindingCode::InstanceProfilePathDiffers
-                        )
-                    })
-                    .map(|f| Finding {
-                        code: Code::Role(f.code),
-                        severity: f.severity,
-                        message: format!("{} (the role of instance profile {name})", f.message),
-                        resource: f.resource,
-                        explained_by: vec![],
-                    }),
-            );
+                RoleKind::EcsEc2,
+                opts.policies.clone(),
+                role,
+                profile,
+            ));
             Some(profile.arn.clone())
         }
     }
+}
+
+/// `check`'s findings on `role`, which `profile` holds, as an instance role of `kind` with
+/// `policies` (paths are not judged: the profile's own path is the one that counts).
+fn role_findings(
+    facts: &Facts,
+    partition: Partition,
+    kind: RoleKind,
+    policies: Vec<String>,
+    role: &str,
+    profile: &ecsrole_core::state::ProfileState,
+) -> Vec<Finding> {
+    let name = profile.arn.rsplit('/').next().unwrap_or_default();
+    let read = facts.roles.get(role);
+    let desired = Desired {
+        kind,
+        role_name: role.to_owned(),
+        instance_profile_name: name.to_owned(),
+        path: profile.path.clone(),
+        partition,
+        policies,
+        tags: vec![],
+    };
+    let actual = Actual {
+        role: read.and_then(|r| r.role.clone()),
+        attached_policies: read.map(|r| r.attached.clone()).unwrap_or_default(),
+        instance_profile: Some(profile.clone()),
+        ..Actual::default()
+    };
+    check(&desired, &actual)
+        .findings
+        .into_iter()
+        .filter(|f| {
+            !matches!(
+                f.code,
+                FindingCode::RolePathDiffers | FindingCode::InstanceProfilePathDiffers
+            )
+        })
+        .map(|f| Finding {
+            code: Code::Role(f.code),
+            severity: f.severity,
+            message: format!("{} (the role of instance profile {name})", f.message),
+            resource: f.resource,
+            explained_by: vec![],
+        })
+        .collect()
 }
 
 fn launch_template(facts: &Facts, c: &crate::api::Compute, findings: &mut Vec<Finding>) {

@@ -106,11 +106,13 @@ pub enum Code {
     SubnetNoPublicIp,
     SecurityGroupBlocksHttps,
     NetworkAclBlocksHttps,
+    InfrastructureRoleMissing,
+    InfrastructureRoleNotTrusted,
 }
 
 impl Code {
     /// Every code diagnose itself makes (the README lists them; a test keeps the two in step).
-    pub const OWN: [Code; 29] = [
+    pub const OWN: [Code; 31] = [
         Code::InstanceRoleIsARole,
         Code::InstanceProfileNotFound,
         Code::ComputeEnvironmentInvalid,
@@ -140,6 +142,8 @@ impl Code {
         Code::SubnetNoPublicIp,
         Code::SecurityGroupBlocksHttps,
         Code::NetworkAclBlocksHttps,
+        Code::InfrastructureRoleMissing,
+        Code::InfrastructureRoleNotTrusted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -174,6 +178,8 @@ impl Code {
             Code::SubnetNoPublicIp => "subnet_no_public_ip",
             Code::SecurityGroupBlocksHttps => "security_group_blocks_https",
             Code::NetworkAclBlocksHttps => "network_acl_blocks_https",
+            Code::InfrastructureRoleMissing => "infrastructure_role_missing",
+            Code::InfrastructureRoleNotTrusted => "infrastructure_role_not_trusted",
         }
     }
 }

@@ -337,6 +337,12 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
         {
             push_unique(&mut profiles, value);
         }
+        // ECS Managed Instances: the infrastructure role, read like a service role.
+        if c.kind == "ECS_MANAGED_INSTANCES"
+            && let Some(arn) = &c.infrastructure_role
+        {
+            push_unique(&mut service_roles, arn);
+        }
         // SPOT: the Spot Fleet role, read like a service role.
         if let Some(arn) = &c.spot_fleet_role {
             push_unique(&mut service_roles, arn);

@@ -156,9 +156,12 @@ fn fargate_has_no_role_finding_and_al2_images_are_warned_about() {
     assert_eq!(d.compute_environments[0].identity, "yours");
 }
 
+const INFRA_ARN: &str = "arn:aws:iam::123456789012:role/ecsInfrastructureRole";
+
 /// issue 20 item 1, over `Facts` (no emulator has ECS Managed Instances): a managed-instances
 /// role that carries the ECS EC2 policy instead of the managed-instances one is an error,
-/// and so is a name ECS may not pass; a SPOT environment with BEST_FIT and no fleet role is
+/// and so is a name ECS may not pass, and an infrastructure role missing or not trusted by
+/// ECS; a SPOT environment with BEST_FIT and no fleet role is
 /// an error, one with SPOT_CAPACITY_OPTIMIZED is not.
 #[test]
 fn managed_instances_and_spot_need_their_own_identities() {
@@ -167,10 +170,26 @@ fn managed_instances_and_spot_need_their_own_identities() {
         c.kind = "ECS_MANAGED_INSTANCES".into();
         c.instance_role = None;
         c.managed_instances_profile = Some(PROFILE_ARN.into());
+        c.infrastructure_role = Some(INFRA_ARN.into());
     }
     let mut f = facts(vec![mi.clone()]);
     f.profiles
         .insert(PROFILE_ARN.into(), f.profiles["ecsInstanceRole"].clone());
+    let trust = |service: &str| {
+        serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
+        .to_string()
+    };
+    let infra = |service: &str| RoleState {
+        arn: INFRA_ARN.into(),
+        path: "/".into(),
+        created: None,
+        trust_policy: trust(service),
+        tags: vec![],
+        permissions_boundary: None,
+    };
+    f.service_roles
+        .insert(INFRA_ARN.into(), Some(infra("ecs.amazonaws.com")));
     let d = judge(&f, &options(), Partition::Aws);
     assert_eq!(
         codes(&d),
@@ -190,6 +209,26 @@ fn managed_instances_and_spot_need_their_own_identities() {
             vec!["arn:aws:iam::aws:policy/AmazonECSInstanceRolePolicyForManagedInstances".into()];
     }
     assert_eq!(codes(&judge(&f, &options(), Partition::Aws)), []);
+    let mut untrusted = f.clone();
+    untrusted
+        .service_roles
+        .insert(INFRA_ARN.into(), Some(infra("batch.amazonaws.com")));
+    assert_eq!(
+        codes(&judge(&untrusted, &options(), Partition::Aws)),
+        [("infrastructure_role_not_trusted", Severity::Error)]
+    );
+    untrusted.service_roles.insert(INFRA_ARN.into(), None);
+    assert_eq!(
+        codes(&judge(&untrusted, &options(), Partition::Aws)),
+        [("infrastructure_role_missing", Severity::Error)]
+    );
+    if let Some(c) = untrusted.environments[0].compute.as_mut() {
+        c.infrastructure_role = None;
+    }
+    assert_eq!(
+        codes(&judge(&untrusted, &options(), Partition::Aws)),
+        [("infrastructure_role_missing", Severity::Error)]
+    );
     let mut renamed = f.clone();
     if let Some(ProfileRead::Found(p)) = renamed.profiles.get_mut(PROFILE_ARN) {
         p.roles = vec!["batchNodes".into()];

@@ -43,6 +43,12 @@ pub struct RoleArgs {
     #[arg(long = "extra-policy", value_name = "ARN")]
     pub extra_policies: Vec<String>,
 
+    /// What the role is for: ecs-ec2 (Batch EC2/SPOT, AmazonEC2ContainerServiceforEC2Role) or
+    /// ecs-managed-instances (AmazonECSInstanceRolePolicyForManagedInstances; the role name
+    /// must start with ecsInstanceRole).
+    #[arg(long, value_name = "KIND", default_value = "ecs-ec2", value_parser = ["ecs-ec2", "ecs-managed-instances"])]
+    pub kind: String,
+
     /// aws, aws-cn or aws-us-gov [default: derived from the region].
     #[arg(long, value_name = "PARTITION")]
     pub partition: Option<String>,

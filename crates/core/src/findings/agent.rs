@@ -1,12 +1,14 @@
 //! Question (c): may the ECS agent do its job? Each action the agent calls (FACTS.md: the
-//! actions of `AmazonEC2ContainerServiceforEC2Role`), evaluated by `crate::policy` against
+//! actions of `AmazonEC2ContainerServiceforEC2Role`; for `--kind ecs-managed-instances`
+//! those of `AmazonECSInstanceRolePolicyForManagedInstances`), evaluated by `crate::policy` against
 //! every policy on the role (the attached managed policies, the inline policies, the
 //! permissions boundary) and the SCPs over its account when they were read.
 //!
 //! The required AWS managed policy is judged by its ARN, not its text (AWS edits it;
-//! emulators carry old copies): what it grants is taken as FACTS.md lists for v10.
+//! emulators carry old copies): what it grants is taken as FACTS.md lists for v10 (the
+//! managed instances one: its v4).
 
-use crate::desired::Desired;
+use crate::desired::{Desired, RoleKind};
 use crate::partition::Partition;
 use crate::policy::{
     self, Context, Decision, Level, Named, Policy, PolicySet, Principal, Request, Resource, Slot,
@@ -28,6 +30,20 @@ fn ecs_policy_document(p: Partition) -> String {
     )
 }
 
+/// What `AmazonECSInstanceRolePolicyForManagedInstances` grants (v4, 2026-07-02, as the
+/// AWS managed policy list moto 5.2.5 bundles shows it: the agent on an ECS Managed
+/// Instance pulls no image with the instance role and writes no awslogs with it).
+fn managed_instances_policy_document(p: Partition) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[
+{{"Effect":"Allow","Action":"ecs:DiscoverPollEndpoint","Resource":"*"}},
+{{"Effect":"Allow","Action":"ecs:RegisterContainerInstance","Resource":"arn:{p}:ecs:*:*:cluster/*"}},
+{{"Effect":"Allow","Action":"ecs:Poll","Resource":["arn:{p}:ecs:*:*:container-instance/*","arn:{p}:ecs:*:*:task-set/*"]}},
+{{"Effect":"Allow","Action":["ecs:StartTelemetrySession","ecs:PutSystemLogEvents"],"Resource":"arn:{p}:ecs:*:*:container-instance/*"}},
+{{"Effect":"Allow","Action":["ecs:SubmitAttachmentStateChanges","ecs:SubmitTaskStateChange"],"Resource":"arn:{p}:ecs:*:*:cluster/*"}}]}}"#
+    )
+}
+
 /// One call the agent makes: the action, the resource it is made on (a shape: which
 /// cluster or repository is not known), and what the request context is known to hold.
 struct Call {
@@ -36,7 +52,7 @@ struct Call {
     create_action: Option<&'static str>,
 }
 
-fn calls(p: Partition, account: &str) -> Vec<Call> {
+fn calls(p: Partition, account: &str, kind: RoleKind) -> Vec<Call> {
     let cluster = format!("arn:{p}:ecs:*:{account}:cluster/*");
     let instance = format!("arn:{p}:ecs:*:{account}:container-instance/*/*");
     let repository = format!("arn:{p}:ecr:*:*:repository/*");
@@ -47,6 +63,18 @@ fn calls(p: Partition, account: &str) -> Vec<Call> {
         resource: resource.cloned(),
         create_action: None,
     };
+    if kind == RoleKind::EcsManagedInstances {
+        // What the managed instances policy grants is what their agent calls.
+        return vec![
+            call("ecs:DiscoverPollEndpoint", None),
+            call("ecs:RegisterContainerInstance", Some(&cluster)),
+            call("ecs:Poll", Some(&instance)),
+            call("ecs:StartTelemetrySession", Some(&instance)),
+            call("ecs:PutSystemLogEvents", Some(&instance)),
+            call("ecs:SubmitAttachmentStateChanges", Some(&cluster)),
+            call("ecs:SubmitTaskStateChange", Some(&cluster)),
+        ];
+    }
     vec![
         call("ec2:DescribeTags", None),
         call("ecs:CreateCluster", None),
@@ -83,16 +111,20 @@ pub(super) fn findings(
     let Some(role) = &actual.role else { return };
     let p = desired.partition;
     let account = actual.account_id().unwrap_or_else(|| "*".to_owned());
-    let ecs_arn = p.ecs_instance_policy_arn();
-    let builtin = ecs_policy_document(p);
+    // The AWS managed policies judged by their ARN, with what each grants.
+    let builtin = [
+        (p.ecs_instance_policy_arn(), ecs_policy_document(p)),
+        (
+            p.managed_instances_policy_arn(),
+            managed_instances_policy_document(p),
+        ),
+    ];
     let mut texts: Vec<(String, bool, String)> = vec![]; // (name, is boundary, document)
     let mut unreadable = vec![];
-    let mut ecs_seen = false;
     for rp in &actual.role_policies {
         let (name, boundary) = match &rp.source {
             PolicySource::Managed { arn, version } => {
-                if *arn == ecs_arn {
-                    ecs_seen = true;
+                if builtin.iter().any(|(a, _)| a == arn) {
                     continue;
                 }
                 (format!("managed policy {arn} ({version})"), false)
@@ -109,11 +141,14 @@ pub(super) fn findings(
     }
     // Not attached but required: that is `managed_policy_not_attached`; the question here
     // is what else stands in the agent's way once it is.
-    if ecs_seen
-        || actual.attached_policies.contains(&ecs_arn)
-        || desired.policies.contains(&ecs_arn)
-    {
-        texts.push((format!("managed policy {ecs_arn}"), false, builtin));
+    for (arn, document) in &builtin {
+        let read = actual
+            .role_policies
+            .iter()
+            .any(|rp| matches!(&rp.source, PolicySource::Managed { arn: a, .. } if a == arn));
+        if read || actual.attached_policies.contains(arn) || desired.policies.contains(arn) {
+            texts.push((format!("managed policy {arn}"), false, document.clone()));
+        }
     }
     if role.permissions_boundary.is_some()
         && !actual
@@ -197,7 +232,7 @@ pub(super) fn findings(
     );
     // Findings grouped by their cause, in the order of the calls.
     let mut groups: Vec<(FindingCode, Severity, String, Vec<&'static str>)> = vec![];
-    for call in calls(p, &account) {
+    for call in calls(p, &account, desired.kind) {
         let mut context = Context::unknown_rest()
             .known("aws:PrincipalAccount", &account)
             .known("aws:PrincipalArn", &role.arn)
