@@ -16,6 +16,7 @@ mod faults;
 mod fleet;
 mod harness;
 mod org;
+mod pace;
 mod permissions;
 mod property;
 mod proxy;

@@ -66,7 +66,8 @@ pub struct Injected {
 
 /// Rewrites the JSON answers of an action: what the emulator cannot produce (an INVALID
 /// compute environment, say) made from a real answer.
-type Rewrite = Arc<dyn Fn(&mut serde_json::Value) + Send + Sync>;
+/// It is given the request's JSON too (`Null` when the request is not JSON).
+type Rewrite = Arc<dyn Fn(&serde_json::Value, &mut serde_json::Value) + Send + Sync>;
 
 #[derive(Default)]
 struct State {
@@ -278,6 +279,16 @@ impl Proxy {
         action: &str,
         edit: impl Fn(&mut serde_json::Value) + Send + Sync + 'static,
     ) {
+        self.exchange(action, move |_, answer| edit(answer));
+    }
+
+    /// Like `rewrite`, with the request's JSON as well: for rules that remember what was
+    /// asked (a delete, an update) to shape later answers.
+    pub fn exchange(
+        &self,
+        action: &str,
+        edit: impl Fn(&serde_json::Value, &mut serde_json::Value) + Send + Sync + 'static,
+    ) {
         self.state
             .lock()
             .unwrap()
@@ -482,6 +493,8 @@ async fn handle(
     for (k, v) in &parts.headers {
         forward = forward.header(k, v);
     }
+    let request_json: serde_json::Value =
+        serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
     let response = client
         .request(forward.body(Full::new(body)).unwrap())
         .await
@@ -524,11 +537,16 @@ async fn handle(
     };
     if parts.status.is_success()
         && !edits.is_empty()
-        && let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&body)
+        && let Ok(mut json) = if body.is_empty() {
+            // An empty answer (moto's to some deletes): the edits still see the request.
+            Ok(serde_json::Value::Null)
+        } else {
+            serde_json::from_slice::<serde_json::Value>(&body)
+        }
     {
         let before = json.clone();
         for edit in &edits {
-            edit(&mut json);
+            edit(&request_json, &mut json);
         }
         if json != before {
             let mut s = state.lock().unwrap();

@@ -19,9 +19,18 @@ pub const PROPAGATION_ALLOWANCE: Duration = Duration::from_secs(120);
 /// against the role.
 pub const REGISTRATION_ALLOWANCE: Duration = Duration::from_secs(300);
 
-/// How long proving may take unless `--timeout` says otherwise.
+/// How long proving may take unless `--timeout` says otherwise. Sized for the real
+/// service's pace (the walk `tests/it/pace.rs` replays, time-compressed): a managed
+/// compute environment is CREATING for about 30 s to 2 min; after a scale-up Batch takes a
+/// minute or two to launch the instance (UPDATING meanwhile), the ECS-optimised AL2023 AMI
+/// boots and its agent registers 1 to 3 min later ([`REGISTRATION_ALLOWANCE`] gives it 5);
+/// a job then walks SUBMITTED, PENDING, RUNNABLE (until capacity registers), STARTING (the
+/// image pull, tens of seconds), RUNNING, SUCCEEDED. About 5 to 8 minutes in all at level
+/// job; 15 leaves room for a slow Spot or capacity-constrained zone.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(900);
-/// How long teardown may take after proving ended (CE deletion takes minutes on AWS).
+/// How long teardown may take after proving ended: disabling is UPDATING for seconds to a
+/// minute, and a compute environment is DELETING for 2 to 10 minutes on AWS (its
+/// instances are terminated and its ECS cluster deleted first), a queue for about a minute.
 pub const TEARDOWN_TIMEOUT: Duration = Duration::from_secs(900);
 
 /// The names of one run's resources, derived from its id, and the end of its lease.
