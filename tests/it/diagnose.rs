@@ -945,3 +945,82 @@ async fn batch_diagnose_judges_a_managed_instances_role_proxy_rewritten() {
     );
     assert_eq!(run.code, 2, "{run:?}");
 }
+
+/// issue 20 item 4: a waiting job is judged against the instance types its queue's
+/// environments allow, sized by moto's `DescribeInstanceTypes`: 16 GiB does not fit an
+/// `m5.large` (8 GiB) though `maxvCpus` is ample; 4 GiB does. moto's jobs never wait: the
+/// proxy rewrites DescribeJobs into RUNNABLE jobs with those needs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_diagnose_weighs_a_jobs_needs_against_the_instance_types_proxy_rewritten() {
+    crate::harness::needs_batch();
+    let s = Scene::new("diag_types").await;
+    let r = s.ctx.role.clone();
+    let ce = s
+        .ce("m5l", &r, |c| {
+            c.set_instance_types(Some(vec!["m5.large".into()]))
+                .maxv_cpus(16)
+        })
+        .await;
+    s.queue("m5-queue", &ce, JqState::Enabled).await;
+    let def = s.definition().await;
+    let mut ids = vec![];
+    for name in ["fat", "thin"] {
+        let id = s
+            .ctx
+            .batch
+            .submit_job()
+            .job_name(name)
+            .job_queue("m5-queue")
+            .job_definition(&def)
+            .send()
+            .await
+            .unwrap()
+            .job_id()
+            .unwrap()
+            .to_owned();
+        ids.push(id);
+    }
+    s.proxy.rewrite("describejobs", |v: &mut Value| {
+        for j in v["jobs"].as_array_mut().unwrap() {
+            let memory = if j["jobName"] == "fat" {
+                "16384"
+            } else {
+                "4096"
+            };
+            j["status"] = "RUNNABLE".into();
+            j["statusReason"] = "".into();
+            j["container"]["resourceRequirements"] = serde_json::json!([
+                {"type": "VCPU", "value": "2"}, {"type": "MEMORY", "value": memory}
+            ]);
+        }
+    });
+    let run = s.diagnose(&["--job", &ids[0], "--job", &ids[1], "--output", "json"]);
+    s.proxy.assert_fired("describejobs", 1);
+    let v = run.json();
+    let by = codes(&v);
+    assert_eq!(
+        by[&ids[0]],
+        ["job_runnable", "job_needs_exceed_capacity"],
+        "{v}"
+    );
+    assert_eq!(by[&ids[1]], ["job_runnable"], "{v}");
+    let fat = v["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["id"] == ids[0].as_str())
+        .unwrap();
+    let m = fat["findings"][1]["message"].as_str().unwrap();
+    assert!(
+        m.contains("2 vCPUs, 16384 MiB")
+            && m.contains("m5.large (2 vCPUs, 8192 MiB, 0 GPUs)")
+            && m.contains("maxvCpus 16"),
+        "{m}"
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        s.proxy.log().iter().any(|a| a == "DescribeInstanceTypes"),
+        "{:?}",
+        s.proxy.log()
+    );
+}

@@ -79,6 +79,7 @@ pub struct Job {
     pub status_reason: String,
     pub vcpus: Option<f64>,
     pub memory_mib: Option<i64>,
+    pub gpus: Option<i64>,
 }
 
 /// An ACTIVE job definition.
@@ -219,5 +220,6 @@ pub(super) fn job(j: &JobDetail) -> Job {
         memory_mib: requirement(ResourceType::Memory)
             .and_then(|v| v.parse().ok())
             .or_else(|| container.and_then(|c| c.memory()).map(i64::from)),
+        gpus: requirement(ResourceType::Gpu).and_then(|v| v.parse().ok()),
     }
 }

@@ -4,7 +4,7 @@
 use ecsrole_core::Severity;
 
 use super::read::Facts;
-use super::{Code, JobReport, QueueReport};
+use super::{Code, Finding, JobReport, QueueReport};
 use super::{error, finding, warning};
 use crate::api::{Described, Job, State, Status};
 
@@ -81,10 +81,7 @@ pub(super) fn job(facts: &Facts, j: &Job) -> JobReport {
     use aws_sdk_batch::types::JobStatus;
     let mut findings = vec![];
     let res = format!("job/{}", j.id);
-    let waiting = matches!(
-        j.status,
-        JobStatus::Submitted | JobStatus::Pending | JobStatus::Runnable
-    );
+    let waiting = super::read::waits(j);
     if j.status == JobStatus::Runnable {
         let r = j.status_reason.as_str();
         let misconfigured = r.starts_with("MISCONFIGURATION") || r.starts_with("ACTION_REQUIRED");
@@ -115,28 +112,8 @@ pub(super) fn job(facts: &Facts, j: &Job) -> JobReport {
             format!("the job is RUNNABLE: {reason}{advice}"),
         ));
     }
-    if waiting && let Some(vcpus) = j.vcpus {
-        let queue = facts
-            .queues
-            .iter()
-            .find(|q| q.arn == j.queue || q.name == j.queue);
-        let most = queue
-            .map(|q| environments_of(facts, q))
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|(_, c)| c.and_then(|c| c.compute.as_ref()).and_then(|c| c.max_vcpus))
-            .max();
-        if let Some(most) = most
-            && vcpus > f64::from(most)
-        {
-            findings.push(error(
-                Code::JobNeedsExceedCapacity,
-                res,
-                format!(
-                    "the job needs {vcpus} vCPUs, more than the largest maxvCpus ({most}) of its queue's compute environments: it can never start"
-                ),
-            ));
-        }
+    if waiting {
+        needs(facts, j, &res, &mut findings);
     }
     JobReport {
         id: j.id.clone(),
@@ -148,4 +125,105 @@ pub(super) fn job(facts: &Facts, j: &Job) -> JobReport {
         memory_mib: j.memory_mib,
         findings,
     }
+}
+
+/// What one compute environment can give a job: the largest instance of its types (by
+/// vCPUs, then memory, then GPUs) and its `maxvCpus`.
+struct Offer<'a> {
+    environment: &'a str,
+    max_vcpus: Option<i32>,
+    /// `None`: its types were not resolved (none read, or none matched): only `maxvCpus`
+    /// is judged.
+    largest: Option<&'a crate::ec2::InstanceType>,
+    fits: bool,
+}
+
+/// A waiting job whose vCPUs, memory or GPUs exceed what every compute environment of its
+/// queue can launch (its instance types, as `DescribeInstanceTypes` sizes them, and its
+/// `maxvCpus`) can never start: Batch says so later as
+/// `MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT` (or `..._MAX_RESOURCE`); this says it first.
+/// An instance's memory is its whole `sizeInMiB`: a job needing nearly all of it may still
+/// not fit (the ECS agent and the OS take some), so this never says a job fits when it
+/// does not, only that it cannot when even that is too little.
+fn needs(facts: &Facts, j: &Job, res: &str, findings: &mut Vec<Finding>) {
+    use super::read::{type_matches, type_patterns};
+    let (vcpus, memory, gpus) = (
+        j.vcpus.unwrap_or(0.0),
+        j.memory_mib.unwrap_or(0),
+        j.gpus.unwrap_or(0),
+    );
+    if vcpus <= 0.0 && memory <= 0 && gpus <= 0 {
+        return;
+    }
+    let Some(queue) = facts
+        .queues
+        .iter()
+        .find(|q| q.arn == j.queue || q.name == j.queue)
+    else {
+        return;
+    };
+    let mut offers = vec![];
+    for (name, ce) in environments_of(facts, queue) {
+        let Some(c) = ce.and_then(|c| c.compute.as_ref()) else {
+            continue;
+        };
+        let patterns: Vec<String> = c
+            .instance_types
+            .iter()
+            .flat_map(|t| type_patterns(t))
+            .collect();
+        let types: Vec<&crate::ec2::InstanceType> = facts
+            .instance_types
+            .iter()
+            .filter(|t| patterns.iter().any(|p| type_matches(p, &t.name)))
+            .collect();
+        let within_max = c.max_vcpus.is_none_or(|m| vcpus <= f64::from(m));
+        let fits_one = |t: &&crate::ec2::InstanceType| {
+            t.vcpus as f64 >= vcpus && t.memory_mib >= memory && t.gpus >= gpus
+        };
+        let largest = types
+            .iter()
+            .copied()
+            .max_by_key(|t| (t.vcpus, t.memory_mib, t.gpus));
+        offers.push(Offer {
+            environment: name,
+            max_vcpus: c.max_vcpus,
+            largest,
+            fits: within_max && (types.is_empty() || types.iter().any(fits_one)),
+        });
+    }
+    if offers.is_empty() || offers.iter().any(|o| o.fits) {
+        return;
+    }
+    let need = format!(
+        "{vcpus} vCPUs, {memory} MiB{}",
+        if gpus > 0 {
+            format!(", {gpus} GPUs")
+        } else {
+            String::new()
+        }
+    );
+    let got = offers
+        .iter()
+        .map(|o| {
+            let max = o
+                .max_vcpus
+                .map_or("no maxvCpus".to_owned(), |m| format!("maxvCpus {m}"));
+            match o.largest {
+                Some(t) => format!(
+                    "{}: at most {} ({} vCPUs, {} MiB, {} GPUs), {max}",
+                    o.environment, t.name, t.vcpus, t.memory_mib, t.gpus
+                ),
+                None => format!("{}: {max} (instance types not resolved)", o.environment),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    findings.push(error(
+        Code::JobNeedsExceedCapacity,
+        res.to_owned(),
+        format!(
+            "the job needs {need}, more than any compute environment of its queue can launch ({got}): it can never start"
+        ),
+    ));
 }

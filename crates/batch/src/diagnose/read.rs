@@ -14,7 +14,7 @@ use ecsrole_core::state::{ProfileState, RoleState};
 
 use super::{DiagnoseOptions, Diagnoser};
 use crate::api::{Described, Job, LaunchTemplate, State};
-use crate::ec2::Instance;
+use crate::ec2::{Instance, InstanceType};
 use crate::error::Error;
 use crate::network::NetworkFacts;
 
@@ -75,6 +75,9 @@ pub struct Facts {
     pub registered: HashMap<String, usize>,
     /// Pending and running instances in the subnets of environments that want capacity.
     pub instances: Vec<Instance>,
+    /// The instance types the compute environments of waiting jobs' queues allow (read
+    /// only when a selected job waits).
+    pub instance_types: Vec<InstanceType>,
     pub now: SystemTime,
 }
 
@@ -98,6 +101,38 @@ pub fn role_name(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }
 
+/// Is the job waiting to be placed (SUBMITTED, PENDING, RUNNABLE)?
+pub fn waits(j: &Job) -> bool {
+    use aws_sdk_batch::types::JobStatus;
+    matches!(
+        j.status,
+        JobStatus::Submitted | JobStatus::Pending | JobStatus::Runnable
+    )
+}
+
+/// What `computeResources.instanceTypes` entry `t` allows, as EC2 `instance-type` filter
+/// values: a size as it is, a family as `FAMILY.*`, Batch's bundles as the families the
+/// SDK documents for them (aws-sdk-batch 1.138, `ComputeResource::instance_types`:
+/// `default_x86_64`, and `optimal`, its equivalent, from m6i, c6i, r6i and c7i;
+/// `default_arm64` from m6g, c6g, r6g and c7g).
+pub fn type_patterns(t: &str) -> Vec<String> {
+    let families: &[&str] = match t {
+        "optimal" | "default_x86_64" => &["m6i", "c6i", "r6i", "c7i"],
+        "default_arm64" => &["m6g", "c6g", "r6g", "c7g"],
+        _ if t.contains('.') => return vec![t.to_owned()],
+        _ => return vec![format!("{t}.*")],
+    };
+    families.iter().map(|f| format!("{f}.*")).collect()
+}
+
+/// Does instance type `name` match `pattern` (`c6i.*` or an exact size)?
+pub fn type_matches(pattern: &str, name: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => name.starts_with(prefix),
+        None => pattern == name,
+    }
+}
+
 /// Does this environment want instances (so their registration can be judged)?
 pub fn wants_capacity(ce: &Described) -> bool {
     ce.state == State::Enabled
@@ -115,6 +150,7 @@ enum Read {
     Network(Vec<String>, Vec<String>),
     Cluster(String),
     Instances(Vec<String>),
+    InstanceTypes(Vec<String>),
     Role(String),
     RoleExists(String),
 }
@@ -127,6 +163,7 @@ enum Answer {
     Network(Box<NetworkFacts>),
     Cluster(String, usize),
     Instances(Vec<Instance>),
+    InstanceTypes(Vec<InstanceType>),
     Role(String, RoleRead),
     RoleExists(String, bool),
 }
@@ -180,6 +217,9 @@ impl Diagnoser {
                     ("subnet-id", &subnets[..]),
                 ];
                 Answer::Instances(self.ec2.instances(&filters).await?)
+            }
+            Read::InstanceTypes(patterns) => {
+                Answer::InstanceTypes(self.ec2.instance_types(&patterns).await?)
             }
             Read::Role(name) => {
                 let (role, attached) =
@@ -307,6 +347,7 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
         region: d.ec2.region().to_owned(),
         registered: HashMap::new(),
         instances: vec![],
+        instance_types: vec![],
         now: SystemTime::now(),
     };
 
@@ -384,6 +425,30 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
             .map(|c| Read::Instances(c.to_vec())),
     );
 
+    // A waiting job is judged against the instance types its queue's environments allow.
+    let mut patterns = vec![];
+    for j in facts.jobs.iter().filter(|j| waits(j)) {
+        for q in facts
+            .queues
+            .iter()
+            .filter(|q| q.arn == j.queue || q.name == j.queue)
+        {
+            for ce in facts
+                .environments
+                .iter()
+                .filter(|c| q.environments.iter().any(|r| *r == c.arn || *r == c.name))
+            {
+                for t in ce.compute.iter().flat_map(|c| &c.instance_types) {
+                    for p in type_patterns(t) {
+                        push_unique(&mut patterns, &p);
+                    }
+                }
+            }
+        }
+    }
+    if !patterns.is_empty() {
+        items.push(Read::InstanceTypes(patterns));
+    }
     let mut then = vec![];
     for answer in d.all(items, opts.concurrency).await? {
         match answer {
@@ -421,6 +486,7 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
                 facts.registered.insert(arn, n);
             }
             Answer::Instances(list) => facts.instances.extend(list),
+            Answer::InstanceTypes(list) => facts.instance_types.extend(list),
             Answer::Role(..) | Answer::RoleExists(..) => {}
         }
     }

@@ -72,6 +72,7 @@ fn facts(environments: Vec<Described>) -> Facts {
             },
         )]),
         network: crate::network::NetworkFacts::default(),
+        instance_types: vec![],
         region: "us-east-1".into(),
         service_roles: HashMap::new(),
         service_linked_role: Some(Some(
@@ -369,6 +370,7 @@ fn job(status: JobStatus, reason: &str, vcpus: f64) -> Job {
         status_reason: reason.into(),
         vcpus: Some(vcpus),
         memory_mib: Some(128),
+        gpus: None,
     }
 }
 

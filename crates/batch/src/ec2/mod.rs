@@ -41,6 +41,7 @@ pub mod tree;
 
 pub use answer::{Ec2Error, records, texts};
 use retry::{Limits, bounded, connector_error, raw_response, retryable};
+use tree::{Node, tree};
 
 const API_VERSION: &str = "2016-11-15";
 
@@ -89,6 +90,15 @@ pub struct Instance {
     pub tags: std::collections::HashMap<String, String>,
 }
 
+/// An instance type's size, as `DescribeInstanceTypes` gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceType {
+    pub name: String,
+    pub vcpus: i64,
+    pub memory_mib: i64,
+    pub gpus: i64,
+}
+
 /// What `Ec2::existing` looks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NetworkKind {
@@ -135,6 +145,36 @@ impl Ec2 {
     /// The region its queries are signed for.
     pub fn region(&self) -> &str {
         &self.inner.region
+    }
+
+    /// The instance types matching any of `patterns` (`m5.large`, or `c6i.*` for a
+    /// family): EC2's `instance-type` filter, every page.
+    pub async fn instance_types(&self, patterns: &[String]) -> Result<Vec<InstanceType>, Error> {
+        let items = self
+            .items(
+                "ec2:DescribeInstanceTypes",
+                "instanceTypeSet",
+                "instance-type",
+                patterns,
+            )
+            .await?;
+        let num = |n: Option<&Node>, field: &str| {
+            n.and_then(|n| n.text_of(field))
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap_or(0)
+        };
+        Ok(items
+            .iter()
+            .map(|t| InstanceType {
+                name: t.text_of("instanceType").unwrap_or_default().to_owned(),
+                vcpus: num(t.child("vCpuInfo"), "defaultVCpus"),
+                memory_mib: num(t.child("memoryInfo"), "sizeInMiB"),
+                gpus: t
+                    .child("gpuInfo")
+                    .map(|g| g.items("gpus").map(|i| num(Some(i), "count")).sum())
+                    .unwrap_or(0),
+            })
+            .collect())
     }
 
     /// The default VPC's default subnets and its `default` security group.
@@ -294,6 +334,44 @@ impl Ec2 {
             .into_iter()
             .next()
             .and_then(|mut r| r[0].take().or_else(|| r[1].take())))
+    }
+
+    /// Every item of `set` in the answers to `action` with `filter` (one EC2 filter and
+    /// its values, 200 to a call), following `nextToken`.
+    pub(crate) async fn items(
+        &self,
+        action: &'static str,
+        set: &'static str,
+        filter: &str,
+        values: &[String],
+    ) -> Result<Vec<Node>, Error> {
+        let root = format!("{}Response", action.trim_start_matches("ec2:"));
+        let mut out = vec![];
+        for chunk in values.chunks(200) {
+            let mut token: Option<String> = None;
+            loop {
+                let mut params: Vec<(String, String)> =
+                    vec![("Filter.1.Name".into(), filter.to_owned())];
+                for (n, v) in chunk.iter().enumerate() {
+                    params.push((format!("Filter.1.Value.{}", n + 1), v.clone()));
+                }
+                if let Some(t) = token.take() {
+                    params.push(("NextToken".into(), t));
+                }
+                let params: Vec<(&str, &str)> = params
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                let page = self.call(action, &params, |xml| tree(xml, &root)).await?;
+                let next = page.text_of("nextToken").map(str::to_owned);
+                out.extend(page.items(set).cloned());
+                match next {
+                    Some(t) => token = Some(t),
+                    None => break,
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// One query, `action` being the IAM action (`ec2:RunInstances`); returns the text of

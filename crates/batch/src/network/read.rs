@@ -6,48 +6,10 @@ use std::collections::HashMap;
 
 use super::{Acl, AclEntry, Endpoint, Group, NetworkFacts, Route, RouteTable, Rule, Subnet};
 use crate::ec2::Ec2;
-use crate::ec2::tree::{Node, tree};
+use crate::ec2::tree::Node;
 use crate::error::Error;
 
 impl Ec2 {
-    /// Every item of `set` in the answers to `action` with `filter` (one EC2 filter and
-    /// its values, 200 to a call), following `nextToken`.
-    async fn items(
-        &self,
-        action: &'static str,
-        set: &'static str,
-        filter: &str,
-        values: &[String],
-    ) -> Result<Vec<Node>, Error> {
-        let root = format!("{}Response", action.trim_start_matches("ec2:"));
-        let mut out = vec![];
-        for chunk in values.chunks(200) {
-            let mut token: Option<String> = None;
-            loop {
-                let mut params: Vec<(String, String)> =
-                    vec![("Filter.1.Name".into(), filter.to_owned())];
-                for (n, v) in chunk.iter().enumerate() {
-                    params.push((format!("Filter.1.Value.{}", n + 1), v.clone()));
-                }
-                if let Some(t) = token.take() {
-                    params.push(("NextToken".into(), t));
-                }
-                let params: Vec<(&str, &str)> = params
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str()))
-                    .collect();
-                let page = self.call(action, &params, |xml| tree(xml, &root)).await?;
-                let next = page.text_of("nextToken").map(str::to_owned);
-                out.extend(page.items(set).cloned());
-                match next {
-                    Some(t) => token = Some(t),
-                    None => break,
-                }
-            }
-        }
-        Ok(out)
-    }
-
     /// What decides whether instances in `subnets` with `groups` can reach ECS.
     pub async fn network_facts(
         &self,

@@ -213,6 +213,12 @@ pub const TABLE: &[Permission] = &[
         "the subnets' network ACLs: HTTPS out and its replies in",
     ),
     called(
+        "ec2:DescribeInstanceTypes",
+        On::Any,
+        &[Diagnose],
+        "a waiting job's needs against the instance types its queue's environments allow",
+    ),
+    called(
         "ec2:DescribeInstances",
         On::Any,
         &[Verify, Diagnose],
