@@ -1024,3 +1024,100 @@ async fn batch_diagnose_weighs_a_jobs_needs_against_the_instance_types_proxy_rew
         s.proxy.log()
     );
 }
+
+/// issue 20 item 1 on moto: an UNMANAGED environment's instances are the user's; those
+/// registered in its ECS cluster are judged by the profile they run with: one without a
+/// profile, one whose profile's role lacks the ECS policy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_diagnose_judges_an_unmanaged_environments_instances() {
+    crate::harness::needs_batch();
+    let s = Scene::new("diag_unmanaged").await;
+    let bare = format!("{}-bare", s.ctx.role);
+    Scene::role(&s.ctx, &bare, crate::harness::Ctx::trust_ec2()).await;
+    s.profile(&bare, Some(&bare)).await;
+    let arn = s
+        .ctx
+        .batch
+        .create_compute_environment()
+        .compute_environment_name("mine")
+        .r#type(CeType::Unmanaged)
+        .service_role(&s.service_role)
+        .send()
+        .await
+        .unwrap()
+        .compute_environment_arn()
+        .unwrap()
+        .to_owned();
+    let described = s
+        .ctx
+        .batch
+        .describe_compute_environments()
+        .compute_environments(&arn)
+        .send()
+        .await
+        .unwrap();
+    let cluster = described.compute_environments()[0]
+        .ecs_cluster_arn()
+        .unwrap()
+        .to_owned();
+    let profile_arn = s
+        .ctx
+        .iam
+        .get_instance_profile()
+        .instance_profile_name(&bare)
+        .send()
+        .await
+        .unwrap()
+        .instance_profile()
+        .unwrap()
+        .arn()
+        .to_owned();
+    let mut ids = vec![];
+    for profile in [None, Some(profile_arn.as_str())] {
+        let mut params = vec![
+            ("ImageId", "ami-03cf127a"),
+            ("MinCount", "1"),
+            ("MaxCount", "1"),
+            ("InstanceType", "t2.micro"),
+        ];
+        if let Some(p) = profile {
+            params.push(("IamInstanceProfile.Arn", p));
+        }
+        let id = s
+            .ec2(
+                "ec2:RunInstances",
+                &params,
+                &["RunInstancesResponse", "instancesSet", "item", "instanceId"],
+            )
+            .await
+            .remove(0);
+        s.ctx
+            .ecs
+            .register_container_instance()
+            .cluster(&cluster)
+            .instance_identity_document(format!(r#"{{"instanceId": "{id}"}}"#))
+            .send()
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let run = s.diagnose(&["--compute-environment", "mine", "--output", "json"]);
+    let json = run.json();
+    let ce = &json["compute_environments"][0];
+    assert_eq!(ce["identity"], "yours", "{json}");
+    let findings = ce["findings"].as_array().unwrap();
+    let none = findings
+        .iter()
+        .find(|f| f["code"] == "unmanaged_instance_no_profile")
+        .unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(none["resource"], format!("instance/{}", ids[0]));
+    let policy = findings
+        .iter()
+        .find(|f| f["code"] == "managed_policy_not_attached")
+        .unwrap_or_else(|| panic!("{json}"));
+    assert!(
+        policy["message"].as_str().unwrap().contains(&ids[1]),
+        "{policy}"
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+}

@@ -475,4 +475,31 @@ impl BatchApi {
         .await?;
         Ok(out.container_instance_arns().to_vec())
     }
+
+    /// The EC2 instance ids behind `cluster`'s container instances (100 to a
+    /// `DescribeContainerInstances`).
+    pub async fn container_instance_ids(&self, cluster: &str) -> Result<Vec<String>, Error> {
+        let arns = self.container_instances(cluster).await?;
+        let mut ids = vec![];
+        for chunk in arns.chunks(100) {
+            let req = self
+                .ecs
+                .describe_container_instances()
+                .cluster(cluster)
+                .set_container_instances(Some(chunk.to_vec()));
+            let out = call(
+                &self.calls,
+                &self.endpoint,
+                "ecs:DescribeContainerInstances",
+                req.send(),
+            )
+            .await?;
+            ids.extend(
+                out.container_instances()
+                    .iter()
+                    .filter_map(|c| c.ec2_instance_id().map(str::to_owned)),
+            );
+        }
+        Ok(ids)
+    }
 }

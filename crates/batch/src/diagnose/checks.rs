@@ -52,10 +52,13 @@ fn environment(
     let ec2 = c.managed && matches!(c.kind.as_str(), "EC2" | "SPOT");
     let mut profile_arn = None;
     if ec2 && let Some(value) = &c.instance_role {
-        profile_arn = instance_role(facts, opts, partition, value, &mut findings);
+        profile_arn = instance_role(facts, opts, partition, value, ce.eks, &mut findings);
     }
     if ec2 {
         launch_template(facts, &c, &mut findings);
+    }
+    if !c.managed {
+        unmanaged(facts, opts, partition, ce, &mut findings);
     }
     if c.managed && c.kind == "SPOT" && !ce.eks {
         spot_fleet_role(facts, ce, &c, &mut findings);
@@ -387,6 +390,7 @@ fn instance_role(
     opts: &DiagnoseOptions,
     partition: Partition,
     value: &str,
+    eks: bool,
     findings: &mut Vec<Finding>,
 ) -> Option<String> {
     let name = profile_name(value).unwrap_or(value);
@@ -432,16 +436,126 @@ fn instance_role(
                 ));
                 return Some(profile.arn.clone());
             };
-            findings.extend(role_findings(
-                facts,
-                partition,
-                RoleKind::EcsEc2,
-                opts.policies.clone(),
-                role,
-                profile,
-            ));
+            if eks {
+                eks_node_role(facts, role, findings);
+            } else {
+                findings.extend(role_findings(
+                    facts,
+                    partition,
+                    RoleKind::EcsEc2,
+                    opts.policies.clone(),
+                    role,
+                    profile,
+                ));
+            }
             Some(profile.arn.clone())
         }
+    }
+}
+
+/// UNMANAGED: Batch launches nothing; the instances registered in its ECS cluster are the
+/// user's, and each must run with an instance profile whose role `check` passes.
+fn unmanaged(
+    facts: &Facts,
+    opts: &DiagnoseOptions,
+    partition: Partition,
+    ce: &Described,
+    findings: &mut Vec<Finding>,
+) {
+    let Some(list) = ce
+        .ecs_cluster_arn
+        .as_ref()
+        .and_then(|c| facts.unmanaged.get(c))
+    else {
+        return;
+    };
+    let mut by_profile: Vec<(&str, Vec<&str>)> = vec![];
+    for i in list {
+        match i.instance_profile_arn.as_deref() {
+            None => findings.push(error(
+                Code::UnmanagedInstanceNoProfile,
+                format!("instance/{}", i.id),
+                format!("instance {} is registered in the UNMANAGED environment's ECS cluster but runs with no instance profile: its ECS agent has no credentials", i.id),
+            )),
+            Some(p) => match by_profile.iter_mut().find(|(q, _)| *q == p) {
+                Some((_, ids)) => ids.push(&i.id),
+                None => by_profile.push((p, vec![&i.id])),
+            },
+        }
+    }
+    for (profile, ids) in by_profile {
+        let mut found = vec![];
+        instance_role(facts, opts, partition, profile, ce.eks, &mut found);
+        findings.extend(found.into_iter().map(|mut f| {
+            f.message = format!(
+                "{} (instance profile of {}, registered in the UNMANAGED environment's cluster)",
+                f.message,
+                ids.join(", ")
+            );
+            f
+        }));
+    }
+}
+
+/// The managed policies an EKS node role needs (the Amazon EKS User Guide, "Amazon EKS
+/// node IAM role", which AWS Batch's "Amazon EKS" guide points to): the worker node policy
+/// and read access to ECR (`AmazonEC2ContainerRegistryReadOnly`, or the newer
+/// `AmazonEC2ContainerRegistryPullOnly`), each required; the VPC CNI's policy belongs on the
+/// node role unless the CNI has a role of its own (IRSA, Pod Identity): a warning.
+const EKS_NODE_POLICIES: [&[&str]; 2] = [
+    &["AmazonEKSWorkerNodePolicy"],
+    &[
+        "AmazonEC2ContainerRegistryReadOnly",
+        "AmazonEC2ContainerRegistryPullOnly",
+    ],
+];
+const EKS_CNI_POLICY: &str = "AmazonEKS_CNI_Policy";
+
+/// A compute environment on EKS: its instance profile's role is an EKS node role, judged
+/// against the EKS node policies, never the ECS one.
+fn eks_node_role(facts: &Facts, role: &str, findings: &mut Vec<Finding>) {
+    let res = format!("role/{role}");
+    let Some(read) = facts.roles.get(role) else {
+        return;
+    };
+    let Some(state) = &read.role else {
+        findings.push(error(
+            Code::Role(FindingCode::RoleMissing),
+            res,
+            format!("the EKS node role {role} does not exist"),
+        ));
+        return;
+    };
+    let has = |name: &str| {
+        read.attached
+            .iter()
+            .any(|a| a.rsplit('/').next() == Some(name))
+    };
+    if !matches!(
+        ecsrole_core::trust::allows_service(&state.trust_policy, "ec2.amazonaws.com"),
+        Ok(true)
+    ) {
+        findings.push(error(
+            Code::EksNodeRoleNotTrusted,
+            res.clone(),
+            format!("the EKS node role {role} does not let ec2.amazonaws.com call sts:AssumeRole unconditionally: its nodes get no credentials"),
+        ));
+    }
+    for any in EKS_NODE_POLICIES {
+        if !any.iter().any(|p| has(p)) {
+            findings.push(error(
+                Code::EksNodePolicyMissing,
+                res.clone(),
+                format!("the EKS node role {role} lacks {} (the EKS node IAM role's policies; not AmazonEC2ContainerServiceforEC2Role, which is for ECS)", any.join(" or ")),
+            ));
+        }
+    }
+    if !has(EKS_CNI_POLICY) {
+        findings.push(warning(
+            Code::EksNodePolicyMissing,
+            res,
+            format!("the EKS node role {role} lacks {EKS_CNI_POLICY}: the VPC CNI needs it here unless it has a role of its own (IRSA or Pod Identity)"),
+        ));
     }
 }
 

@@ -108,11 +108,14 @@ pub enum Code {
     NetworkAclBlocksHttps,
     InfrastructureRoleMissing,
     InfrastructureRoleNotTrusted,
+    EksNodePolicyMissing,
+    EksNodeRoleNotTrusted,
+    UnmanagedInstanceNoProfile,
 }
 
 impl Code {
     /// Every code diagnose itself makes (the README lists them; a test keeps the two in step).
-    pub const OWN: [Code; 31] = [
+    pub const OWN: [Code; 34] = [
         Code::InstanceRoleIsARole,
         Code::InstanceProfileNotFound,
         Code::ComputeEnvironmentInvalid,
@@ -144,6 +147,9 @@ impl Code {
         Code::NetworkAclBlocksHttps,
         Code::InfrastructureRoleMissing,
         Code::InfrastructureRoleNotTrusted,
+        Code::EksNodePolicyMissing,
+        Code::EksNodeRoleNotTrusted,
+        Code::UnmanagedInstanceNoProfile,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -180,6 +186,9 @@ impl Code {
             Code::NetworkAclBlocksHttps => "network_acl_blocks_https",
             Code::InfrastructureRoleMissing => "infrastructure_role_missing",
             Code::InfrastructureRoleNotTrusted => "infrastructure_role_not_trusted",
+            Code::EksNodePolicyMissing => "eks_node_policy_missing",
+            Code::EksNodeRoleNotTrusted => "eks_node_role_not_trusted",
+            Code::UnmanagedInstanceNoProfile => "unmanaged_instance_no_profile",
         }
     }
 }

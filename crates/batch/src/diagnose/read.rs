@@ -75,6 +75,9 @@ pub struct Facts {
     pub registered: HashMap<String, usize>,
     /// Pending and running instances in the subnets of environments that want capacity.
     pub instances: Vec<Instance>,
+    /// UNMANAGED environments: the instances registered in their ECS cluster, by cluster ARN
+    /// (their instance profiles are read like `instanceRole`s).
+    pub unmanaged: HashMap<String, Vec<Instance>>,
     /// The instance types the compute environments of waiting jobs' queues allow (read
     /// only when a selected job waits).
     pub instance_types: Vec<InstanceType>,
@@ -151,6 +154,7 @@ enum Read {
     Cluster(String),
     Instances(Vec<String>),
     InstanceTypes(Vec<String>),
+    Unmanaged(String),
     Role(String),
     RoleExists(String),
 }
@@ -164,6 +168,7 @@ enum Answer {
     Cluster(String, usize),
     Instances(Vec<Instance>),
     InstanceTypes(Vec<InstanceType>),
+    Unmanaged(String, Vec<Instance>),
     Role(String, RoleRead),
     RoleExists(String, bool),
 }
@@ -220,6 +225,16 @@ impl Diagnoser {
             }
             Read::InstanceTypes(patterns) => {
                 Answer::InstanceTypes(self.ec2.instance_types(&patterns).await?)
+            }
+            Read::Unmanaged(cluster) => {
+                let ids = self.batch.container_instance_ids(&cluster).await?;
+                let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                let mut found = vec![];
+                // EC2 takes at most 200 values in a filter.
+                for chunk in ids.chunks(200) {
+                    found.extend(self.ec2.instances(&[("instance-id", chunk)]).await?);
+                }
+                Answer::Unmanaged(cluster, found)
             }
             Read::Role(name) => {
                 let (role, attached) =
@@ -348,6 +363,7 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
         registered: HashMap::new(),
         instances: vec![],
         instance_types: vec![],
+        unmanaged: HashMap::new(),
         now: SystemTime::now(),
     };
 
@@ -357,6 +373,7 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
     let mut templates: Vec<LaunchTemplate> = vec![];
     let (mut subnets, mut groups, mut clusters, mut busy_subnets) =
         (vec![], vec![], vec![], vec![]);
+    let mut unmanaged: Vec<String> = vec![];
     for ce in &facts.environments {
         let Some(c) = &ce.compute else { continue };
         match &ce.service_role {
@@ -399,6 +416,11 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
         for g in &c.security_groups {
             push_unique(&mut groups, g);
         }
+        if !c.managed
+            && let Some(cluster) = &ce.ecs_cluster_arn
+        {
+            push_unique(&mut unmanaged, cluster);
+        }
         if wants_capacity(ce) {
             if let Some(cluster) = &ce.ecs_cluster_arn {
                 push_unique(&mut clusters, cluster);
@@ -409,6 +431,7 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
         }
     }
     let mut items: Vec<Read> = profiles.into_iter().map(Read::Profile).collect();
+    items.extend(unmanaged.into_iter().map(Read::Unmanaged));
     items.extend(service_roles.into_iter().map(Read::ServiceRole));
     if slr {
         items.push(Read::ServiceLinkedRole);
@@ -487,11 +510,47 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
             }
             Answer::Instances(list) => facts.instances.extend(list),
             Answer::InstanceTypes(list) => facts.instance_types.extend(list),
+            Answer::Unmanaged(cluster, list) => {
+                for arn in list
+                    .iter()
+                    .filter_map(|i| i.instance_profile_arn.as_deref())
+                {
+                    if !facts.profiles.contains_key(arn)
+                        && !then
+                            .iter()
+                            .any(|t| matches!(t, Read::Profile(p) if p == arn))
+                    {
+                        then.push(Read::Profile(arn.to_owned()));
+                    }
+                }
+                facts.unmanaged.insert(cluster, list);
+            }
             Answer::Role(..) | Answer::RoleExists(..) => {}
         }
     }
+    // The profiles of UNMANAGED environments' instances were read in that round: their
+    // roles now.
+    let mut last = vec![];
     for answer in d.all(then, opts.concurrency).await? {
         match answer {
+            Answer::Profile(value, found) => {
+                if let Some(p) = &found {
+                    for r in &p.roles {
+                        if !facts.roles.contains_key(r)
+                            && !last.iter().any(|t| matches!(t, Read::Role(n) if n == r))
+                        {
+                            last.push(Read::Role(r.clone()));
+                        }
+                    }
+                }
+                let read = match found {
+                    Some(p) => ProfileRead::Found(p),
+                    None => ProfileRead::Missing {
+                        role_of_that_name: false,
+                    },
+                };
+                facts.profiles.insert(value, read);
+            }
             Answer::Role(name, read) => {
                 facts.roles.insert(name, read);
             }
@@ -505,6 +564,11 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
                 }
             }
             _ => {}
+        }
+    }
+    for answer in d.all(last, opts.concurrency).await? {
+        if let Answer::Role(name, read) = answer {
+            facts.roles.entry(name).or_insert(read);
         }
     }
     // Ages are measured on AWS's clock (LaunchTime and CreateDate are AWS's), as these

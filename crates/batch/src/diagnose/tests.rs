@@ -73,6 +73,7 @@ fn facts(environments: Vec<Described>) -> Facts {
         )]),
         network: crate::network::NetworkFacts::default(),
         instance_types: vec![],
+        unmanaged: HashMap::new(),
         region: "us-east-1".into(),
         service_roles: HashMap::new(),
         service_linked_role: Some(Some(
@@ -418,5 +419,45 @@ fn a_queue_whose_environments_are_all_unusable_is_an_error() {
     assert!(
         m.contains("off is VALID, DISABLED") && m.contains("gone no longer exists"),
         "{m}"
+    );
+}
+
+/// issue 20 item 1: on EKS the profile's role is an EKS node role: the ECS role (trusted by
+/// EC2, with the ECS policy) lacks the node policies; with them it has no finding, and the
+/// ECS policy is never asked of it.
+#[test]
+fn an_eks_environment_judges_an_eks_node_role() {
+    let mut eks = ce("eks");
+    eks.eks = true;
+    let mut f = facts(vec![eks]);
+    let d = judge(&f, &options(), Partition::Aws);
+    assert_eq!(
+        codes(&d),
+        [
+            ("eks_node_policy_missing", Severity::Error),
+            ("eks_node_policy_missing", Severity::Error),
+            ("eks_node_policy_missing", Severity::Warning),
+        ]
+    );
+    assert_eq!(d.compute_environments[0].identity, "eks_node_role");
+    if let Some(r) = f.roles.get_mut("ecsInstanceRole") {
+        r.attached = [
+            "AmazonEKSWorkerNodePolicy",
+            "AmazonEC2ContainerRegistryPullOnly",
+            "AmazonEKS_CNI_Policy",
+        ]
+        .iter()
+        .map(|p| format!("arn:aws:iam::aws:policy/{p}"))
+        .collect();
+    }
+    assert_eq!(codes(&judge(&f, &options(), Partition::Aws)), []);
+    if let Some(Some(role)) = f.roles.get_mut("ecsInstanceRole").map(|r| r.role.as_mut()) {
+        role.trust_policy = role
+            .trust_policy
+            .replace("ec2.amazonaws.com", "ecs.amazonaws.com");
+    }
+    assert_eq!(
+        codes(&judge(&f, &options(), Partition::Aws)),
+        [("eks_node_role_not_trusted", Severity::Error)]
     );
 }

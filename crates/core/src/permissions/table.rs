@@ -345,6 +345,12 @@ pub const TABLE: &[Permission] = &[
         "count the container instances registered in the compute environments' clusters",
     ),
     called(
+        "ecs:DescribeContainerInstances",
+        On::AnyCluster,
+        &[Diagnose],
+        "UNMANAGED environments: the EC2 instances registered in their clusters",
+    ),
+    called(
         "sts:AssumeRole",
         On::FleetRole,
         &[Fleet],
