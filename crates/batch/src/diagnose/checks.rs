@@ -243,6 +243,21 @@ fn spot_fleet_role(
                         format!("the spotIamFleetRole {arn} does not let spotfleet.amazonaws.com call sts:AssumeRole unconditionally: Batch cannot request Spot Instances with it"),
                     ));
                 }
+                // The older policy works but does not tag the Spot Instances on creation
+                // (aws-sdk-batch 1.138, `ComputeResource::spot_iam_fleet_role`).
+                let attached = facts
+                    .roles
+                    .get(role_name(arn))
+                    .map(|r| r.attached.as_slice())
+                    .unwrap_or_default();
+                let has = |p: &str| attached.iter().any(|a| a.rsplit('/').next() == Some(p));
+                if has("AmazonEC2SpotFleetRole") && !has("AmazonEC2SpotFleetTaggingRole") {
+                    findings.push(warning(
+                        Code::SpotFleetRoleUntagged,
+                        format!("role/{}", role_name(arn)),
+                        format!("the spotIamFleetRole {arn} has the older AmazonEC2SpotFleetRole policy and not AmazonEC2SpotFleetTaggingRole: its Spot Instances are not tagged on creation (computeResources.tags do not reach them)"),
+                    ));
+                }
             }
             None => {}
         },

@@ -111,11 +111,12 @@ pub enum Code {
     EksNodePolicyMissing,
     EksNodeRoleNotTrusted,
     UnmanagedInstanceNoProfile,
+    SpotFleetRoleUntagged,
 }
 
 impl Code {
     /// Every code diagnose itself makes (the README lists them; a test keeps the two in step).
-    pub const OWN: [Code; 34] = [
+    pub const OWN: [Code; 35] = [
         Code::InstanceRoleIsARole,
         Code::InstanceProfileNotFound,
         Code::ComputeEnvironmentInvalid,
@@ -150,6 +151,7 @@ impl Code {
         Code::EksNodePolicyMissing,
         Code::EksNodeRoleNotTrusted,
         Code::UnmanagedInstanceNoProfile,
+        Code::SpotFleetRoleUntagged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -189,6 +191,7 @@ impl Code {
             Code::EksNodePolicyMissing => "eks_node_policy_missing",
             Code::EksNodeRoleNotTrusted => "eks_node_role_not_trusted",
             Code::UnmanagedInstanceNoProfile => "unmanaged_instance_no_profile",
+            Code::SpotFleetRoleUntagged => "spot_fleet_role_untagged",
         }
     }
 }

@@ -374,6 +374,7 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
     let (mut subnets, mut groups, mut clusters, mut busy_subnets) =
         (vec![], vec![], vec![], vec![]);
     let mut unmanaged: Vec<String> = vec![];
+    let mut spot_roles: Vec<String> = vec![];
     for ce in &facts.environments {
         let Some(c) = &ce.compute else { continue };
         match &ce.service_role {
@@ -404,6 +405,8 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
         // SPOT: the Spot Fleet role, read like a service role.
         if let Some(arn) = &c.spot_fleet_role {
             push_unique(&mut service_roles, arn);
+            // And its policies (the tagging variant or the older one).
+            push_unique(&mut spot_roles, role_name(arn));
         }
         if let Some(t) = &c.launch_template
             && !templates.contains(t)
@@ -432,6 +435,7 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
     }
     let mut items: Vec<Read> = profiles.into_iter().map(Read::Profile).collect();
     items.extend(unmanaged.into_iter().map(Read::Unmanaged));
+    items.extend(spot_roles.into_iter().map(Read::Role));
     items.extend(service_roles.into_iter().map(Read::ServiceRole));
     if slr {
         items.push(Read::ServiceLinkedRole);
@@ -525,7 +529,10 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
                 }
                 facts.unmanaged.insert(cluster, list);
             }
-            Answer::Role(..) | Answer::RoleExists(..) => {}
+            Answer::Role(name, read) => {
+                facts.roles.insert(name, read);
+            }
+            Answer::RoleExists(..) => {}
         }
     }
     // The profiles of UNMANAGED environments' instances were read in that round: their

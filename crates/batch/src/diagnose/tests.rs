@@ -258,6 +258,35 @@ fn managed_instances_and_spot_need_their_own_identities() {
         [("spot_fleet_role_missing", Severity::Error)]
     );
     assert_eq!(spot(Some("SPOT_CAPACITY_OPTIMIZED")), []);
+
+    // A fleet role with the older policy: its Spot Instances are not tagged.
+    let fleet_arn = "arn:aws:iam::123456789012:role/fleet";
+    let mut s = ce("spot");
+    if let Some(c) = s.compute.as_mut() {
+        c.kind = "SPOT".into();
+        c.spot_fleet_role = Some(fleet_arn.into());
+    }
+    let mut f = facts(vec![s]);
+    let fleet = RoleState {
+        arn: fleet_arn.into(),
+        trust_policy: trust("spotfleet.amazonaws.com"),
+        ..infra("spotfleet.amazonaws.com")
+    };
+    f.service_roles
+        .insert(fleet_arn.into(), Some(fleet.clone()));
+    let with = |policy: &str| RoleRead {
+        role: Some(fleet.clone()),
+        attached: vec![format!("arn:aws:iam::aws:policy/service-role/{policy}")],
+    };
+    f.roles
+        .insert("fleet".into(), with("AmazonEC2SpotFleetRole"));
+    assert_eq!(
+        codes(&judge(&f, &options(), Partition::Aws)),
+        [("spot_fleet_role_untagged", Severity::Warning)]
+    );
+    f.roles
+        .insert("fleet".into(), with("AmazonEC2SpotFleetTaggingRole"));
+    assert_eq!(codes(&judge(&f, &options(), Partition::Aws)), []);
 }
 
 #[test]
