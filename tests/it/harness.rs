@@ -466,8 +466,14 @@ impl Ctx {
         }
     }
 
-    fn run(&self, mut cmd: Command) -> Run {
+    fn run(&self, cmd: Command) -> Run {
+        self.run_with(cmd, &[])
+    }
+
+    /// `run`, with `env` set on top of the isolated environment.
+    fn run_with(&self, mut cmd: Command, env: &[(&str, &str)]) -> Run {
         self.isolate(&mut cmd);
+        cmd.envs(env.iter().copied());
         let out = cmd.output().expect("run ecsrole");
         Run {
             code: out.status.code().unwrap_or(-1),
@@ -529,6 +535,16 @@ impl Ctx {
 
     /// Runs `ecsrole ARGS --role-name <role>` against the emulator, in an environment
     /// cleared of the caller's AWS settings.
+    /// `ecsrole`, with these environment variables set too (`GITHUB_STEP_SUMMARY`...).
+    pub fn ecsrole_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
+        cmd.args(args).args(["--role-name", &self.role]);
+        self.grant(args);
+        let run = self.run_with(cmd, env);
+        self.assert_permitted(&run);
+        run
+    }
+
     pub fn ecsrole(&self, args: &[&str]) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
         cmd.args(args).args(["--role-name", &self.role]);

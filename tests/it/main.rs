@@ -4,6 +4,7 @@
 
 mod apply;
 mod check;
+mod ci;
 mod cli;
 mod config;
 mod converge;

@@ -38,12 +38,43 @@ async fn batch_permissions_cover_every_call_and_every_row_is_used() {
     // Its service role is the instance role, which Batch cannot assume.
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stdout.contains("service_role_not_trusted"), "{run:?}");
+    // diagnose's other reads: a waiting job's instance types (moto's jobs never wait: the
+    // proxy rewrites the answer to RUNNABLE) and an UNMANAGED environment's instances.
+    let (job, unmanaged) = waiting_job_and_unmanaged(&ctx, &diagnosed).await;
+    proxy.rewrite("describejobs", |v: &mut serde_json::Value| {
+        for j in v["jobs"].as_array_mut().into_iter().flatten() {
+            j["status"] = "RUNNABLE".into();
+        }
+    });
+    let run = ctx.ecsrole_raw(&[
+        "diagnose",
+        "--job",
+        &job,
+        "--compute-environment",
+        &unmanaged,
+    ]);
+    assert!([0, 2].contains(&run.code), "{run:?}");
     ctx.batch
-        .delete_compute_environment()
-        .compute_environment(&diagnosed)
+        .update_job_queue()
+        .job_queue(&diagnosed)
+        .state(aws_sdk_batch::types::JqState::Disabled)
         .send()
         .await
         .unwrap();
+    ctx.batch
+        .delete_job_queue()
+        .job_queue(&diagnosed)
+        .send()
+        .await
+        .unwrap();
+    for ce in [&diagnosed, &unmanaged] {
+        ctx.batch
+            .delete_compute_environment()
+            .compute_environment(ce)
+            .send()
+            .await
+            .unwrap();
+    }
     let cleanup = ctx.ecsrole_raw(&["cleanup"]);
     assert_eq!(cleanup.code, 0, "{cleanup:?}");
     // A fresh account (the emulators give each assumed-role session its own) has no Batch
@@ -128,6 +159,119 @@ async fn organization_runs(ctx: &Ctx) -> Vec<String> {
         assert!([1, 2].contains(&run.code), "{args:?}: {run:?}");
     }
     proxy.qualified_log()
+}
+
+/// A queue (named as `ce`) on `ce` with a job submitted to it, and an UNMANAGED
+/// environment with an instance registered in its cluster: the job's id and the
+/// environment's name.
+async fn waiting_job_and_unmanaged(ctx: &Ctx, ce: &str) -> (String, String) {
+    use aws_sdk_batch::types::{
+        CeType, ComputeEnvironmentOrder, ContainerProperties, JobDefinitionType,
+        ResourceRequirement, ResourceType,
+    };
+    let need = |t, v: &str| ResourceRequirement::builder().r#type(t).value(v).build();
+    let role_arn = ctx
+        .iam
+        .get_role()
+        .role_name(&ctx.role)
+        .send()
+        .await
+        .unwrap()
+        .role()
+        .unwrap()
+        .arn()
+        .to_owned();
+    ctx.batch
+        .create_job_queue()
+        .job_queue_name(ce)
+        .state(aws_sdk_batch::types::JqState::Enabled)
+        .priority(1)
+        .compute_environment_order(
+            ComputeEnvironmentOrder::builder()
+                .order(1)
+                .compute_environment(ce)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let def = ctx
+        .batch
+        .register_job_definition()
+        .job_definition_name(format!("{ce}-def"))
+        .r#type(JobDefinitionType::Container)
+        .container_properties(
+            ContainerProperties::builder()
+                .image("busybox")
+                .resource_requirements(need(ResourceType::Vcpu, "1"))
+                .resource_requirements(need(ResourceType::Memory, "128"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .job_definition_arn()
+        .unwrap()
+        .to_owned();
+    let job = ctx
+        .batch
+        .submit_job()
+        .job_name("waiting")
+        .job_queue(ce)
+        .job_definition(&def)
+        .send()
+        .await
+        .unwrap()
+        .job_id()
+        .unwrap()
+        .to_owned();
+    let name = format!("{ce}-um");
+    let arn = ctx
+        .batch
+        .create_compute_environment()
+        .compute_environment_name(&name)
+        .r#type(CeType::Unmanaged)
+        .service_role(&role_arn)
+        .send()
+        .await
+        .unwrap()
+        .compute_environment_arn()
+        .unwrap()
+        .to_owned();
+    let cluster = ctx
+        .batch
+        .describe_compute_environments()
+        .compute_environments(&arn)
+        .send()
+        .await
+        .unwrap()
+        .compute_environments()[0]
+        .ecs_cluster_arn()
+        .unwrap()
+        .to_owned();
+    let instance = crate::harness::ec2()
+        .await
+        .query_texts(
+            "ec2:RunInstances",
+            &[
+                ("ImageId", "ami-03cf127a"),
+                ("MinCount", "1"),
+                ("MaxCount", "1"),
+                ("InstanceType", "t2.micro"),
+            ],
+            &["RunInstancesResponse", "instancesSet", "item", "instanceId"],
+        )
+        .await
+        .unwrap()
+        .remove(0);
+    ctx.ecs
+        .register_container_instance()
+        .cluster(&cluster)
+        .instance_identity_document(format!(r#"{{"instanceId": "{instance}"}}"#))
+        .send()
+        .await
+        .unwrap();
+    (job, name)
 }
 
 /// A compute environment with the test's instance profile and a launch template; its name.

@@ -1,5 +1,6 @@
 //! The pinned Node packages the tests use (`xtask/npm/package.json` and its
-//! `package-lock.json`: the reference IAM policy evaluator, @cloud-copilot/iam-simulate),
+//! `package-lock.json`: the reference IAM policy evaluator, @cloud-copilot/iam-simulate, and
+//! the SARIF validator, @microsoft/sarif-multitool),
 //! installed with `npm ci` into `.ecsrole-state/npm/` and installed again when the lock
 //! file changes, like the Python venvs (`venv.rs`).
 
@@ -18,6 +19,20 @@ const LOCK: &str = "xtask/npm/package-lock.json";
 /// The environment variable that hands the reference evaluator's Node script to the
 /// integration tests.
 pub const IAM_SIMULATE_ENV: &str = "ECSROLE_TEST_IAM_SIMULATE";
+
+/// The environment variable that hands Microsoft's SARIF multitool (the SARIF validator)
+/// to the integration tests.
+pub const SARIF_ENV: &str = "ECSROLE_TEST_SARIF_MULTITOOL";
+
+/// The multitool's self-contained Linux binary, in its npm package (its postinstall step,
+/// which `--ignore-scripts` skips, only makes it executable: `ensure` does that).
+const MULTITOOL: &str = "node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool";
+
+/// The SARIF multitool, when installed (Linux only: its other builds are not used here).
+pub fn sarif_multitool() -> Option<PathBuf> {
+    let path = state_dir().join("npm").join(MULTITOOL);
+    path.exists().then_some(path)
+}
 
 /// Set instead when it could not be installed: why (the tests that need it fail with it).
 pub const UNAVAILABLE_ENV: &str = "ECSROLE_TEST_IAM_SIMULATE_UNAVAILABLE";
@@ -39,7 +54,11 @@ pub fn ensure() -> Result<PathBuf> {
     let marker = dir.join(".ecsrole-lock");
     let installed = dir.join("node_modules/@cloud-copilot/iam-simulate/package.json");
     let script = root.join(SCRIPT);
-    if installed.exists() && fs::read_to_string(&marker).ok().as_deref() == Some(&pinned) {
+    let multitool = dir.join(MULTITOOL);
+    if installed.exists()
+        && (multitool.exists() || !cfg!(target_os = "linux"))
+        && fs::read_to_string(&marker).ok().as_deref() == Some(&pinned)
+    {
         return Ok(script);
     }
     let node = Command::new("node").arg("--version").output();
@@ -74,6 +93,11 @@ pub fn ensure() -> Result<PathBuf> {
     })
     .context("installing the test Node packages needs npm (Debian: the npm package)")?;
     eprintln!("xtask: npm ci took {:.1}s", started.elapsed().as_secs_f64());
+    #[cfg(unix)]
+    if multitool.exists() {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&multitool, fs::Permissions::from_mode(0o755))?;
+    }
     fs::write(&marker, pinned)?;
     Ok(script)
 }

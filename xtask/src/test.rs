@@ -176,6 +176,9 @@ fn integration(filter: &[&str], url: &str, backend: &str) -> Result<Command> {
     match npm::ensure() {
         Ok(script) => {
             it.env(npm::IAM_SIMULATE_ENV, script);
+            if let Some(multitool) = npm::sarif_multitool() {
+                it.env(npm::SARIF_ENV, multitool);
+            }
         }
         Err(why) => {
             let why = format!("{why:#}");

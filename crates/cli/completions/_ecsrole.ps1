@@ -51,6 +51,8 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)')
+            [CompletionResult]::new('--summary', '--summary', [CompletionResultType]::ParameterName, 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]')
             [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Also write a JUnit XML report here')
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Fleet mode: run in this account through STS AssumeRole (repeatable)')
             [CompletionResult]::new('--accounts', '--accounts', [CompletionResultType]::ParameterName, 'Fleet mode: accounts from a file, one id per line, `#` comments')
@@ -63,8 +65,8 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)')
             [CompletionResult]::new('--organization', '--organization', [CompletionResultType]::ParameterName, 'Fleet mode: every ACTIVE account of the organisation (AWS Organizations; run with the management account''s or a delegated administrator''s credentials)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'ecsrole;plan' {
@@ -80,6 +82,8 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)')
+            [CompletionResult]::new('--summary', '--summary', [CompletionResultType]::ParameterName, 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]')
             [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Also write a JUnit XML report here')
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Fleet mode: run in this account through STS AssumeRole (repeatable)')
             [CompletionResult]::new('--accounts', '--accounts', [CompletionResultType]::ParameterName, 'Fleet mode: accounts from a file, one id per line, `#` comments')
@@ -95,8 +99,8 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)')
             [CompletionResult]::new('--organization', '--organization', [CompletionResultType]::ParameterName, 'Fleet mode: every ACTIVE account of the organisation (AWS Organizations; run with the management account''s or a delegated administrator''s credentials)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'ecsrole;apply' {
@@ -113,6 +117,8 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)')
+            [CompletionResult]::new('--summary', '--summary', [CompletionResultType]::ParameterName, 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]')
             [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Also write a JUnit XML report here')
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Fleet mode: run in this account through STS AssumeRole (repeatable)')
             [CompletionResult]::new('--accounts', '--accounts', [CompletionResultType]::ParameterName, 'Fleet mode: accounts from a file, one id per line, `#` comments')
@@ -129,8 +135,8 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)')
             [CompletionResult]::new('--organization', '--organization', [CompletionResultType]::ParameterName, 'Fleet mode: every ACTIVE account of the organisation (AWS Organizations; run with the management account''s or a delegated administrator''s credentials)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'ecsrole;destroy' {
@@ -143,14 +149,16 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)')
+            [CompletionResult]::new('--summary', '--summary', [CompletionResultType]::ParameterName, 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Delete even what is not tagged managed-by=ecsrole, what another profile holds, or an instance profile a compute environment uses')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be deleted and what stops it; delete nothing. Exit 0 when nothing stops it, 1 when something does')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'ecsrole;verify' {
@@ -173,6 +181,8 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)')
+            [CompletionResult]::new('--summary', '--summary', [CompletionResultType]::ParameterName, 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]')
             [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Also write a JUnit XML report here')
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Fleet mode: run in this account through STS AssumeRole (repeatable)')
             [CompletionResult]::new('--accounts', '--accounts', [CompletionResultType]::ParameterName, 'Fleet mode: accounts from a file, one id per line, `#` comments')
@@ -204,6 +214,8 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)')
+            [CompletionResult]::new('--summary', '--summary', [CompletionResultType]::ParameterName, 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]')
             [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Also write a JUnit XML report here')
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Fleet mode: run in this account through STS AssumeRole (repeatable)')
             [CompletionResult]::new('--accounts', '--accounts', [CompletionResultType]::ParameterName, 'Fleet mode: accounts from a file, one id per line, `#` comments')
@@ -217,8 +229,8 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)')
             [CompletionResult]::new('--organization', '--organization', [CompletionResultType]::ParameterName, 'Fleet mode: every ACTIVE account of the organisation (AWS Organizations; run with the management account''s or a delegated administrator''s credentials)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'ecsrole;cleanup' {
@@ -229,14 +241,16 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)')
+            [CompletionResult]::new('--summary', '--summary', [CompletionResultType]::ParameterName, 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Only list what would be deleted, and what is left because its lease still runs')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Delete every ecsrole verify resource, whatever its lease (runs in progress too)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'ecsrole;export' {

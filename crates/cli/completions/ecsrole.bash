@@ -103,7 +103,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__apply)
-            opts="-v -q -h --replace-profile-role --replace-trust-policy --no-wait --wait-timeout --config --role-name --instance-profile-name --path --extra-policy --kind --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --tag --help"
+            opts="-v -q -h --replace-profile-role --replace-trust-policy --no-wait --wait-timeout --config --role-name --instance-profile-name --path --extra-policy --kind --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --tag --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -158,7 +158,15 @@ _ecsrole() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json sarif" -- "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "error warning" -- "${cur}"))
+                    return 0
+                    ;;
+                --summary)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --report)
@@ -201,7 +209,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__check)
-            opts="-v -q -h --config --role-name --instance-profile-name --path --extra-policy --kind --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --help"
+            opts="-v -q -h --config --role-name --instance-profile-name --path --extra-policy --kind --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -252,7 +260,15 @@ _ecsrole() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json sarif" -- "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "error warning" -- "${cur}"))
+                    return 0
+                    ;;
+                --summary)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --report)
@@ -291,7 +307,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__cleanup)
-            opts="-v -q -h --dry-run --run --all --config --region --profile --endpoint-url --timeout --output --verbose --quiet --help"
+            opts="-v -q -h --dry-run --run --all --config --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -322,7 +338,15 @@ _ecsrole() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json sarif" -- "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "error warning" -- "${cur}"))
+                    return 0
+                    ;;
+                --summary)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -347,7 +371,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__destroy)
-            opts="-v -q -h --force --dry-run --regions --config --role-name --instance-profile-name --region --profile --endpoint-url --timeout --output --verbose --quiet --help"
+            opts="-v -q -h --force --dry-run --regions --config --role-name --instance-profile-name --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -386,7 +410,15 @@ _ecsrole() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json sarif" -- "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "error warning" -- "${cur}"))
+                    return 0
+                    ;;
+                --summary)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -397,7 +429,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__diagnose)
-            opts="-v -q -h --compute-environment --job-queue --job --registration-allowance --extra-policy --partition --config --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --regions --help"
+            opts="-v -q -h --compute-environment --job-queue --job --registration-allowance --extra-policy --partition --config --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --regions --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -448,7 +480,15 @@ _ecsrole() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json sarif" -- "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "error warning" -- "${cur}"))
+                    return 0
+                    ;;
+                --summary)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --report)
@@ -771,7 +811,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__plan)
-            opts="-v -q -h --replace-profile-role --replace-trust-policy --config --role-name --instance-profile-name --path --extra-policy --kind --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --tag --help"
+            opts="-v -q -h --replace-profile-role --replace-trust-policy --config --role-name --instance-profile-name --path --extra-policy --kind --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --tag --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -822,7 +862,15 @@ _ecsrole() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json sarif" -- "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "error warning" -- "${cur}"))
+                    return 0
+                    ;;
+                --summary)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --report)
@@ -865,7 +913,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__verify)
-            opts="-v -q -h --level --subnet --security-group --service-role --image --keep --propagation-allowance --registration-allowance --config --role-name --instance-profile-name --path --extra-policy --kind --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --regions --help"
+            opts="-v -q -h --level --subnet --security-group --service-role --image --keep --propagation-allowance --registration-allowance --config --role-name --instance-profile-name --path --extra-policy --kind --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --regions --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -944,7 +992,15 @@ _ecsrole() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json sarif" -- "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "error warning" -- "${cur}"))
+                    return 0
+                    ;;
+                --summary)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --report)

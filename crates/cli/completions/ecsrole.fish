@@ -50,7 +50,11 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l profile -d 'Na
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l output -d 'Output format on stdout' -r -f -a "human\t''
-json\t''"
+json\t''
+sarif\t'SARIF 2.1.0 (check, plan, diagnose and their fleet runs): for code scanning'"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l fail-on -d 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)' -r -f -a "error\t''
+warning\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l summary -d 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l report -d 'Also write a JUnit XML report here' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
@@ -61,7 +65,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l concurrency -d
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -s q -l quiet -d 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l organization -d 'Fleet mode: every ACTIVE account of the organisation (AWS Organizations; run with the management account\'s or a delegated administrator\'s credentials)'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -s h -l help -d 'Print help'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l role-name -d 'The role AWS Batch instances use' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l instance-profile-name -d 'The instance profile that carries the role [default: the role name]' -r
@@ -75,7 +79,11 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l profile -d 'Nam
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l output -d 'Output format on stdout' -r -f -a "human\t''
-json\t''"
+json\t''
+sarif\t'SARIF 2.1.0 (check, plan, diagnose and their fleet runs): for code scanning'"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l fail-on -d 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)' -r -f -a "error\t''
+warning\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l summary -d 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l report -d 'Also write a JUnit XML report here' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
@@ -89,7 +97,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l replace-trust-p
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -s q -l quiet -d 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l organization -d 'Fleet mode: every ACTIVE account of the organisation (AWS Organizations; run with the management account\'s or a delegated administrator\'s credentials)'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -s h -l help -d 'Print help'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l wait-timeout -d 'How long to wait for IAM to show the instance profile with the role' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l role-name -d 'The role AWS Batch instances use' -r
@@ -104,7 +112,11 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l profile -d 'Na
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l output -d 'Output format on stdout' -r -f -a "human\t''
-json\t''"
+json\t''
+sarif\t'SARIF 2.1.0 (check, plan, diagnose and their fleet runs): for code scanning'"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l fail-on -d 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)' -r -f -a "error\t''
+warning\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l summary -d 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l report -d 'Also write a JUnit XML report here' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
@@ -119,7 +131,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l no-wait -d 'Do
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -s q -l quiet -d 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l organization -d 'Fleet mode: every ACTIVE account of the organisation (AWS Organizations; run with the management account\'s or a delegated administrator\'s credentials)'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -s h -l help -d 'Print help'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l regions -d 'The regions whose compute environments are read for ones using the instance profile, comma-separated [default: the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l role-name -d 'The role AWS Batch instances use' -r
@@ -129,12 +141,16 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l profile -d '
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l output -d 'Output format on stdout' -r -f -a "human\t''
-json\t''"
+json\t''
+sarif\t'SARIF 2.1.0 (check, plan, diagnose and their fleet runs): for code scanning'"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l fail-on -d 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)' -r -f -a "error\t''
+warning\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l summary -d 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l force -d 'Delete even what is not tagged managed-by=ecsrole, what another profile holds, or an instance profile a compute environment uses'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l dry-run -d 'Print what would be deleted and what stops it; delete nothing. Exit 0 when nothing stops it, 1 when something does'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -s q -l quiet -d 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -s h -l help -d 'Print help'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l level -d 'How far to prove' -r -f -a "ce\t'The compute environment becomes VALID'
 instance\t'A container instance registers in the compute environment\'s ECS cluster'
 job\t'A job runs to SUCCEEDED'"
@@ -157,7 +173,11 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l profile -d 'N
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l output -d 'Output format on stdout' -r -f -a "human\t''
-json\t''"
+json\t''
+sarif\t'SARIF 2.1.0 (check, plan, diagnose and their fleet runs): for code scanning'"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l fail-on -d 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)' -r -f -a "error\t''
+warning\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l summary -d 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l report -d 'Also write a JUnit XML report here' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
@@ -183,7 +203,11 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l profile -d 
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l output -d 'Output format on stdout' -r -f -a "human\t''
-json\t''"
+json\t''
+sarif\t'SARIF 2.1.0 (check, plan, diagnose and their fleet runs): for code scanning'"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l fail-on -d 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)' -r -f -a "error\t''
+warning\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l summary -d 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l report -d 'Also write a JUnit XML report here' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
@@ -195,7 +219,7 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l regions -d 
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -s q -l quiet -d 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l organization -d 'Fleet mode: every ACTIVE account of the organisation (AWS Organizations; run with the management account\'s or a delegated administrator\'s credentials)'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -s h -l help -d 'Print help'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l run -d 'Delete this run\'s resources, whatever their lease (the id `verify` prints)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l region -d 'AWS region [default: the standard chain; IAM is global]' -r
@@ -203,12 +227,16 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l profile -d '
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l endpoint-url -d 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS\'s endpoints]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l output -d 'Output format on stdout' -r -f -a "human\t''
-json\t''"
+json\t''
+sarif\t'SARIF 2.1.0 (check, plan, diagnose and their fleet runs): for code scanning'"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l fail-on -d 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)' -r -f -a "error\t''
+warning\t''"
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l summary -d 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l dry-run -d 'Only list what would be deleted, and what is left because its lease still runs'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l all -d 'Delete every ecsrole verify resource, whatever its lease (runs in progress too)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -s q -l quiet -d 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)'
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -s h -l help -d 'Print help'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand export" -l format -d 'What to export' -r -f -a "cloudformation\t'An AWS CloudFormation template: the role and its instance profile'"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand export" -l template-format -d 'The template\'s syntax' -r -f -a "yaml\t''
 json\t''"

@@ -36,6 +36,7 @@ struct File {
     endpoint_url: Option<String>,
     timeout: Option<u64>,
     output: Option<Output>,
+    fail_on: Option<crate::args::FailOn>,
     accounts: Option<Vec<String>>,
     /// Relative to the config file's directory.
     accounts_file: Option<PathBuf>,
@@ -210,6 +211,7 @@ fn merge(cli: &mut Cli, m: &ArgMatches, file: File, path: &Path) -> anyhow::Resu
     }
     if let Some(o) = cmd.out_mut() {
         set(m, "output", &mut o.output, file.output);
+        set(m, "fail_on", &mut o.fail_on, file.fail_on);
     }
     let dir = path.parent().unwrap_or(Path::new(""));
     if let Some(f) = cmd.fleet_mut() {

@@ -50,5 +50,6 @@ pub(crate) async fn run(
     let d = diagnoser(aws).diagnose(&options(a, desired)).await?;
     emit(cli, &d, render::diagnose);
     reporter.set(report::diagnose(&d));
+    reporter.record(aws, exit_code(&d), &d);
     Ok(exit_code(&d))
 }

@@ -2,6 +2,7 @@
 //! done by `ecsrole-core`.
 
 mod args;
+mod ci;
 mod config;
 mod diagnose;
 pub mod docs;
@@ -113,7 +114,7 @@ pub async fn run(cli: Cli) -> u8 {
     let started = Instant::now();
     let mut report = report::Reporter::default();
     let mut known = Known::default();
-    let (code, error) = match execute(&cli, &mut report, &mut known).await {
+    let (mut code, error) = match execute(&cli, &mut report, &mut known).await {
         Ok(code) => (code, None),
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -124,9 +125,30 @@ pub async fn run(cli: Cli) -> u8 {
             (EXIT_ERROR, Some(format!("{e:#}")))
         }
     };
+    let out = cli.command.out();
+    if out.is_some_and(|o| o.fail_on == args::FailOn::Warning) {
+        code = ci::fail_on_warning(&report.ci, code);
+    }
+    if report.ci.partition.is_none() {
+        report.ci.partition = known.partition.map(|p| p.to_string());
+    }
+    let name = cli.command.name();
+    if format(&cli) == Output::Sarif {
+        let doc = ci::sarif(&report.ci, name, code, error.as_deref());
+        write_stdout(format!("{}\n", render::json(&doc)).as_bytes());
+    }
+    let mut failed = false;
+    if let Some(path) = ci::summary_path(out.and_then(|o| o.summary.as_deref())) {
+        let md = ci::markdown(&report.ci, name, code, error.as_deref());
+        if let Err(e) = ci::append(&path, &md) {
+            eprintln!("error: {e:#}");
+            failed = true;
+        }
+    }
     // Written whatever the outcome, once --report was accepted.
-    match report.write(cli.command.name(), error.as_deref(), started.elapsed()) {
-        Ok(()) => code,
+    match report.write(name, error.as_deref(), started.elapsed()) {
+        Ok(()) if !failed => code,
+        Ok(()) => EXIT_ERROR,
         Err(e) => {
             eprintln!("error: {e:#}");
             EXIT_ERROR
@@ -138,8 +160,9 @@ pub(crate) fn print(cli: &Cli, text: &str) {
     if cli
         .command
         .out()
-        .is_some_and(|o| o.quiet && o.output == Output::Human)
+        .is_some_and(|o| (o.quiet && o.output == Output::Human) || o.output == Output::Sarif)
     {
+        // SARIF: stdout holds the one log written when the run has ended.
         return;
     }
     write_stdout(text.as_bytes());
@@ -312,6 +335,18 @@ async fn execute(
         .map(str::parse::<Partition>)
         .transpose()?;
     validate_early(&input, partition, aws_args.region.as_deref())?;
+    if format(cli) == Output::Sarif
+        && !matches!(
+            command,
+            Command::Check(_) | Command::Plan(_) | Command::Diagnose(_)
+        )
+    {
+        return Err(BadInput(format!(
+            "--output sarif is for check, plan and diagnose (and their fleet runs), not {}: expected human or json",
+            command.name()
+        ))
+        .into());
+    }
     if let Command::Verify(_) = command
         && input.kind != ecsrole_core::RoleKind::EcsEc2
     {
@@ -486,6 +521,7 @@ fn emit<T: serde::Serialize>(cli: &Cli, value: &T, human: impl FnOnce(&T) -> Str
     let text = match format(cli) {
         Output::Json => render::document(value),
         Output::Human => human(value),
+        Output::Sarif => return,
     };
     print(cli, &text);
 }
@@ -559,26 +595,31 @@ async fn role_command(
                 note(cli, &not_evaluated);
             }
             reporter.set(report::check(&report));
-            if report.compliant {
+            let code = if report.compliant {
                 EXIT_OK
             } else {
                 EXIT_DRIFT
-            }
+            };
+            reporter.record(aws, code, &out);
+            code
         }
         Command::Plan(a) => {
             let plan = engine.plan(a.change.plan_options()).await?;
             emit(cli, &plan, render::plan);
             reporter.set(report::plan(&plan, "plan"));
-            if plan.actions.is_empty() {
+            let code = if plan.actions.is_empty() {
                 EXIT_OK
             } else {
                 EXIT_DRIFT
-            }
+            };
+            reporter.record(aws, code, &plan);
+            code
         }
         Command::Apply(a) => {
             let applied = engine.apply(a.options()).await?;
             emit(cli, &applied, render::plan);
             reporter.set(report::plan(&applied, "apply"));
+            reporter.record(aws, EXIT_OK, &applied);
             EXIT_OK
         }
         Command::Destroy(a) => {

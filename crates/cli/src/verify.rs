@@ -216,6 +216,7 @@ pub async fn run(
         },
     );
     report.set(crate::report::verify(&outcome));
+    report.record(aws, exit_code(&outcome), &outcome);
     Ok(exit_code(&outcome))
 }
 

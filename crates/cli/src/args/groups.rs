@@ -115,6 +115,23 @@ pub struct OutputArgs {
     /// (--output json still prints its document).
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Which findings fail the run: error (default), or warning (a run whose only findings
+    /// are warnings exits 2 too).
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+
+    /// Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set].
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+}
+
+/// `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    Error,
+    Warning,
 }
 
 /// `--report`.
@@ -190,6 +207,8 @@ impl FleetArgs {
 pub enum Output {
     Human,
     Json,
+    /// SARIF 2.1.0 (check, plan, diagnose and their fleet runs): for code scanning.
+    Sarif,
 }
 
 /// How long a command may take when `--timeout` is not given (verify: its proving; teardown

@@ -11,8 +11,8 @@ mod access;
 mod groups;
 
 pub use groups::{
-    AwsArgs, ConfigArgs, FleetArgs, NameArgs, Output, OutputArgs, PolicyArgs, ReportArgs, RoleArgs,
-    TagArgs,
+    AwsArgs, ConfigArgs, FailOn, FleetArgs, NameArgs, Output, OutputArgs, PolicyArgs, ReportArgs,
+    RoleArgs, TagArgs,
 };
 
 #[derive(Debug, Parser)]

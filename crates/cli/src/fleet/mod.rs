@@ -286,6 +286,17 @@ pub async fn run(
     if show_progress && tty {
         eprintln!();
     }
+    report.ci.fleet = true;
+    report.ci.partition = Some(base.partition.to_string());
+    for (t, o) in targets.iter().zip(&results) {
+        report.ci.push(crate::ci::Target {
+            account: Some(t.account_id.clone()),
+            region: Some(t.region.clone()),
+            code: o.code,
+            result: o.result.clone(),
+            error: o.error.clone(),
+        });
+    }
     let summary = Summary::of(&results, &limit, &skipped);
     let code = summary.exit_code;
     if report.on() {

@@ -28,6 +28,8 @@ pub use model::{Case, Suite};
 pub struct Reporter {
     path: Option<PathBuf>,
     suite: Option<Suite>,
+    /// What `--output sarif`, the step summary and `--fail-on` read (always kept).
+    pub ci: crate::ci::Record,
 }
 
 impl Reporter {
@@ -90,6 +92,20 @@ impl Reporter {
     /// Is a report being collected?
     pub fn on(&self) -> bool {
         self.path.is_some()
+    }
+
+    /// Keeps a single-account result for SARIF and the summary: `result` is the document
+    /// `--output json` prints.
+    pub fn record(&mut self, aws: &ecsrole_core::Aws, code: u8, result: &impl serde::Serialize) {
+        self.ci.partition = Some(aws.partition.to_string());
+        let result = serde_json::to_value(result).unwrap_or_default();
+        self.ci.push(crate::ci::Target {
+            account: None,
+            region: aws.config.region().map(|r| r.to_string()),
+            code,
+            result,
+            error: None,
+        });
     }
 
     pub fn set(&mut self, suite: Suite) {

@@ -1,0 +1,454 @@
+//! What CI pipelines read besides stdout: `--output sarif` (SARIF 2.1.0, for code
+//! scanning), the Markdown step summary (`--summary FILE`, else `$GITHUB_STEP_SUMMARY`),
+//! and `--fail-on warning`. All three come from one [`Record`] of the run: each target's
+//! result document (the same JSON `--output json` prints) and exit code, gathered while the
+//! command runs, rendered when it has ended (errors included).
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+/// One run in one account and region (a single-account run has one).
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub account: Option<String>,
+    pub region: Option<String>,
+    pub code: u8,
+    /// The command's result document (`null` when it ended in an error).
+    pub result: Value,
+    pub error: Option<String>,
+}
+
+/// What the run produced, for SARIF and the summary.
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    pub targets: Vec<Target>,
+    /// Fleet mode: one summary row per target.
+    pub fleet: bool,
+    /// The partition, for ARNs (`aws` when unknown).
+    pub partition: Option<String>,
+}
+
+/// One finding, wherever it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub code: String,
+    pub error: bool,
+    pub message: String,
+    /// The resource's ARN where one can be made, else what the finding names.
+    pub resource: String,
+    pub account: String,
+    pub region: String,
+}
+
+impl Record {
+    pub fn push(&mut self, target: Target) {
+        self.targets.push(target);
+    }
+
+    /// Every finding of every target, in order.
+    pub fn items(&self) -> Vec<Item> {
+        let p = self.partition.as_deref().unwrap_or("aws");
+        self.targets.iter().flat_map(|t| items_of(t, p)).collect()
+    }
+
+    /// `compliant`, `drift`, `error` or `not-working`: the run's result by its exit code.
+    pub fn verdict(code: u8) -> &'static str {
+        match code {
+            crate::EXIT_OK => "compliant",
+            crate::EXIT_DRIFT => "drift",
+            crate::EXIT_ROLE_BROKEN => "not-working",
+            _ => "error",
+        }
+    }
+}
+
+fn finding_list(v: &Value) -> Vec<&Value> {
+    let mut out: Vec<&Value> = v["findings"].as_array().into_iter().flatten().collect();
+    for key in ["compute_environments", "job_queues", "jobs"] {
+        for entry in v[key].as_array().into_iter().flatten() {
+            out.extend(entry["findings"].as_array().into_iter().flatten());
+        }
+    }
+    out
+}
+
+fn items_of(t: &Target, partition: &str) -> Vec<Item> {
+    let account = t
+        .account
+        .clone()
+        .or_else(|| t.result["account_id"].as_str().map(str::to_owned))
+        .or_else(|| {
+            // diagnose: the account its environments' and queues' ARNs name.
+            ["compute_environments", "job_queues"]
+                .iter()
+                .flat_map(|k| t.result[*k].as_array().into_iter().flatten())
+                .find_map(|c| c["arn"].as_str()?.split(':').nth(4).map(str::to_owned))
+        })
+        .unwrap_or_default();
+    let region = t.region.clone().unwrap_or_default();
+    finding_list(&t.result)
+        .into_iter()
+        .map(|f| {
+            let resource = f["resource"].as_str().unwrap_or_default();
+            Item {
+                code: f["code"].as_str().unwrap_or_default().to_owned(),
+                error: f["severity"] == "error",
+                message: f["message"].as_str().unwrap_or_default().to_owned(),
+                resource: arn(resource, partition, &account, &region, &t.result),
+                account: account.clone(),
+                region: region.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The ARN of what a finding names (`role/NAME`, `subnet/ID`...), when it can be made.
+fn arn(resource: &str, p: &str, account: &str, region: &str, result: &Value) -> String {
+    if resource.starts_with("arn:") || account.is_empty() {
+        return resource.to_owned();
+    }
+    let Some((kind, name)) = resource.split_once('/') else {
+        return resource.to_owned();
+    };
+    match kind {
+        "role" | "instance-profile" => format!("arn:{p}:iam::{account}:{resource}"),
+        "compute-environment" => result["compute_environments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["name"] == name)
+            .and_then(|c| c["arn"].as_str())
+            .map_or_else(
+                || format!("arn:{p}:batch:{region}:{account}:{resource}"),
+                str::to_owned,
+            ),
+        "job-queue" | "job" => format!("arn:{p}:batch:{region}:{account}:{resource}"),
+        "subnet" | "security-group" | "network-acl" | "instance" | "launch-template" => {
+            format!("arn:{p}:ec2:{region}:{account}:{resource}")
+        }
+        _ => resource.to_owned(),
+    }
+}
+
+/// The README's finding code tables: each code's meaning (help text) and the section it
+/// is listed in (help URI anchor).
+fn rule_help(code: &str) -> (String, &'static str) {
+    const README: &str = include_str!("../../../README.md");
+    // `check`'s own table first: diagnose's lists some of its codes again, in short.
+    for (heading, anchor) in [
+        ("### Finding codes", "finding-codes-stable"),
+        (
+            "### Explaining an existing compute environment",
+            "explaining-an-existing-compute-environment-diagnose",
+        ),
+    ] {
+        let section = README
+            .split("\n### ")
+            .find(|s| format!("### {s}").starts_with(heading))
+            .unwrap_or_default();
+        for line in section.lines() {
+            let Some(row) = line.strip_prefix("| ") else {
+                continue;
+            };
+            let cells: Vec<&str> = row.split(" | ").collect();
+            if cells.len() >= 3 && cells[0].split(", ").any(|c| c == format!("`{code}`")) {
+                return (cells[2].replace('`', ""), anchor);
+            }
+        }
+    }
+    (format!("ecsrole finding {code}"), "finding-codes-stable")
+}
+
+/// A stable fingerprint of (account, region, code, resource): code scanning tracks a
+/// finding across runs by it. FNV-1a, 64 bits, hex: the same input, the same value, on
+/// every platform and release.
+fn fingerprint(i: &Item) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in [&i.account, &i.region, &i.code, &i.resource] {
+        for b in part.bytes().chain([0]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// The run as a SARIF 2.1.0 log: one result per finding, the rules they use, and the
+/// invocation (its exit code; for a run that ended in an error, not successful, with the
+/// error as a notification).
+pub fn sarif(record: &Record, command: &str, code: u8, error: Option<&str>) -> Value {
+    let items = record.items();
+    let mut rules: Vec<String> = items.iter().map(|i| i.code.clone()).collect();
+    rules.sort();
+    rules.dedup();
+    let repo = env!("CARGO_PKG_REPOSITORY");
+    let rule_docs: Vec<Value> = rules
+        .iter()
+        .map(|r| {
+            let (help, anchor) = rule_help(r);
+            json!({
+                "id": r,
+                "name": r,
+                "shortDescription": {"text": r},
+                "fullDescription": {"text": help},
+                "help": {"text": help},
+                "helpUri": format!("{repo}#{anchor}"),
+            })
+        })
+        .collect();
+    let results: Vec<Value> = items
+        .iter()
+        .map(|i| {
+            let index = rules.iter().position(|r| *r == i.code).unwrap_or(0);
+            json!({
+                "ruleId": i.code,
+                "ruleIndex": index,
+                "level": if i.error { "error" } else { "warning" },
+                "message": {"text": i.message},
+                "locations": [{
+                    "logicalLocations": [{
+                        "fullyQualifiedName": i.resource,
+                        "kind": "resource",
+                    }],
+                }],
+                "partialFingerprints": {"ecsroleFinding/v1": fingerprint(i)},
+                "properties": {"account": i.account, "region": i.region},
+            })
+        })
+        .collect();
+    let mut invocation = json!({
+        "executionSuccessful": error.is_none() && code != crate::EXIT_ERROR,
+        "exitCode": code,
+        "commandLine": format!("ecsrole {command}"),
+    });
+    let mut notes: Vec<Value> = vec![];
+    if let Some(e) = error {
+        notes.push(json!({"level": "error", "message": {"text": e}}));
+    }
+    for t in &record.targets {
+        if let Some(e) = &t.error {
+            notes.push(json!({"level": "error", "message": {"text": format!(
+                "{} {}: {e}",
+                t.account.as_deref().unwrap_or("?"),
+                t.region.as_deref().unwrap_or("")
+            )}}));
+        }
+    }
+    if !notes.is_empty() {
+        invocation["toolExecutionNotifications"] = Value::Array(notes);
+    }
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "ecsrole",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "informationUri": repo,
+                "rules": rule_docs,
+            }},
+            "invocations": [invocation],
+            "results": results,
+        }],
+    })
+}
+
+/// A Markdown table cell: one line, pipes escaped.
+fn cell(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+}
+
+/// The step summary: the verdict, then a table of findings (fleet: one row per target;
+/// verify: its steps with their times).
+pub fn markdown(record: &Record, command: &str, code: u8, error: Option<&str>) -> String {
+    let mut md = format!(
+        "### ecsrole {command}: {} (exit {code})\n\n",
+        Record::verdict(code)
+    );
+    if let Some(e) = error {
+        let _ = writeln!(md, "**Error:** {}\n", cell(e));
+    }
+    if record.fleet {
+        md.push_str("| account | region | result | exit | detail |\n|---|---|---|---|---|\n");
+        for t in &record.targets {
+            let detail = t.error.clone().unwrap_or_else(|| {
+                let n = finding_list(&t.result).len();
+                format!("{n} finding{}", if n == 1 { "" } else { "s" })
+            });
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} |",
+                cell(t.account.as_deref().unwrap_or("")),
+                cell(t.region.as_deref().unwrap_or("")),
+                Record::verdict(t.code),
+                t.code,
+                cell(&detail)
+            );
+        }
+        md.push('\n');
+    }
+    let steps: Vec<&Value> = record
+        .targets
+        .iter()
+        .flat_map(|t| t.result["steps"].as_array().into_iter().flatten())
+        .collect();
+    if !steps.is_empty() {
+        md.push_str("| step | status | time | detail |\n|---|---|---|---|\n");
+        for s in steps {
+            let ms = s["elapsed_ms"].as_u64().unwrap_or(0);
+            let _ = writeln!(
+                md,
+                "| {} | {} | {:.1} s | {} |",
+                cell(s["name"].as_str().unwrap_or("")),
+                cell(s["status"].as_str().unwrap_or("")),
+                ms as f64 / 1000.0,
+                cell(s["detail"].as_str().unwrap_or(""))
+            );
+        }
+        md.push('\n');
+    }
+    let items = record.items();
+    if items.is_empty() {
+        if error.is_none() && !record.targets.is_empty() {
+            md.push_str("No findings.\n");
+        }
+    } else {
+        md.push_str("| code | severity | resource | message |\n|---|---|---|---|\n");
+        for i in &items {
+            let _ = writeln!(
+                md,
+                "| `{}` | {} | {} | {} |",
+                cell(&i.code),
+                if i.error { "error" } else { "warning" },
+                cell(&i.resource),
+                cell(&i.message)
+            );
+        }
+    }
+    md.push('\n');
+    md
+}
+
+/// Where the summary goes: `--summary`, else `$GITHUB_STEP_SUMMARY` when set and not empty.
+pub fn summary_path(flag: Option<&Path>) -> Option<PathBuf> {
+    flag.map(Path::to_owned).or_else(|| {
+        std::env::var_os("GITHUB_STEP_SUMMARY")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
+/// Appends `text` to the summary file (created when missing), as GitHub's runner expects.
+pub fn append(path: &Path, text: &str) -> anyhow::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| {
+            anyhow::anyhow!("cannot append the step summary to {}: {e}", path.display())
+        })?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| anyhow::anyhow!("cannot append the step summary to {}: {e}", path.display()))
+}
+
+/// `--fail-on warning`: a run that would exit 0 but has a warning finding exits 2.
+pub fn fail_on_warning(record: &Record, code: u8) -> u8 {
+    if code == crate::EXIT_OK && !record.items().is_empty() {
+        crate::EXIT_DRIFT
+    } else {
+        code
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> Record {
+        Record {
+            targets: vec![Target {
+                account: Some("123456789012".into()),
+                region: Some("eu-west-1".into()),
+                code: 2,
+                result: json!({"findings": [
+                    {"code": "role_missing", "severity": "error", "message": "a | b", "resource": "role/r"},
+                    {"code": "trust_policy_conditional", "severity": "warning", "message": "m", "resource": "role/r"},
+                ]}),
+                error: None,
+            }],
+            fleet: false,
+            partition: Some("aws-cn".into()),
+        }
+    }
+
+    #[test]
+    fn items_carry_arns_and_fingerprints_are_stable_and_distinct() {
+        let items = record().items();
+        assert_eq!(items[0].resource, "arn:aws-cn:iam::123456789012:role/r");
+        assert_eq!(fingerprint(&items[0]), fingerprint(&record().items()[0]));
+        assert_ne!(fingerprint(&items[0]), fingerprint(&items[1]));
+        let mut other = items[0].clone();
+        other.region = "us-east-1".into();
+        assert_ne!(fingerprint(&items[0]), fingerprint(&other));
+    }
+
+    #[test]
+    fn rules_have_the_readmes_meaning() {
+        let (help, anchor) = rule_help("role_missing");
+        assert_eq!(help, "the role does not exist");
+        assert_eq!(anchor, "finding-codes-stable");
+        let (help, anchor) = rule_help("subnet_no_route_out");
+        assert!(help.contains("route table"), "{help}");
+        assert_eq!(
+            anchor,
+            "explaining-an-existing-compute-environment-diagnose"
+        );
+    }
+
+    #[test]
+    fn sarif_and_markdown_name_every_finding() {
+        let s = sarif(&record(), "check", 2, None);
+        let results = s["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), 2);
+        assert_eq!(results[0]["level"], "error");
+        assert_eq!(results[1]["level"], "warning");
+        assert_eq!(
+            s["runs"][0]["tool"]["driver"]["rules"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(s["runs"][0]["invocations"][0]["executionSuccessful"], true);
+        let md = markdown(&record(), "check", 2, None);
+        assert!(md.contains("### ecsrole check: drift (exit 2)"), "{md}");
+        assert!(
+            md.contains(
+                "| `role_missing` | error | arn:aws-cn:iam::123456789012:role/r | a \\| b |"
+            ),
+            "{md}"
+        );
+        let failed = sarif(&Record::default(), "check", 1, Some("no credentials"));
+        assert_eq!(
+            failed["runs"][0]["invocations"][0]["executionSuccessful"],
+            false
+        );
+    }
+
+    #[test]
+    fn fail_on_warning_turns_only_a_clean_exit_into_drift() {
+        let mut warn = record();
+        warn.targets[0].result = json!({"findings": [
+            {"code": "trust_policy_conditional", "severity": "warning", "message": "m", "resource": "role/r"}
+        ]});
+        assert_eq!(fail_on_warning(&warn, 0), 2);
+        assert_eq!(fail_on_warning(&warn, 1), 1);
+        assert_eq!(fail_on_warning(&Record::default(), 0), 0);
+    }
+}

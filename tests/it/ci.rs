@@ -1,0 +1,262 @@
+//! What CI pipelines read (issue 21): `--output sarif` validated by Microsoft's SARIF
+//! multitool (pinned in xtask/npm, handed over as `ECSROLE_TEST_SARIF_MULTITOOL`) for
+//! drift, compliant and error runs of `check`, `diagnose` and a fleet run; the step
+//! summary rendered by markdown-it (the tools venv; CommonMark with GitHub-flavoured
+//! tables); `--fail-on
+//! warning`.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::harness::{Ctx, ECS_POLICY, Run};
+use crate::proxy::Fault;
+
+fn multitool() -> std::ffi::OsString {
+    std::env::var_os("ECSROLE_TEST_SARIF_MULTITOOL").expect(
+        "ECSROLE_TEST_SARIF_MULTITOOL is unset: `cargo xtask test` installs Microsoft's SARIF multitool (xtask/npm) and sets it",
+    )
+}
+
+/// The multitool's `validate` on `sarif`: the errors it reports (its own output is a
+/// SARIF log; results at level `error` are schema or rule violations).
+fn validate(sarif: &str, name: &str) -> Vec<String> {
+    let dir = std::env::temp_dir().join(format!("ecsrole-sarif-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("in.sarif");
+    let output = dir.join("out.sarif");
+    std::fs::write(&input, sarif).unwrap();
+    let run = Command::new(multitool())
+        .args(["validate", "--log", "ForceOverwrite", "-o"])
+        .arg(&output)
+        .arg(&input)
+        .env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
+        .output()
+        .expect("run the SARIF multitool");
+    let out: Value = serde_json::from_slice(&std::fs::read(&output).unwrap_or_default())
+        .unwrap_or_else(|e| {
+            panic!(
+                "the multitool wrote no log ({e}): {}\n{}",
+                String::from_utf8_lossy(&run.stdout),
+                String::from_utf8_lossy(&run.stderr)
+            )
+        });
+    let _ = std::fs::remove_dir_all(&dir);
+    out["runs"][0]["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["level"] == "error")
+        .map(|r| r["message"]["text"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// The run's SARIF log, checked by the validator and by its shape.
+fn sarif(run: &Run, name: &str) -> Value {
+    let errors = validate(&run.stdout, name);
+    assert!(
+        errors.is_empty(),
+        "{name}: the SARIF multitool says {errors:?}\n{}",
+        run.stdout
+    );
+    let v: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:?}"));
+    assert_eq!(v["version"], "2.1.0");
+    v
+}
+
+fn results(v: &Value) -> Vec<&Value> {
+    v["runs"][0]["results"].as_array().unwrap().iter().collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_sarif_for_drift_compliant_and_error_runs() {
+    let (ctx, proxy) = Ctx::proxied("ci_sarif").await;
+    // Drift: nothing exists.
+    let drift = ctx.ecsrole(&["check", "--output", "sarif"]);
+    assert_eq!(drift.code, 2, "{drift:?}");
+    let v = sarif(&drift, "drift");
+    let found = results(&v);
+    assert!(!found.is_empty());
+    let role = found
+        .iter()
+        .find(|r| r["ruleId"] == "role_missing")
+        .unwrap();
+    assert_eq!(role["level"], "error");
+    let name = role["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+        .as_str()
+        .unwrap();
+    // The account is not known when the role is missing (no ARN was read): its name.
+    assert!(name.ends_with(&format!("role/{}", ctx.role)), "{name}");
+    let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let rule = rules.iter().find(|r| r["id"] == "role_missing").unwrap();
+    assert_eq!(rule["help"]["text"], "the role does not exist");
+    assert!(
+        rule["helpUri"]
+            .as_str()
+            .unwrap()
+            .contains("#finding-codes-stable")
+    );
+    // The same finding, the same fingerprint, run after run.
+    let again = sarif(&ctx.ecsrole(&["check", "--output", "sarif"]), "again");
+    let print = |v: &Value| {
+        results(v)
+            .iter()
+            .map(|r| r["partialFingerprints"].to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(print(&v), print(&again));
+
+    // Compliant.
+    ctx.create_compliant(&[]).await;
+    let ok = ctx.ecsrole(&["check", "--output", "sarif"]);
+    assert_eq!(ok.code, 0, "{ok:?}");
+    let v = sarif(&ok, "compliant");
+    assert!(results(&v).is_empty(), "{v}");
+    assert_eq!(v["runs"][0]["invocations"][0]["executionSuccessful"], true);
+
+    // Error: IAM answers 500 to every attempt.
+    for n in 1..=6 {
+        proxy.fail("GetRole", proxy.hits("GetRole") + n, Fault::ServerError);
+    }
+    let failed = ctx.ecsrole(&["check", "--output", "sarif"]);
+    assert_eq!(failed.code, 1, "{failed:?}");
+    let v = sarif(&failed, "error");
+    let invocation = &v["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false, "{v}");
+    assert_eq!(invocation["exitCode"], 1);
+    assert!(
+        invocation["toolExecutionNotifications"][0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("GetRole"),
+        "{v}"
+    );
+    proxy.heal();
+
+    // Not for every command.
+    let apply = ctx.ecsrole(&["apply", "--output", "sarif"]);
+    assert_eq!(apply.code, 1);
+    assert!(
+        apply
+            .stderr
+            .contains("--output sarif is for check, plan and diagnose"),
+        "{apply:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_diagnose_and_fleet_sarif_validate() {
+    crate::harness::needs_batch();
+    let s = crate::diagnose::Scene::new("ci_diag").await;
+    // A profile deleted after the environment was made with it (moto checks it then).
+    let gone = format!("{}-gone", s.ctx.role);
+    s.profile(&gone, None).await;
+    s.ce("noprofile", &gone, |c| c).await;
+    s.ctx
+        .iam
+        .delete_instance_profile()
+        .instance_profile_name(&gone)
+        .send()
+        .await
+        .unwrap();
+    let run = s.ctx.ecsrole_raw(&["diagnose", "--output", "sarif"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    let v = sarif(&run, "diagnose");
+    let missing = results(&v)
+        .into_iter()
+        .find(|r| r["ruleId"] == "instance_profile_not_found")
+        .unwrap_or_else(|| panic!("{v}"));
+    let name = missing["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+        .as_str()
+        .unwrap();
+    assert!(
+        name.starts_with("arn:aws:iam::") && name.contains(":instance-profile/"),
+        "{name}"
+    );
+
+    let ctx = Ctx::new("ci_fleet").await;
+    let ids = crate::fleet::accounts(&ctx, 2);
+    let fleet = ctx.ecsrole(&[
+        "check",
+        "--account",
+        &ids[0],
+        "--account",
+        &ids[1],
+        "--output",
+        "sarif",
+    ]);
+    assert_eq!(fleet.code, 2, "{fleet:?}");
+    let v = sarif(&fleet, "fleet");
+    for id in &ids {
+        assert!(
+            results(&v).iter().any(|r| r["properties"]["account"] == id.as_str()
+                && r["ruleId"] == "role_missing"),
+            "{id}: {v}"
+        );
+    }
+}
+
+/// Renders Markdown as GitHub would (markdown-it, GFM tables): the HTML.
+fn render(markdown: &Path) -> String {
+    let python = std::env::var_os("ECSROLE_TEST_TOOLS_PYTHON")
+        .expect("ECSROLE_TEST_TOOLS_PYTHON is unset: `cargo xtask test` sets it to its tools venv");
+    let out = Command::new(python)
+        .args([
+            "-c",
+            "import sys; from markdown_it import MarkdownIt; print(MarkdownIt('commonmark').enable('table').render(open(sys.argv[1]).read()))",
+        ])
+        .arg(markdown)
+        .output()
+        .expect("run markdown-it");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A role whose only finding is a warning (its trust policy also admits another account):
+/// exit 0, and 2 with `--fail-on warning`; `GITHUB_STEP_SUMMARY` gets the verdict and a
+/// table naming the finding, appended run after run.
+#[tokio::test]
+async fn fail_on_warning_and_the_step_summary() {
+    let ctx = Ctx::new("ci_summary").await;
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com","AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}"#;
+    ctx.create_role(trust, &[]).await;
+    ctx.attach(ECS_POLICY).await;
+    ctx.create_profile(&ctx.role, Some(&ctx.role)).await;
+    assert_eq!(ctx.ecsrole(&["check"]).code, 0);
+    let gate = ctx.ecsrole(&["check", "--fail-on", "warning"]);
+    assert_eq!(gate.code, 2, "{gate:?}");
+
+    let file = std::env::temp_dir().join(format!("ecsrole-summary-{}.md", ctx.role));
+    let _ = std::fs::remove_file(&file);
+    let path = file.to_str().unwrap();
+    let run = ctx.ecsrole_env(&["check"], &[("GITHUB_STEP_SUMMARY", path)]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = ctx.ecsrole_env(
+        &["check", "--fail-on", "warning"],
+        &[("GITHUB_STEP_SUMMARY", path)],
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    let md = std::fs::read_to_string(&file).unwrap();
+    assert!(md.contains("### ecsrole check: compliant (exit 0)"), "{md}");
+    assert!(
+        md.contains("### ecsrole check: drift (exit 2)"),
+        "appended: {md}"
+    );
+    let html = render(&file);
+    assert!(html.matches("<table>").count() == 2, "{html}");
+    assert!(
+        html.contains("<th>code</th>") && html.contains("<th>resource</th>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td><code>trust_policy_extra_principal</code></td>"),
+        "{html}"
+    );
+    assert!(html.contains(&format!(":role/{}</td>", ctx.role)), "{html}");
+    let _ = std::fs::remove_file(&file);
+}
