@@ -25,6 +25,163 @@ pub fn completions(shell: Shell) -> Vec<u8> {
     out
 }
 
+/// roff text: `-` as `\-` (a hyphen, not a minus), a leading `.` or `'` escaped.
+fn roff_text(s: &str) -> String {
+    let t = s.replace('\\', "\\e").replace('-', "\\-");
+    if t.starts_with('.') || t.starts_with('\'') {
+        format!("\\&{t}")
+    } else {
+        t
+    }
+}
+
+/// EXIT STATUS, ENVIRONMENT, FILES and EXAMPLES, for the page of subcommand `name`
+/// (`ecsrole` for the main page).
+fn extra_sections(name: &str) -> String {
+    let mut exits = vec![
+        (
+            "0",
+            "compliant: nothing to do, no finding of severity error (with --fail-on warning: no finding at all)",
+        ),
+        (
+            "1",
+            "could not decide: bad input (nothing is sent), an AWS error, a timeout",
+        ),
+        (
+            "2",
+            "drift: findings, or changes pending; never a usage error",
+        ),
+    ];
+    if matches!(name, "ecsrole" | "verify") {
+        exits.push(("3", "verify: the role was shown not to work"));
+    }
+    let env = [
+        (
+            "AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN",
+            "the AWS SDK's standard credential and region chain",
+        ),
+        (
+            "AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>",
+            "send the signed requests elsewhere (an emulator); ecsrole says where",
+        ),
+        ("ECSROLE_CONFIG", "the config file, as --config"),
+        (
+            "GITHUB_STEP_SUMMARY",
+            "append a Markdown summary of the run there (as --summary)",
+        ),
+        ("NO_COLOR", "no colour on stderr"),
+    ];
+    let files = [
+        (
+            "./ecsrole.toml",
+            "options read when no --config is given (it may not set endpoint_url)",
+        ),
+        (
+            "~/.aws/config, ~/.aws/credentials",
+            "the AWS SDK's shared configuration and credentials",
+        ),
+    ];
+    let examples: &[(&str, &str)] = match name {
+        "check" => &[
+            (
+                "ecsrole check",
+                "report drift of ecsInstanceRole; exit 2 on drift",
+            ),
+            (
+                "ecsrole check --output sarif > ecsrole.sarif",
+                "the findings for code scanning",
+            ),
+            (
+                "ecsrole check --organization --fail-on warning",
+                "every account of the organisation; warnings fail too",
+            ),
+        ],
+        "plan" => &[("ecsrole plan --output json", "the changes apply would make")],
+        "apply" => &[
+            (
+                "ecsrole apply",
+                "create or repair the role and instance profile",
+            ),
+            (
+                "ecsrole apply --kind ecs-managed-instances --role-name ecsInstanceRoleMI",
+                "the role ECS Managed Instances need",
+            ),
+        ],
+        "verify" => &[
+            (
+                "ecsrole verify --level job",
+                "prove it with an AWS Batch job, then tear down",
+            ),
+            (
+                "ecsrole verify --level ce --region eu-west-1",
+                "only up to a VALID compute environment",
+            ),
+        ],
+        "diagnose" => &[
+            (
+                "ecsrole diagnose",
+                "every compute environment and job queue in the region",
+            ),
+            (
+                "ecsrole diagnose --job 5f3e... --output json",
+                "why this job waits",
+            ),
+        ],
+        "destroy" => &[(
+            "ecsrole destroy --dry-run",
+            "what would be deleted, and what stops it",
+        )],
+        "cleanup" => &[(
+            "ecsrole cleanup",
+            "delete what earlier verify runs left once their lease ended",
+        )],
+        "export" => &[(
+            "ecsrole export --format cloudformation > role.yaml",
+            "a template for StackSets",
+        )],
+        "permissions" => &[(
+            "ecsrole permissions check apply",
+            "the IAM policy those commands need",
+        )],
+        _ => &[
+            ("ecsrole check", "report drift; exit 2 on drift"),
+            (
+                "ecsrole apply && ecsrole verify --level job",
+                "repair, then prove",
+            ),
+        ],
+    };
+    let mut out = String::from(".SH \"EXIT STATUS\"\n");
+    for (code, what) in exits {
+        out.push_str(&format!(".TP\n{code}\n{}\n", roff_text(what)));
+    }
+    out.push_str(".SH ENVIRONMENT\n");
+    for (var, what) in env {
+        out.push_str(&format!(
+            ".TP\n\\fB{}\\fR\n{}\n",
+            roff_text(var),
+            roff_text(what)
+        ));
+    }
+    out.push_str(".SH FILES\n");
+    for (file, what) in files {
+        out.push_str(&format!(
+            ".TP\n\\fI{}\\fR\n{}\n",
+            roff_text(file),
+            roff_text(what)
+        ));
+    }
+    out.push_str(".SH EXAMPLES\n");
+    for (line, what) in examples {
+        out.push_str(&format!(
+            ".TP\n\\fB{}\\fR\n{}\n",
+            roff_text(line),
+            roff_text(what)
+        ));
+    }
+    out
+}
+
 /// The man pages: `ecsrole.1` and one `ecsrole-<subcommand>.1` per subcommand, as
 /// (file name, roff).
 pub fn man_pages() -> Vec<(String, Vec<u8>)> {
@@ -33,6 +190,7 @@ pub fn man_pages() -> Vec<(String, Vec<u8>)> {
         let mut roff = Vec::new();
         man.render(&mut roff)
             .expect("rendering into memory cannot fail");
+        roff.extend_from_slice(extra_sections(cmd.get_name()).as_bytes());
         pages.push((man.get_filename(), roff));
         for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
             add(sub.clone(), pages);
@@ -174,6 +332,28 @@ pub fn generated() -> Vec<(String, Vec<u8>)> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_man_page_has_exit_status_environment_files_and_examples() {
+        let pages = super::man_pages();
+        assert!(pages.len() > 10);
+        for (name, roff) in &pages {
+            let text = String::from_utf8_lossy(roff);
+            for section in [
+                ".SH \"EXIT STATUS\"",
+                ".SH ENVIRONMENT",
+                ".SH FILES",
+                ".SH EXAMPLES",
+            ] {
+                assert!(text.contains(section), "{name}: no {section}");
+            }
+            assert_eq!(
+                text.contains("\n3\n"),
+                name == "ecsrole.1" || name == "ecsrole-verify.1",
+                "{name}: exit 3 is verify's"
+            );
+        }
+    }
     use std::path::Path;
 
     #[test]
