@@ -260,3 +260,81 @@ async fn fail_on_warning_and_the_step_summary() {
     assert!(html.contains(&format!(":role/{}</td>", ctx.role)), "{html}");
     let _ = std::fs::remove_file(&file);
 }
+
+/// The composite action's shell (action/run.sh, what action.yml runs after installing),
+/// run here as a runner would: with the `GITHUB_*` files it provides. The step's exit code
+/// is ecsrole's, unchanged (2 stays drift); the outputs name the result and the reports.
+#[tokio::test]
+async fn the_actions_shell_keeps_the_exit_code_and_writes_its_outputs() {
+    let ctx = Ctx::new("ci_action").await;
+    let dir = std::env::temp_dir().join(format!("ecsrole-action-{}", ctx.role));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |n: &str| dir.join(n).to_str().unwrap().to_owned();
+    let (output, summary, env_file) = (file("output"), file("summary"), file("env"));
+    for f in [&output, &summary, &env_file] {
+        std::fs::write(f, "").unwrap();
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../action/run.sh");
+    let args = format!("--role-name {}", ctx.role);
+    let runner = |command: &str, args: &str| {
+        ctx.other(
+            "bash",
+            &[script],
+            &[
+                ("ECSROLE_BIN", env!("CARGO_BIN_EXE_ecsrole-it")),
+                ("ECSROLE_COMMAND", command),
+                ("ECSROLE_ARGS", args),
+                ("ECSROLE_SARIF", "true"),
+                ("ECSROLE_REPORT", "true"),
+                ("RUNNER_TEMP", dir.to_str().unwrap()),
+                ("GITHUB_OUTPUT", &output),
+                ("GITHUB_STEP_SUMMARY", &summary),
+                ("GITHUB_ENV", &env_file),
+            ],
+        )
+    };
+    let outputs = || -> std::collections::HashMap<String, String> {
+        std::fs::read_to_string(&output)
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    };
+
+    let drift = runner("check", &args);
+    assert_eq!(drift.code, 2, "{drift:?}");
+    let out = outputs();
+    assert_eq!(out["exit-code"], "2");
+    assert_eq!(out["result"], "drift");
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out["sarif-file"]).unwrap()).unwrap();
+    assert!(!results(&sarif).is_empty(), "{sarif}");
+    assert!(
+        std::fs::read_to_string(&out["report-file"])
+            .unwrap()
+            .contains("<testsuite")
+    );
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.contains("### ecsrole check: drift (exit 2)"), "{md}");
+    assert_eq!(
+        md.matches("### ecsrole").count(),
+        1,
+        "the SARIF run writes no summary: {md}"
+    );
+
+    ctx.create_compliant(&[]).await;
+    std::fs::write(&output, "").unwrap();
+    let ok = runner("check", &args);
+    assert_eq!(ok.code, 0, "{ok:?}");
+    assert_eq!(outputs()["result"], "compliant");
+
+    std::fs::write(&output, "").unwrap();
+    let bad = runner("check", "--timeout nope");
+    assert_eq!(bad.code, 1, "{bad:?}");
+    assert_eq!(outputs()["result"], "error");
+    let injected = runner("check; true", &args);
+    assert_eq!(injected.code, 1, "{injected:?}");
+    assert!(injected.stderr.contains("invalid command"), "{injected:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -545,6 +545,14 @@ impl Ctx {
         run
     }
 
+    /// Runs `program` (not ecsrole: a script that runs it) in this context's isolated
+    /// environment, with `env` on top.
+    pub fn other(&self, program: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = Command::new(program);
+        cmd.args(args);
+        self.run_with(cmd, env)
+    }
+
     pub fn ecsrole(&self, args: &[&str]) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
         cmd.args(args).args(["--role-name", &self.role]);

@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout)] // a command-line tool: stdout is its output
 
 mod bench;
+mod dist;
 mod emulator;
 mod http;
 mod json;
@@ -33,6 +34,10 @@ tasks:
                           moto, or localstack (Docker via testcontainers when an engine
                           answers, else the host; Batch tests only with LocalStack Pro)
                           with the pinned test tools (xtask/requirements-tools.txt) in a venv
+  dist [--target T] [--profile P] [--out DIR]
+                          the release archive and its .sha256 (dist/ecsrole-VERSION-TARGET.tar.gz;
+                          .zip on Windows), as .github/workflows/release.yml publishes it
+  dist --check            this machine's archive from the debug build, checked as `test` does
   gen                     regenerate the committed completion scripts and man pages
                           (crates/cli/completions/, crates/cli/doc/)
   bench [GROUP...]        ecsrole vs the AWS CLI, boto3, a warm client and process start;
@@ -88,6 +93,8 @@ fn main() -> ExitCode {
         (["__hold", how], _) => test::hold(how),
         (["demo"], _) => demo(),
         (["gen"], _) => generate(),
+        (["dist", "--check"], _) => dist::check(),
+        (["dist", rest @ ..], _) => dist::cli(rest),
         (["bench", only @ ..], _) => bench::run(only),
         (["emulator", "start"], None | Some(Backend::Moto)) => {
             emulator::start(true).map(|e| println!("moto server running at {}", e.url))

@@ -56,8 +56,12 @@ pub fn test(filter: &[&str], backend: Option<Backend>) -> Result<()> {
     unit.args(["test", "--workspace", "--lib", "--bins"]);
     let unit = counted(unit)?;
     self_check()?;
+    crate::dist::check()?;
 
-    let mut summary = vec![format!("unit tests: {}", describe(unit))];
+    let mut summary = vec![
+        format!("unit tests: {}", describe(unit)),
+        "release archive (this machine's, debug build): checksum, layout, the action's install verified".to_owned(),
+    ];
     if backend != Some(Backend::LocalStack) {
         let emulator = emulator::ensure()?;
         let counts = counted(integration(&filter, &emulator.url, "moto")?);
@@ -148,16 +152,21 @@ fn counted(mut cmd: Command) -> Result<Counts> {
     Ok(counts)
 }
 
-/// The GitHub Actions workflows, through zizmor (pinned in the tools venv), offline: it
+/// The GitHub Actions workflows and the composite action, through zizmor (pinned in the tools venv), offline: it
 /// fails on a workflow that does not parse, and on its security findings (unpinned
 /// actions, excessive permissions, credential persistence, template injection).
 fn lint_workflows() -> Result<()> {
     let python = tools::venv()?;
     let zizmor = python.with_file_name("zizmor");
     let mut cmd = Command::new(zizmor);
-    cmd.current_dir(project_root())
-        .args(["--offline", "--no-progress", ".github/workflows/"]);
-    run(cmd).context("the workflow linter (zizmor) found problems in .github/workflows/")
+    cmd.current_dir(project_root()).args([
+        "--offline",
+        "--no-progress",
+        ".github/workflows/",
+        "action.yml",
+    ]);
+    run(cmd)
+        .context("the workflow linter (zizmor) found problems in .github/workflows/ or action.yml")
 }
 
 /// `cargo test --test it` against the emulator at `url`, with the pinned test tools.
