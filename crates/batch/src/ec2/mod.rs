@@ -45,7 +45,25 @@ use tree::{Node, tree};
 
 const API_VERSION: &str = "2016-11-15";
 
-type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+/// The HTTP client: plain for an `http://` endpoint (an emulator: no TLS, so the system's
+/// root certificates are never read), else rustls with the native roots.
+#[derive(Clone)]
+enum HttpClient {
+    Plain(Client<HttpConnector, Full<Bytes>>),
+    Tls(Client<HttpsConnector<HttpConnector>, Full<Bytes>>),
+}
+
+impl HttpClient {
+    fn request(
+        &self,
+        req: http::Request<Full<Bytes>>,
+    ) -> hyper_util::client::legacy::ResponseFuture {
+        match self {
+            HttpClient::Plain(c) => c.request(req),
+            HttpClient::Tls(c) => c.request(req),
+        }
+    }
+}
 
 /// A minimal EC2 Query client. Clones share the HTTP client and the cached identity.
 #[derive(Clone)]
@@ -478,13 +496,25 @@ impl Ec2 {
                 let mut http = HttpConnector::new();
                 http.enforce_http(false);
                 http.set_connect_timeout(Some(self.inner.limits.connect));
+                if self
+                    .inner
+                    .endpoint
+                    .to_ascii_lowercase()
+                    .starts_with("http://")
+                {
+                    return Ok(HttpClient::Plain(
+                        Client::builder(TokioExecutor::new()).build(http),
+                    ));
+                }
                 let https = hyper_rustls::HttpsConnectorBuilder::new()
                     .with_native_roots()
                     .map_err(|e| format!("cannot load the system's root certificates: {e}"))?
                     .https_or_http()
                     .enable_http1()
                     .wrap_connector(http);
-                Ok(Client::builder(TokioExecutor::new()).build(https))
+                Ok(HttpClient::Tls(
+                    Client::builder(TokioExecutor::new()).build(https),
+                ))
             })
             .clone()
     }

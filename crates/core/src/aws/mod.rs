@@ -13,6 +13,7 @@ use crate::partition::Partition;
 mod call;
 mod clock;
 mod credentials;
+mod http;
 mod pressure;
 
 pub use call::{Calls, call, call_opt, call_paged};
@@ -188,6 +189,8 @@ impl Aws {
             .operation_timeout(call)
             .build();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            // TLS only for the requests that need it (`http.rs`).
+            .http_client(http::client())
             .timeout_config(timeouts)
             .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
         if let Some(r) = &opts.region {
