@@ -195,6 +195,67 @@ async fn batch_diagnose_and_fleet_sarif_validate() {
             "{id}: {v}"
         );
     }
+    // Compliant: the roles made in both accounts.
+    let accounts = ["--account", &ids[0], "--account", &ids[1]];
+    let apply = ctx.ecsrole(&[&["apply", "-q"][..], &accounts].concat());
+    assert_eq!(apply.code, 0, "{apply:?}");
+    let ok = ctx.ecsrole(&[&["check", "--output", "sarif"][..], &accounts].concat());
+    assert_eq!(ok.code, 0, "{ok:?}");
+    assert!(results(&sarif(&ok, "fleet-compliant")).is_empty());
+    // Error: STS answers 500 to every AssumeRole (through a proxy) until the bound.
+    let (err_ctx, proxy) = Ctx::proxied("ci_fleet_err").await;
+    for n in 1..=200 {
+        proxy.fail("AssumeRole", n, Fault::ServerError);
+    }
+    let failed = err_ctx.ecsrole(
+        &[
+            &["check", "--output", "sarif", "--timeout", "4"][..],
+            &accounts,
+        ]
+        .concat(),
+    );
+    assert_eq!(failed.code, 1, "{failed:?}");
+    let v = sarif(&failed, "fleet-error");
+    let notes = &v["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    assert_eq!(
+        notes.as_array().map(Vec::len),
+        Some(2),
+        "one per target: {v}"
+    );
+    assert_eq!(
+        v["runs"][0]["invocations"][0]["executionSuccessful"], false,
+        "{v}"
+    );
+
+    // diagnose compliant (a healthy environment alone) and in error (a name that is not
+    // there: nothing is judged).
+    s.ce("healthy", &s.ctx.role, |c| c).await;
+    let ok = s.ctx.ecsrole_raw(&[
+        "diagnose",
+        "--compute-environment",
+        "healthy",
+        "--output",
+        "sarif",
+    ]);
+    assert_eq!(ok.code, 0, "{ok:?}");
+    assert!(
+        results(&sarif(&ok, "diagnose-compliant"))
+            .iter()
+            .all(|r| r["level"] == "warning")
+    );
+    let missing = s.ctx.ecsrole_raw(&[
+        "diagnose",
+        "--compute-environment",
+        "nosuch",
+        "--output",
+        "sarif",
+    ]);
+    assert_eq!(missing.code, 1, "{missing:?}");
+    let v = sarif(&missing, "diagnose-error");
+    assert_eq!(
+        v["runs"][0]["invocations"][0]["executionSuccessful"], false,
+        "{v}"
+    );
 }
 
 /// Renders Markdown as GitHub would (markdown-it, GFM tables): the HTML.
