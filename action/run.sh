@@ -17,7 +17,8 @@ command="${ECSROLE_COMMAND:-check}"
 case "$command" in
   *[!a-z-]*|"") echo "ecsrole action: invalid command '$command': expected an ecsrole subcommand such as check" >&2; exit 1 ;;
 esac
-read -r -a given <<< "${ECSROLE_ARGS:-}"
+# Every line of the input (a YAML block scalar spans several).
+read -r -d '' -a given <<< "${ECSROLE_ARGS:-}" || true
 tmp="${RUNNER_TEMP:-/tmp}"
 sarif_file=""
 report_file=""
@@ -34,8 +35,19 @@ if [ "${ECSROLE_SARIF:-false}" = true ]; then
     check | plan | diagnose)
       sarif_file="$tmp/ecsrole.sarif"
       # A second run, read-only like the first, for the log; its exit code is not the
-      # step's, and it writes no summary or report (the first run did).
-      GITHUB_STEP_SUMMARY="" "$bin" "$command" "${given[@]}" --output sarif --quiet \
+      # step's, and it writes no summary or report (the first run did): the output,
+      # verbosity, summary and report options given are left out of it.
+      sarif_args=()
+      skip=0
+      for a in "${given[@]}"; do
+        if [ "$skip" = 1 ]; then skip=0; continue; fi
+        case "$a" in
+          --output | --summary | --report) skip=1 ;;
+          --output=* | --summary=* | --report=* | -q | --quiet | -v* | --verbose) ;;
+          *) sarif_args+=("$a") ;;
+        esac
+      done
+      GITHUB_STEP_SUMMARY="" "$bin" "$command" "${sarif_args[@]}" --output sarif --quiet \
         > "$sarif_file" || true
       ;;
     *) echo "ecsrole action: sarif is for check, plan and diagnose, not $command" >&2 ;;

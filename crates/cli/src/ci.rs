@@ -208,7 +208,10 @@ pub fn sarif(record: &Record, command: &str, code: u8, error: Option<&str>) -> V
                 "ruleIndex": index,
                 "level": if i.error { "error" } else { "warning" },
                 "message": {"text": i.message},
+                // GitHub code scanning needs a file to hang an alert on: the config
+                // file that names the role (the resource itself is the logical location).
                 "locations": [{
+                    "physicalLocation": {"artifactLocation": {"uri": "ecsrole.toml"}},
                     "logicalLocations": [{
                         "fullyQualifiedName": i.resource,
                         "kind": "resource",

@@ -132,6 +132,9 @@ pub struct NetworkFacts {
     pub endpoints: Vec<Endpoint>,
     pub groups: HashMap<String, Group>,
     pub acls: Vec<Acl>,
+    /// By id: `true` for a public NAT gateway that is available (a private one reaches
+    /// other networks, not the internet).
+    pub nat_gateways: HashMap<String, bool>,
 }
 
 /// What is judged: one compute environment's (or verify run's) network.
@@ -193,8 +196,17 @@ pub fn judge(facts: &NetworkFacts, at: Placement<'_>) -> Judged {
             out.shown = false;
             out.seen.push(format!("{id}: no network ACL read"));
         }
-        if !matches!(way, Way::Internet(_) | Way::Nat(_) | Way::Endpoints) {
-            out.shown = false;
+        // Shown only on a gateway path: through the endpoints, their own security groups
+        // and the VPC's DNS attributes decide too, and are not read.
+        match &way {
+            Way::Internet(_) | Way::Nat(_) => {}
+            Way::Endpoints => {
+                out.shown = false;
+                out.seen.push(format!(
+                    "{id}: the VPC endpoints' own security groups and the VPC's DNS settings are not judged (not shown able to reach ECS)"
+                ));
+            }
+            _ => out.shown = false,
         }
         ways.push(way);
     }
@@ -231,7 +243,14 @@ fn subnet_way(facts: &NetworkFacts, subnet: &Subnet, at: Placement<'_>, out: &mu
     let rtb = &table.id;
     let active = default.filter(|r| r.active).map(|r| r.target.as_str());
     let way = match active {
-        Some(t) if t.starts_with("nat-") => Way::Nat(t.to_owned()),
+        Some(t) if t.starts_with("nat-") && facts.nat_gateways.get(t) == Some(&true) => {
+            Way::Nat(t.to_owned())
+        }
+        // A private NAT gateway, or one not read: not followed.
+        Some(t) if t.starts_with("nat-") && missing.is_empty() => Way::Endpoints,
+        Some(t) if t.starts_with("nat-") => {
+            Way::Elsewhere(format!("{t} (not a public, available NAT gateway)"))
+        }
         Some(t) if t.starts_with("igw-") => {
             if subnet.public_ip_on_launch {
                 Way::Internet(t.to_owned())
@@ -279,6 +298,42 @@ fn subnet_way(facts: &NetworkFacts, subnet: &Subnet, at: Placement<'_>, out: &mu
             Way::Blocked
         }
     };
+    // AWS routes by the longest prefix: a narrower route elsewhere (0.0.0.0/1 to a
+    // firewall, say) takes traffic the 0.0.0.0/0 route would: not judged, so not shown.
+    let narrower: Vec<&Route> = table
+        .routes
+        .iter()
+        .filter(|r| {
+            r.active
+                && r.target != "local"
+                && r.prefix_list.is_none()
+                && r.destination.as_deref().is_some_and(|d| d != "0.0.0.0/0")
+        })
+        .collect();
+    if !narrower.is_empty() && matches!(way, Way::Internet(_) | Way::Nat(_)) {
+        out.shown = false;
+        out.seen.push(format!(
+            "{id}: route table {rtb} also routes {} (narrower than 0.0.0.0/0: not judged)",
+            narrower
+                .iter()
+                .map(|r| format!(
+                    "{} to {}",
+                    r.destination.as_deref().unwrap_or("?"),
+                    r.target
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    // A launch template may turn the public address off: the subnet's setting shows
+    // nothing then.
+    if matches!(way, Way::Internet(_)) && at.public_ip_elsewhere.is_some() {
+        out.shown = false;
+        out.seen.push(format!(
+            "{id}: public IPv4 on launch by the subnet, unless {} says otherwise (not shown)",
+            at.public_ip_elsewhere.unwrap_or_default()
+        ));
+    }
     out.seen.push(format!(
         "{id}: route table {rtb}, {}",
         match &way {
@@ -307,10 +362,14 @@ fn missing_endpoints(facts: &NetworkFacts, vpc: &str, table: &str, region: &str)
         })
         .map(|s| (*s).to_owned())
         .collect();
-    let s3 = facts
-        .endpoints
-        .iter()
-        .any(|e| usable(&e, "s3") && (!e.gateway || e.route_tables.iter().any(|t| t == table)));
+    let s3 = facts.endpoints.iter().any(|e| {
+        usable(&e, "s3")
+            && if e.gateway {
+                e.route_tables.iter().any(|t| t == table)
+            } else {
+                e.private_dns
+            }
+    });
     if !s3 {
         missing.push("s3 (a gateway endpoint on this route table)".to_owned());
     }
@@ -343,7 +402,33 @@ fn acl_verdict(acl: &Acl, subnet: &str, way: &Way, out: &mut Judged) {
     ];
     for (egress, port, what) in checks {
         match first_match(acl, egress, port) {
-            Some(e) if e.allow => {}
+            Some(e) if e.allow => {
+                // A deny for a narrower range before it, or an earlier rule on part of the
+                // ephemeral range: rules this does not evaluate (the destination's address
+                // is not known): not shown.
+                let range = if egress {
+                    (443, 443)
+                } else {
+                    (EPHEMERAL[0], EPHEMERAL[1])
+                };
+                let overlaps = |x: &AclEntry| {
+                    matches!(x.protocol.as_str(), "-1" | "6" | "tcp" | "all")
+                        && x.ports.is_none_or(|(f, t)| {
+                            (f == -1 && t == -1) || (f <= range.1 && t >= range.0)
+                        })
+                };
+                let earlier = acl
+                    .entries
+                    .iter()
+                    .any(|x| x.egress == egress && x.number < e.number && overlaps(x) && !x.allow);
+                if earlier {
+                    out.shown = false;
+                    out.seen.push(format!(
+                        "{subnet}: network ACL {} has rules before rule {} for narrower ranges or ports (not judged)",
+                        acl.id, e.number
+                    ));
+                }
+            }
             found => {
                 // Traffic to the VPC endpoints stays in the VPC: rules for narrower ranges
                 // may allow it, and are not judged.

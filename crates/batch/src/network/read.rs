@@ -1,6 +1,6 @@
 //! The network's reads: the subnets by id, then for their VPCs the route tables, VPC
-//! endpoints and network ACLs, and the security groups by id (five describes, four of them
-//! concurrent, every page).
+//! endpoints, network ACLs and NAT gateways, and the security groups by id (six
+//! describes, five of them concurrent, every page).
 
 use std::collections::HashMap;
 
@@ -43,10 +43,11 @@ impl Ec2 {
                 self.items(action, set, "vpc-id", &vpcs).await
             }
         };
-        let (tables, endpoints, acls, sgs) = tokio::try_join!(
+        let (tables, endpoints, acls, nats, sgs) = tokio::try_join!(
             by_vpc("ec2:DescribeRouteTables", "routeTableSet"),
             by_vpc("ec2:DescribeVpcEndpoints", "vpcEndpointSet"),
             by_vpc("ec2:DescribeNetworkAcls", "networkAclSet"),
+            by_vpc("ec2:DescribeNatGateways", "natGatewaySet"),
             async {
                 if groups.is_empty() {
                     return Ok(vec![]);
@@ -63,6 +64,17 @@ impl Ec2 {
         facts.route_tables = tables.iter().map(route_table).collect();
         facts.endpoints = endpoints.iter().map(endpoint).collect();
         facts.acls = acls.iter().map(acl).collect();
+        facts.nat_gateways = nats
+            .iter()
+            .map(|n| {
+                let public = n.text_of("connectivityType").is_none_or(|c| c == "public")
+                    && n.text_of("state") == Some("available");
+                (
+                    n.text_of("natGatewayId").unwrap_or_default().to_owned(),
+                    public,
+                )
+            })
+            .collect();
         facts.groups = sgs
             .iter()
             .map(|g| {

@@ -177,14 +177,23 @@ fn a_nat_gateway_or_every_endpoint_is_a_way_out_and_a_partial_set_is_not() {
     let mut nat = healthy();
     nat.subnets.get_mut("subnet-a").unwrap().public_ip_on_launch = false;
     nat.route_tables[0].routes[1].target = "nat-1".into();
+    nat.nat_gateways.insert("nat-1".into(), true);
     assert!(judge(&nat, at(&s, &g)).shown);
+    // A private NAT gateway (or one not read) reaches no internet: not followed.
+    nat.nat_gateways.insert("nat-1".into(), false);
+    let j = judge(&nat, at(&s, &g));
+    assert_eq!(codes(&j), Vec::<&str>::new(), "{j:?}");
+    assert!(!j.shown, "{j:?}");
 
     let mut ends = healthy();
     private(&mut ends);
     add_endpoints(&mut ends, &ALL);
     let j = judge(&ends, at(&s, &g));
     assert_eq!(codes(&j), Vec::<&str>::new(), "{j:?}");
-    assert!(j.shown);
+    assert!(
+        !j.shown,
+        "the endpoints' own groups and the VPC's DNS are not read: {j:?}"
+    );
 
     let mut partial = healthy();
     private(&mut partial);
@@ -321,4 +330,52 @@ fn a_subnet_that_was_not_read_is_not_shown() {
     let j = judge(&healthy(), at(&s, &g));
     assert!(!j.shown);
     assert!(!judge(&healthy(), at(&[], &g)).shown);
+}
+
+#[test]
+fn what_is_not_evaluated_is_not_shown() {
+    let (s, g) = (subnets(), groups());
+    // A narrower route takes traffic the 0.0.0.0/0 route would.
+    let mut f = healthy();
+    f.route_tables[0].routes.push(Route {
+        destination: Some("0.0.0.0/1".into()),
+        target: "eni-1".into(),
+        active: true,
+        ..Route::default()
+    });
+    let j = judge(&f, at(&s, &g));
+    assert_eq!(codes(&j), Vec::<&str>::new());
+    assert!(!j.shown, "{j:?}");
+    // A launch template may turn the subnet's public address off.
+    let mut lt = at(&s, &g);
+    lt.public_ip_elsewhere = Some("the launch template");
+    assert!(!judge(&healthy(), lt).shown);
+    // An earlier deny for a narrower range, or for part of the ephemeral range.
+    for (cidr, ports, egress) in [
+        ("10.0.0.0/8", Some((443, 443)), true),
+        ("0.0.0.0/0", Some((40000, 40100)), false),
+    ] {
+        let mut f = healthy();
+        f.acls[0].entries.push(AclEntry {
+            cidr: Some(cidr.into()),
+            ..entry(10, egress, false, ports)
+        });
+        let j = judge(&f, at(&s, &g));
+        assert_eq!(codes(&j), Vec::<&str>::new(), "{cidr}: {j:?}");
+        assert!(!j.shown, "{cidr}: {j:?}");
+    }
+    // An S3 interface endpoint without private DNS does not count.
+    let mut f = healthy();
+    private(&mut f);
+    add_endpoints(&mut f, &ALL[..6]);
+    f.endpoints.push(Endpoint {
+        id: "vpce-s3i".into(),
+        vpc: "vpc-1".into(),
+        service: format!("com.amazonaws.{REGION}.s3"),
+        gateway: false,
+        available: true,
+        private_dns: false,
+        route_tables: vec![],
+    });
+    assert_eq!(codes(&judge(&f, at(&s, &g))), ["subnet_no_route_out"]);
 }

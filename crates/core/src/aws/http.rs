@@ -20,8 +20,22 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 /// The client to hand aws-config (`ConfigLoader::http_client`).
 pub fn client() -> SharedHttpClient {
     SharedHttpClient::new(LazyTls {
-        plain: Builder::new().build_http(),
+        plain: plain_client(),
         tls: Arc::new(OnceLock::new()),
+    })
+}
+
+/// The plain-http side: the same connector settings, sleep and proxy (HTTP_PROXY,
+/// NO_PROXY) as the TLS one, without TLS.
+fn plain_client() -> SharedHttpClient {
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut b = ConnectorBuilder::default();
+        b.set_connector_settings(settings.cloned());
+        if let Some(c) = components {
+            b.set_sleep_impl(c.sleep_impl());
+        }
+        b.set_proxy_config(Some(ProxyConfig::from_env()));
+        b.build_http()
     })
 }
 
@@ -100,7 +114,7 @@ mod tests {
     #[tokio::test]
     async fn tls_is_built_only_for_an_https_request() {
         let lazy = LazyTls {
-            plain: Builder::new().build_http(),
+            plain: plain_client(),
             tls: Arc::new(OnceLock::new()),
         };
         let components = RuntimeComponentsBuilder::for_tests()

@@ -207,6 +207,12 @@ pub const TABLE: &[Permission] = &[
         "or the VPC endpoints for ECS, ECR, CloudWatch Logs and S3",
     ),
     called(
+        "ec2:DescribeNatGateways",
+        On::Any,
+        &[Verify, Diagnose],
+        "whether a 0.0.0.0/0 route's NAT gateway is public and available",
+    ),
+    called(
         "ec2:DescribeNetworkAcls",
         On::Any,
         &[Verify, Diagnose],
