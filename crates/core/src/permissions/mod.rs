@@ -50,6 +50,9 @@ pub enum On {
     AnyProfile,
     /// Every ECS cluster (diagnose counts the container instances of Batch's clusters).
     AnyCluster,
+    /// Every container instance (diagnose reads the ones registered in UNMANAGED
+    /// environments' clusters: `ecs:DescribeContainerInstances` is on that resource type).
+    AnyContainerInstance,
     /// The organisation's OUs (reading their names).
     OrgUnits,
     /// The organisation's service control policies, and AWS's own (`FullAWSAccess`).
@@ -116,6 +119,7 @@ pub fn policy(commands: &[Command], desired: &Desired, assume_role_name: &str) -
             On::AnyRole => vec![format!("arn:{p}:iam::*:role/*")],
             On::AnyProfile => vec![format!("arn:{p}:iam::*:instance-profile/*")],
             On::AnyCluster => vec![format!("arn:{p}:ecs:*:*:cluster/*")],
+            On::AnyContainerInstance => vec![format!("arn:{p}:ecs:*:*:container-instance/*/*")],
             On::OrgUnits => vec![format!("arn:{p}:organizations::*:ou/o-*/ou-*")],
             // The organisation's (`policy/o-ID/service_control_policy/p-ID`) and AWS's own
             // (`arn:...::aws:policy/service_control_policy/p-FullAWSAccess`) in one pattern:
@@ -172,6 +176,7 @@ fn sid(on: On) -> &'static str {
         On::AnyRole => "EcsroleDiagnoseRoles",
         On::AnyProfile => "EcsroleDiagnoseInstanceProfiles",
         On::AnyCluster => "EcsroleDiagnoseClusters",
+        On::AnyContainerInstance => "EcsroleDiagnoseContainerInstances",
         On::OrgUnits => "EcsroleFleetOrganizationalUnits",
         On::OrgPolicies => "EcsroleFleetServiceControlPolicies",
         On::Any => "EcsroleReadOnlyDescribe",

@@ -352,7 +352,7 @@ pub const TABLE: &[Permission] = &[
     ),
     called(
         "ecs:DescribeContainerInstances",
-        On::AnyCluster,
+        On::AnyContainerInstance,
         &[Diagnose],
         "UNMANAGED environments: the EC2 instances registered in their clusters",
     ),
