@@ -880,18 +880,7 @@ async fn batch_diagnose_judges_a_managed_instances_role_proxy_rewritten() {
         .await
         .unwrap();
     s.profile(&role, Some(&role)).await;
-    let profile_arn = s
-        .ctx
-        .iam
-        .get_instance_profile()
-        .instance_profile_name(&role)
-        .send()
-        .await
-        .unwrap()
-        .instance_profile()
-        .unwrap()
-        .arn()
-        .to_owned();
+    let profile_arn = crate::harness::profile_arn_of(&s.ctx.iam, &role).await;
     let r = s.ctx.role.clone();
     s.ce("managed", &r, |c| c).await;
     let arn = profile_arn.clone();
@@ -1048,57 +1037,13 @@ async fn batch_diagnose_judges_an_unmanaged_environments_instances() {
         .compute_environment_arn()
         .unwrap()
         .to_owned();
-    let described = s
-        .ctx
-        .batch
-        .describe_compute_environments()
-        .compute_environments(&arn)
-        .send()
-        .await
-        .unwrap();
-    let cluster = described.compute_environments()[0]
-        .ecs_cluster_arn()
-        .unwrap()
-        .to_owned();
-    let profile_arn = s
-        .ctx
-        .iam
-        .get_instance_profile()
-        .instance_profile_name(&bare)
-        .send()
-        .await
-        .unwrap()
-        .instance_profile()
-        .unwrap()
-        .arn()
-        .to_owned();
+    let cluster = crate::harness::cluster_of(&s.ctx.batch, &arn).await;
+    let profile_arn = crate::harness::profile_arn_of(&s.ctx.iam, &bare).await;
     let mut ids = vec![];
+    let ec2 = s.ctx.ec2().await;
     for profile in [None, Some(profile_arn.as_str())] {
-        let mut params = vec![
-            ("ImageId", "ami-03cf127a"),
-            ("MinCount", "1"),
-            ("MaxCount", "1"),
-            ("InstanceType", "t2.micro"),
-        ];
-        if let Some(p) = profile {
-            params.push(("IamInstanceProfile.Arn", p));
-        }
-        let id = s
-            .ec2(
-                "ec2:RunInstances",
-                &params,
-                &["RunInstancesResponse", "instancesSet", "item", "instanceId"],
-            )
-            .await
-            .remove(0);
-        s.ctx
-            .ecs
-            .register_container_instance()
-            .cluster(&cluster)
-            .instance_identity_document(format!(r#"{{"instanceId": "{id}"}}"#))
-            .send()
-            .await
-            .unwrap();
+        let id = crate::harness::run_instance(&ec2, None, profile).await;
+        crate::harness::register_instance(&s.ctx.ecs, &cluster, &id).await;
         ids.push(id);
     }
     let run = s.diagnose(&["--compute-environment", "mine", "--output", "json"]);

@@ -327,6 +327,76 @@ pub async fn aws_like_default_vpc(ec2: &ecsrole_batch::ec2::Ec2) {
         .await;
 }
 
+/// Launches an instance (tagged `ecsrole:verify-run=RUN` when `run` is given, with the
+/// instance profile `profile`), as Batch would: its id.
+pub async fn run_instance(
+    ec2: &ecsrole_batch::ec2::Ec2,
+    run: Option<&str>,
+    profile: Option<&str>,
+) -> String {
+    let mut params = vec![
+        ("ImageId", "ami-03cf127a"),
+        ("MinCount", "1"),
+        ("MaxCount", "1"),
+        ("InstanceType", "t2.micro"),
+    ];
+    if let Some(run) = run {
+        params.extend([
+            ("TagSpecification.1.ResourceType", "instance"),
+            ("TagSpecification.1.Tag.1.Key", "ecsrole:verify-run"),
+            ("TagSpecification.1.Tag.1.Value", run),
+        ]);
+    }
+    if let Some(p) = profile {
+        params.push(("IamInstanceProfile.Arn", p));
+    }
+    ec2.query_texts(
+        "ec2:RunInstances",
+        &params,
+        &["RunInstancesResponse", "instancesSet", "item", "instanceId"],
+    )
+    .await
+    .unwrap()
+    .remove(0)
+}
+
+/// Instance profile `name`'s ARN.
+pub async fn profile_arn_of(iam: &Client, name: &str) -> String {
+    iam.get_instance_profile()
+        .instance_profile_name(name)
+        .send()
+        .await
+        .unwrap()
+        .instance_profile()
+        .unwrap()
+        .arn()
+        .to_owned()
+}
+
+/// The ECS cluster Batch made for compute environment `ce` (name or ARN).
+pub async fn cluster_of(batch: &aws_sdk_batch::Client, ce: &str) -> String {
+    batch
+        .describe_compute_environments()
+        .compute_environments(ce)
+        .send()
+        .await
+        .unwrap()
+        .compute_environments()[0]
+        .ecs_cluster_arn()
+        .unwrap()
+        .to_owned()
+}
+
+/// Registers `instance` in `cluster`, as its ECS agent would.
+pub async fn register_instance(ecs: &aws_sdk_ecs::Client, cluster: &str, instance: &str) {
+    ecs.register_container_instance()
+        .cluster(cluster)
+        .instance_identity_document(format!(r#"{{"instanceId": "{instance}"}}"#))
+        .send()
+        .await
+        .unwrap();
+}
+
 /// A VPC of its own with one subnet whose route table holds only the `local` route, and a
 /// security group (all out): instances there cannot reach ECS.
 pub struct ClosedNetwork {

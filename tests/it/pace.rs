@@ -323,24 +323,8 @@ async fn batch_verify_instance_under_aws_pace() {
     let profile = crate::verify::profile_arn(&ctx).await;
     let instance = crate::verify::launch_instance(&run, Some(&profile)).await;
     tokio::time::sleep(STEP * 2).await;
-    let ce = ctx
-        .batch
-        .describe_compute_environments()
-        .compute_environments(format!("ecsrole-verify-{run}"))
-        .send()
-        .await
-        .unwrap();
-    let cluster = ce.compute_environments()[0]
-        .ecs_cluster_arn()
-        .unwrap()
-        .to_owned();
-    ctx.ecs
-        .register_container_instance()
-        .cluster(&cluster)
-        .instance_identity_document(format!(r#"{{"instanceId": "{instance}"}}"#))
-        .send()
-        .await
-        .unwrap();
+    let cluster = crate::harness::cluster_of(&ctx.batch, &format!("ecsrole-verify-{run}")).await;
+    crate::harness::register_instance(&ctx.ecs, &cluster, &instance).await;
     let (code, stdout, rest) = crate::verify::finish(child, stderr);
     assert_eq!(code, 0, "{stdout}\n{rest}");
     assert!(rest.contains("✓ container_instance_registered"), "{rest}");

@@ -238,39 +238,9 @@ async fn waiting_job_and_unmanaged(ctx: &Ctx, ce: &str) -> (String, String) {
         .compute_environment_arn()
         .unwrap()
         .to_owned();
-    let cluster = ctx
-        .batch
-        .describe_compute_environments()
-        .compute_environments(&arn)
-        .send()
-        .await
-        .unwrap()
-        .compute_environments()[0]
-        .ecs_cluster_arn()
-        .unwrap()
-        .to_owned();
-    let instance = crate::harness::ec2()
-        .await
-        .query_texts(
-            "ec2:RunInstances",
-            &[
-                ("ImageId", "ami-03cf127a"),
-                ("MinCount", "1"),
-                ("MaxCount", "1"),
-                ("InstanceType", "t2.micro"),
-            ],
-            &["RunInstancesResponse", "instancesSet", "item", "instanceId"],
-        )
-        .await
-        .unwrap()
-        .remove(0);
-    ctx.ecs
-        .register_container_instance()
-        .cluster(&cluster)
-        .instance_identity_document(format!(r#"{{"instanceId": "{instance}"}}"#))
-        .send()
-        .await
-        .unwrap();
+    let cluster = crate::harness::cluster_of(&ctx.batch, &arn).await;
+    let instance = crate::harness::run_instance(&crate::harness::ec2().await, None, None).await;
+    crate::harness::register_instance(&ctx.ecs, &cluster, &instance).await;
     (job, name)
 }
 

@@ -517,24 +517,8 @@ async fn overdue_instance(
 /// compute environment's ECS cluster, as the ECS agent would.
 pub(crate) async fn play_the_ecs_agent(ctx: &Ctx, run: &str) {
     let instance = launch_instance(run, None).await;
-    let ce = ctx
-        .batch
-        .describe_compute_environments()
-        .compute_environments(format!("ecsrole-verify-{run}"))
-        .send()
-        .await
-        .unwrap();
-    let cluster = ce.compute_environments()[0]
-        .ecs_cluster_arn()
-        .unwrap()
-        .to_owned();
-    ctx.ecs
-        .register_container_instance()
-        .cluster(&cluster)
-        .instance_identity_document(format!(r#"{{"instanceId": "{instance}"}}"#))
-        .send()
-        .await
-        .unwrap();
+    let cluster = crate::harness::cluster_of(&ctx.batch, &format!("ecsrole-verify-{run}")).await;
+    crate::harness::register_instance(&ctx.ecs, &cluster, &instance).await;
 }
 
 /// The run id from verify's first stderr line (`verify run ID (level ...)`).
@@ -550,43 +534,13 @@ pub(crate) fn run_id_of(stderr: &str) -> String {
 }
 
 pub(crate) async fn profile_arn(ctx: &Ctx) -> String {
-    ctx.iam
-        .get_instance_profile()
-        .instance_profile_name(&ctx.role)
-        .send()
-        .await
-        .unwrap()
-        .instance_profile()
-        .unwrap()
-        .arn()
-        .to_owned()
+    crate::harness::profile_arn_of(&ctx.iam, &ctx.role).await
 }
 
 /// Launches an instance as Batch would for run `run`: tagged with the run id (Batch copies
 /// the compute environment's tags onto its instances), with `profile`. Its id.
 pub(crate) async fn launch_instance(run: &str, profile: Option<&str>) -> String {
-    let mut params = vec![
-        ("ImageId", "ami-03cf127a"),
-        ("MinCount", "1"),
-        ("MaxCount", "1"),
-        ("InstanceType", "t2.micro"),
-        ("TagSpecification.1.ResourceType", "instance"),
-        ("TagSpecification.1.Tag.1.Key", "ecsrole:verify-run"),
-        ("TagSpecification.1.Tag.1.Value", run),
-    ];
-    if let Some(p) = profile {
-        params.push(("IamInstanceProfile.Arn", p));
-    }
-    crate::harness::ec2()
-        .await
-        .query_texts(
-            "ec2:RunInstances",
-            &params,
-            &["RunInstancesResponse", "instancesSet", "item", "instanceId"],
-        )
-        .await
-        .unwrap()
-        .remove(0)
+    crate::harness::run_instance(&crate::harness::ec2().await, Some(run), profile).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
