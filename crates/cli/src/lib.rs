@@ -575,6 +575,18 @@ async fn destroy_plan(
     Ok(plan)
 }
 
+/// check's exit code: 1 when a question about the role's policies was not decided (a
+/// verdict cannot rest on it), else 0 compliant, 2 drift.
+pub(crate) fn check_code(report: &ecsrole_core::findings::Report) -> u8 {
+    if !report.undecided.is_empty() {
+        EXIT_ERROR
+    } else if report.compliant {
+        EXIT_OK
+    } else {
+        EXIT_DRIFT
+    }
+}
+
 /// check, plan, apply, destroy: bounded as a whole by `--timeout`.
 async fn role_command(
     cli: &Cli,
@@ -595,11 +607,7 @@ async fn role_command(
                 note(cli, &not_evaluated);
             }
             reporter.set(report::check(&report));
-            let code = if report.compliant {
-                EXIT_OK
-            } else {
-                EXIT_DRIFT
-            };
+            let code = check_code(&report);
             reporter.record(aws, code, &out);
             code
         }

@@ -85,7 +85,16 @@ pub fn check(r: &Report) -> String {
         .filter(|f| f.severity == Severity::Error)
         .count();
     let warnings = r.findings.len() - errors;
-    let _ = if r.compliant {
+    for why in &r.undecided {
+        let _ = writeln!(out, "  could not decide: {why}");
+    }
+    let _ = if !r.undecided.is_empty() {
+        writeln!(
+            out,
+            "Not decided: {} question(s) about the role's policies could not be decided, so the role is not shown compliant ({errors} error(s), {warnings} warning(s)).",
+            r.undecided.len()
+        )
+    } else if r.compliant {
         writeln!(out, "Compliant ({warnings} warning(s)).")
     } else {
         writeln!(

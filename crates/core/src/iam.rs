@@ -163,6 +163,7 @@ impl Iam {
             attached_policies,
             instance_profile,
             role_policies,
+            now: Some(self.calls.clock().now()),
             ..Actual::default()
         })
     }
@@ -900,6 +901,13 @@ mod tests {
                 .then_error(|| GetInstanceProfileError::generic(error("NoSuchEntity"))),
         ];
         let actual = iam(&rules).read(ROLE, ROLE).await.unwrap();
-        assert_eq!(actual, Actual::default());
+        assert!(actual.now.is_some(), "the reads say when they were made");
+        assert_eq!(
+            actual,
+            Actual {
+                now: actual.now,
+                ..Actual::default()
+            }
+        );
     }
 }

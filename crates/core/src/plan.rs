@@ -148,7 +148,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: PlanOptions) -> Result<Vec
             document: trust::ec2_trust_policy(p),
         }),
         Some(role) => {
-            if let Some(step) = trust_step(desired, role, opts)? {
+            if let Some(step) = trust_step(desired, role, actual, opts)? {
                 steps.push(step);
             }
         }
@@ -210,6 +210,7 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: PlanOptions) -> Result<Vec
 fn trust_step(
     desired: &Desired,
     role: &RoleState,
+    actual: &Actual,
     opts: PlanOptions,
 ) -> Result<Option<Step>, Error> {
     let p = desired.partition;
@@ -230,7 +231,7 @@ fn trust_step(
             });
         }
     };
-    let verdicts = judge(&policy, p, &role.arn);
+    let verdicts = judge(&policy, p, &role.arn, &crate::findings::trust::Facts::of(actual));
     let dropped = trust::non_canonical(&policy, p);
     if opts.replace_trust_policy
         && (verdicts.ec2.decision != Decision::Allowed || !dropped.is_empty())

@@ -92,6 +92,8 @@ pub struct Actual {
     /// The SCPs over the account, root first; `None` when they were not read (a single
     /// account, or no permission to read them): then SCPs are not evaluated.
     pub scps: Option<Vec<ScpLevel>>,
+    /// AWS's time when the reads were made (the `Date` of its answers): `aws:CurrentTime`.
+    pub now: Option<SystemTime>,
 }
 
 /// Does this resource carry ecsrole's ownership tag?

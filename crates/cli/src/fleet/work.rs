@@ -194,8 +194,10 @@ async fn role_outcome(engine: &Engine, work: RoleWork) -> Result<Outcome, ecsrol
             let r = engine.check().await?;
             let codes: Vec<_> = r.findings.iter().map(|f| f.code.as_str()).collect();
             Outcome {
-                code: if r.compliant { EXIT_OK } else { EXIT_DRIFT },
-                summary: if r.compliant {
+                code: crate::check_code(&r),
+                summary: if !r.undecided.is_empty() {
+                    format!("not decided: {}", r.undecided.join("; "))
+                } else if r.compliant {
                     "compliant".into()
                 } else {
                     format!("drift: {}", codes.join(", "))

@@ -12,9 +12,11 @@ use crate::desired::{Desired, RoleKind};
 use crate::partition::Partition;
 use crate::policy::{
     self, Context, Decision, Level, Named, Policy, PolicySet, Principal, Request, Resource, Slot,
+    Witness,
 };
 use crate::state::{Actual, PolicySource, PolicyText};
 
+use super::trust::Facts;
 use super::{FindingCode, Severity};
 
 /// One SCP level's target and its parsed policies, each with its name in messages.
@@ -106,7 +108,9 @@ fn calls(p: Partition, account: &str, kind: RoleKind) -> Vec<Call> {
 pub(super) fn findings(
     desired: &Desired,
     actual: &Actual,
-    push: &mut impl FnMut(FindingCode, Severity, String, String),
+    facts: &Facts,
+    push: &mut impl FnMut(FindingCode, Severity, String, String, Vec<Witness>),
+    undecided: &mut Vec<String>,
 ) {
     let Some(role) = &actual.role else { return };
     let p = desired.partition;
@@ -224,6 +228,7 @@ pub(super) fn findings(
                 unreadable.join("; ")
             ),
             role_res.clone(),
+            vec![],
         );
     }
     let session = format!(
@@ -231,12 +236,19 @@ pub(super) fn findings(
         desired.role_name
     );
     // Findings grouped by their cause, in the order of the calls.
-    let mut groups: Vec<(FindingCode, Severity, String, Vec<&'static str>)> = vec![];
+    let mut groups: Vec<(FindingCode, Severity, String, Vec<&'static str>, Vec<Witness>)> = vec![];
     for call in calls(p, &account, desired.kind) {
+        // The role's session on an instance: an IAM principal of the role's account, with
+        // the role's tags; no MFA or service keys (AWS's global condition keys page).
         let mut context = Context::unknown_rest()
             .known("aws:PrincipalAccount", &account)
             .known("aws:PrincipalArn", &role.arn)
-            .known("aws:PrincipalType", "AssumedRole");
+            .known("aws:PrincipalType", "AssumedRole")
+            .known("aws:PrincipalIsAWSService", "false")
+            .set("aws:PrincipalServiceName", Slot::Absent)
+            .set("aws:PrincipalServiceNamesList", Slot::Absent)
+            .set("aws:username", Slot::Absent);
+        context = facts.tags(facts.region(facts.time(context)), "aws:PrincipalTag/");
         if let Some(c) = call.create_action {
             context = context.set("ecs:CreateAction", Slot::Known(vec![c.to_owned()]));
         }
@@ -252,52 +264,82 @@ pub(super) fn findings(
                 context,
             },
         );
+        let witnesses: Vec<Witness> = verdict
+            .witness
+            .iter()
+            .chain(&verdict.counter)
+            .cloned()
+            .collect();
         let (code, severity, cause) = match verdict.decision {
+            Decision::Allowed if unreadable.is_empty() => continue,
+            Decision::Undecided => {
+                undecided.push(format!(
+                    "whether the ECS agent may call {}: {}",
+                    call.action,
+                    verdict.undecided.unwrap_or_default()
+                ));
+                continue;
+            }
+            Decision::Denied if !verdict.statements.is_empty() => {
+                let scp = verdict.statements.iter().any(|s| s.starts_with("SCP "));
+                let cause = format!("denied by {}", verdict.statements.join("; "));
+                if scp {
+                    (FindingCode::ScpDeniesAgent, Severity::Error, cause)
+                } else {
+                    (FindingCode::AgentPermissionDenied, Severity::Error, cause)
+                }
+            }
+            // No Deny decides it, and a policy that could not be read might: not decided.
+            _ if !unreadable.is_empty() => {
+                undecided.push(format!(
+                    "whether the ECS agent may call {} depends on what was not read: {}",
+                    call.action,
+                    unreadable.join("; ")
+                ));
+                continue;
+            }
             Decision::Allowed => continue,
             Decision::Denied => {
-                let scp = verdict.statements.iter().any(|s| s.starts_with("SCP "))
-                    || (verdict.statements.is_empty()
-                        && verdict.missing.iter().any(|m| m.contains("SCP")));
-                let cause = if verdict.statements.is_empty() {
-                    verdict.missing.join("; ")
+                let scp = verdict.missing.iter().any(|m| m.contains("SCP"));
+                let cause = verdict.missing.join("; ");
+                if scp {
+                    (FindingCode::ScpDeniesAgent, Severity::Error, cause)
                 } else {
-                    format!("denied by {}", verdict.statements.join("; "))
-                };
-                // Nothing allows it, but a policy could not be read: not proven denied.
-                let unproven = verdict.statements.is_empty() && !unreadable.is_empty();
-                match (scp, unproven) {
-                    (true, _) => (FindingCode::ScpDeniesAgent, Severity::Error, cause),
-                    (false, true) => (
-                        FindingCode::AgentPermissionConditional,
-                        Severity::Warning,
-                        format!("{cause}, unless a policy that could not be read allows it"),
-                    ),
-                    (false, false) => (FindingCode::AgentPermissionDenied, Severity::Error, cause),
+                    (FindingCode::AgentPermissionDenied, Severity::Error, cause)
                 }
             }
             Decision::Depends => (
                 FindingCode::AgentPermissionConditional,
                 Severity::Warning,
-                format!(
-                    "it depends on {}: {}",
-                    verdict.keys.join(", "),
-                    verdict.statements.join("; ")
-                ),
+                match (&verdict.witness, &verdict.counter) {
+                    (Some(a), Some(d)) => format!(
+                        "it depends on {} (allowed with {}; denied with {}): {}",
+                        verdict.keys.join(", "),
+                        a.describe_keys(&verdict.keys),
+                        d.describe_keys(&verdict.keys),
+                        verdict.statements.join("; ")
+                    ),
+                    _ => format!(
+                        "it depends on {}: {}",
+                        verdict.keys.join(", "),
+                        verdict.statements.join("; ")
+                    ),
+                },
             ),
         };
         match groups
             .iter_mut()
-            .find(|(c, _, why, _)| *c == code && *why == cause)
+            .find(|(c, _, why, _, _)| *c == code && *why == cause)
         {
-            Some((_, _, _, actions)) => {
+            Some((_, _, _, actions, _)) => {
                 if !actions.contains(&call.action) {
                     actions.push(call.action);
                 }
             }
-            None => groups.push((code, severity, cause, vec![call.action])),
+            None => groups.push((code, severity, cause, vec![call.action], witnesses)),
         }
     }
-    for (code, severity, cause, actions) in groups {
+    for (code, severity, cause, actions, witnesses) in groups {
         let verb = match severity {
             Severity::Error => "may not call",
             Severity::Warning => "may not be able to call",
@@ -311,6 +353,7 @@ pub(super) fn findings(
                 actions.join(", ")
             ),
             role_res.clone(),
+            witnesses,
         );
     }
 }

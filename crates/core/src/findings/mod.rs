@@ -5,11 +5,13 @@
 use serde::Serialize;
 
 use crate::desired::Desired;
-use crate::policy::Policy;
+use crate::policy::{Policy, Witness};
 use crate::state::Actual;
 
 mod agent;
 pub mod trust;
+#[cfg(test)]
+mod verdict_tests;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -81,6 +83,10 @@ pub struct Finding {
     pub severity: Severity,
     pub message: String,
     pub resource: String,
+    /// The requests that show a verdict about a policy: one the policies allow (public,
+    /// depends) and one they deny (missing, denied, depends).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub witnesses: Vec<Witness>,
 }
 
 impl Finding {
@@ -98,19 +104,26 @@ pub struct Report {
     pub account_id: Option<String>,
     pub compliant: bool,
     pub findings: Vec<Finding>,
+    /// The questions the evaluator could not decide, or that depend on a policy that was
+    /// not read: the run cannot say the role is compliant (exit 1).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub undecided: Vec<String>,
 }
 
 /// Compares what IAM holds with what is wanted. Pure: no AWS calls.
 pub fn check(desired: &Desired, actual: &Actual) -> Report {
     let mut findings = vec![];
-    let mut push = |code, severity, message: String, resource: String| {
+    let mut undecided: Vec<String> = vec![];
+    let mut push = |code, severity, message: String, resource: String, witnesses| {
         findings.push(Finding {
             code,
             severity,
             message,
             resource,
+            witnesses,
         })
     };
+    let facts = trust::Facts::of(actual);
     let p = desired.partition;
     let role_res = desired.role_resource();
     let path_differs = |what: &str, name: &str, path: &str| {
@@ -125,6 +138,7 @@ pub fn check(desired: &Desired, actual: &Actual) -> Report {
             Severity::Error,
             format!("role {} does not exist", desired.role_name),
             role_res.clone(),
+            vec![],
         ),
         Some(role) => {
             match Policy::parse(&role.trust_policy) {
@@ -136,12 +150,17 @@ pub fn check(desired: &Desired, actual: &Actual) -> Report {
                         p.ec2_principal()
                     ),
                     role_res.clone(),
+                    vec![],
                 ),
-                Ok(policy) => trust::findings(
-                    &trust::judge(&policy, p, &role.arn),
-                    p,
-                    &mut |code, severity, message| push(code, severity, message, role_res.clone()),
-                ),
+                Ok(policy) => {
+                    let verdicts = trust::judge(&policy, p, &role.arn, &facts);
+                    for why in verdicts.undecided() {
+                        undecided.push(format!("the trust policy: {why}"));
+                    }
+                    trust::findings(&verdicts, p, &mut |code, severity, message, w| {
+                        push(code, severity, message, role_res.clone(), w)
+                    })
+                }
             }
             if role.path != desired.path {
                 push(
@@ -149,6 +168,7 @@ pub fn check(desired: &Desired, actual: &Actual) -> Report {
                     Severity::Warning,
                     path_differs("role", &desired.role_name, &role.path),
                     role_res.clone(),
+                    vec![],
                 );
             }
         }
@@ -163,6 +183,7 @@ pub fn check(desired: &Desired, actual: &Actual) -> Report {
                     desired.role_name
                 ),
                 arn.clone(),
+                vec![],
             );
         }
     }
@@ -176,6 +197,7 @@ pub fn check(desired: &Desired, actual: &Actual) -> Report {
                 desired.instance_profile_name
             ),
             prof_res.clone(),
+            vec![],
         ),
         Some(profile) if profile.roles.is_empty() => push(
             FindingCode::InstanceProfileMissingRole,
@@ -185,6 +207,7 @@ pub fn check(desired: &Desired, actual: &Actual) -> Report {
                 desired.instance_profile_name, desired.role_name
             ),
             prof_res.clone(),
+            vec![],
         ),
         Some(profile) if !crate::names::holds(&profile.roles, &desired.role_name) => push(
             FindingCode::InstanceProfileOtherRole,
@@ -196,6 +219,7 @@ pub fn check(desired: &Desired, actual: &Actual) -> Report {
                 desired.role_name
             ),
             prof_res.clone(),
+            vec![],
         ),
         Some(_) => {}
     }
@@ -211,10 +235,11 @@ pub fn check(desired: &Desired, actual: &Actual) -> Report {
                 &profile.path,
             ),
             prof_res,
+            vec![],
         );
     }
-    agent::findings(desired, actual, &mut push);
-    let compliant = findings.iter().all(|f| !f.is_error());
+    agent::findings(desired, actual, &facts, &mut push, &mut undecided);
+    let compliant = undecided.is_empty() && findings.iter().all(|f| !f.is_error());
     Report {
         role_name: desired.role_name.clone(),
         instance_profile_name: desired.instance_profile_name.clone(),
@@ -222,6 +247,7 @@ pub fn check(desired: &Desired, actual: &Actual) -> Report {
         account_id: actual.account_id(),
         compliant,
         findings,
+        undecided,
     }
 }
 

@@ -9,7 +9,7 @@ const AWS: Partition = Partition::Aws;
 const ROLE: &str = "arn:aws:iam::123456789012:role/ecsInstanceRole";
 
 fn analyze(doc: &str, p: Partition) -> Result<TrustVerdicts, crate::policy::PolicyError> {
-    Ok(judge(&Policy::parse(doc)?, p, ROLE))
+    Ok(judge(&Policy::parse(doc)?, p, ROLE, &Facts::default()))
 }
 
 fn a(doc: &str) -> TrustVerdicts {
@@ -361,3 +361,4 @@ fn property_no_input_panics() {
     let got = analyze(&encode(&huge), Partition::Aws).unwrap();
     assert_eq!(got.ec2.decision, Decision::Denied);
 }
+

@@ -14,11 +14,11 @@
 //!   when absent or empty);
 //! - policy variables (`${aws:username}`, `${key, 'default'}`) take the request's value of
 //!   the key they name; a value whose variable the request does not resolve matches
-//!   nothing. `${*}`, `${?}` and `${$}` are the literal characters.
+//!   nothing. `${*}`, `${?}` and `${$}` are the literal characters (`pattern.rs`).
 
 use std::net::IpAddr;
 
-use super::matching::wildcard;
+use super::pattern::{Pat, Reading};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
@@ -124,37 +124,114 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     .then(|| &s[prefix.len()..])
 }
 
+/// What a condition needs to know of the request's value(s) of its key: whether the key
+/// is absent, and whether some value satisfies the operator and some does not (a
+/// single-valued key is a set of one). Every operator's answer follows from these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seen {
+    pub absent: bool,
+    pub some_satisfies: bool,
+    pub some_fails: bool,
+}
+
+/// The condition's answer for a request whose values are as `seen` says.
+pub fn combine(op: Operator, policy_values: &[String], seen: Seen) -> bool {
+    let empty = !seen.absent && !seen.some_satisfies && !seen.some_fails;
+    if op.family == Family::Null {
+        let null = seen.absent || empty;
+        // `Null: true` holds when the key is absent; several values are OR.
+        return policy_values
+            .iter()
+            .any(|v| v.eq_ignore_ascii_case("true") == null);
+    }
+    match op.set {
+        SetPrefix::ForAllValues => seen.absent || !seen.some_fails,
+        SetPrefix::ForAnyValue if seen.absent => op.if_exists,
+        SetPrefix::ForAnyValue => seen.some_satisfies,
+        // A single-valued operator over a multivalued key: some value must satisfy it.
+        SetPrefix::None if seen.absent || empty => op.if_exists || op.negated,
+        SetPrefix::None => seen.some_satisfies,
+    }
+}
+
+/// Does one request value `v` satisfy the operator (negation included: a negated
+/// operator's values are AND, none may match)?
+pub fn satisfies(
+    op: Operator,
+    policy_values: &[String],
+    v: &str,
+    variables: bool,
+    resolve: &dyn Fn(&str) -> Option<String>,
+) -> bool {
+    let matched = policy_values
+        .iter()
+        .any(|p| value_matches(op.family, p, v, variables, resolve));
+    matched != op.negated
+}
+
 /// Evaluates one condition. `value` is the request's value of the key (`None`: absent; a
-/// single-valued key is a one-element list); `resolve` gives a policy variable's value.
+/// single-valued key is a one-element list); `resolve` gives a policy variable's value;
+/// `variables`: the policy's Version has them (2012-10-17).
+#[cfg(test)]
 pub fn holds(
     op: Operator,
     policy_values: &[String],
     value: Option<&[String]>,
+    variables: bool,
     resolve: &dyn Fn(&str) -> Option<String>,
 ) -> bool {
-    if op.family == Family::Null {
-        let absent = value.is_none_or(<[String]>::is_empty);
-        // `Null: true` holds when the key is absent; several values are OR.
-        return policy_values
-            .iter()
-            .any(|v| v.eq_ignore_ascii_case("true") == absent);
-    }
-    let one = |v: &str| -> bool {
-        let matched = policy_values
-            .iter()
-            .any(|p| value_matches(op.family, p, v, resolve));
-        // Negated: none of the values may match (the values are AND).
-        matched != op.negated
+    let seen = match value {
+        None => Seen {
+            absent: true,
+            some_satisfies: false,
+            some_fails: false,
+        },
+        Some(vs) => {
+            let mut seen = Seen {
+                absent: false,
+                some_satisfies: false,
+                some_fails: false,
+            };
+            for v in vs {
+                if satisfies(op, policy_values, v, variables, resolve) {
+                    seen.some_satisfies = true;
+                } else {
+                    seen.some_fails = true;
+                }
+            }
+            seen
+        }
     };
-    match (op.set, value) {
-        (SetPrefix::ForAllValues, None) => true,
-        (SetPrefix::ForAllValues, Some(vs)) => vs.iter().all(|v| one(v)),
-        (SetPrefix::ForAnyValue, None) => op.if_exists,
-        (SetPrefix::ForAnyValue, Some(vs)) => vs.iter().any(|v| one(v)),
-        (SetPrefix::None, None) => op.if_exists || op.negated,
-        // A single-valued operator over a multivalued key: some value must satisfy it.
-        (SetPrefix::None, Some([])) => op.if_exists || op.negated,
-        (SetPrefix::None, Some(vs)) => vs.iter().any(|v| one(v)),
+    combine(op, policy_values, seen)
+}
+
+/// How a family reads its policy values as patterns (`None`: not a string family).
+pub fn reading(family: Family) -> Option<Reading> {
+    use Family::*;
+    Some(match family {
+        StringEquals | BinaryEquals => Reading::Exact { ci: false },
+        StringEqualsIgnoreCase | Bool => Reading::Exact { ci: true },
+        StringLike => Reading::Like,
+        ArnLike => Reading::Arn,
+        _ => return None,
+    })
+}
+
+/// Is the family one of the ordered ones, and does it read dates?
+pub fn ordered(family: Family) -> Option<bool> {
+    use Family::*;
+    match family {
+        NumericEquals
+        | NumericLessThan
+        | NumericLessThanEquals
+        | NumericGreaterThan
+        | NumericGreaterThanEquals => Some(false),
+        DateEquals
+        | DateLessThan
+        | DateLessThanEquals
+        | DateGreaterThan
+        | DateGreaterThanEquals => Some(true),
+        _ => None,
     }
 }
 
@@ -163,17 +240,14 @@ fn value_matches(
     family: Family,
     p: &str,
     v: &str,
+    variables: bool,
     resolve: &dyn Fn(&str) -> Option<String>,
 ) -> bool {
     use Family::*;
-    let substituted = |like: bool| substitute(p, like, resolve);
+    if let Some(r) = reading(family) {
+        return Pat::compile(p, r, variables, resolve).is_some_and(|pat| pat.matches(v));
+    }
     match family {
-        StringEquals => substituted(false).is_some_and(|p| p == v),
-        StringEqualsIgnoreCase => {
-            substituted(false).is_some_and(|p| p.to_lowercase() == v.to_lowercase())
-        }
-        StringLike => substituted(true).is_some_and(|p| wildcard(&p, v, false)),
-        ArnLike => substituted(true).is_some_and(|p| arn_like(&p, v)),
         NumericEquals
         | NumericLessThan
         | NumericLessThanEquals
@@ -190,10 +264,8 @@ fn value_matches(
             (Some(p), Some(v)) => compare(family, v.partial_cmp(&p)),
             _ => false,
         },
-        Bool => p.eq_ignore_ascii_case(v),
-        BinaryEquals => p == v,
         IpAddress => in_network(p, v),
-        Null => false,
+        _ => false,
     }
 }
 
@@ -211,60 +283,7 @@ fn compare(family: Family, ord: Option<std::cmp::Ordering>) -> bool {
     }
 }
 
-/// The policy value with its variables replaced; `None` when one cannot be resolved. In
-/// `like` values the wildcards stay wildcards and `${*}`/`${?}` become escaped literals
-/// (here: the characters themselves, which a `*`/`?` in the text then matches).
-fn substitute(p: &str, like: bool, resolve: &dyn Fn(&str) -> Option<String>) -> Option<String> {
-    if !p.contains("${") {
-        return Some(p.to_owned());
-    }
-    let mut out = String::new();
-    let mut rest = p;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else {
-            out.push_str(&rest[start..]);
-            return Some(out);
-        };
-        let inner = after[..end].trim();
-        match inner {
-            "*" | "?" | "$" => out.push_str(inner),
-            _ => {
-                let (key, default) = match inner.split_once(',') {
-                    Some((k, d)) => (k.trim(), Some(d.trim().trim_matches('\'').to_owned())),
-                    None => (inner, None),
-                };
-                let value = resolve(key).or(default)?;
-                if like {
-                    // A resolved value is literal text, not a pattern.
-                    if value.contains(['*', '?']) {
-                        return None;
-                    }
-                }
-                out.push_str(&value);
-            }
-        }
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Some(out)
-}
-
-/// `ArnLike`: "each of the six colon-delimited components of the ARN is checked
-/// separately" (the operators page), each with wildcards, case-sensitively; the last part
-/// may itself hold colons. A value or pattern without six parts is no ARN and matches
-/// nothing (so `"*"` alone matches nothing; `arn:*:*:*:*:*` matches every ARN).
-fn arn_like(pattern: &str, arn: &str) -> bool {
-    let p: Vec<&str> = pattern.splitn(6, ':').collect();
-    let a: Vec<&str> = arn.splitn(6, ':').collect();
-    if a.len() != 6 || p.len() != 6 {
-        return false;
-    }
-    p.iter().zip(&a).all(|(p, a)| wildcard(p, a, false))
-}
-
-fn number(s: &str) -> Option<f64> {
+pub fn number(s: &str) -> Option<f64> {
     s.trim().parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
@@ -353,81 +372,6 @@ fn in_network(network: &str, ip: &str) -> bool {
     }
 }
 
-/// Values on either side of each of the policy's values, for the family: what the
-/// evaluator tries for a key it does not know (each value itself, and just below and
-/// above it for the ordered families; an address inside and one outside each network).
-pub fn neighbours(family: Family, p: &str) -> Vec<String> {
-    use Family::*;
-    match family {
-        NumericEquals
-        | NumericLessThan
-        | NumericLessThanEquals
-        | NumericGreaterThan
-        | NumericGreaterThanEquals => match number(p) {
-            Some(n) => vec![format!("{}", n - 1.0), p.to_owned(), format!("{}", n + 1.0)],
-            None => vec![p.to_owned()],
-        },
-        DateEquals
-        | DateLessThan
-        | DateLessThanEquals
-        | DateGreaterThan
-        | DateGreaterThanEquals => match date(p) {
-            Some(n) => vec![
-                format!("{}", n - 1.0),
-                format!("{n}"),
-                format!("{}", n + 1.0),
-            ],
-            None => vec![p.to_owned()],
-        },
-        Bool => vec!["true".into(), "false".into()],
-        IpAddress => ip_neighbours(p),
-        _ => vec![p.to_owned()],
-    }
-}
-
-fn ip_neighbours(network: &str) -> Vec<String> {
-    let (addr, bits) = match network.split_once('/') {
-        Some((a, b)) => (a, b.parse::<u32>().ok()),
-        None => (network, None),
-    };
-    match addr.trim().parse::<IpAddr>() {
-        Ok(IpAddr::V4(n)) => {
-            let bits = bits.unwrap_or(32).min(32);
-            let mask = if bits == 0 {
-                0
-            } else {
-                u32::MAX << (32 - bits)
-            };
-            let first = u32::from(n) & mask;
-            let last = first | !mask;
-            let mut out = vec![std::net::Ipv4Addr::from(first).to_string()];
-            if let Some(after) = last.checked_add(1) {
-                out.push(std::net::Ipv4Addr::from(after).to_string());
-            }
-            if let Some(before) = first.checked_sub(1) {
-                out.push(std::net::Ipv4Addr::from(before).to_string());
-            }
-            out
-        }
-        Ok(IpAddr::V6(n)) => {
-            let bits = bits.unwrap_or(128).min(128);
-            let mask = if bits == 0 {
-                0
-            } else {
-                u128::MAX << (128 - bits)
-            };
-            let first = u128::from(n) & mask;
-            let last = first | !mask;
-            let mut out = vec![std::net::Ipv6Addr::from(first).to_string()];
-            if let Some(after) = last.checked_add(1) {
-                out.push(std::net::Ipv6Addr::from(after).to_string());
-            }
-            out
-        }
-        Err(_) => vec![],
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,7 +380,7 @@ mod tests {
         let op = Operator::parse(op).unwrap();
         let policy: Vec<String> = policy.iter().map(|s| (*s).to_owned()).collect();
         let value: Option<Vec<String>> = value.map(|v| v.iter().map(|s| (*s).to_owned()).collect());
-        holds(op, &policy, value.as_deref(), &|k| {
+        holds(op, &policy, value.as_deref(), true, &|k| {
             (k == "aws:username").then(|| "alice".to_owned())
         })
     }

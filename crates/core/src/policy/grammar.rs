@@ -161,6 +161,9 @@ pub fn decode_document(raw: &str) -> std::borrow::Cow<'_, str> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     pub statements: Vec<Statement>,
+    /// Policy variables are read (`"Version": "2012-10-17"`); under `2008-10-17`, or no
+    /// Version, `${...}` is literal text (IAM guide, the `Version` element).
+    pub variables: bool,
 }
 
 impl Policy {
@@ -188,7 +191,11 @@ impl Policy {
             .enumerate()
             .map(|(i, s)| statement(s, i))
             .collect::<Result<_, _>>()?;
-        Ok(Policy { statements })
+        let variables = doc.get("Version").and_then(Value::as_str) == Some("2012-10-17");
+        Ok(Policy {
+            statements,
+            variables,
+        })
     }
 }
 

@@ -3,27 +3,32 @@
 //! role's managed and inline policies, its permissions boundary and the SCPs over it).
 //!
 //! - `grammar`: a document read into statements (every form IAM accepts);
-//! - `matching`: wildcards with IAM's case rules;
-//! - `condition`: every condition operator, `IfExists`, `ForAllValues:`/`ForAnyValue:`,
-//!   policy variables;
-//! - `eval`: one request under a set of policies, with keys known, absent or unknown:
-//!   Allowed, Denied, or Depends (naming the keys that decide).
+//! - `matching`: wildcards with IAM's case rules (actions);
+//! - `pattern`: a policy value as a pattern (wildcards, ARN parts, variables, escapes);
+//! - `condition`: every condition operator, `IfExists`, `ForAllValues:`/`ForAnyValue:`;
+//! - `request`: a question as a set of requests (keys known, absent, one of a few, free);
+//! - `classes`: the finitely many classes of a key's values the policies tell apart;
+//! - `decide`: the exact search for an allowed and a denied request: Allowed, Denied,
+//!   Depends (naming the keys that decide), each with a witness, or Undecided.
 //!
 //! Not evaluated: resource control policies, session policies, and the resource-based
 //! policies of the resources the agent reaches (an ECR repository policy, say).
 
+mod classes;
 mod condition;
-mod eval;
+mod decide;
 mod grammar;
 mod matching;
+mod pattern;
+mod request;
 #[cfg(test)]
 mod tests;
 
-pub use eval::{
-    Context, Decision, Level, Named, PolicySet, Principal, Request, Resource, Slot, Verdict,
-    evaluate,
-};
+pub use classes::iso;
+pub use decide::{Decision, Level, MAX_NODES, Named, PolicySet, Verdict, Witness, evaluate};
 pub use grammar::{
     Condition, Effect, Policy, PolicyError, PrincipalSpec, Principals, Statement, decode_document,
 };
 pub use matching::wildcard;
+pub use pattern::{Pat, Reading, Tok};
+pub use request::{Context, Principal, Request, Resource, Shape, Slot, multivalued};

@@ -82,7 +82,7 @@ pub fn allows_service(document: &str, service: &str) -> Result<bool, TrustPolicy
     let verdict = policy::evaluate(
         &set,
         &Request {
-            principal: Principal::Service(service.to_owned()),
+            principal: Principal::service(service),
             action: "sts:AssumeRole".into(),
             resource: Resource::Arn("*".into()),
             context: Context::unknown_rest(),
