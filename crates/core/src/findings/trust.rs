@@ -627,6 +627,20 @@ pub fn describe_outsider(w: &Witness) -> String {
         })
         .map(|(k, _)| k.clone())
         .collect();
+    if !w.principal.starts_with("arn:") || w.principal.contains(":oidc-provider/") {
+        // A web identity: any user of the issuer with the keys shown.
+        let subject = if passing.iter().any(|k| k.ends_with(":sub")) {
+            ""
+        } else {
+            " with any subject (any repository, project, workspace or identity pool user)"
+        };
+        let keys = if passing.is_empty() {
+            String::new()
+        } else {
+            format!(" passing {}", w.describe_keys(&passing))
+        };
+        return format!("anyone who signs in through {}{subject}{keys}", w.principal);
+    }
     let account = w
         .value("aws:PrincipalAccount")
         .and_then(|v| v.first().cloned())

@@ -255,7 +255,11 @@ fn github_without_a_subject_is_public_and_one_repository_is_not() {
     ));
     assert_eq!(exit(&r), 2, "{r:#?}");
     assert_eq!(codes(&r), ["trust_policy_public"]);
-    assert!(r.findings[0].message.contains("repo:"), "{}", r.findings[0].message);
+    assert!(
+        r.findings[0].message.contains("with any subject"),
+        "{}",
+        r.findings[0].message
+    );
     let r = check_of(&role(
         &t(r#"{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},"StringLike":{"token.actions.githubusercontent.com:sub":"repo:my-org/my-repo:*"}}"#),
         &[],
