@@ -30,9 +30,9 @@
 //!   so a negated operator holds): none.
 
 use ecsrole_core::Partition;
-use ecsrole_core::findings::trust::{OUTSIDER_ACCOUNT, judge};
+use ecsrole_core::findings::trust::{Facts, judge};
 use ecsrole_core::policy::{
-    self, Context, Decision, Level, Named, Policy, PolicySet, Principal, Request, Resource,
+    self, Context, Decision, Level, Named, Policy, PolicySet, Principal, Request, Resource, Witness,
 };
 use serde_json::{Value, json};
 
@@ -170,68 +170,6 @@ const TRUST_KEYS: &[Key] = &[
     },
 ];
 
-/// The values a completion tries for a key: absent, each generated value (patterns
-/// instantiated), and one nobody names; for the outsider's own keys, only what an outsider
-/// can have.
-fn completions(key: &Key, outsider: bool) -> Vec<Option<String>> {
-    let concrete = |v: &str| {
-        v.replace("*", "x").replace(
-            "arn:aws:iam::x:role/deploy",
-            "arn:aws:iam::999999999999:role/deploy",
-        )
-    };
-    match (key.name, outsider) {
-        ("aws:PrincipalAccount", true) => vec![Some(OUTSIDER_ACCOUNT.into())],
-        ("aws:PrincipalArn", true) => vec![], // the principal itself: see the test
-        ("aws:PrincipalArn", false) => vec![
-            None,
-            Some("arn:aws:iam::*:*".into()),
-            Some("arn:aws:iam::222222222222:role/unseen".into()),
-            Some("arn:aws:iam::111111111111:role/deploy".into()),
-            Some("arn:aws:iam::999999999999:role/deploy".into()),
-            Some("arn:aws:iam::111111111111:role/x".into()),
-        ],
-        ("aws:PrincipalOrgID", true) => vec![None, Some("o-ecsroleoutsider".into())],
-        ("aws:SourceAccount", true) => vec![None, Some(OUTSIDER_ACCOUNT.into())],
-        ("aws:SourceAccount", false) => vec![None, Some("123456789012".into())],
-        ("aws:SecureTransport", _) => vec![None, Some("true".into()), Some("false".into())],
-        ("aws:SourceIp", _) => vec![
-            None,
-            Some("203.0.113.9".into()),
-            Some("198.51.100.7".into()),
-            Some("192.0.2.1".into()),
-        ],
-        ("aws:MultiFactorAuthAge", _) => vec![
-            None,
-            Some("30".into()),
-            Some("60".into()),
-            Some("600".into()),
-            Some("3600".into()),
-            Some("7200".into()),
-        ],
-        ("aws:CurrentTime", _) => vec![
-            None,
-            Some("2025-06-01T00:00:00Z".into()),
-            Some("2026-01-01T00:00:00Z".into()),
-            Some("2028-01-01T00:00:00Z".into()),
-            Some("2030-06-01T00:00:00Z".into()),
-            Some("2031-01-01T00:00:00Z".into()),
-        ],
-        _ => {
-            // Each value as written (a literal `*` is a value too) and instantiated.
-            let mut out = vec![None, Some("unseen-value".into())];
-            for v in key.values {
-                for c in [(*v).to_owned(), concrete(v)] {
-                    if !out.contains(&Some(c.clone())) {
-                        out.push(Some(c));
-                    }
-                }
-            }
-            out
-        }
-    }
-}
-
 fn one_or_many(rng: &mut Rng, values: &[&str]) -> Value {
     let n = 1 + rng.below(values.len().min(2));
     let mut chosen: Vec<&str> = vec![];
@@ -320,35 +258,122 @@ fn trust_policy(rng: &mut Rng) -> (Value, Vec<usize>) {
     (reference::policy(statements), used)
 }
 
-/// Every completion of `keys` (mixed radix), as reference context objects.
-fn contexts(keys: &[usize], outsider: bool) -> Vec<serde_json::Map<String, Value>> {
-    let axes: Vec<(&str, Vec<Option<String>>)> = keys
-        .iter()
-        .map(|&k| (TRUST_KEYS[k].name, completions(&TRUST_KEYS[k], outsider)))
-        .filter(|(_, c)| !c.is_empty())
-        .collect();
-    let total: usize = axes.iter().map(|(_, c)| c.len()).product();
-    (0..total)
-        .map(|mut i| {
-            let mut ctx = serde_json::Map::new();
-            for (name, choices) in &axes {
-                if let Some(v) = &choices[i % choices.len()] {
-                    ctx.insert((*name).to_owned(), json!(v));
-                }
-                i /= choices.len();
-            }
-            ctx
-        })
-        .collect()
+/// AWS's time in every question of the test (2026-12-06T00:00:00Z).
+const NOW: u64 = 1_796_515_200;
+
+fn facts() -> Facts {
+    Facts {
+        now: Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(NOW)),
+        region: None,
+        tags: vec![],
+    }
 }
 
-fn combine(answers: &[Ref]) -> Decision {
-    let allowed = answers.iter().filter(|a| **a == Ref::Allowed).count();
-    match allowed {
-        0 => Decision::Denied,
-        n if n == answers.len() => Decision::Allowed,
-        _ => Decision::Depends,
+/// A witness as a reference case: its principal and every key it carries.
+fn replay(doc: &Value, w: &Witness) -> Value {
+    let mut ctx = serde_json::Map::new();
+    for (k, v) in &w.context {
+        match v.as_deref() {
+            Some([one]) => {
+                ctx.insert(k.clone(), json!(one));
+            }
+            Some(many) => {
+                ctx.insert(k.clone(), json!(many));
+            }
+            None => {}
+        }
     }
+    reference::trust_case(doc.clone(), &w.principal, Value::Object(ctx))
+}
+
+/// A request EC2 could make, drawn without the evaluator: the keys the generator uses, as
+/// the EC2 model allows them (absent where the model says absent), values from a pool wider
+/// than the policies' own.
+fn ec2_sample(rng: &mut Rng) -> Value {
+    let mut ctx = serde_json::Map::new();
+    let mut maybe = |rng: &mut Rng, key: &str, pool: &[&str]| {
+        if rng.chance(70) {
+            ctx.insert(key.into(), json!(rng.pick(pool)));
+        }
+    };
+    maybe(rng, "aws:SourceAccount", &["123456789012"]);
+    maybe(rng, "aws:SecureTransport", &["true", "false"]);
+    maybe(
+        rng,
+        "aws:SourceIp",
+        &[
+            "203.0.113.9",
+            "203.0.113.0",
+            "203.0.114.0",
+            "198.51.100.7",
+            "192.0.2.1",
+            "10.1.2.3",
+        ],
+    );
+    ctx.insert(
+        "aws:PrincipalAccount".into(),
+        json!(rng.pick(&[
+            "111111111111",
+            "123456789012",
+            "444412345678",
+            "555555555555"
+        ])),
+    );
+    ctx.insert("aws:CurrentTime".into(), json!("2026-12-06T00:00:00Z"));
+    reference::trust_case(Value::Null, reference::EC2, Value::Object(ctx))
+}
+
+/// An outsider's request drawn without the evaluator: an account and organisation the
+/// policy does not name, a role name, and keys it chooses.
+fn outsider_sample(rng: &mut Rng, doc: &str) -> Value {
+    let account = loop {
+        let a = format!("{:012}", rng.next() % 1_000_000_000_000);
+        let a = if rng.chance(20) {
+            format!("4444{}", &a[4..])
+        } else {
+            a
+        };
+        if !doc.contains(&a) && a != "123456789012" {
+            break a;
+        }
+    };
+    let name = rng.pick(&["deploy", "x", "outsider", "deploy-2"]);
+    let arn = format!("arn:aws:iam::{account}:role/{name}");
+    let mut ctx = serde_json::Map::new();
+    ctx.insert("aws:PrincipalAccount".into(), json!(account));
+    ctx.insert("aws:PrincipalArn".into(), json!(arn));
+    ctx.insert("aws:CurrentTime".into(), json!("2026-12-06T00:00:00Z"));
+    let mut maybe = |rng: &mut Rng, key: &str, pool: &[&str]| {
+        if rng.chance(60) {
+            ctx.insert(key.into(), json!(rng.pick(pool)));
+        }
+    };
+    maybe(rng, "aws:PrincipalOrgID", &["o-zzzzzzzzzz", "o-abd999"]);
+    maybe(rng, "aws:SecureTransport", &["true", "false"]);
+    maybe(
+        rng,
+        "aws:SourceIp",
+        &["203.0.113.9", "198.51.100.7", "192.0.2.1"],
+    );
+    maybe(
+        rng,
+        "aws:MultiFactorAuthAge",
+        &["30", "60", "61.5", "3600", "9000"],
+    );
+    maybe(
+        rng,
+        "aws:PrincipalTag/team",
+        &["batch", "bx", "b*", "other"],
+    );
+    maybe(rng, "sts:ExternalId", &["secret-1", "secret-2"]);
+    reference::trust_case(Value::Null, &arn, Value::Object(ctx))
+}
+
+/// What a reference answer must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Allowed,
+    NotAllowed,
 }
 
 #[test]
@@ -356,77 +381,113 @@ fn trust_questions_agree_with_an_independent_evaluator() {
     let seed = seed();
     let mut rng = Rng(seed);
     let mut cases: Vec<Value> = vec![];
-    // (policy, EC2 completions range, outsider completions range)
-    let mut plan = vec![];
+    // (case index, what it must be, why it was asked)
+    let mut expect: Vec<(usize, Expect, String)> = vec![];
+    let (mut counts, mut witnesses, mut samples, mut undecided) = ([0usize; 3], 0, 0, 0);
     for _ in 0..TRUST_CASES {
-        let (doc, keys) = trust_policy(&mut rng);
-        let start = cases.len();
-        for ctx in contexts(&keys, false) {
-            cases.push(reference::trust_case(
-                doc.clone(),
-                reference::EC2,
-                Value::Object(ctx),
-            ));
-        }
-        let ec2 = start..cases.len();
-        let mut principals = vec![format!(
-            "arn:aws:iam::{OUTSIDER_ACCOUNT}:role/ecsrole-outsider"
-        )];
-        if doc.to_string().contains("role/deploy") {
-            principals.push(format!("arn:aws:iam::{OUTSIDER_ACCOUNT}:role/deploy"));
-        }
-        for who in &principals {
-            for mut ctx in contexts(&keys, true) {
-                ctx.insert("aws:PrincipalAccount".into(), json!(OUTSIDER_ACCOUNT));
-                ctx.insert("aws:PrincipalArn".into(), json!(who));
-                cases.push(reference::trust_case(doc.clone(), who, Value::Object(ctx)));
-            }
-        }
-        plan.push((doc, ec2, cases.len()));
-    }
-    let answers = reference::evaluate(&cases);
-    let (mut disagreements, mut counts) = (vec![], [0usize; 3]);
-    let mut outsider_start = 0;
-    for (doc, ec2, end) in &plan {
+        let (doc, _) = trust_policy(&mut rng);
+        let text = doc.to_string();
         let ours = judge(
-            &Policy::parse(&doc.to_string()).expect("generated policies parse"),
+            &Policy::parse(&text).expect("generated policies parse"),
             Partition::Aws,
             ROLE_ARN,
+            &facts(),
         );
-        let theirs: Vec<Ref> = ec2.clone().map(|i| answers[i].exact(&cases[i])).collect();
-        let theirs_ec2 = combine(&theirs);
-        counts[match theirs_ec2 {
-            Decision::Allowed => 0,
-            Decision::Denied => 1,
-            Decision::Depends => 2,
-        }] += 1;
-        if ours.ec2.decision != theirs_ec2 {
-            disagreements.push(format!(
-                "(a) EC2: ecsrole {:?} ({:?}), reference {theirs_ec2:?} over {} completions: {doc}",
-                ours.ec2.decision,
-                ours.ec2.keys,
-                theirs.len()
-            ));
+        let mut ask = |case: Value, e: Expect, why: String, cases: &mut Vec<Value>| {
+            expect.push((cases.len(), e, why));
+            let mut case = case;
+            case["trust"] = doc.clone();
+            cases.push(case);
+        };
+        // (a) EC2: the witnesses replayed, then requests the evaluator did not choose.
+        let ec2 = &ours.ec2;
+        match ec2.decision {
+            Decision::Allowed | Decision::Denied => {
+                let e = if ec2.decision == Decision::Allowed {
+                    Expect::Allowed
+                } else {
+                    Expect::NotAllowed
+                };
+                counts[usize::from(ec2.decision == Decision::Denied)] += 1;
+                let w = ec2.witness.as_ref().expect("a verdict carries a witness");
+                ask(
+                    replay(&doc, w),
+                    e,
+                    format!("(a) witness of {:?}", ec2.decision),
+                    &mut cases,
+                );
+                witnesses += 1;
+                for _ in 0..6 {
+                    ask(
+                        ec2_sample(&mut rng),
+                        e,
+                        format!("(a) sample against {:?}", ec2.decision),
+                        &mut cases,
+                    );
+                    samples += 1;
+                }
+            }
+            Decision::Depends => {
+                counts[2] += 1;
+                let (a, d) = (ec2.witness.as_ref().unwrap(), ec2.counter.as_ref().unwrap());
+                ask(
+                    replay(&doc, a),
+                    Expect::Allowed,
+                    "(a) allowed witness of Depends".into(),
+                    &mut cases,
+                );
+                ask(
+                    replay(&doc, d),
+                    Expect::NotAllowed,
+                    "(a) denied witness of Depends".into(),
+                    &mut cases,
+                );
+                witnesses += 2;
+            }
+            Decision::Undecided => undecided += 1,
         }
-        outsider_start = outsider_start.max(ec2.end);
-        let outsider: Vec<Ref> = (ec2.end..*end)
-            .map(|i| answers[i].exact(&cases[i]))
-            .collect();
-        let theirs_public = outsider.contains(&Ref::Allowed);
-        if ours.public() != theirs_public {
-            disagreements.push(format!(
-                "(b) outsider: ecsrole public={} ({:?}), reference public={theirs_public}: {doc}",
-                ours.public(),
-                ours.outsider.keys
-            ));
+        // (b) the outsider: a public verdict's witness must get in; otherwise no outsider
+        // drawn at random may.
+        match ours.outsider.decision {
+            Decision::Allowed | Decision::Depends => {
+                let w = ours.outsider.witness.as_ref().unwrap();
+                ask(
+                    replay(&doc, w),
+                    Expect::Allowed,
+                    "(b) outsider witness".into(),
+                    &mut cases,
+                );
+                witnesses += 1;
+            }
+            Decision::Denied => {
+                for _ in 0..6 {
+                    ask(
+                        outsider_sample(&mut rng, &text),
+                        Expect::NotAllowed,
+                        "(b) sample against not public".into(),
+                        &mut cases,
+                    );
+                    samples += 1;
+                }
+            }
+            Decision::Undecided => undecided += 1,
+        }
+    }
+    let answers = reference::evaluate(&cases);
+    let mut disagreements = vec![];
+    for (i, e, why) in &expect {
+        let theirs = answers[*i].exact(&cases[*i]);
+        let allowed = theirs == Ref::Allowed;
+        if allowed != (*e == Expect::Allowed) {
+            disagreements.push(format!("{why}: reference {theirs:?}: {}", cases[*i]));
         }
     }
     eprintln!(
-        "differential (a)/(b), seed {seed}: {TRUST_CASES} trust policies, {} reference evaluations; EC2 allowed {}, denied {}, depends {}",
-        cases.len(),
+        "differential (a)/(b), seed {seed}: {TRUST_CASES} trust policies; EC2 allowed {}, denied {}, depends {}; {witnesses} witnesses replayed, {samples} counter-example searches, {undecided} undecided, {} disagreement(s)",
         counts[0],
         counts[1],
-        counts[2]
+        counts[2],
+        disagreements.len()
     );
     assert!(
         disagreements.is_empty(),
@@ -434,6 +495,7 @@ fn trust_questions_agree_with_an_independent_evaluator() {
         disagreements.len(),
         disagreements[..disagreements.len().min(15)].join("\n")
     );
+    assert_eq!(undecided, 0, "every generated question is decided");
     assert!(
         counts.iter().all(|&c| c > TRUST_CASES / 50),
         "the generator must reach every verdict: {counts:?}"

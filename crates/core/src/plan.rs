@@ -231,7 +231,12 @@ fn trust_step(
             });
         }
     };
-    let verdicts = judge(&policy, p, &role.arn, &crate::findings::trust::Facts::of(actual));
+    let verdicts = judge(
+        &policy,
+        p,
+        &role.arn,
+        &crate::findings::trust::Facts::of(actual),
+    );
     let dropped = trust::non_canonical(&policy, p);
     if opts.replace_trust_policy
         && (verdicts.ec2.decision != Decision::Allowed || !dropped.is_empty())

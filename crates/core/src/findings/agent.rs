@@ -19,6 +19,15 @@ use crate::state::{Actual, PolicySource, PolicyText};
 use super::trust::Facts;
 use super::{FindingCode, Severity};
 
+/// Findings of one cause: code, severity, cause, the actions, the witnesses.
+type Group = (
+    FindingCode,
+    Severity,
+    String,
+    Vec<&'static str>,
+    Vec<Witness>,
+);
+
 /// One SCP level's target and its parsed policies, each with its name in messages.
 type ScpLevelPolicies = (String, Vec<(String, Policy)>);
 
@@ -236,7 +245,7 @@ pub(super) fn findings(
         desired.role_name
     );
     // Findings grouped by their cause, in the order of the calls.
-    let mut groups: Vec<(FindingCode, Severity, String, Vec<&'static str>, Vec<Witness>)> = vec![];
+    let mut groups: Vec<Group> = vec![];
     for call in calls(p, &account, desired.kind) {
         // The role's session on an instance: an IAM principal of the role's account, with
         // the role's tags; no MFA or service keys (AWS's global condition keys page).

@@ -242,7 +242,12 @@ fn written(policy: &Policy) -> Vec<&str> {
 
 /// The runs of exactly `len` characters of `class` in the policy's values (account ids,
 /// organisation ids): what the policy names.
-fn named_runs(policy: &Policy, class: impl Fn(char) -> bool, min: usize, max: usize) -> Vec<String> {
+fn named_runs(
+    policy: &Policy,
+    class: impl Fn(char) -> bool,
+    min: usize,
+    max: usize,
+) -> Vec<String> {
     let mut out: Vec<String> = vec![];
     for v in written(policy) {
         let chars: Vec<char> = v.chars().collect();
@@ -486,8 +491,10 @@ fn federated_requests(policy: &Policy, role_arn: &str, facts: &Facts) -> Vec<Req
                         continue;
                     }
                     // Owner names are the issuer's, without regard to case.
-                    let mut toks: Vec<Tok> =
-                        format!("{prefix}{owner}{sep}").chars().map(Tok::Lit).collect();
+                    let mut toks: Vec<Tok> = format!("{prefix}{owner}{sep}")
+                        .chars()
+                        .map(Tok::Lit)
+                        .collect();
                     toks.push(Tok::Star { colon: true });
                     shapes.push(Shape {
                         pat: Pat {
@@ -601,7 +608,10 @@ pub fn judge(policy: &Policy, p: Partition, role_arn: &str, facts: &Facts) -> Tr
             let label = format!("{kind}:{value}");
             // The issuer that lets everyone in is the public finding, not a named one.
             let everyone = matches!(outsider.decision, Decision::Allowed | Decision::Depends)
-                && outsider.witness.as_ref().is_some_and(|w| w.principal == *value);
+                && outsider
+                    .witness
+                    .as_ref()
+                    .is_some_and(|w| w.principal == *value);
             if lets_in && !everyone && !named.contains(&label) {
                 named.push(label);
             }
@@ -718,7 +728,12 @@ pub(super) fn findings(
                     t.ec2.keys.join(", "),
                     t.ec2.statements.join("; ")
                 ),
-                t.ec2.witness.iter().chain(&t.ec2.counter).cloned().collect(),
+                t.ec2
+                    .witness
+                    .iter()
+                    .chain(&t.ec2.counter)
+                    .cloned()
+                    .collect(),
             );
         }
     }

@@ -361,4 +361,3 @@ fn property_no_input_panics() {
     let got = analyze(&encode(&huge), Partition::Aws).unwrap();
     assert_eq!(got.ec2.decision, Decision::Denied);
 }
-

@@ -5,16 +5,20 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::*;
-use crate::state::{PolicySource, PolicyText, ProfileState, RoleState, RolePolicy};
+use crate::state::{PolicySource, PolicyText, ProfileState, RolePolicy, RoleState};
 use crate::{DesiredInput, Partition};
 
 const ARN: &str = "arn:aws:iam::123456789012:role/ecsInstanceRole";
-const EC2_TRUST: &str = r#"{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}"#;
+const EC2_TRUST: &str =
+    r#"{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}"#;
 
 fn trust(extra: &[&str]) -> String {
     let mut all = vec![EC2_TRUST];
     all.extend(extra);
-    format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, all.join(","))
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        all.join(",")
+    )
 }
 
 /// A role with `trust`, the managed policy, `tags`, an inline policy and a boundary.
@@ -104,10 +108,19 @@ fn a_deny_on_a_tag_the_role_lacks_denies_every_agent_call() {
     let r = check_of(&role(&trust(&[]), &[], Some(&deny), None));
     assert_eq!(exit(&r), 2, "{r:#?}");
     assert!(codes(&r).contains(&"agent_permission_denied"), "{r:#?}");
-    let f = r.findings.iter().find(|f| f.code.as_str() == "agent_permission_denied").unwrap();
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code.as_str() == "agent_permission_denied")
+        .unwrap();
     assert!(!f.witnesses.is_empty(), "a denied request is shown");
     // The reverse: the role carries the tag.
-    let r = check_of(&role(&trust(&[]), &[("team", "platform")], Some(&deny), None));
+    let r = check_of(&role(
+        &trust(&[]),
+        &[("team", "platform")],
+        Some(&deny),
+        None,
+    ));
     assert_eq!(exit(&r), 0, "{r:#?}");
 }
 
@@ -140,16 +153,33 @@ fn a_boundary_that_expired_allows_nothing() {
             r#"{{"Effect":"Allow","Action":"*","Resource":"*","Condition":{{"DateLessThan":{{"aws:CurrentTime":"{date}"}}}}}}"#
         ))
     };
-    let r = check_of(&role(&trust(&[]), &[], None, Some(&boundary("2025-01-01T00:00:00Z"))));
+    let r = check_of(&role(
+        &trust(&[]),
+        &[],
+        None,
+        Some(&boundary("2025-01-01T00:00:00Z")),
+    ));
     assert_eq!(exit(&r), 2, "{r:#?}");
     assert!(codes(&r).contains(&"agent_permission_denied"));
-    let r = check_of(&role(&trust(&[]), &[], None, Some(&boundary("2099-01-01T00:00:00Z"))));
+    let r = check_of(&role(
+        &trust(&[]),
+        &[],
+        None,
+        Some(&boundary("2099-01-01T00:00:00Z")),
+    ));
     assert_eq!(exit(&r), 0, "{r:#?}");
 }
 
 #[test]
 fn an_unconditional_deny_wins_over_any_number_of_conditions() {
-    let keys = ["aws:RequestedRegion", "aws:SourceIp", "aws:PrincipalTag/a", "aws:userid", "aws:SecureTransport", "aws:UserAgent"];
+    let keys = [
+        "aws:RequestedRegion",
+        "aws:SourceIp",
+        "aws:PrincipalTag/a",
+        "aws:userid",
+        "aws:SecureTransport",
+        "aws:UserAgent",
+    ];
     let cond: Vec<String> = keys
         .iter()
         .map(|k| format!(r#""{k}":["a","b","c","d"]"#))
@@ -192,7 +222,11 @@ fn an_external_id_equal_to_the_callers_own_account_lets_anyone_in() {
     assert_eq!(exit(&r), 2, "{r:#?}");
     assert_eq!(codes(&r), ["trust_policy_public"]);
     let w = &r.findings[0].witnesses[0];
-    assert_eq!(w.value("sts:ExternalId"), w.value("aws:PrincipalAccount"), "{w:?}");
+    assert_eq!(
+        w.value("sts:ExternalId"),
+        w.value("aws:PrincipalAccount"),
+        "{w:?}"
+    );
     // The reverse: a fixed secret and one named account.
     let t = trust(&[
         r#"{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"secret"}}}"#,
@@ -224,7 +258,9 @@ fn cognito_without_an_audience_is_public() {
         )])
     };
     let r = check_of(&role(
-        &t(r#"{"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"unauthenticated"}}"#),
+        &t(
+            r#"{"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"unauthenticated"}}"#,
+        ),
         &[],
         None,
         None,
@@ -232,7 +268,9 @@ fn cognito_without_an_audience_is_public() {
     assert_eq!(exit(&r), 2, "{r:#?}");
     assert_eq!(codes(&r), ["trust_policy_public"]);
     let r = check_of(&role(
-        &t(r#"{"StringEquals":{"cognito-identity.amazonaws.com:aud":"us-east-1:0000-pool"},"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"unauthenticated"}}"#),
+        &t(
+            r#"{"StringEquals":{"cognito-identity.amazonaws.com:aud":"us-east-1:0000-pool"},"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"unauthenticated"}}"#,
+        ),
         &[],
         None,
         None,
@@ -261,7 +299,9 @@ fn github_without_a_subject_is_public_and_one_repository_is_not() {
         r.findings[0].message
     );
     let r = check_of(&role(
-        &t(r#"{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},"StringLike":{"token.actions.githubusercontent.com:sub":"repo:my-org/my-repo:*"}}"#),
+        &t(
+            r#"{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},"StringLike":{"token.actions.githubusercontent.com:sub":"repo:my-org/my-repo:*"}}"#,
+        ),
         &[],
         None,
         None,
@@ -278,7 +318,10 @@ fn an_unreadable_policy_never_yields_allowed() {
     });
     let r = check_of(&a);
     assert_eq!(exit(&r), 1, "{r:#?}");
-    assert!(r.undecided.iter().any(|u| u.contains("AccessDenied")), "{r:#?}");
+    assert!(
+        r.undecided.iter().any(|u| u.contains("AccessDenied")),
+        "{r:#?}"
+    );
 }
 
 #[test]
@@ -301,7 +344,9 @@ fn bounds_between_two_numbers_are_tried() {
     );
     let r = check_of(&role(&trust(&[]), &[], Some(&policy), None));
     assert!(
-        r.findings.iter().all(|f| f.code.as_str() != "agent_permission_denied")
+        r.findings
+            .iter()
+            .all(|f| f.code.as_str() != "agent_permission_denied")
             || r.findings.is_empty(),
         "{r:#?}"
     );

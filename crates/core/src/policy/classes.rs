@@ -70,17 +70,16 @@ pub fn members(atoms: &[Atom], shapes: &[Shape]) -> Result<Vec<String>, String> 
     }
     if shapes.iter().any(|s| !s.prefer) || pats.iter().any(|p| !p.is_constant()) {
         return Err(
-            "a key is compared both as a string pattern and as a number, date or address"
-                .into(),
+            "a key is compared both as a string pattern and as a number, date or address".into(),
         );
     }
     let constants: Vec<String> = pats.iter().map(|p| p.text()).collect();
     let mut out: Vec<String> = constants.clone();
     let add = |candidates: Vec<String>, out: &mut Vec<String>| {
-        if let Some(c) = candidates.into_iter().find(|c| !constants.contains(c)) {
-            if !out.contains(&c) {
-                out.push(c);
-            }
+        if let Some(c) = candidates.into_iter().find(|c| !constants.contains(c))
+            && !out.contains(&c)
+        {
+            out.push(c);
         }
     };
     if !ordered.is_empty() {
@@ -107,7 +106,10 @@ pub fn members(atoms: &[Atom], shapes: &[Shape]) -> Result<Vec<String>, String> 
         add(vec![rep], &mut out);
     }
     add(
-        (0..).map(|i| format!("ecsrole-other{i}")).take(64).collect(),
+        (0..)
+            .map(|i| format!("ecsrole-other{i}"))
+            .take(64)
+            .collect(),
         &mut out,
     );
     Ok(out)
@@ -300,20 +302,21 @@ fn strings(pats: &[&Pat], shapes: &[Shape]) -> Result<Vec<String>, String> {
             queue.push_back((next, c.to_string()));
         }
     }
-    let mut record = |v: Vec<bool>, text: String, found: &mut HashMap<Vec<bool>, (String, bool)>| {
-        let good = preferred(&v);
-        let class = v[..n].to_vec();
-        match found.get(&class) {
-            None => {
-                order.push(class.clone());
-                found.insert(class, (text, good));
+    let mut record =
+        |v: Vec<bool>, text: String, found: &mut HashMap<Vec<bool>, (String, bool)>| {
+            let good = preferred(&v);
+            let class = v[..n].to_vec();
+            match found.get(&class) {
+                None => {
+                    order.push(class.clone());
+                    found.insert(class, (text, good));
+                }
+                Some((_, false)) if good => {
+                    found.insert(class, (text, good));
+                }
+                _ => {}
             }
-            Some((_, false)) if good => {
-                found.insert(class, (text, good));
-            }
-            _ => {}
-        }
-    };
+        };
     while let Some((state, text)) = queue.pop_front() {
         record(accepts(&state), text.clone(), &mut found);
         for &c in &letters {

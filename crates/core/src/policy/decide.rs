@@ -385,7 +385,9 @@ impl<'a> Problem<'a> {
     }
 
     fn index(&self, key: &str) -> Option<usize> {
-        self.keys.iter().position(|k| k.lower.eq_ignore_ascii_case(key))
+        self.keys
+            .iter()
+            .position(|k| k.lower.eq_ignore_ascii_case(key))
     }
 
     /// The key whose value a derived key's value comes from (itself otherwise).
@@ -489,7 +491,7 @@ impl<'a> Problem<'a> {
     fn value(&self, a: &Assign, k: usize) -> Val {
         match &self.keys[k].slot {
             Slot::AccountOf(_) => match &a[self.source(k)] {
-                Val::One(arn) => match arn.splitn(6, ':').nth(4) {
+                Val::One(arn) => match arn.split(':').nth(4) {
                     Some(acct) if arn.splitn(6, ':').count() == 6 => Val::One(acct.to_owned()),
                     _ => Val::Absent,
                 },
@@ -518,7 +520,9 @@ impl<'a> Problem<'a> {
                 if m.iter().any(|(_, c)| c.is_none()) {
                     return Err(());
                 }
-                Ok(m.into_iter().find(|(_, c)| *c == Some(true)).map(|(v, _)| v))
+                Ok(m.into_iter()
+                    .find(|(_, c)| *c == Some(true))
+                    .map(|(v, _)| v))
             }
         }
     }
@@ -565,7 +569,8 @@ impl<'a> Problem<'a> {
                     }
                 }
                 let mut results = BTreeSet::new();
-                for (add_sat, add_fail) in [(false, false), (true, false), (false, true), (true, true)]
+                for (add_sat, add_fail) in
+                    [(false, false), (true, false), (false, true), (true, true)]
                 {
                     if (add_sat && !sat_u) || (add_fail && !fail_u) {
                         continue;
@@ -800,7 +805,8 @@ impl<'a> Problem<'a> {
                     }
                 }
             }
-            let members = classes::members(&atoms, &[shape]).map_err(|e| format!("resource: {e}"))?;
+            let members =
+                classes::members(&atoms, &[shape]).map_err(|e| format!("resource: {e}"))?;
             return Ok(members.into_iter().map(Val::One).collect());
         }
         let key = &self.keys[k];
@@ -821,8 +827,7 @@ impl<'a> Problem<'a> {
             _ => return Err(format!("{} is not a key to choose", key.name)),
         };
         let atoms = self.atoms(a, k)?;
-        let members =
-            classes::members(&atoms, shapes).map_err(|e| format!("{}: {e}", key.name))?;
+        let members = classes::members(&atoms, shapes).map_err(|e| format!("{}: {e}", key.name))?;
         let mut out = vec![];
         if key.multi {
             out.push(Val::Set(members.into_iter().map(|m| (m, None)).collect()));
@@ -857,7 +862,11 @@ impl<'a> Problem<'a> {
                         // `${key}` compared with the key itself holds for every value
                         // (an ARN's pattern aside): no class to split.
                         let bare = v.trim().starts_with("${") && v.trim().ends_with('}');
-                        if bare && names.len() == 1 && !derived && reading(c.operator.family) != Some(Reading::Arn) {
+                        if bare
+                            && names.len() == 1
+                            && !derived
+                            && reading(c.operator.family) != Some(Reading::Arn)
+                        {
                             continue;
                         }
                         return Err(format!(
@@ -935,9 +944,9 @@ impl<'a> Problem<'a> {
     fn outcome(&self, a: &Assign) -> (Vec<String>, Vec<String>, Vec<String>) {
         let (mut allows, mut denies) = (vec![], vec![]);
         let group_allows = |g: Group| {
-            self.stmts
-                .iter()
-                .any(|st| st.group == g && st.s.effect == Effect::Allow && self.applies(a, st) == Tri::T)
+            self.stmts.iter().any(|st| {
+                st.group == g && st.s.effect == Effect::Allow && self.applies(a, st) == Tri::T
+            })
         };
         let mut missing = vec![];
         if self.has_resource_policy {
@@ -1139,4 +1148,3 @@ fn aws_principal_matches(value: &str, arn: &str) -> bool {
     }
     false
 }
-

@@ -311,9 +311,7 @@ impl Pat {
 
     /// Does the pattern have a wildcard, or compare without regard to case?
     pub fn is_constant(&self) -> bool {
-        !self.ci
-            && !self.never
-            && self.toks.iter().all(|t| matches!(t, Tok::Lit(_)))
+        !self.ci && !self.never && self.toks.iter().all(|t| matches!(t, Tok::Lit(_)))
     }
 
     /// The text of a constant pattern.
@@ -364,9 +362,12 @@ mod tests {
 
     #[test]
     fn version_2008_reads_variables_as_text() {
-        let p = Pat::compile("${aws:SourceAccount}", Reading::Exact { ci: false }, false, &|_| {
-            Some("1".into())
-        })
+        let p = Pat::compile(
+            "${aws:SourceAccount}",
+            Reading::Exact { ci: false },
+            false,
+            &|_| Some("1".into()),
+        )
         .unwrap();
         assert!(p.matches("${aws:SourceAccount}"));
         assert!(!p.matches("1"));
@@ -380,7 +381,11 @@ mod tests {
         let last = Pat::compile("arn:*:*:*:*:*", Reading::Arn, true, &|_| None).unwrap();
         assert!(last.matches("arn:aws:logs:r:1:log-group:g:log-stream:s"));
         assert!(!last.matches("arn:aws:s3"));
-        assert!(Pat::compile("*", Reading::Arn, true, &|_| None).unwrap().never);
+        assert!(
+            Pat::compile("*", Reading::Arn, true, &|_| None)
+                .unwrap()
+                .never
+        );
         let account = Pat::literal("111122223333", false).as_account_of_arn();
         assert!(account.matches("arn:aws:iam::111122223333:role/x"));
         assert!(!account.matches("arn:aws:iam::111122223334:role/x"));
