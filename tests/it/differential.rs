@@ -4,12 +4,14 @@
 //! maintains (@cloud-copilot/iam-simulate, `reference.rs`). No emulator: it runs on any
 //! backend, and only where `cargo xtask test` installed the reference.
 //!
-//! - (a) may EC2 assume the role, and (b) may an outsider: ecsrole answers with the keys
-//!   EC2 (or the outsider) may send unknown; the reference is asked every completion of
-//!   those keys over the values the generator uses (absent, each value, one no policy
-//!   names), and the answers must agree: Allowed when the reference allows every
-//!   completion, Denied when it allows none, Depends otherwise; for (b) public exactly when
-//!   the reference allows some completion.
+//! - (a) may EC2 assume the role, and (b) may an outsider: ecsrole decides each question
+//!   over every request of its model and answers with witnesses. Every witness is replayed
+//!   through the reference and must get the same answer (allowed for Allowed and public,
+//!   denied for Denied, both for Depends); for every Allowed, Denied or not-public verdict,
+//!   requests drawn at random without the evaluator (accounts and organisations the policy
+//!   does not name, role names, tags, addresses, fractional numbers, the time) are asked of
+//!   the reference, which must never allow what ecsrole says is denied or deny what it says
+//!   is allowed.
 //! - (c) may the role's session call an agent action: concrete requests (every key known
 //!   or absent), under identity policies, a boundary and SCP levels; the decisions must
 //!   be equal.
