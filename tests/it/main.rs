@@ -8,6 +8,7 @@ mod ci;
 mod cli;
 mod config;
 mod converge;
+mod decided;
 mod destroy;
 mod diagnose;
 mod differential;
