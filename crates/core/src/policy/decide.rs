@@ -338,6 +338,13 @@ impl<'a> Problem<'a> {
                 }
             }
         }
+        // The outsider's ARN and account are part of every witness.
+        if request.principal == Principal::AnyAws {
+            push("aws:PrincipalArn", &mut names);
+            if matches!(request.context.slot("aws:principalaccount"), Slot::AccountOf(_)) {
+                push("aws:PrincipalAccount", &mut names);
+            }
+        }
         let mut i = 0;
         while i < names.len() {
             if let Slot::AccountOf(src) = request.context.slot(&names[i]) {
