@@ -341,7 +341,10 @@ impl<'a> Problem<'a> {
         // The outsider's ARN and account are part of every witness.
         if request.principal == Principal::AnyAws {
             push("aws:PrincipalArn", &mut names);
-            if matches!(request.context.slot("aws:principalaccount"), Slot::AccountOf(_)) {
+            if matches!(
+                request.context.slot("aws:principalaccount"),
+                Slot::AccountOf(_)
+            ) {
                 push("aws:PrincipalAccount", &mut names);
             }
         }
