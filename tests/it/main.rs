@@ -8,7 +8,6 @@ mod ci;
 mod cli;
 mod config;
 mod converge;
-mod decided;
 mod destroy;
 mod diagnose;
 mod differential;

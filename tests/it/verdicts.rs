@@ -2,6 +2,10 @@
 //! verdicts are IAM's (the evaluator's), not the statement shapes': public and denied roles
 //! exit 2, an EC2 allow that only depends on what EC2 sends exits 0 with a warning naming
 //! it, and `plan` shows the same findings as `check`.
+//!
+//! Then the roles whose verdicts used to be sampled: the role's tags, AWS's clock, policy
+//! Version, outsiders in any account and open OIDC/Cognito issuers are all decided, never
+//! "depends"; each row gives IAM's answer and its reverse exits 0.
 
 use aws_sdk_iam::Client;
 
@@ -22,9 +26,7 @@ async fn iam(ctx: &Ctx) -> Client {
 }
 
 async fn role(ctx: &Ctx, trust: &str) {
-    ctx.create_role(trust, &[]).await;
-    ctx.attach(ECS_POLICY).await;
-    ctx.create_profile(&ctx.role, Some(&ctx.role)).await;
+    role_with(ctx, trust, &[], None).await;
 }
 
 fn findings(run: &crate::harness::Run) -> Vec<(String, String, String)> {
@@ -196,4 +198,198 @@ async fn an_ec2_allow_that_depends_is_a_warning_naming_it_and_plan_keeps_it() {
         1,
         "{doc_after}"
     );
+}
+
+/// A role with `trust` and `tags`, the ECS policy, an inline policy and its profile.
+async fn role_with(ctx: &Ctx, trust: &str, tags: &[(&str, &str)], inline: Option<&str>) {
+    ctx.create_role(trust, tags).await;
+    ctx.attach(ECS_POLICY).await;
+    if let Some(inline) = inline {
+        ctx.iam
+            .put_role_policy()
+            .role_name(&ctx.role)
+            .policy_name("extra")
+            .policy_document(inline)
+            .send()
+            .await
+            .unwrap();
+    }
+    ctx.create_profile(&ctx.role, Some(&ctx.role)).await;
+}
+
+const DENY_UNLESS_PLATFORM: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"ecs:*","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalTag/team":"platform"}}}]}"#;
+
+#[tokio::test]
+async fn a_deny_on_a_tag_the_role_lacks_is_a_denial() {
+    let ctx = Ctx::new("d-tag").await;
+    role_with(&ctx, &doc(&[EC2_ALLOW]), &[], Some(DENY_UNLESS_PLATFORM)).await;
+    let json = judged(&ctx, 2, &["agent_permission_denied"]).json();
+    assert!(
+        json["findings"][0]["witnesses"][0]["context"]
+            .to_string()
+            .contains("aws:PrincipalTag/team"),
+        "the witness names the tag: {json}"
+    );
+    // The role's own tags, read back from the emulator, are what decided it.
+    let got = ctx
+        .iam
+        .get_role()
+        .role_name(&ctx.role)
+        .send()
+        .await
+        .unwrap();
+    assert!(got.role.unwrap().tags.unwrap_or_default().is_empty());
+}
+
+#[tokio::test]
+async fn the_same_deny_on_a_role_with_the_tag_passes() {
+    let ctx = Ctx::new("d-tag-ok").await;
+    role_with(
+        &ctx,
+        &doc(&[EC2_ALLOW]),
+        &[("team", "platform")],
+        Some(DENY_UNLESS_PLATFORM),
+    )
+    .await;
+    judged(&ctx, 0, &[]);
+}
+
+#[tokio::test]
+async fn two_known_tags_that_differ_deny_and_agree_allow() {
+    let deny = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"ecs:*","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalTag/team":"${aws:PrincipalTag/owner}"}}}]}"#;
+    let ctx = Ctx::new("d-vars").await;
+    role_with(
+        &ctx,
+        &doc(&[EC2_ALLOW]),
+        &[("team", "batch"), ("owner", "platform")],
+        Some(deny),
+    )
+    .await;
+    judged(&ctx, 2, &["agent_permission_denied"]);
+    let ctx = Ctx::new("d-vars-ok").await;
+    role_with(
+        &ctx,
+        &doc(&[EC2_ALLOW]),
+        &[("team", "batch"), ("owner", "batch")],
+        Some(deny),
+    )
+    .await;
+    judged(&ctx, 0, &[]);
+}
+
+#[tokio::test]
+async fn every_other_account_is_public_with_an_outsider_as_witness() {
+    let ctx = Ctx::new("d-other").await;
+    role_with(
+        &ctx,
+        &doc(&[
+            EC2_ALLOW,
+            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringNotEquals":{"aws:PrincipalAccount":"999999999999"}}}"#,
+        ]),
+        &[],
+        None,
+    )
+    .await;
+    let json = judged(&ctx, 2, &["trust_policy_public"]).json();
+    let witness = &json["findings"][0]["witnesses"][0];
+    let principal = witness["principal"].as_str().unwrap();
+    assert!(
+        principal.starts_with("arn:aws:iam::") && !principal.contains("999999999999"),
+        "{witness}"
+    );
+}
+
+#[tokio::test]
+async fn a_named_account_is_a_warning_never_public() {
+    let ctx = Ctx::new("d-named").await;
+    role_with(
+        &ctx,
+        &doc(&[
+            EC2_ALLOW,
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"sts:AssumeRole"}"#,
+        ]),
+        &[],
+        None,
+    )
+    .await;
+    judged(&ctx, 0, &["trust_policy_extra_principal"]);
+}
+
+#[tokio::test]
+async fn an_external_id_of_the_callers_own_account_is_public() {
+    let ctx = Ctx::new("d-extid").await;
+    role_with(
+        &ctx,
+        &doc(&[
+            EC2_ALLOW,
+            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"${aws:PrincipalAccount}"}}}"#,
+        ]),
+        &[],
+        None,
+    )
+    .await;
+    let json = judged(&ctx, 2, &["trust_policy_public"]).json();
+    let message = json["findings"][0]["message"].as_str().unwrap();
+    assert!(message.contains("sts:ExternalId="), "{message}");
+}
+
+#[tokio::test]
+async fn version_2008_reads_variables_as_text() {
+    let ctx = Ctx::new("d-2008").await;
+    role_with(
+        &ctx,
+        r#"{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":"*","Action":"*","Condition":{"StringNotEquals":{"aws:SourceAccount":"${aws:SourceAccount}"}}}]}"#,
+        &[],
+        None,
+    )
+    .await;
+    judged(&ctx, 2, &["trust_policy_missing_ec2"]);
+}
+
+#[tokio::test]
+async fn github_without_a_subject_is_public_and_one_repository_is_not() {
+    let trust = |condition: &str| {
+        doc(&[
+            EC2_ALLOW,
+            &format!(
+                r#"{{"Effect":"Allow","Principal":{{"Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{condition}}}"#
+            ),
+        ])
+    };
+    let ctx = Ctx::new("d-gh").await;
+    role_with(
+        &ctx,
+        &trust(
+            r#"{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"}}"#,
+        ),
+        &[],
+        None,
+    )
+    .await;
+    judged(&ctx, 2, &["trust_policy_public"]);
+    let ctx = Ctx::new("d-gh-ok").await;
+    role_with(
+        &ctx,
+        &trust(r#"{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:sub":"repo:my-org/my-repo:ref:refs/heads/main"}}"#),
+        &[],
+        None,
+    )
+    .await;
+    judged(&ctx, 0, &["trust_policy_extra_principal"]);
+}
+
+#[tokio::test]
+async fn cognito_without_an_audience_is_public() {
+    let ctx = Ctx::new("d-cognito").await;
+    role_with(
+        &ctx,
+        &doc(&[
+            EC2_ALLOW,
+            r#"{"Effect":"Allow","Principal":{"Federated":"cognito-identity.amazonaws.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"unauthenticated"}}}"#,
+        ]),
+        &[],
+        None,
+    )
+    .await;
+    judged(&ctx, 2, &["trust_policy_public"]);
 }

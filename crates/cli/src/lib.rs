@@ -578,12 +578,10 @@ async fn destroy_plan(
 /// check's exit code: 1 when a question about the role's policies was not decided (a
 /// verdict cannot rest on it), else 0 compliant, 2 drift.
 pub(crate) fn check_code(report: &ecsrole_core::findings::Report) -> u8 {
-    if !report.undecided.is_empty() {
-        EXIT_ERROR
-    } else if report.compliant {
-        EXIT_OK
-    } else {
-        EXIT_DRIFT
+    match report.standing() {
+        ecsrole_core::Standing::Compliant => EXIT_OK,
+        ecsrole_core::Standing::Drift => EXIT_DRIFT,
+        ecsrole_core::Standing::Undecided => EXIT_ERROR,
     }
 }
 

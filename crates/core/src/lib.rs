@@ -30,7 +30,7 @@ pub use aws::{Aws, AwsOptions, Calls};
 pub use desired::{Desired, DesiredInput, RoleKind};
 pub use engine::{ApplyOptions, DestroyOutcome, DestroyPlan, Engine, PlanOutcome};
 pub use error::{Error, InputError, Refusal};
-pub use findings::{Finding, FindingCode, Report, Severity};
+pub use findings::{Finding, FindingCode, Report, Severity, Standing};
 pub use iam::Iam;
 pub use partition::Partition;
 pub use plan::{Action, PlanOptions};

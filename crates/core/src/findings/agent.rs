@@ -257,7 +257,9 @@ pub(super) fn findings(
             .set("aws:PrincipalServiceName", Slot::Absent)
             .set("aws:PrincipalServiceNamesList", Slot::Absent)
             .set("aws:username", Slot::Absent);
-        context = facts.tags(facts.region(facts.time(context)), "aws:PrincipalTag/");
+        context = facts
+            .tags(facts.time(context), "aws:PrincipalTag/")
+            .set("aws:RequestedRegion", Slot::present());
         if let Some(c) = call.create_action {
             context = context.set("ecs:CreateAction", Slot::Known(vec![c.to_owned()]));
         }

@@ -110,6 +110,30 @@ pub struct Report {
     pub undecided: Vec<String>,
 }
 
+/// What a check says of the role: the one rule its exit code follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// No error finding, every question decided.
+    Compliant,
+    /// An error finding, every question decided.
+    Drift,
+    /// A question about the role's policies was not decided (or rests on a policy that
+    /// was not read): nothing can be said of the role.
+    Undecided,
+}
+
+impl Report {
+    pub fn standing(&self) -> Standing {
+        if !self.undecided.is_empty() {
+            Standing::Undecided
+        } else if self.compliant {
+            Standing::Compliant
+        } else {
+            Standing::Drift
+        }
+    }
+}
+
 /// Compares what IAM holds with what is wanted. Pure: no AWS calls.
 pub fn check(desired: &Desired, actual: &Actual) -> Report {
     let mut findings = vec![];

@@ -19,13 +19,13 @@ mod tests;
 /// The trust policy's name in messages.
 const TRUST: &str = "trust policy";
 
-/// What a check knows that the policies may test: AWS's time, the region asked about and
-/// the role's tags.
+/// What a check knows that the policies may test: AWS's time and the role's tags. The
+/// region is not among them: a role is global, and `--region` picks the partition, not
+/// where the instances that use the role run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Facts {
     /// AWS's clock (the `Date` of its answers), when read.
     pub now: Option<SystemTime>,
-    pub region: Option<String>,
     /// The role's tags (GetRole): `aws:PrincipalTag/*` of its sessions, `aws:ResourceTag/*`
     /// of the role.
     pub tags: Vec<(String, String)>,
@@ -36,7 +36,6 @@ impl Facts {
     pub fn of(actual: &crate::state::Actual) -> Facts {
         Facts {
             now: actual.now,
-            region: None,
             tags: actual
                 .role
                 .as_ref()
@@ -66,14 +65,6 @@ impl Facts {
             c = c.known(&format!("{prefix}{k}"), v);
         }
         c.set_prefix(prefix, Slot::Absent)
-    }
-
-    /// `aws:RequestedRegion`: known when the region is given, else present.
-    pub fn region(&self, c: Context) -> Context {
-        match &self.region {
-            Some(r) => c.known("aws:RequestedRegion", r),
-            None => c.set("aws:RequestedRegion", Slot::present()),
-        }
     }
 }
 
@@ -115,7 +106,7 @@ impl TrustVerdicts {
 ///
 /// - a key "always included" or included "for all signed requests" is present with a
 ///   value EC2 chooses: `aws:PrincipalAccount`, `aws:PrincipalType`, `aws:userid`,
-///   `aws:RequestedRegion` (known when the region is given), `aws:UserAgent`,
+///   `aws:RequestedRegion`, `aws:UserAgent`,
 ///   `aws:ViaAWSService`; the time is AWS's clock;
 /// - a service principal's own keys: `aws:PrincipalIsAWSService` is true,
 ///   `aws:PrincipalServiceName` and `aws:PrincipalServiceNamesList` name EC2;
@@ -156,6 +147,7 @@ fn ec2_request(p: Partition, role_arn: &str, facts: &Facts) -> Request {
         "aws:userid",
         "aws:UserAgent",
         "aws:ViaAWSService",
+        "aws:RequestedRegion",
         "sts:RoleSessionName",
     ] {
         c = c.set(key, Slot::present());
@@ -189,7 +181,7 @@ fn ec2_request(p: Partition, role_arn: &str, facts: &Facts) -> Request {
     c = c
         .set_prefix("aws:PrincipalTag/", Slot::Absent)
         .set_prefix("aws:RequestTag/", Slot::Absent);
-    c = facts.tags(facts.region(facts.time(c)), "aws:ResourceTag/");
+    c = facts.tags(facts.time(c), "aws:ResourceTag/");
     c = match &account {
         Some(a) => {
             let own = Slot::OneOf(vec![None, Some(vec![a.clone()])]);
@@ -240,8 +232,8 @@ fn written(policy: &Policy) -> Vec<&str> {
     out
 }
 
-/// The runs of exactly `len` characters of `class` in the policy's values (account ids,
-/// organisation ids): what the policy names.
+/// The maximal runs of `min` to `max` characters of `class` in the policy's values
+/// (account ids): what the policy names.
 fn named_runs(
     policy: &Policy,
     class: impl Fn(char) -> bool,

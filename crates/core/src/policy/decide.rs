@@ -224,7 +224,7 @@ struct Problem<'a> {
     stmts: Vec<Stmt<'a>>,
     has_resource_policy: bool,
     has_boundary: bool,
-    levels: Option<usize>,
+    /// The SCP levels' targets, root first (empty when SCPs are not evaluated).
     level_names: Vec<&'a str>,
     keys: Vec<Key>,
     /// The keys the search assigns, in order (every variable a key's conditions name
@@ -380,7 +380,6 @@ impl<'a> Problem<'a> {
             stmts,
             has_resource_policy: set.resource.is_some(),
             has_boundary: set.boundary.is_some(),
-            levels: set.scps.as_ref().map(Vec::len),
             level_names,
             keys,
             order: vec![],
@@ -666,7 +665,7 @@ impl<'a> Problem<'a> {
         let mut resource = Tri::F;
         let mut identity = Tri::F;
         let mut boundary = Tri::F;
-        let mut levels = vec![Tri::F; self.levels.unwrap_or(0)];
+        let mut levels = vec![Tri::F; self.level_names.len()];
         for st in &self.stmts {
             let t = self.applies(a, st);
             if t == Tri::F {
