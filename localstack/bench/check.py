@@ -1,4 +1,4 @@
-"""boto3 doing what `ecsrole check` does: the same three IAM reads, one after another,
+"""boto3 doing what `ecsrole check` does: the same four IAM reads, one after another,
 as a Python user would write them. Usage: check.py ROLE (endpoint and credentials from
 the environment)."""
 
@@ -11,3 +11,4 @@ iam = boto3.Session().client("iam")
 iam.get_role(RoleName=role)
 iam.list_attached_role_policies(RoleName=role)
 iam.get_instance_profile(InstanceProfileName=role)
+iam.list_role_policies(RoleName=role)

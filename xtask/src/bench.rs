@@ -4,13 +4,17 @@
 //!
 //! - `ecsrole --version`: process start.
 //! - `check` on a compliant role against its anchors: the AWS CLI script and a boto3
-//!   script (`localstack/bench/`), the floor (`ecsrole-load floor`: the same three reads
+//!   script (`localstack/bench/`), the floor (`ecsrole-load floor`: the same four reads
 //!   from one warm SDK client, the emulator's own latency) and process start, with
 //!   ecsrole's time divided by each.
+//! - the evaluator alone (`ecsrole-load judge`): `check`'s judgement, no I/O, of a role
+//!   with ten policies of realistic size (`localstack/bench/evaluator/`), the median of
+//!   three processes' medians of [`JUDGE_RUNS`]; the row FAILS above [`JUDGE_TARGET_MS`]
+//!   or when a question is left undecided.
 //! - `apply` from nothing against the AWS CLI script; `verify --level ce`.
 //! - fleet check over 10/100/1000 accounts against `ecsrole-load fleet`: the same
 //!   requests, SigV4-signed by the SDK, at the same in-flight concurrency (16 accounts,
-//!   3 concurrent reads each). Each side runs on a fresh moto without managed policies
+//!   4 concurrent reads each). Each side runs on a fresh moto without managed policies
 //!   (moto slows as accounts and sessions pile up, so both go through the same states)
 //!   where every account got the role and its profile beforehand, untimed, so every read
 //!   answers 2xx. Rates are the 2xx answers in moto's log over the process's wall time.
@@ -38,6 +42,10 @@ use crate::{emulator, json, project_root, state_dir};
 const RUNS: usize = 7;
 /// Rounds of the warm-client floor (median).
 const FLOOR_ROUNDS: usize = 50;
+/// Judgements of the evaluator row (median), each on a fresh thread.
+const JUDGE_RUNS: usize = 50;
+/// The evaluator row's target (issue 26): the ten policies decided in under 5 ms.
+const JUDGE_TARGET_MS: f64 = 5.0;
 /// Runs of each fleet check row, and of the signed load (each on a fresh moto).
 const FLEET_RUNS: usize = 3;
 /// How many compute environments `diagnose` is measured on.
@@ -54,8 +62,9 @@ const MANAGED_ACCOUNTS: [usize; 3] = [100, 500, 1000];
 const MOTO_MB_PER_MANAGED_ACCOUNT: u64 = 34;
 
 /// The groups of rows `cargo xtask bench [GROUP...]` can run (all when none is named).
-pub const GROUPS: [&str; 6] = [
+pub const GROUPS: [&str; 7] = [
     "check",
+    "evaluator",
     "apply",
     "verify",
     "diagnose",
@@ -542,9 +551,9 @@ fn rows(b: &Bench, url: &str, only: &[&str]) -> Result<Vec<Row>> {
             anchors: vec![
                 ("AWS CLI script".into(), cli.ms()),
                 ("boto3 script".into(), boto3.ms()),
-                ("warm client, 3 reads (floor)".into(), floor_ms),
+                ("warm client, 4 reads (floor)".into(), floor_ms),
                 ("process start".into(), start.ms()),
-                // What check cannot go below: starting a process, then the three reads a
+                // What check cannot go below: starting a process, then the four reads a
                 // warm client makes (issue 21 item 6: the goal is within 1.5x of it).
                 ("process start + floor".into(), start.ms() + floor_ms),
             ],
@@ -553,6 +562,53 @@ fn rows(b: &Bench, url: &str, only: &[&str]) -> Result<Vec<Row>> {
                 cli.requests.all, boto3.requests.all
             ),
             ..Row::new("check (compliant)", &check)
+        });
+    }
+
+    if want("evaluator") {
+        eprintln!("xtask: bench: the evaluator alone, ten policies");
+        let dir = project_root().join("localstack/bench/evaluator");
+        let dir = dir.to_string_lossy();
+        let runs = JUDGE_RUNS.to_string();
+        // Three processes (this machine's noise moves whole processes): their median.
+        let mut medians = vec![];
+        let mut line = String::new();
+        for _ in 0..3 {
+            let run = measure(
+                b.load(url, "judge", &["--dir", &dir, "--runs", &runs]),
+                &log,
+            )?
+            .expect(&[0])?;
+            line = last_line(&run.stdout).to_owned();
+            let ms: f64 = json::field(&line, "median_ms")
+                .context("no median_ms from the judgement")?
+                .parse()?;
+            medians.push(ms);
+        }
+        medians.sort_by(f64::total_cmp);
+        let (ms, line) = (medians[1], line.as_str());
+        let count = |k: &str| -> Result<usize> {
+            json::field(line, k)
+                .with_context(|| format!("no {k} from the judgement"))?
+                .parse()
+                .with_context(|| format!("{k} in {line:?}"))
+        };
+        let (decided, undecided) = (count("finding_count")?, count("undecided_count")?);
+        rows.push(Row {
+            name: "evaluator: check's judgement of 10 policies".into(),
+            ms,
+            anchors: vec![("target".into(), JUDGE_TARGET_MS)],
+            failed: (ms >= JUDGE_TARGET_MS || undecided > 0).then(|| {
+                format!(
+                    "FAILED ({ms:.2} ms, {undecided} question(s) undecided; the target is \
+                     under {JUDGE_TARGET_MS} ms, all decided)"
+                )
+            }),
+            note: format!(
+                "{decided} finding(s), {undecided} undecided; median of 3 processes' medians of \
+                 {JUDGE_RUNS}, no I/O"
+            ),
+            ..Row::default()
         });
     }
 

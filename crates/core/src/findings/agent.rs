@@ -28,6 +28,15 @@ type Group = (
     Vec<Witness>,
 );
 
+/// An agent call decided: the statements naming its action, its resource, its create
+/// action, and the verdict.
+type Decided = (
+    Vec<bool>,
+    Option<String>,
+    Option<&'static str>,
+    policy::Verdict,
+);
+
 /// One SCP level's target and its parsed policies, each with its name in messages.
 type ScpLevelPolicies = (String, Vec<(String, Policy)>);
 
@@ -246,35 +255,31 @@ pub(super) fn findings(
     );
     // Findings grouped by their cause, in the order of the calls.
     let mut groups: Vec<Group> = vec![];
+    // Calls decided so far: the statements naming the action, the resource, the create
+    // action, and the verdict. A call that agrees with one on all three is decided alike
+    // (`PolicySet::naming`): its verdict is that one's, for its own action.
+    let mut decided: Vec<Decided> = vec![];
     for call in calls(p, &account, desired.kind) {
-        // The role's session on an instance: an IAM principal of the role's account, with
-        // the role's tags; no MFA or service keys (AWS's global condition keys page).
-        let mut context = Context::unknown_rest()
-            .known("aws:PrincipalAccount", &account)
-            .known("aws:PrincipalArn", &role.arn)
-            .known("aws:PrincipalType", "AssumedRole")
-            .known("aws:PrincipalIsAWSService", "false")
-            .set("aws:PrincipalServiceName", Slot::Absent)
-            .set("aws:PrincipalServiceNamesList", Slot::Absent)
-            .set("aws:username", Slot::Absent);
-        context = facts
-            .tags(facts.time(context), "aws:PrincipalTag/")
-            .set("aws:RequestedRegion", Slot::present());
-        if let Some(c) = call.create_action {
-            context = context.set("ecs:CreateAction", Slot::Known(vec![c.to_owned()]));
-        }
-        let verdict = policy::evaluate(
-            &set,
-            &Request {
-                principal: Principal::Aws(session.clone()),
-                action: call.action.to_owned(),
-                resource: match &call.resource {
-                    Some(shape) => Resource::Within(shape.clone()),
-                    None => Resource::Arn("*".into()),
-                },
-                context,
-            },
-        );
+        let naming = set.naming(call.action);
+        let earlier = decided
+            .iter()
+            .find(|(n, r, c, _)| *n == naming && *r == call.resource && *c == call.create_action);
+        let verdict = match earlier {
+            Some((.., verdict)) => {
+                let mut verdict = verdict.clone();
+                for w in verdict.witness.iter_mut().chain(verdict.counter.iter_mut()) {
+                    w.action = call.action.to_owned();
+                }
+                verdict
+            }
+            None => decide(&set, &call, facts, &session, &account, role),
+        };
+        decided.push((
+            naming,
+            call.resource.clone(),
+            call.create_action,
+            verdict.clone(),
+        ));
         let witnesses: Vec<Witness> = verdict
             .witness
             .iter()
@@ -367,4 +372,43 @@ pub(super) fn findings(
             witnesses,
         );
     }
+}
+
+/// The verdict on one agent call: the role's session on an instance, an IAM principal of
+/// the role's account with the role's tags; no MFA or service keys (AWS's global
+/// condition keys page).
+fn decide(
+    set: &PolicySet<'_>,
+    call: &Call,
+    facts: &Facts,
+    session: &str,
+    account: &str,
+    role: &crate::state::RoleState,
+) -> policy::Verdict {
+    let mut context = Context::unknown_rest()
+        .known("aws:PrincipalAccount", account)
+        .known("aws:PrincipalArn", &role.arn)
+        .known("aws:PrincipalType", "AssumedRole")
+        .known("aws:PrincipalIsAWSService", "false")
+        .set("aws:PrincipalServiceName", Slot::Absent)
+        .set("aws:PrincipalServiceNamesList", Slot::Absent)
+        .set("aws:username", Slot::Absent);
+    context = facts
+        .tags(facts.time(context), "aws:PrincipalTag/")
+        .set("aws:RequestedRegion", Slot::present());
+    if let Some(c) = call.create_action {
+        context = context.set("ecs:CreateAction", Slot::Known(vec![c.to_owned()]));
+    }
+    policy::evaluate(
+        set,
+        &Request {
+            principal: Principal::Aws(session.to_owned()),
+            action: call.action.to_owned(),
+            resource: match &call.resource {
+                Some(shape) => Resource::Within(shape.clone()),
+                None => Resource::Arn("*".into()),
+            },
+            context,
+        },
+    )
 }

@@ -49,6 +49,25 @@ pub struct PolicySet<'a> {
     pub scps: Option<Vec<Level<'a>>>,
 }
 
+impl PolicySet<'_> {
+    /// Which of the set's statements (the resource policy's, the identity policies', the
+    /// boundary's, then each SCP level's, in order) name `action`. Only they take part in
+    /// deciding a request for it, and no condition key holds the action: two actions that
+    /// agree here, asked with one principal, resource and context, are decided alike.
+    pub fn naming(&self, action: &str) -> Vec<bool> {
+        let policies = self
+            .resource
+            .iter()
+            .chain(&self.identity)
+            .chain(&self.boundary)
+            .chain(self.scps.iter().flatten().flat_map(|l| &l.policies));
+        policies
+            .flat_map(|n| &n.policy.statements)
+            .map(|s| action_matches(s, action))
+            .collect()
+    }
+}
+
 /// The SCPs attached at one level of the organisation (`root r-ab12`, `OU ...`,
 /// `account ...`).
 #[derive(Debug, Clone)]

@@ -4,22 +4,38 @@
 
 /// Does `pattern` (with `*` and `?`) match `text`?
 pub fn wildcard(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    // Actions and most ARNs are ASCII: compare their bytes without collecting characters.
+    if pattern.is_ascii() && text.is_ascii() {
+        let eq = |a: &u8, b: &u8| {
+            if ignore_case {
+                a.eq_ignore_ascii_case(b)
+            } else {
+                a == b
+            }
+        };
+        return matches(pattern.as_bytes(), text.as_bytes(), b'*', b'?', eq);
+    }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
-    let eq = |a: char, b: char| {
+    let eq = |a: &char, b: &char| {
         if ignore_case {
             a.to_lowercase().eq(b.to_lowercase())
         } else {
             a == b
         }
     };
+    matches(&p, &t, '*', '?', eq)
+}
+
+/// The greedy wildcard match, backtracking to the last star.
+fn matches<T: PartialEq>(p: &[T], t: &[T], any: T, one: T, eq: impl Fn(&T, &T) -> bool) -> bool {
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && eq(p[pi], t[ti]))) {
+        if pi < p.len() && (p[pi] == one || (p[pi] != any && eq(&p[pi], &t[ti]))) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == any {
             star = Some((pi, ti));
             pi += 1;
         } else if let Some((sp, st)) = star {
@@ -30,7 +46,7 @@ pub fn wildcard(pattern: &str, text: &str, ignore_case: bool) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|c| *c == any)
 }
 
 #[cfg(test)]
@@ -48,5 +64,9 @@ mod tests {
         assert!(!wildcard("", "a", false));
         assert!(wildcard("a*b*c", "axxbyyc", false));
         assert!(!wildcard("a*b*c", "axxbyy", false));
+        // Beyond ASCII, characters (not bytes) are matched.
+        assert!(wildcard("caf?", "café", false));
+        assert!(wildcard("CAFÉ*", "cafés", true));
+        assert!(!wildcard("CAFÉ*", "cafés", false));
     }
 }

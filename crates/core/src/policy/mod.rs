@@ -7,6 +7,7 @@
 //! - `pattern`: a policy value as a pattern (wildcards, ARN parts, variables, escapes);
 //! - `condition`: every condition operator, `IfExists`, `ForAllValues:`/`ForAnyValue:`;
 //! - `request`: a question as a set of requests (keys known, absent, one of a few, free);
+//! - `fxhash`: the fast hash of the evaluator's own tables;
 //! - `classes`: the finitely many classes of a key's values the policies tell apart;
 //! - `decide`: the exact search for an allowed and a denied request: Allowed, Denied,
 //!   Depends (naming the keys that decide), each with a witness, or Undecided.
@@ -17,6 +18,7 @@
 mod classes;
 mod condition;
 mod decide;
+mod fxhash;
 mod grammar;
 mod matching;
 mod pattern;

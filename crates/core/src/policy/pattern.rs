@@ -229,6 +229,31 @@ impl Pat {
         }
     }
 
+    /// Is it plain that no string matches both patterns? True when one matches nothing,
+    /// or when both begin (or end) with literal text and the texts differ at a position
+    /// both fix. False means only "not shown" (the walk over both decides).
+    pub fn surely_disjoint(&self, other: &Pat) -> bool {
+        if self.never || other.never {
+            return true;
+        }
+        let ci = self.ci || other.ci;
+        let differ = |a: &Tok, b: &Tok| match (*a, *b) {
+            (Tok::Lit(a), Tok::Lit(b)) => {
+                Some(a != b && !(ci && a.to_lowercase().eq(b.to_lowercase())))
+            }
+            _ => None,
+        };
+        let first = self
+            .toks
+            .iter()
+            .zip(&other.toks)
+            .map_while(|(a, b)| differ(a, b));
+        let last = (self.toks.iter().rev())
+            .zip(other.toks.iter().rev())
+            .map_while(|(a, b)| differ(a, b));
+        first.chain(last).any(|d| d)
+    }
+
     /// Does a literal `a` of the pattern match the character `b`?
     pub fn lit_eq(&self, a: char, b: char) -> bool {
         a == b || (self.ci && a.to_lowercase().eq(b.to_lowercase()))
@@ -262,7 +287,14 @@ impl Pat {
 
     /// The positions after reading `c` from `set` (closed).
     pub fn step(&self, set: &[u16], c: char) -> Vec<u16> {
-        let mut out: Vec<u16> = vec![];
+        let mut out = vec![];
+        self.step_into(set, c, &mut out);
+        out
+    }
+
+    /// [`Pat::step`] into `out` (cleared first), which keeps its allocation.
+    pub fn step_into(&self, set: &[u16], c: char, out: &mut Vec<u16>) {
+        out.clear();
         for &p in set {
             let Some(&tok) = self.toks.get(p as usize) else {
                 continue;
@@ -279,8 +311,7 @@ impl Pat {
                 out.push(next);
             }
         }
-        self.closure(&mut out);
-        out
+        self.closure(out);
     }
 
     /// The closed start set.
@@ -299,12 +330,33 @@ impl Pat {
 
     /// Does the pattern match `text`?
     pub fn matches(&self, text: &str) -> bool {
+        if self.never {
+            return false;
+        }
+        // Most policy values are literal text, perhaps ending in one `*`.
+        let (head, tail) = match self.toks.split_last() {
+            Some((Tok::Star { colon: true }, head)) => (head, true),
+            _ => (&self.toks[..], false),
+        };
+        if head.iter().all(|t| matches!(t, Tok::Lit(_))) {
+            let mut chars = text.chars();
+            for t in head {
+                let Tok::Lit(a) = *t else { return false };
+                match chars.next() {
+                    Some(c) if self.lit_eq(a, c) => {}
+                    _ => return false,
+                }
+            }
+            return tail || chars.next().is_none();
+        }
         let mut set = self.start();
+        let mut next = Vec::with_capacity(set.len() + 1);
         for c in text.chars() {
             if set.is_empty() {
                 return false;
             }
-            set = self.step(&set, c);
+            self.step_into(&set, c, &mut next);
+            std::mem::swap(&mut set, &mut next);
         }
         self.accepts(&set)
     }
@@ -396,5 +448,21 @@ mod tests {
         let p = Pat::compile("ABC", Reading::Exact { ci: true }, true, &|_| None).unwrap();
         assert!(p.matches("abc"));
         assert!(!Pat::literal("ABC", false).matches("abc"));
+    }
+
+    #[test]
+    fn disjoint_when_fixed_text_differs() {
+        let arn = |t: &str| Pat::compile(t, Reading::Arn, true, &|_| None).unwrap();
+        let like = |t: &str| Pat::compile(t, Reading::Like, true, &|_| None).unwrap();
+        let ecs = arn("arn:aws:ecs:*:111122223333:cluster/*");
+        assert!(ecs.surely_disjoint(&arn("arn:aws:ecr:eu-west-1:111122223333:repository/x/*")));
+        assert!(!ecs.surely_disjoint(&arn("arn:aws:ecs:eu-west-1:*:cluster/b*")));
+        assert!(!ecs.surely_disjoint(&like("*")));
+        assert!(like("*.json").surely_disjoint(&like("a*.yaml")));
+        assert!(!like("a*.json").surely_disjoint(&like("*b.json")));
+        // Without regard to case, `A` and `a` are the same letter.
+        let ci = Pat::compile("ABC", Reading::Exact { ci: true }, true, &|_| None).unwrap();
+        assert!(!ci.surely_disjoint(&like("abc")));
+        assert!(like("ABC").surely_disjoint(&like("abc")));
     }
 }

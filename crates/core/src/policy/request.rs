@@ -29,7 +29,7 @@ impl Principal {
 }
 
 /// A shape a free key's value must (or must not) have.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Shape {
     pub pat: Pat,
     pub matches: bool,

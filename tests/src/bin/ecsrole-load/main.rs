@@ -10,11 +10,13 @@
 //! ecsrole-load fleet --endpoint URL --role NAME --accounts FIRST..END [--clients 16]
 //!     `clients` accounts in flight, each: STS AssumeRole into
 //!     arn:aws:iam::<account>:role/OrganizationAccountAccessRole, then GetRole,
-//!     ListAttachedRolePolicies and GetInstanceProfile concurrently with the session's
-//!     credentials (the requests of `ecsrole check --accounts ...`)
+//!     ListAttachedRolePolicies, GetInstanceProfile and ListRolePolicies concurrently with
+//!     the session's credentials (the requests of `ecsrole check --accounts ...`)
 //! ecsrole-load floor --endpoint URL --role NAME [--runs 50]
-//!     one warm client (the environment's credentials), rounds of the same three reads
+//!     one warm client (the environment's credentials), rounds of the same four reads
 //!     concurrently: the median round in ms is the emulator's own latency
+//! ecsrole-load judge --dir localstack/bench/evaluator [--runs 50]
+//!     no I/O: `check`'s judgement of the role in DIR (judge.rs), the median run in ms
 //! ```
 //!
 //! Every call is bounded as ecsrole bounds its own: 3 s to connect, 10 s per attempt, at
@@ -40,7 +42,10 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use serde_json::json;
 
 const USAGE: &str = "usage: ecsrole-load setup|fleet|floor --endpoint URL --role NAME \
-                     [--accounts FIRST..END] [--clients N] [--runs N]";
+                     [--accounts FIRST..END] [--clients N] [--runs N]\n       \
+                     ecsrole-load judge --dir DIR [--runs N]";
+
+mod judge;
 
 const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
@@ -51,6 +56,7 @@ struct Args {
     accounts: Range<u64>,
     clients: usize,
     runs: usize,
+    dir: String,
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
@@ -61,6 +67,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         accounts: 0..0,
         clients: 16,
         runs: 50,
+        dir: String::new(),
     };
     let mut rest = args.iter().skip(1);
     while let Some(flag) = rest.next() {
@@ -69,6 +76,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         match flag.as_str() {
             "--endpoint" => parsed.endpoint.clone_from(value),
             "--role" => parsed.role.clone_from(value),
+            "--dir" => parsed.dir.clone_from(value),
             "--clients" => parsed.clients = number()?.max(1),
             "--runs" => parsed.runs = number()?.max(1),
             "--accounts" => {
@@ -78,6 +86,12 @@ fn parse(args: &[String]) -> Result<Args, String> {
             }
             other => return Err(format!("unknown option {other}")),
         }
+    }
+    if parsed.mode == "judge" {
+        if parsed.dir.is_empty() {
+            return Err("judge: --dir is required".into());
+        }
+        return Ok(parsed);
     }
     let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"];
     if !loopback.iter().any(|p| parsed.endpoint.starts_with(p)) {
@@ -145,18 +159,20 @@ impl Tally {
     }
 }
 
-/// The three reads `ecsrole check` makes, concurrently.
+/// The four reads `ecsrole check` makes on a compliant role, in one round.
 async fn reads(iam: &Client, role: &str, tally: &mut Tally) {
-    let (a, b, c) = tokio::join!(
+    let (a, b, c, d) = tokio::join!(
         iam.get_role().role_name(role).send(),
         iam.list_attached_role_policies().role_name(role).send(),
         iam.get_instance_profile()
             .instance_profile_name(role)
             .send(),
+        iam.list_role_policies().role_name(role).send(),
     );
     tally.iam(a, &[]);
     tally.iam(b, &[]);
     tally.iam(c, &[]);
+    tally.iam(d, &[]);
 }
 
 /// One account: AssumeRole, then the reads (or, setting up, the writes that make them
@@ -254,6 +270,38 @@ async fn floor(base: SdkConfig, args: &Args) -> (Tally, Vec<f64>) {
     (tally, rounds)
 }
 
+/// `judge`: one JSON line with the median, or the failure on stderr.
+fn judged(args: &Args) -> ExitCode {
+    let result = judge::role(std::path::Path::new(&args.dir))
+        .and_then(|actual| judge::judge(&actual, args.runs));
+    match result {
+        Ok(judge::Judged {
+            times,
+            said,
+            undecided,
+        }) => {
+            let line = json!({
+                "mode": "judge",
+                "runs": times.len(),
+                "median_ms": times[times.len() / 2],
+                "min_ms": times[0],
+                "max_ms": times[times.len() - 1],
+                "finding_count": said.len(),
+                "undecided_count": undecided.len(),
+                "findings": said,
+                "undecided": undecided,
+                "errors": 0,
+            });
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("ecsrole-load: judge: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
@@ -264,6 +312,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if args.mode == "judge" {
+        return judged(&args);
+    }
     let env = |k: &str| std::env::var(k).unwrap_or_else(|_| "testing".into());
     let base = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(&args.endpoint)

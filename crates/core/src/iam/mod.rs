@@ -8,8 +8,11 @@ use aws_sdk_iam::types::Tag;
 use crate::aws::{Aws, Calls, call, call_opt};
 use crate::concurrent::run_all;
 use crate::error::Error;
+use crate::partition::Partition;
 use crate::state::{Actual, PolicySource, PolicyText, ProfileState, RolePolicy, RoleState};
 use crate::trust::decode_document;
+
+mod aws_managed;
 
 /// How many managed-policy reads, and how many inline-policy reads, `read` has in flight
 /// at once (a role has at most 20 managed policies by default, and few inline ones).
@@ -19,6 +22,22 @@ const POLICY_READS: usize = 8;
 /// policies itself was refused (no inline policy can be named so: IAM names are
 /// `[\w+=,.@-]+`).
 pub const UNLISTED_INLINE: &str = "*";
+
+/// The names of a role's inline policies, or why they could not be listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InlineListing {
+    Names(Vec<String>),
+    /// ListRolePolicies was refused (AccessDenied): the message.
+    Refused(String),
+}
+
+/// Whether `arn` is an AWS managed policy whose grant the agent's findings take from
+/// FACTS.md by its ARN (`findings::agent`): reading its text would change no verdict.
+pub fn is_judged_by_arn(arn: &str) -> bool {
+    Partition::ALL
+        .iter()
+        .any(|p| arn == p.ecs_instance_policy_arn() || arn == p.managed_instances_policy_arn())
+}
 
 /// The IAM operations the engine uses. The names are the IAM actions the operator needs
 /// (see `ecsrole permissions`, later) and the ones errors name.
@@ -138,14 +157,17 @@ impl Iam {
         Ok(out.roles().first().map(|r| r.arn().to_owned()))
     }
 
-    /// The reads `check` needs: the role, its attached policies and the instance profile,
-    /// concurrently; then, when the role exists, every permissions policy on it as a
-    /// document ([`Iam::role_policies`]). Nothing is cached: every call reads IAM again.
+    /// The reads `check` needs. Round one, concurrently: the role, its attached policies,
+    /// the instance profile and the names of its inline policies (a compliant role needs
+    /// nothing more). Round two, when the role exists: every permissions policy on it as a
+    /// document ([`Iam::role_policies`]). Nothing about the role is cached; the AWS managed
+    /// policies are (see [`Iam::role_policies`]).
     pub async fn read(&self, role_name: &str, profile_name: &str) -> Result<Actual, Error> {
-        let (role, attached_policies, instance_profile) = tokio::try_join!(
+        let (role, attached_policies, instance_profile, inline) = tokio::try_join!(
             self.get_role(role_name),
             self.attached_policies(role_name),
             self.get_instance_profile(profile_name),
+            self.inline_listing(role_name),
         )?;
         let role_policies = match &role {
             Some(r) => {
@@ -153,6 +175,7 @@ impl Iam {
                     role_name,
                     &attached_policies,
                     r.permissions_boundary.as_deref(),
+                    inline,
                 )
                 .await?
             }
@@ -169,20 +192,26 @@ impl Iam {
     }
 
     /// The role's permissions policies as documents: each attached managed policy at its
-    /// default version, each inline policy, then the permissions boundary, in that order.
-    /// Managed policies and the boundary (GetPolicy, then GetPolicyVersion) and the inline
-    /// ones (ListRolePolicies, then GetRolePolicy) are read concurrently, at most
-    /// [`POLICY_READS`] of each at once. A read refused (AccessDenied), or a policy gone
-    /// between the list and the get, is [`PolicyText::Unreadable`] saying so; any other
-    /// error fails the whole read.
+    /// default version, each inline policy (`inline`: their names, from
+    /// [`Iam::inline_listing`]), then the permissions boundary, in that order. Managed
+    /// policies and the boundary (GetPolicy, then GetPolicyVersion) and the inline ones
+    /// (GetRolePolicy) are read concurrently, at most [`POLICY_READS`] of each at once.
+    ///
+    /// Not read: the AWS managed policies the agent's findings judge by their ARN
+    /// ([`is_judged_by_arn`]). Other AWS managed policies (`arn:<p>:iam::aws:policy/...`)
+    /// are read once per endpoint per process ([`aws_managed`]). A read refused
+    /// (AccessDenied), or a policy gone between the list and the get, is
+    /// [`PolicyText::Unreadable`] saying so; any other error fails the whole read.
     pub async fn role_policies(
         &self,
         role: &str,
         attached: &[String],
         boundary: Option<&str>,
+        inline: InlineListing,
     ) -> Result<Vec<RolePolicy>, Error> {
         let managed: Vec<(String, bool)> = attached
             .iter()
+            .filter(|arn| !is_judged_by_arn(arn))
             .map(|arn| (arn.clone(), false))
             .chain(boundary.map(|arn| (arn.to_owned(), true)))
             .collect();
@@ -192,7 +221,16 @@ impl Iam {
                 POLICY_READS,
                 |(arn, is_boundary)| {
                     let iam = self.clone();
-                    async move { iam.managed_policy(&arn, is_boundary).await }
+                    async move {
+                        if !is_boundary && aws_managed::owned_by_aws(&arn) {
+                            aws_managed::read(&iam.endpoint, &arn, || {
+                                iam.managed_policy(&arn, false)
+                            })
+                            .await
+                        } else {
+                            iam.managed_policy(&arn, is_boundary).await
+                        }
+                    }
                 },
                 |_, _, _| {},
             )
@@ -200,7 +238,7 @@ impl Iam {
             .into_iter()
             .collect::<Result<Vec<_>, Error>>()
         };
-        let (mut managed, inline) = tokio::try_join!(managed, self.inline_documents(role))?;
+        let (mut managed, inline) = tokio::try_join!(managed, self.inline_documents(role, inline))?;
         // The boundary (if any) is the last managed read: put it after the inline ones.
         let boundary = boundary.and_then(|_| managed.pop());
         managed.extend(inline);
@@ -240,20 +278,32 @@ impl Iam {
         })
     }
 
-    /// Every inline policy of the role, read concurrently. When the list itself is refused,
-    /// one unreadable entry named [`UNLISTED_INLINE`] stands for them.
-    async fn inline_documents(&self, role: &str) -> Result<Vec<RolePolicy>, Error> {
-        let names = match self.inline_policies(role).await {
-            Ok(names) => names,
-            Err(e @ Error::AccessDenied { .. }) => {
+    /// The names of the role's inline policies; `Refused` when the list itself was.
+    pub async fn inline_listing(&self, role: &str) -> Result<InlineListing, Error> {
+        match self.inline_policies(role).await {
+            Ok(names) => Ok(InlineListing::Names(names)),
+            Err(e @ Error::AccessDenied { .. }) => Ok(InlineListing::Refused(e.to_string())),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Every inline policy of the role, read concurrently. When the list itself was
+    /// refused, one unreadable entry named [`UNLISTED_INLINE`] stands for them.
+    async fn inline_documents(
+        &self,
+        role: &str,
+        listing: InlineListing,
+    ) -> Result<Vec<RolePolicy>, Error> {
+        let names = match listing {
+            InlineListing::Names(names) => names,
+            InlineListing::Refused(why) => {
                 return Ok(vec![RolePolicy {
                     source: PolicySource::Inline {
                         name: UNLISTED_INLINE.to_owned(),
                     },
-                    text: PolicyText::Unreadable(e.to_string()),
+                    text: PolicyText::Unreadable(why),
                 }]);
             }
-            Err(e) => return Err(e),
         };
         run_all(
             &names,
@@ -899,6 +949,11 @@ mod tests {
             }),
             mock!(Client::get_instance_profile)
                 .then_error(|| GetInstanceProfileError::generic(error("NoSuchEntity"))),
+            mock!(Client::list_role_policies).then_error(|| {
+                aws_sdk_iam::operation::list_role_policies::ListRolePoliciesError::generic(error(
+                    "NoSuchEntity",
+                ))
+            }),
         ];
         let actual = iam(&rules).read(ROLE, ROLE).await.unwrap();
         assert!(actual.now.is_some(), "the reads say when they were made");
@@ -908,6 +963,85 @@ mod tests {
                 now: actual.now,
                 ..Actual::default()
             }
+        );
+    }
+
+    /// A compliant role costs four reads in one round: the required AWS managed policy is
+    /// judged by its ARN, so its text is not read; another AWS managed policy is read once
+    /// however many roles carry it.
+    #[tokio::test]
+    async fn the_required_managed_policy_is_not_read_and_another_aws_one_once() {
+        let other = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+        let rules = vec![
+            mock!(Client::get_role).then_output(|| {
+                GetRoleOutput::builder()
+                    .role(
+                        Role::builder()
+                            .path("/")
+                            .role_name(ROLE)
+                            .role_id("AROAMOCK")
+                            .arn(format!("arn:aws:iam::111122223333:role/{ROLE}"))
+                            .create_date(DateTime::from_secs(0))
+                            .assume_role_policy_document("%7B%7D")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+            }),
+            mock!(Client::list_attached_role_policies).then_output(move || {
+                ListAttachedRolePoliciesOutput::builder()
+                    .attached_policies(
+                        AttachedPolicy::builder()
+                            .policy_arn(Partition::Aws.ecs_instance_policy_arn())
+                            .build(),
+                    )
+                    .attached_policies(AttachedPolicy::builder().policy_arn(other).build())
+                    .build()
+            }),
+            mock!(Client::get_instance_profile)
+                .then_error(|| GetInstanceProfileError::generic(error("NoSuchEntity"))),
+            mock!(Client::list_role_policies).then_output(|| {
+                ListRolePoliciesOutput::builder()
+                    .set_policy_names(Some(vec![]))
+                    .build()
+                    .unwrap()
+            }),
+            mock!(Client::get_policy)
+                .match_requests(move |r| r.policy_arn() == Some(other))
+                .then_output(|| {
+                    GetPolicyOutput::builder()
+                        .policy(Policy::builder().default_version_id("v9").build())
+                        .build()
+                }),
+            mock!(Client::get_policy_version)
+                .match_requests(move |r| r.policy_arn() == Some(other))
+                .then_output(|| {
+                    GetPolicyVersionOutput::builder()
+                        .policy_version(PolicyVersion::builder().document(ALLOW_ALL).build())
+                        .build()
+                }),
+        ];
+        // A fresh endpoint name: what this process remembers is its own.
+        let mut iam = iam(&rules);
+        iam.endpoint = "mock endpoint of the_required_managed_policy_is_not_read".into();
+        for _ in 0..3 {
+            let actual = iam.read(ROLE, ROLE).await.unwrap();
+            assert_eq!(
+                actual.role_policies,
+                [RolePolicy {
+                    source: PolicySource::Managed {
+                        arn: other.into(),
+                        version: "v9".into()
+                    },
+                    text: PolicyText::Read(ALLOW_ALL.into()),
+                }]
+            );
+        }
+        let calls: Vec<usize> = rules.iter().map(|r| r.num_calls()).collect();
+        assert_eq!(
+            calls,
+            [3, 3, 3, 3, 1, 1],
+            "GetPolicy(Version) of the other only once"
         );
     }
 }
