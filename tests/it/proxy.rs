@@ -247,6 +247,23 @@ impl Proxy {
 
     /// Every `action` request for the next `window` gets AWS's `AccessDeniedException` in
     /// the JSON protocols' form (Organizations, Batch, ECS): a caller whose policy lacks it.
+    /// Every `action` request for the next `window` gets HTTP 503 `ServiceUnavailable`
+    /// in the JSON protocol (Organizations, ...): retried, then the call fails.
+    pub fn unavailable_json_for(&self, action: &str, window: Duration) {
+        self.state.lock().unwrap().windows.push(Window {
+            action: action.to_owned(),
+            until: tokio::time::Instant::now() + window,
+            status: 503,
+            content_type: "application/x-amz-json-1.1",
+            error_type: "ServiceException".into(),
+            body: serde_json::json!({
+                "__type": "ServiceException",
+                "Message": format!("The service is unavailable ({action}).")
+            })
+            .to_string(),
+        });
+    }
+
     pub fn deny_json_for(&self, action: &str, window: Duration) {
         self.state.lock().unwrap().windows.push(Window {
             action: action.to_owned(),

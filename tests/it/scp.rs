@@ -260,7 +260,7 @@ async fn without_organizations_access_the_note_is_printed_once() {
     // Not in an organisation (moto), or no Organizations API at all (free LocalStack,
     // which answers that its plan lacks it): tried once, then the note, once.
     let why = if crate::harness::backend() == crate::harness::Backend::LocalStack {
-        "reading them failed: "
+        "the endpoint has no Organizations API ("
     } else {
         "the caller's account is not in an organisation"
     };
@@ -332,7 +332,7 @@ async fn without_organizations_access_the_note_is_printed_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orgs_an_scp_denying_ecs_registration_fails_check_for_the_accounts_under_its_ou() {
     needs_organizations();
-    let org = organisation("scp_deny").await;
+    let mut org = organisation("scp_deny").await;
     let (c, root) = (&org.client, org.root.clone());
     let team_a = ou(c, &root, "team-a").await;
     let nested = ou(c, &team_a, "nested").await;
@@ -376,4 +376,34 @@ async fn orgs_an_scp_denying_ecs_registration_fails_check_for_the_accounts_under
     for fine in [&in_b, &org.management] {
         assert_eq!(targets[fine.as_str()]["exit_code"], 0, "{run:?}");
     }
+
+    // The SCPs asked for and not read (Organizations unavailable past its retries): no
+    // target may say its role is compliant, nor hide the SCP that denies it; each says
+    // what was not read (issue 26 item 5). Played by the proxy: moto never fails so.
+    let proxy = org.ctx.through_proxy().await;
+    proxy.unavailable_json_for("ListPoliciesForTarget", std::time::Duration::from_secs(300));
+    let run = org
+        .ctx
+        .ecsrole(&["check", "--organization", "--output", "json"]);
+    assert!(proxy.hits("ListPoliciesForTarget") >= 1, "the fault fired");
+    assert_eq!(run.code, 1, "{run:?}");
+    let (targets, last) = fleet_lines(&run.stdout);
+    assert_eq!(targets.len(), 4, "{run:?}");
+    for (account, t) in &targets {
+        assert_eq!(t["exit_code"], 1, "{account}: {t}");
+        let undecided = t["result"]["undecided"].to_string();
+        assert!(
+            undecided.contains(&format!("the SCPs over account {account}"))
+                && undecided.contains("ServiceException"),
+            "{account} names what was not read: {t}"
+        );
+    }
+    assert!(
+        last["not_evaluated"]["why"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("reading them failed: "),
+        "{last}"
+    );
+    proxy.heal();
 }

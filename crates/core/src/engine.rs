@@ -30,6 +30,9 @@ pub struct Engine {
     /// The SCPs over the account, read once per run by the caller (fleet mode, from the
     /// organisation): every read's `Actual.scps`. `None`: not read.
     scps: Option<Vec<ScpLevel>>,
+    /// Why the SCPs were asked for and could not be read: every read's
+    /// `Actual.scps_failed`.
+    scps_failed: Option<String>,
 }
 
 /// The result of `plan` and `apply`.
@@ -118,6 +121,7 @@ impl Engine {
             iam,
             desired,
             scps: None,
+            scps_failed: None,
         }
     }
 
@@ -126,6 +130,13 @@ impl Engine {
     /// outside the engine ([`crate::scp`]) and handed in.
     pub fn with_scps(mut self, scps: Option<Vec<ScpLevel>>) -> Engine {
         self.scps = scps;
+        self
+    }
+
+    /// The SCPs over the engine's account were asked for and could not be read, for
+    /// this reason (see `Actual.scps_failed`).
+    pub fn with_scps_failed(mut self, why: Option<String>) -> Engine {
+        self.scps_failed = why;
         self
     }
 
@@ -142,6 +153,7 @@ impl Engine {
             .read(&self.desired.role_name, &self.desired.instance_profile_name)
             .await?;
         actual.scps.clone_from(&self.scps);
+        actual.scps_failed.clone_from(&self.scps_failed);
         Ok(actual)
     }
 

@@ -37,8 +37,12 @@ pub enum Scps {
         levels: HashMap<String, Vec<ScpLevel>>,
         outside: Vec<String>,
     },
-    /// Not read, and why.
+    /// Not read by design (a single-account run, a caller outside any organisation or
+    /// without access to its policies), and why: a stated limit.
     NotRead { why: String },
+    /// Asked for and not read (an error, a timeout): every target's verdicts that rest
+    /// on them are not decided.
+    Failed { why: String },
 }
 
 /// What a run did not evaluate, and why: printed once per run (stderr in human output,
@@ -76,7 +80,15 @@ impl Scps {
     pub fn of(&self, account: &str) -> Option<Vec<ScpLevel>> {
         match self {
             Scps::Read { levels, .. } => levels.get(account).cloned(),
-            Scps::NotRead { .. } => None,
+            Scps::NotRead { .. } | Scps::Failed { .. } => None,
+        }
+    }
+
+    /// Why the read failed, when it did.
+    pub fn failed(&self) -> Option<String> {
+        match self {
+            Scps::Failed { why } => Some(why.clone()),
+            _ => None,
         }
     }
 
@@ -94,7 +106,7 @@ impl Scps {
                     outside.join(", ")
                 ),
             },
-            Scps::NotRead { why } => NotEvaluated {
+            Scps::NotRead { why } | Scps::Failed { why } => NotEvaluated {
                 policies: vec!["SCPs", "RCPs", "session policies"],
                 why: format!("{why}; {NEVER_READ}"),
             },
@@ -102,16 +114,28 @@ impl Scps {
     }
 }
 
-/// Why Organizations' answer means "SCPs not read" rather than a failed run.
-fn why_not(e: &Error) -> String {
+/// What an error reading the SCPs means: not read by design (the caller is outside any
+/// organisation, or may not read its policies, or the endpoint has no Organizations), or
+/// a failed read.
+fn why_not(e: &Error) -> Scps {
     match e {
         Error::Service { code, .. } if code == "AWSOrganizationsNotInUseException" => {
-            "the caller's account is not in an organisation".into()
+            Scps::NotRead {
+                why: "the caller's account is not in an organisation".into(),
+            }
         }
-        Error::AccessDenied { .. } => format!(
-            "the caller may not read the organisation's policies ({e}): run from the management account or a delegated administrator"
-        ),
-        _ => format!("reading them failed: {e}"),
+        // An emulator without Organizations (free LocalStack): there is nothing to read.
+        Error::NotImplemented { .. } => Scps::NotRead {
+            why: format!("the endpoint has no Organizations API ({e})"),
+        },
+        Error::AccessDenied { .. } => Scps::NotRead {
+            why: format!(
+                "the caller may not read the organisation's policies ({e}): run from the management account or a delegated administrator"
+            ),
+        },
+        _ => Scps::Failed {
+            why: format!("reading them failed: {e}"),
+        },
     }
 }
 
@@ -140,7 +164,7 @@ impl Organizations {
             Ok(scps) => scps,
             Err(e) => {
                 tracing::info!(error = %e, "SCPs not read");
-                Scps::NotRead { why: why_not(&e) }
+                why_not(&e)
             }
         }
     }
@@ -422,10 +446,25 @@ mod tests {
             action: "organizations:ListRoots",
             message: "no".into(),
         };
-        let why = why_not(&denied);
+        let Scps::NotRead { why } = why_not(&denied) else {
+            panic!("no access to the organisation is a stated limit, not a failed read")
+        };
         assert!(
             why.contains("organizations:ListRoots") && why.contains("delegated administrator"),
             "{why}"
+        );
+        let throttled = Error::Service {
+            action: "organizations:ListPoliciesForTarget",
+            code: "TooManyRequestsException".into(),
+            message: "slow down".into(),
+        };
+        let failed = why_not(&throttled);
+        assert_eq!(failed.of("111122223333"), None);
+        let why = failed.failed().expect("any other error is a failed read");
+        assert!(why.contains("TooManyRequestsException"), "{why}");
+        assert!(
+            failed.not_evaluated().to_string().starts_with("SCPs, RCPs"),
+            "the note names it too"
         );
     }
 }

@@ -92,6 +92,10 @@ pub struct Actual {
     /// The SCPs over the account, root first; `None` when they were not read (a single
     /// account, or no permission to read them): then SCPs are not evaluated.
     pub scps: Option<Vec<ScpLevel>>,
+    /// Why the SCPs over the account could not be read when the run asked for them (a
+    /// failed read, not a run that does not read them by design): a verdict that rests
+    /// on them is then not decided.
+    pub scps_failed: Option<String>,
     /// AWS's time when the reads were made (the `Date` of its answers): `aws:CurrentTime`.
     pub now: Option<SystemTime>,
 }

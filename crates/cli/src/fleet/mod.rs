@@ -188,6 +188,7 @@ pub async fn run(
             let command = command_of(cli, bound, &desired);
             let signal = signal_rx.clone();
             let (limit, spent, own) = (limit.clone(), spent.clone(), own.clone());
+            let scps_failed = scps.as_ref().and_then(Scps::failed);
             let scps = scps.as_ref().and_then(|s| s.of(&target.account_id));
             async move {
                 let before = spent
@@ -223,6 +224,7 @@ pub async fn run(
                     calls,
                     own: &own,
                     scps,
+                    scps_failed,
                 };
                 let left = bound.saturating_sub(before);
                 let left = if retries { left.min(to_deadline) } else { left };
@@ -350,7 +352,7 @@ async fn scps(cli: &Cli, base: &Aws, accounts: &[String], bound: Duration) -> Op
     Some(
         match tokio::time::timeout(bound, org.scps(accounts)).await {
             Ok(scps) => scps,
-            Err(_) => Scps::NotRead {
+            Err(_) => Scps::Failed {
                 why: format!("reading them {}", base.calls.timed_out(bound)),
             },
         },

@@ -106,6 +106,8 @@ pub(super) struct Session<'a> {
     pub(super) own: &'a str,
     /// The SCP levels over the target's account, as the run read them (`None`: not read).
     pub(super) scps: Option<Vec<ecsrole_core::state::ScpLevel>>,
+    /// Why the run's SCP read failed, when it did.
+    pub(super) scps_failed: Option<String>,
 }
 
 pub(super) async fn one(
@@ -120,7 +122,9 @@ pub(super) async fn one(
         Ok(aws) => aws,
         Err(e) => return Outcome::failed(e),
     };
-    let engine = Engine::new(Iam::new(&aws), desired).with_scps(s.scps);
+    let engine = Engine::new(Iam::new(&aws), desired)
+        .with_scps(s.scps)
+        .with_scps_failed(s.scps_failed);
     match work {
         Work::Role(role_work) => {
             match tokio::time::timeout(bound, role_outcome(&engine, role_work)).await {

@@ -183,6 +183,9 @@ pub(super) fn findings(
             role.permissions_boundary.as_deref().unwrap_or_default()
         ));
     }
+    if let Some(why) = &actual.scps_failed {
+        unreadable.push(format!("the SCPs over account {account}: {why}"));
+    }
     let mut parsed: Vec<(String, bool, Policy)> = vec![];
     for (name, boundary, doc) in texts {
         match Policy::parse(&doc) {

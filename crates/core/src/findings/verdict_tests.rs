@@ -70,6 +70,7 @@ fn role(
         }),
         role_policies,
         scps: None,
+        scps_failed: None,
         // 2026-12-06, as AWS's clock would say.
         now: Some(UNIX_EPOCH + Duration::from_secs(1_796_515_200)),
     }
@@ -321,6 +322,38 @@ fn an_unreadable_policy_never_yields_allowed() {
         r.undecided.iter().any(|u| u.contains("AccessDenied")),
         "{r:#?}"
     );
+}
+
+#[test]
+fn a_failed_scp_read_never_yields_allowed_and_hides_no_deny() {
+    let mut a = role(&trust(&[]), &[], None, None);
+    a.scps_failed = Some("reading them failed: ServiceException".into());
+    let r = check_of(&a);
+    assert_eq!(exit(&r), 1, "{r:#?}");
+    assert!(
+        r.undecided
+            .iter()
+            .any(|u| u.contains("the SCPs over account 123456789012")
+                && u.contains("ServiceException")),
+        "{r:#?}"
+    );
+    // An explicit Deny decides whatever the SCPs say: still an error.
+    let deny = doc(r#"{"Effect":"Deny","Action":"ecs:*","Resource":"*"}"#);
+    let mut a = role(&trust(&[]), &[], Some(&deny), None);
+    a.scps_failed = Some("reading them failed: ServiceException".into());
+    let r = check_of(&a);
+    assert!(codes(&r).contains(&"agent_permission_denied"), "{r:#?}");
+    // Read, they are a verdict like any other: FullAWSAccess everywhere is compliant.
+    let mut a = role(&trust(&[]), &[], None, None);
+    a.scps = Some(vec![crate::state::ScpLevel {
+        target: "root r-ab12".into(),
+        policies: vec![crate::state::Scp {
+            id: "p-FullAWSAccess".into(),
+            name: "FullAWSAccess".into(),
+            document: doc(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#),
+        }],
+    }]);
+    assert_eq!(exit(&check_of(&a)), 0);
 }
 
 #[test]

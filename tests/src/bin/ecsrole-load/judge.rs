@@ -131,6 +131,7 @@ pub fn role(dir: &Path) -> Result<Actual, String> {
                 ],
             },
         ]),
+        scps_failed: None,
         // 2026-12-06, as AWS's clock would say.
         now: Some(UNIX_EPOCH + Duration::from_secs(1_796_515_200)),
     })
