@@ -16,10 +16,20 @@
 //!   or absent), under identity policies, a boundary and SCP levels; the decisions must
 //!   be equal.
 //!
+//! The generator writes the table's shapes of issue 26: the role's tags compared with each
+//! other (`${aws:PrincipalTag/owner}`), an external id equal to the caller's own account
+//! (`${aws:PrincipalAccount}`, with and without a default), keys compared with another's
+//! value, and documents under `Version: 2008-10-17`. Cognito and OIDC trusts are judged by
+//! `federated.rs` (the reference has no web-identity principal).
+//!
 //! `ECSROLE_DIFF_SEED` replays a run; a failure prints the seed and the case.
 //!
 //! Where the reference departs from AWS's documentation (tests/reference/iam-simulate.mjs
-//! lists them), the generator avoids the shape, so no case is judged against it:
+//! lists them), the generator avoids the shape, or asks it in a form the reference reads as
+//! AWS does:
+//! - `Version: 2008-10-17`: the reference ignores it; the case is asked with every `$` (in
+//!   the document and the request) renamed `§`, so `${...}` is text, as AWS's variables
+//!   page says it is under 2008-10-17 (`for_reference`);
 //! - `ec2.amazonaws.com.cn`: iam-simulate reads it as no service principal;
 //! - a `NotPrincipal` that lists the role or an account of the request (AWS's NotPrincipal
 //!   page: a Deny "might deny" unless session, role and account ARNs are all listed;
@@ -104,7 +114,12 @@ const TRUST_KEYS: &[Key] = &[
     Key {
         name: "aws:SourceAccount",
         operators: STRING_OPS,
-        values: &["111111111111", "123456789012", "4444*"],
+        values: &[
+            "111111111111",
+            "123456789012",
+            "4444*",
+            "${aws:PrincipalAccount}",
+        ],
     },
     Key {
         name: "aws:PrincipalAccount",
@@ -163,14 +178,23 @@ const TRUST_KEYS: &[Key] = &[
     Key {
         name: "aws:PrincipalTag/team",
         operators: STRING_OPS,
-        values: &["batch", "b*"],
+        values: &["batch", "b*", "${aws:PrincipalTag/owner}"],
     },
     Key {
         name: "sts:ExternalId",
         operators: &["StringEquals", "StringNotEquals"],
-        values: &["secret-1"],
+        values: &[
+            "secret-1",
+            "${aws:PrincipalAccount}",
+            "${aws:PrincipalAccount, 'none'}",
+        ],
     },
 ];
+
+/// Whether `op` is a negated operator (`...Not...`, `ForAllValues:StringNotLike`).
+fn negated(op: &str) -> bool {
+    op.contains("Not")
+}
 
 fn one_or_many(rng: &mut Rng, values: &[&str]) -> Value {
     let n = 1 + rng.below(values.len().min(2));
@@ -188,8 +212,11 @@ fn one_or_many(rng: &mut Rng, values: &[&str]) -> Value {
     }
 }
 
-/// 0 to 2 conditions over keys of `keys`, as a Condition object (or null).
-fn condition(rng: &mut Rng, keys: &[Key], percent: usize) -> Value {
+/// 0 to 2 conditions over keys of `keys`, as a Condition object (or null). A value with a
+/// policy variable goes under a negated operator only when `literal` (Version 2008-10-17,
+/// where `${...}` is text): an unresolved variable under a negated operator is a shape AWS
+/// documents nothing of (see the header).
+fn condition(rng: &mut Rng, keys: &[Key], percent: usize, literal: bool) -> Value {
     if !rng.chance(percent) {
         return Value::Null;
     }
@@ -205,12 +232,19 @@ fn condition(rng: &mut Rng, keys: &[Key], percent: usize) -> Value {
         if entry.contains_key(key.name) {
             continue;
         }
-        entry.insert(key.name.to_owned(), one_or_many(rng, key.values));
+        let plain: Vec<&str> = key
+            .values
+            .iter()
+            .copied()
+            .filter(|v| literal || !negated(op) || !v.contains("${"))
+            .collect();
+        entry.insert(key.name.to_owned(), one_or_many(rng, &plain));
     }
     Value::Object(cond)
 }
 
 fn trust_policy(rng: &mut Rng) -> Value {
+    let version_2008 = rng.chance(15);
     let principals = [
         json!({"Principal": "*"}),
         json!({"Principal": {"AWS": "*"}}),
@@ -240,13 +274,34 @@ fn trust_policy(rng: &mut Rng) -> Value {
                 s[k] = v.clone();
             }
         }
-        let c = condition(rng, TRUST_KEYS, 55);
+        let c = condition(rng, TRUST_KEYS, 55, version_2008);
         if !c.is_null() {
             s["Condition"] = c;
         }
         statements.push(s);
     }
-    reference::policy(statements)
+    let mut doc = reference::policy(statements);
+    if version_2008 {
+        doc["Version"] = json!("2008-10-17");
+    }
+    doc
+}
+
+/// The case the reference is asked for `case` under `doc`. The reference ignores
+/// `Version`; AWS's policy variables page says that under `2008-10-17` (or with no
+/// Version) `${...}` is literal text. So a 2008 case goes to the reference renamed: every
+/// `$`, in the document and in the request alike, becomes `§`, which appears nowhere else.
+/// Renaming one character everywhere changes no match, and under `2012-10-17` `§{...}` is
+/// text. (The page's own escape, `${$}`, would not do: the reference keeps it as written
+/// under the `StringEquals` family.)
+fn for_reference(mut case: Value, doc: &Value) -> Value {
+    if doc["Version"] == "2012-10-17" {
+        case["trust"] = doc.clone();
+        return case;
+    }
+    case["trust"] = doc.clone();
+    case["trust"]["Version"] = json!("2012-10-17");
+    serde_json::from_str(&case.to_string().replace('$', "§")).expect("still JSON")
 }
 
 /// AWS's time in every question of the test (2026-12-06T00:00:00Z).
@@ -356,7 +411,19 @@ fn outsider_sample(rng: &mut Rng, doc: &str) -> Value {
         "aws:PrincipalTag/team",
         &["batch", "bx", "b*", "other"],
     );
-    maybe(rng, "sts:ExternalId", &["secret-1", "secret-2"]);
+    maybe(
+        rng,
+        "aws:PrincipalTag/owner",
+        &["batch", "bx", "platform", "${aws:PrincipalAccount}"],
+    );
+    let external = [
+        "secret-1",
+        "secret-2",
+        account.as_str(),
+        "none",
+        "${aws:PrincipalAccount}",
+    ];
+    maybe(rng, "sts:ExternalId", &external);
     reference::trust_case(Value::Null, &arn, Value::Object(ctx))
 }
 
@@ -386,9 +453,7 @@ fn trust_questions_agree_with_an_independent_evaluator() {
         );
         let mut ask = |case: Value, e: Expect, why: String, cases: &mut Vec<Value>| {
             expect.push((cases.len(), e, why));
-            let mut case = case;
-            case["trust"] = doc.clone();
-            cases.push(case);
+            cases.push(for_reference(case, &doc));
         };
         // (a) EC2: the witnesses replayed, then requests the evaluator did not choose.
         let ec2 = &ours.ec2;
@@ -507,8 +572,8 @@ const AGENT_KEYS: &[Key] = &[
     },
     Key {
         name: "aws:PrincipalTag/team",
-        operators: &["StringEquals", "StringNotEqualsIfExists"],
-        values: &["batch"],
+        operators: &["StringEquals", "StringNotEqualsIfExists", "StringLike"],
+        values: &["batch", "${aws:PrincipalTag/owner}"],
     },
     Key {
         name: "aws:PrincipalTag/team",
@@ -545,7 +610,7 @@ fn agent_policy(rng: &mut Rng, scp: bool) -> Value {
                 s[k] = v.clone();
             }
         }
-        let c = condition(rng, AGENT_KEYS, 35);
+        let c = condition(rng, AGENT_KEYS, 35, false);
         if !c.is_null() {
             s["Condition"] = c;
         }
@@ -615,6 +680,10 @@ fn agent_permissions_agree_with_an_independent_evaluator() {
             (
                 "aws:PrincipalTag/team",
                 &[Some("batch"), Some("other"), None][..],
+            ),
+            (
+                "aws:PrincipalTag/owner",
+                &[Some("batch"), Some("platform"), None][..],
             ),
         ] {
             if let Some(v) = rng.pick(values) {

@@ -14,6 +14,7 @@ mod differential;
 mod endpoints;
 mod export;
 mod faults;
+mod federated;
 mod fleet;
 mod harness;
 mod org;

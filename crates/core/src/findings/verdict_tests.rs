@@ -356,6 +356,28 @@ fn a_failed_scp_read_never_yields_allowed_and_hides_no_deny() {
     assert_eq!(exit(&check_of(&a)), 0);
 }
 
+/// A key compared with another's value (`${aws:PrincipalAccount}`) where that other key
+/// may hold only a few values (EC2's `aws:SourceAccount`: absent or the role's account):
+/// the relation is tried with those values (found by the differential test, seed
+/// 1796605150045870891: ecsrole said Allowed).
+#[test]
+fn a_variable_is_tried_with_the_values_its_partner_may_hold() {
+    let t = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ForAnyValue:StringEquals":{"aws:SourceAccount":["${aws:PrincipalAccount}","111111111111"]}}}]}"#;
+    let v = trust::judge(
+        &crate::policy::Policy::parse(t).unwrap(),
+        Partition::Aws,
+        ARN,
+        &trust::Facts::default(),
+    );
+    assert_eq!(v.ec2.decision, crate::policy::Decision::Depends, "{v:#?}");
+    let denied = v.ec2.counter.as_ref().expect("a denied request");
+    assert_eq!(
+        denied.value("aws:SourceAccount"),
+        denied.value("aws:PrincipalAccount"),
+        "{denied:?}"
+    );
+}
+
 #[test]
 fn in_aws_cn_a_deny_of_either_spelling_counts_against_ec2() {
     let t = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":{"Service":"ec2.amazonaws.com.cn"},"Action":"sts:AssumeRole"}]}"#;

@@ -408,7 +408,14 @@ fn walk(pats: &[&Pat], shapes: &[Shape]) -> Result<Vec<String>, String> {
                 }
             }
         }
-        (0..letters.len()).filter(|&l| want[l]).collect()
+        // The colon last: where another letter reaches the same class, the member read
+        // is the one without a colon (an ARN part or an IAM name has none).
+        let colon = letters.iter().position(|&c| c == ':');
+        let mut out: Vec<usize> = (0..letters.len())
+            .filter(|&l| want[l] && Some(l) != colon)
+            .collect();
+        out.extend(colon.filter(|&l| want[l]));
+        out
     };
     // Every automaton starts in its state 0.
     let start: Vec<u32> = vec![0; all.len()];

@@ -927,7 +927,62 @@ impl<'a> Problem<'a> {
                 }
             }
         }
+        atoms.extend(self.related_atoms(k));
         Ok(atoms)
+    }
+
+    /// What `k`'s value must be told apart by because another key `d` is compared with a
+    /// pattern made of it (`"d": "${k}"`): `d` is chosen after `k`, within what `d` may
+    /// hold, so `k`'s classes must know what that is: the values `d` is one of, the shapes
+    /// it must meet, and the literal patterns `d` is compared with elsewhere. Without them
+    /// a member of `k` could be a value `d` can never equal, and a relation that holds for
+    /// some request would never be tried.
+    fn related_atoms(&self, k: usize) -> Vec<Atom> {
+        let mut atoms = vec![];
+        let no_variables = |_: &str| None;
+        for (d, key) in self.keys.iter().enumerate() {
+            if d == k || !self.deps[d].contains(&k) {
+                continue;
+            }
+            match &key.slot {
+                Slot::OneOf(choices) => {
+                    for v in choices.iter().flatten().flatten() {
+                        atoms.push(Atom::Str(Pat::literal(v, false)));
+                    }
+                }
+                Slot::Known(values) => {
+                    for v in values {
+                        atoms.push(Atom::Str(Pat::literal(v, false)));
+                    }
+                }
+                Slot::Free { shapes, .. } => {
+                    for s in shapes.iter().filter(|s| !s.prefer) {
+                        atoms.push(Atom::Str(s.pat.clone()));
+                    }
+                }
+                _ => {}
+            }
+            for st in &self.stmts {
+                for c in st.conditions() {
+                    if self.index(&c.key) != Some(d) {
+                        continue;
+                    }
+                    let Some(r) = reading(c.operator.family) else {
+                        continue;
+                    };
+                    for v in c
+                        .values
+                        .iter()
+                        .filter(|v| variables(v, st.variables).is_empty())
+                    {
+                        if let Some(p) = Pat::compile(v, r, st.variables, &no_variables) {
+                            atoms.push(Atom::Str(p));
+                        }
+                    }
+                }
+            }
+        }
+        atoms
     }
 
     fn witness(&self, a: &Assign) -> Witness {
