@@ -157,6 +157,44 @@ async fn an_inline_deny_of_the_registry_token_denies_the_agent() {
             && !message.contains("ecs:Poll"),
         "{message}"
     );
+    // No write of ecsrole's fixes it: plan and apply refuse, naming it; nothing written.
+    let before = ctx.state().await;
+    for command in ["plan", "apply"] {
+        let run = ctx.ecsrole(&[command]);
+        assert_eq!(run.code, 1, "{command}: {run:?}");
+        assert!(
+            run.stderr
+                .contains("no change ecsrole makes fixes this: agent_permission_denied"),
+            "{command}: {run:?}"
+        );
+    }
+    assert_eq!(ctx.state().await, before, "nothing written");
+}
+
+/// A question the evaluator cannot decide (a key compared both as text and as an address):
+/// check, plan and apply all exit 1 naming it; none says the role is fine.
+#[tokio::test]
+async fn an_undecided_question_is_exit_1_for_check_plan_and_apply() {
+    let ctx = Ctx::new("v-undecided").await;
+    let odd = doc(&[
+        r#"{"Sid":"Odd","Effect":"Deny","Action":"ecs:*","Resource":"*","Condition":{"StringLike":{"aws:SourceIp":"10.*"},"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}"#,
+    ]);
+    role_with(&ctx, Ctx::trust_ec2(), &[], Some(&odd)).await;
+    for command in ["check", "plan", "apply"] {
+        let run = ctx.ecsrole(&[command, "--output", "json"]);
+        assert_eq!(run.code, 1, "{command}: {run:?}");
+        let undecided = run.json()["undecided"].to_string();
+        assert!(
+            undecided.contains("aws:SourceIp"),
+            "{command} names the question: {run:?}"
+        );
+    }
+    let plan = ctx.ecsrole(&["plan"]);
+    assert!(
+        plan.stdout.contains("not known to be compliant")
+            && plan.stdout.contains("could not decide"),
+        "{plan:?}"
+    );
 }
 
 #[tokio::test]

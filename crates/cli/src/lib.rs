@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use clap::{CommandFactory, FromArgMatches};
 use ecsrole_core::scp::{NotEvaluated, Scps};
-use ecsrole_core::{Aws, AwsOptions, Desired, DesiredInput, Engine, Iam, Partition};
+use ecsrole_core::{Aws, AwsOptions, Desired, DesiredInput, Engine, Iam, Partition, PlanOutcome};
 
 pub use args::{Cli, Command, Output};
 
@@ -585,6 +585,31 @@ pub(crate) fn check_code(report: &ecsrole_core::findings::Report) -> u8 {
     }
 }
 
+/// plan's exit code: 1 when a question was not decided (nothing can be said of the role),
+/// else 2 when there are changes to make, 0 when there are none.
+pub(crate) fn plan_code(plan: &PlanOutcome) -> u8 {
+    if !plan.undecided.is_empty() {
+        EXIT_ERROR
+    } else if plan.actions.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_DRIFT
+    }
+}
+
+/// apply's exit code, after its writes and their re-read: 1 when the re-read could not
+/// decide a question (not proven), 2 when an error no write of ecsrole's fixes remains
+/// (an SCP, a Deny in another policy: the role still does not work), else 0.
+pub(crate) fn apply_code(applied: &PlanOutcome) -> u8 {
+    if !applied.undecided.is_empty() {
+        EXIT_ERROR
+    } else if applied.findings.iter().any(|f| f.is_error()) {
+        EXIT_DRIFT
+    } else {
+        EXIT_OK
+    }
+}
+
 /// check, plan, apply, destroy: bounded as a whole by `--timeout`.
 async fn role_command(
     cli: &Cli,
@@ -613,11 +638,7 @@ async fn role_command(
             let plan = engine.plan(a.change.plan_options()).await?;
             emit(cli, &plan, render::plan);
             reporter.set(report::plan(&plan, "plan"));
-            let code = if plan.actions.is_empty() {
-                EXIT_OK
-            } else {
-                EXIT_DRIFT
-            };
+            let code = plan_code(&plan);
             reporter.record(aws, code, &plan);
             code
         }
@@ -625,8 +646,9 @@ async fn role_command(
             let applied = engine.apply(a.options()).await?;
             emit(cli, &applied, render::plan);
             reporter.set(report::plan(&applied, "apply"));
-            reporter.record(aws, EXIT_OK, &applied);
-            EXIT_OK
+            let code = apply_code(&applied);
+            reporter.record(aws, code, &applied);
+            code
         }
         Command::Destroy(a) => {
             let plan = destroy_plan(cli, a, aws, engine).await?;

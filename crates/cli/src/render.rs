@@ -188,9 +188,24 @@ pub fn plan(p: &PlanOutcome) -> String {
         p.account_id.as_deref(),
     );
     findings(&mut out, &p.findings);
+    for why in &p.undecided {
+        let _ = writeln!(out, "  could not decide: {why}");
+    }
     if p.actions.is_empty() {
-        let warnings = p.findings.iter().filter(|f| !f.is_error()).count();
-        let _ = if warnings == 0 {
+        let errors = p.findings.iter().filter(|f| f.is_error()).count();
+        let warnings = p.findings.len() - errors;
+        let _ = if !p.undecided.is_empty() {
+            writeln!(
+                out,
+                "Nothing to change, but the role is not known to be compliant: {} question(s) not decided (above).",
+                p.undecided.len()
+            )
+        } else if errors > 0 {
+            writeln!(
+                out,
+                "Nothing ecsrole changes fixes the {errors} error(s) above: they need a change outside the role ecsrole manages."
+            )
+        } else if warnings == 0 {
             writeln!(out, "Nothing to do: the role is compliant.")
         } else {
             writeln!(

@@ -47,6 +47,10 @@ pub struct PlanOutcome {
     /// What `check` finds (warnings included): before the plan for `plan`, after the
     /// writes (the post-condition's re-read) for `apply`.
     pub findings: Vec<Finding>,
+    /// What `check` could not decide at the same read (see `Report::undecided`): the role
+    /// cannot be said to be compliant, planned or applied (exit 1).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub undecided: Vec<String>,
 }
 
 /// The result of `destroy`.
@@ -164,7 +168,7 @@ impl Engine {
     pub async fn plan(&self, opts: PlanOptions) -> Result<PlanOutcome, Error> {
         let actual = self.read().await?;
         let steps = plan::plan(&self.desired, &actual, opts)?;
-        let found = findings::check(&self.desired, &actual).findings;
+        let found = findings::check(&self.desired, &actual);
         Ok(self.outcome(actual.account_id(), &steps, false, found))
     }
 
@@ -173,7 +177,7 @@ impl Engine {
         account_id: Option<String>,
         steps: &[Step],
         applied: bool,
-        findings: Vec<Finding>,
+        report: Report,
     ) -> PlanOutcome {
         PlanOutcome {
             role_name: self.desired.role_name.clone(),
@@ -182,7 +186,8 @@ impl Engine {
             account_id,
             actions: steps.iter().map(|s| s.describe(&self.desired)).collect(),
             applied,
-            findings,
+            findings: report.findings,
+            undecided: report.undecided,
         }
     }
 
@@ -199,7 +204,7 @@ impl Engine {
             let steps = plan::plan(&self.desired, &actual, opts.plan)?;
             if steps.is_empty() {
                 if made.is_empty() {
-                    let found = findings::check(&self.desired, &actual).findings;
+                    let found = findings::check(&self.desired, &actual);
                     return Ok(self.outcome(account, &[], true, found));
                 }
                 break;
@@ -270,7 +275,7 @@ impl Engine {
     /// The post-condition of apply: a re-read that finds no error finding. IAM is
     /// eventually consistent (a just-created profile can be invisible for seconds), so it
     /// polls, backing off, within `wait`; `None` reads once.
-    async fn converged(&self, wait: Option<Duration>) -> Result<Vec<Finding>, Error> {
+    async fn converged(&self, wait: Option<Duration>) -> Result<Report, Error> {
         let deadline = tokio::time::Instant::now() + wait.unwrap_or_default();
         let backoff = Backoff {
             initial: Duration::from_millis(100),
@@ -285,7 +290,7 @@ impl Engine {
                 .map(|f| format!("{}: {}", f.code.as_str(), f.message))
                 .collect();
             Ok::<_, Error>(if left.is_empty() {
-                Poll::Ready(report.findings)
+                Poll::Ready(report)
             } else {
                 Poll::Pending(left.join("; "))
             })

@@ -123,7 +123,7 @@ pub enum Error {
     },
 
     #[error(
-        "plan cannot fix this: {}; {}(nothing was changed)",
+        "no change ecsrole makes fixes this: {}; {}(nothing was changed)",
         findings.join("; "),
         if *trust { "remove the blocking statement(s) from the trust policy, or pass --replace-trust-policy to replace it with the EC2 trust policy (it drops every other statement) " } else { "" }
     )]

@@ -10,7 +10,7 @@ use ecsrole_core::{ApplyOptions, Aws, Desired, Engine, Iam, PlanOptions};
 use serde_json::{Value, json};
 
 use crate::args::Command;
-use crate::{Cli, EXIT_DRIFT, EXIT_ERROR, EXIT_OK, diagnose, verify};
+use crate::{Cli, EXIT_ERROR, diagnose, verify};
 
 /// One target's result.
 #[derive(Debug, Clone)]
@@ -216,11 +216,7 @@ async fn role_outcome(engine: &Engine, work: RoleWork) -> Result<Outcome, ecsrol
         RoleWork::Plan(opts) => {
             let p = engine.plan(opts).await?;
             Outcome {
-                code: if p.actions.is_empty() {
-                    EXIT_OK
-                } else {
-                    EXIT_DRIFT
-                },
+                code: crate::plan_code(&p),
                 summary: format!("{} change(s) pending", p.actions.len()),
                 result: json!(p),
                 error: None,
@@ -232,7 +228,7 @@ async fn role_outcome(engine: &Engine, work: RoleWork) -> Result<Outcome, ecsrol
         RoleWork::Apply(opts) => {
             let p = engine.apply(opts).await?;
             Outcome {
-                code: EXIT_OK,
+                code: crate::apply_code(&p),
                 summary: format!("applied {} change(s)", p.actions.len()),
                 result: json!(p),
                 error: None,
