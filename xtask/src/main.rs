@@ -10,6 +10,7 @@ mod dist;
 mod emulator;
 mod http;
 mod json;
+mod layers;
 mod localstack;
 mod npm;
 mod proc;
@@ -38,14 +39,15 @@ tasks:
                           the release archive and its .sha256 (dist/ecsrole-VERSION-TARGET.tar.gz;
                           .zip on Windows), as .github/workflows/release.yml publishes it
   dist --check            this machine's archive from the debug build, checked as `test` does
+  layers                  the layering ARCHITECTURE.md states, read from the source (part of test)
   gen                     regenerate the committed completion scripts and man pages
                           (crates/cli/completions/, crates/cli/doc/)
   bench [GROUP...]        ecsrole vs the AWS CLI, boto3, a warm client and process start;
                           verify; fleet check (10/100/1000 accounts) vs a signed load; fleet
                           apply with managed policies (100/500/1000 accounts; a row whose
                           moto would not fit in memory is SKIPPED, saying so); on moto (fails
-                          when a row FAILED). GROUPs: check apply verify diagnose
-                          fleet-check fleet-apply (all when none is named)
+                          when a row FAILED). GROUPs: check evaluator apply verify
+                          diagnose fleet-check fleet-apply (all when none is named)
   demo                    check (drift) -> plan -> apply -> check -> verify -> destroy on the emulator
   emulator start          install (once) and start moto server on a free 127.0.0.1 port
   emulator stop           stop the emulator this project started
@@ -93,6 +95,7 @@ fn main() -> ExitCode {
         (["__hold", how], _) => test::hold(how),
         (["demo"], _) => demo(),
         (["gen"], _) => generate(),
+        (["layers"], _) => layers::check(&project_root()),
         (["dist", "--check"], _) => dist::check(),
         (["dist", rest @ ..], _) => dist::cli(rest),
         (["bench", only @ ..], _) => bench::run(only),

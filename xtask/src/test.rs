@@ -1,4 +1,5 @@
-//! `cargo xtask test`: the checks CI runs, in order: fmt, clippy, the workflow linter, unit
+//! `cargo xtask test`: the checks CI runs, in order: fmt, clippy, the workflow linter, the
+//! layering ARCHITECTURE.md states (`layers.rs`), unit
 //! tests, a self-check that no server outlives an xtask that dies, then the integration
 //! suite on each backend. It prints how many tests really ran on each backend and names
 //! the ones it skipped and why, and it ends by checking `/proc` for any process of the
@@ -52,6 +53,7 @@ pub fn test(filter: &[&str], backend: Option<Backend>) -> Result<()> {
     ]);
     run(clippy)?;
     lint_workflows()?;
+    crate::layers::check(&project_root())?;
     let mut unit = cargo();
     unit.args(["test", "--workspace", "--lib", "--bins"]);
     let unit = counted(unit)?;

@@ -12,9 +12,9 @@ use std::fmt;
 use ecsrole_core::Aws;
 
 use crate::api::{BatchApi, Described, LaunchTemplate};
-use crate::diagnose::read::profile_name;
 use crate::ec2::Ec2;
 use crate::error::Error;
+use crate::names::profile_name;
 use crate::status::Status;
 
 /// One compute environment that uses the profile.

@@ -7,9 +7,9 @@
 
 use std::time::Duration;
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
-use ecsrole_core::{FindingCode, Iam, Partition, Severity};
+use ecsrole_core::{Iam, Partition};
 
 use crate::api::BatchApi;
 use crate::ec2::Ec2;
@@ -22,6 +22,8 @@ pub(crate) mod read;
 #[cfg(test)]
 mod tests;
 
+pub use crate::finding::{Code, Finding};
+pub(crate) use crate::finding::{error, finding, warning};
 pub use checks::judge;
 pub use read::Facts;
 
@@ -69,178 +71,6 @@ impl Diagnoser {
         let facts = read::read(self, opts).await?;
         Ok(judge(&facts, opts, self.partition))
     }
-}
-
-/// Stable finding codes; listed in the README. Never rename one. The instance role's own
-/// findings keep `check`'s codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Code {
-    /// A finding `check` makes about the role the compute environment's profile holds.
-    Role(FindingCode),
-    InstanceRoleIsARole,
-    InstanceProfileNotFound,
-    ComputeEnvironmentInvalid,
-    ComputeEnvironmentDisabled,
-    ComputeEnvironmentMaxVcpusZero,
-    LaunchTemplateProfileIgnored,
-    LaunchTemplateMissing,
-    ServiceRoleMissing,
-    ServiceRoleNotTrusted,
-    ServiceLinkedRoleMissing,
-    SubnetMissing,
-    SecurityGroupMissing,
-    InstancesNotRegistered,
-    InstanceProfileMismatch,
-    JobQueueInvalid,
-    JobQueueDisabled,
-    JobQueueNoComputeEnvironment,
-    JobRunnable,
-    JobNeedsExceedCapacity,
-    ImageEndOfSupport,
-    SpotFleetRoleMissing,
-    SpotFleetRoleNotTrusted,
-    ManagedInstancesProfileMissing,
-    ManagedInstancesPolicyMissing,
-    ManagedInstancesRoleName,
-    SubnetNoRouteOut,
-    SubnetNoPublicIp,
-    SecurityGroupBlocksHttps,
-    NetworkAclBlocksHttps,
-    InfrastructureRoleMissing,
-    InfrastructureRoleNotTrusted,
-    EksNodePolicyMissing,
-    EksNodeRoleNotTrusted,
-    UnmanagedInstanceNoProfile,
-    SpotFleetRoleUntagged,
-}
-
-impl Code {
-    /// Every code diagnose itself makes (the README lists them; a test keeps the two in step).
-    pub const OWN: [Code; 35] = [
-        Code::InstanceRoleIsARole,
-        Code::InstanceProfileNotFound,
-        Code::ComputeEnvironmentInvalid,
-        Code::ComputeEnvironmentDisabled,
-        Code::ComputeEnvironmentMaxVcpusZero,
-        Code::LaunchTemplateProfileIgnored,
-        Code::LaunchTemplateMissing,
-        Code::ServiceRoleMissing,
-        Code::ServiceRoleNotTrusted,
-        Code::ServiceLinkedRoleMissing,
-        Code::SubnetMissing,
-        Code::SecurityGroupMissing,
-        Code::InstancesNotRegistered,
-        Code::InstanceProfileMismatch,
-        Code::JobQueueInvalid,
-        Code::JobQueueDisabled,
-        Code::JobQueueNoComputeEnvironment,
-        Code::JobRunnable,
-        Code::JobNeedsExceedCapacity,
-        Code::ImageEndOfSupport,
-        Code::SpotFleetRoleMissing,
-        Code::SpotFleetRoleNotTrusted,
-        Code::ManagedInstancesProfileMissing,
-        Code::ManagedInstancesPolicyMissing,
-        Code::ManagedInstancesRoleName,
-        Code::SubnetNoRouteOut,
-        Code::SubnetNoPublicIp,
-        Code::SecurityGroupBlocksHttps,
-        Code::NetworkAclBlocksHttps,
-        Code::InfrastructureRoleMissing,
-        Code::InfrastructureRoleNotTrusted,
-        Code::EksNodePolicyMissing,
-        Code::EksNodeRoleNotTrusted,
-        Code::UnmanagedInstanceNoProfile,
-        Code::SpotFleetRoleUntagged,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Code::Role(c) => c.as_str(),
-            Code::InstanceRoleIsARole => "instance_role_is_a_role",
-            Code::InstanceProfileNotFound => "instance_profile_not_found",
-            Code::ComputeEnvironmentInvalid => "compute_environment_invalid",
-            Code::ComputeEnvironmentDisabled => "compute_environment_disabled",
-            Code::ComputeEnvironmentMaxVcpusZero => "compute_environment_max_vcpus_zero",
-            Code::LaunchTemplateProfileIgnored => "launch_template_profile_ignored",
-            Code::LaunchTemplateMissing => "launch_template_missing",
-            Code::ServiceRoleMissing => "service_role_missing",
-            Code::ServiceRoleNotTrusted => "service_role_not_trusted",
-            Code::ServiceLinkedRoleMissing => "service_linked_role_missing",
-            Code::SubnetMissing => "subnet_missing",
-            Code::SecurityGroupMissing => "security_group_missing",
-            Code::InstancesNotRegistered => "instances_not_registered",
-            Code::InstanceProfileMismatch => "instance_profile_mismatch",
-            Code::JobQueueInvalid => "job_queue_invalid",
-            Code::JobQueueDisabled => "job_queue_disabled",
-            Code::JobQueueNoComputeEnvironment => "job_queue_no_compute_environment",
-            Code::JobRunnable => "job_runnable",
-            Code::JobNeedsExceedCapacity => "job_needs_exceed_capacity",
-            Code::ImageEndOfSupport => "image_end_of_support",
-            Code::SpotFleetRoleMissing => "spot_fleet_role_missing",
-            Code::SpotFleetRoleNotTrusted => "spot_fleet_role_not_trusted",
-            Code::ManagedInstancesProfileMissing => "managed_instances_profile_missing",
-            Code::ManagedInstancesPolicyMissing => "managed_instances_policy_missing",
-            Code::ManagedInstancesRoleName => "managed_instances_role_name",
-            Code::SubnetNoRouteOut => "subnet_no_route_out",
-            Code::SubnetNoPublicIp => "subnet_no_public_ip",
-            Code::SecurityGroupBlocksHttps => "security_group_blocks_https",
-            Code::NetworkAclBlocksHttps => "network_acl_blocks_https",
-            Code::InfrastructureRoleMissing => "infrastructure_role_missing",
-            Code::InfrastructureRoleNotTrusted => "infrastructure_role_not_trusted",
-            Code::EksNodePolicyMissing => "eks_node_policy_missing",
-            Code::EksNodeRoleNotTrusted => "eks_node_role_not_trusted",
-            Code::UnmanagedInstanceNoProfile => "unmanaged_instance_no_profile",
-            Code::SpotFleetRoleUntagged => "spot_fleet_role_untagged",
-        }
-    }
-}
-
-impl Serialize for Code {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    pub code: Code,
-    pub severity: Severity,
-    pub message: String,
-    /// What it is about: `instance-profile/NAME`, `role/NAME`, `subnet/ID`...
-    pub resource: String,
-    /// For `compute_environment_invalid`: the other findings that explain it.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub explained_by: Vec<Code>,
-}
-
-impl Finding {
-    pub fn is_error(&self) -> bool {
-        self.severity == Severity::Error
-    }
-}
-
-pub(crate) fn finding(
-    code: Code,
-    severity: Severity,
-    resource: impl Into<String>,
-    message: String,
-) -> Finding {
-    Finding {
-        code,
-        severity,
-        message,
-        resource: resource.into(),
-        explained_by: vec![],
-    }
-}
-
-pub(crate) fn error(code: Code, resource: impl Into<String>, message: String) -> Finding {
-    finding(code, Severity::Error, resource, message)
-}
-
-pub(super) fn warning(code: Code, resource: impl Into<String>, message: String) -> Finding {
-    finding(code, Severity::Warning, resource, message)
 }
 
 /// One compute environment and what is wrong with it.

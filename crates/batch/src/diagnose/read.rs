@@ -84,25 +84,7 @@ pub struct Facts {
     pub now: SystemTime,
 }
 
-/// The profile name `instanceRole` gives (`None`: it is a role ARN).
-pub fn profile_name(instance_role: &str) -> Option<&str> {
-    match instance_role.strip_prefix("arn:") {
-        None => Some(instance_role),
-        Some(rest) => {
-            let resource = rest.splitn(5, ':').nth(4).unwrap_or_default();
-            if resource.starts_with("role/") {
-                None
-            } else {
-                Some(resource.rsplit('/').next().unwrap_or(resource))
-            }
-        }
-    }
-}
-
-/// A role ARN's name (the last segment of its path).
-pub fn role_name(arn: &str) -> &str {
-    arn.rsplit('/').next().unwrap_or(arn)
-}
+pub use crate::names::{profile_name, role_name};
 
 /// Is the job waiting to be placed (SUBMITTED, PENDING, RUNNABLE)?
 pub fn waits(j: &Job) -> bool {

@@ -12,6 +12,7 @@ use super::read::{Facts, ProfileRead, RoleRead, profile_name};
 use super::*;
 use crate::api::{Compute, Described, Job, State, Status};
 use crate::ec2::Instance;
+use ecsrole_core::Severity;
 
 const PROFILE_ARN: &str = "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole";
 const CLUSTER: &str = "arn:aws:ecs:us-east-1:123456789012:cluster/ce_Batch_1";

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 
 use ecsrole_core::Severity;
 
-use crate::diagnose::{Code, Finding, error, finding};
+use crate::finding::{Code, Finding, error, finding};
 
 mod read;
 #[cfg(test)]
