@@ -26,6 +26,20 @@ async fn batch_permissions_cover_every_call_and_every_row_is_used() {
         &[],
     )
     .await;
+    // With a policy of the account's own attached: its document is read (GetPolicy,
+    // GetPolicyVersion), which the required AWS managed policy never is.
+    let own = ctx
+        .iam
+        .create_policy()
+        .policy_name(format!("{}-own", ctx.role))
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap()
+        .policy
+        .and_then(|p| p.arn)
+        .unwrap();
+    ctx.attach(&own).await;
     ok(&["check"], &[2]);
     ok(&["plan"], &[2]);
     ok(&["apply"], &[0]);

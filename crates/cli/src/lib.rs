@@ -597,16 +597,13 @@ pub(crate) fn plan_code(plan: &PlanOutcome) -> u8 {
     }
 }
 
-/// apply's exit code, after its writes and their re-read: 1 when the re-read could not
-/// decide a question (not proven), 2 when an error no write of ecsrole's fixes remains
-/// (an SCP, a Deny in another policy: the role still does not work), else 0.
+/// apply's exit code, after its writes and their re-read: 0 only when the re-read finds no
+/// error and decides every question; else 1 (not proven: as "apply did not converge").
 pub(crate) fn apply_code(applied: &PlanOutcome) -> u8 {
-    if !applied.undecided.is_empty() {
-        EXIT_ERROR
-    } else if applied.findings.iter().any(|f| f.is_error()) {
-        EXIT_DRIFT
-    } else {
+    if applied.undecided.is_empty() && !applied.findings.iter().any(|f| f.is_error()) {
         EXIT_OK
+    } else {
+        EXIT_ERROR
     }
 }
 
