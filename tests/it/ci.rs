@@ -95,7 +95,7 @@ async fn check_sarif_for_drift_compliant_and_error_runs() {
         rule["helpUri"]
             .as_str()
             .unwrap()
-            .contains("#finding-codes-stable")
+            .ends_with("/blob/main/docs/findings.md#finding-codes-stable")
     );
     // The same finding, the same fingerprint, run after run.
     let again = sarif(&ctx.ecsrole(&["check", "--output", "sarif"]), "again");

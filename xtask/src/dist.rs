@@ -84,6 +84,7 @@ pub fn dist(target: Option<&str>, profile: &str, out: &Path) -> Result<PathBuf> 
     let _ = fs::remove_dir_all(&stage);
     fs::create_dir_all(stage.join("man"))?;
     fs::create_dir_all(stage.join("completions"))?;
+    fs::create_dir_all(stage.join("docs"))?;
     let root = project_root();
     fs::copy(&built, stage.join(exe)).with_context(|| format!("copy {}", built.display()))?;
     for f in ["README.md", "LICENSE"] {
@@ -92,6 +93,8 @@ pub fn dist(target: Option<&str>, profile: &str, out: &Path) -> Result<PathBuf> 
     for (from, to) in [
         ("crates/cli/doc", "man"),
         ("crates/cli/completions", "completions"),
+        // The README's reference pages (its links are relative: docs/...).
+        ("docs", "docs"),
     ] {
         for entry in fs::read_dir(root.join(from))? {
             let path = entry?.path();
@@ -164,6 +167,7 @@ pub fn check() -> Result<()> {
     for want in [
         format!("{stem}/ecsrole"),
         format!("{stem}/README.md"),
+        format!("{stem}/docs/findings.md"),
         format!("{stem}/LICENSE"),
         format!("{stem}/man/ecsrole.1"),
         format!("{stem}/man/ecsrole-check.1"),

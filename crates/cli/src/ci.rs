@@ -133,33 +133,32 @@ fn arn(resource: &str, p: &str, account: &str, region: &str, result: &Value) -> 
     }
 }
 
-/// The README's finding code tables: each code's meaning (help text) and the section it
-/// is listed in (help URI anchor).
+/// The documented finding code tables: each code's meaning (help text) and the page (and
+/// section) that lists it, the rule's help URI relative to the repository.
 fn rule_help(code: &str) -> (String, &'static str) {
-    const README: &str = include_str!("../../../README.md");
     // `check`'s own table first: diagnose's lists some of its codes again, in short.
-    for (heading, anchor) in [
-        ("### Finding codes", "finding-codes-stable"),
+    const PAGES: [(&str, &str); 2] = [
         (
-            "### Explaining an existing compute environment",
-            "explaining-an-existing-compute-environment-diagnose",
+            include_str!("../../../docs/findings.md"),
+            "docs/findings.md#finding-codes-stable",
         ),
-    ] {
-        let section = README
-            .split("\n### ")
-            .find(|s| format!("### {s}").starts_with(heading))
-            .unwrap_or_default();
-        for line in section.lines() {
+        (
+            include_str!("../../../docs/diagnose.md"),
+            "docs/diagnose.md",
+        ),
+    ];
+    for (page, at) in PAGES {
+        for line in page.lines() {
             let Some(row) = line.strip_prefix("| ") else {
                 continue;
             };
             let cells: Vec<&str> = row.split(" | ").collect();
             if cells.len() >= 3 && cells[0].split(", ").any(|c| c == format!("`{code}`")) {
-                return (cells[2].replace('`', ""), anchor);
+                return (cells[2].replace('`', ""), at);
             }
         }
     }
-    (format!("ecsrole finding {code}"), "finding-codes-stable")
+    (format!("ecsrole finding {code}"), PAGES[0].1)
 }
 
 /// A stable fingerprint of (account, region, code, resource): code scanning tracks a
@@ -195,7 +194,7 @@ pub fn sarif(record: &Record, command: &str, code: u8, error: Option<&str>) -> V
                 "shortDescription": {"text": r},
                 "fullDescription": {"text": help},
                 "help": {"text": help},
-                "helpUri": format!("{repo}#{anchor}"),
+                "helpUri": format!("{repo}/blob/main/{anchor}"),
             })
         })
         .collect();
@@ -402,16 +401,13 @@ mod tests {
     }
 
     #[test]
-    fn rules_have_the_readmes_meaning() {
-        let (help, anchor) = rule_help("role_missing");
+    fn rules_have_the_documented_meaning() {
+        let (help, at) = rule_help("role_missing");
         assert_eq!(help, "the role does not exist");
-        assert_eq!(anchor, "finding-codes-stable");
-        let (help, anchor) = rule_help("subnet_no_route_out");
+        assert_eq!(at, "docs/findings.md#finding-codes-stable");
+        let (help, at) = rule_help("subnet_no_route_out");
         assert!(help.contains("route table"), "{help}");
-        assert_eq!(
-            anchor,
-            "explaining-an-existing-compute-environment-diagnose"
-        );
+        assert_eq!(at, "docs/diagnose.md");
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! Shell completions, man pages and the README's option table, rendered from the clap
+//! Shell completions, man pages and the option table of docs/options.md, rendered from the clap
 //! contract. `ecsrole completions` prints the first; the committed copies under
-//! `crates/cli/{completions,doc}/` and the table in `README.md` are written by `cargo xtask
+//! `crates/cli/{completions,doc}/` and the table in `docs/options.md` are written by `cargo xtask
 //! gen` (which runs the test below with `ECSROLE_GEN=1`) and checked by the same test on
 //! every `cargo xtask test`.
 
@@ -280,7 +280,7 @@ const TABLE_BEGIN: &str =
     "<!-- options: generated from the clap contract by `cargo xtask gen` -->\n";
 const TABLE_END: &str = "<!-- end of options -->\n";
 
-/// The README's option table: each option, the subcommands that offer it, what it does.
+/// The option table of docs/options.md: each option, the subcommands that offer it, what it does.
 pub fn options_table() -> String {
     let mut out = String::from(TABLE_BEGIN);
     out.push_str("| option | offered by | meaning | default |\n|---|---|---|---|\n");
@@ -357,13 +357,17 @@ mod tests {
     use std::path::Path;
 
     #[test]
-    fn the_readme_lists_every_finding_code() {
-        let readme =
-            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
-                .unwrap();
+    fn the_docs_list_every_finding_code() {
+        let page = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/diagnose.md"),
+        )
+        .unwrap();
         for code in ecsrole_batch::diagnose::Code::OWN {
             let code = format!("`{}`", code.as_str());
-            assert!(readme.contains(&code), "README.md lacks diagnose's {code}");
+            assert!(
+                page.contains(&code),
+                "docs/diagnose.md lacks diagnose's {code}"
+            );
         }
     }
 
@@ -398,16 +402,16 @@ mod tests {
                 }
             }
         }
-        // The README's option table.
-        let readme_path = root.join("../../README.md");
-        let readme = std::fs::read_to_string(&readme_path).unwrap();
-        let fresh = super::with_options_table(&readme, &super::options_table())
-            .expect("README.md holds the option table's markers");
-        if fresh != readme {
+        // The option table of docs/options.md.
+        let page_path = root.join("../../docs/options.md");
+        let page = std::fs::read_to_string(&page_path).unwrap();
+        let fresh = super::with_options_table(&page, &super::options_table())
+            .expect("docs/options.md holds the option table's markers");
+        if fresh != page {
             if write {
-                std::fs::write(&readme_path, fresh).unwrap();
+                std::fs::write(&page_path, fresh).unwrap();
             } else {
-                stale.push("../../README.md (option table)".into());
+                stale.push("../../docs/options.md (option table)".into());
             }
         }
         assert!(
