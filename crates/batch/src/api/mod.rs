@@ -17,8 +17,10 @@ use ecsrole_core::aws::{Aws, Calls, call, call_paged};
 use crate::error::Error;
 pub use crate::status::{State, Status};
 
+mod kind;
 mod model;
 
+pub use kind::Kind;
 pub use model::{Compute, Described, Job, JobDefinition, LaunchTemplate};
 
 /// What a compute environment is created with.

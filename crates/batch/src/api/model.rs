@@ -7,6 +7,7 @@ use aws_sdk_batch::types::{
     CeType, ComputeEnvironmentDetail, JobDetail, JobQueueDetail, JobStatus, ResourceType,
 };
 
+use super::Kind;
 use crate::status::{State, Status};
 
 /// A compute environment or job queue as Batch describes it.
@@ -34,8 +35,8 @@ pub struct Described {
 pub struct Compute {
     /// `MANAGED` (Batch launches the instances) or `UNMANAGED`.
     pub managed: bool,
-    /// `EC2`, `SPOT`, `FARGATE`, `FARGATE_SPOT` (empty for an unmanaged one).
-    pub kind: String,
+    /// `computeResources.type` (`Kind::None` for an unmanaged one).
+    pub kind: Kind,
     /// What `computeResources.instanceRole` holds: an instance profile's name or ARN (a
     /// role's, by mistake).
     pub instance_role: Option<String>,
@@ -142,10 +143,7 @@ fn compute_of(ce: &ComputeEnvironmentDetail) -> Compute {
     let r = ce.compute_resources();
     Compute {
         managed: ce.r#type() == Some(&CeType::Managed),
-        kind: r
-            .and_then(|r| r.r#type())
-            .map(|t| t.as_str().to_owned())
-            .unwrap_or_default(),
+        kind: Kind::of(r.and_then(|r| r.r#type())),
         instance_role: r.and_then(|r| r.instance_role()).map(str::to_owned),
         subnets: r.map(|r| r.subnets().to_vec()).unwrap_or_default(),
         security_groups: r

@@ -9,7 +9,7 @@ use ecsrole_core::{Desired, FindingCode, Partition, RoleKind};
 use super::read::{Facts, ProfileRead, TemplateRead, profile_name, role_name, wants_capacity};
 use super::{Code, DiagnoseOptions, Diagnosis, EnvironmentReport, Finding, JobReport, QueueReport};
 use super::{error, instances, queues, warning};
-use crate::api::{Described, State, Status};
+use crate::api::{Described, Kind, State, Status};
 
 const SERVICE_LINKED_PATH: &str = "/aws-service-role/batch.amazonaws.com/";
 
@@ -49,7 +49,7 @@ fn environment(
 ) -> EnvironmentReport {
     let mut findings = vec![];
     let c = ce.compute.clone().unwrap_or_default();
-    let ec2 = c.managed && matches!(c.kind.as_str(), "EC2" | "SPOT");
+    let ec2 = c.managed && c.kind.launches_instances();
     let mut profile_arn = None;
     if ec2 && let Some(value) = &c.instance_role {
         profile_arn = instance_role(facts, opts, partition, value, ce.eks, &mut findings);
@@ -60,10 +60,10 @@ fn environment(
     if !c.managed {
         unmanaged(facts, opts, partition, ce, &mut findings);
     }
-    if c.managed && c.kind == "SPOT" && !ce.eks {
+    if c.managed && c.kind == Kind::Spot && !ce.eks {
         spot_fleet_role(facts, ce, &c, &mut findings);
     }
-    if c.managed && c.kind == "ECS_MANAGED_INSTANCES" {
+    if c.managed && c.kind == Kind::EcsManagedInstances {
         managed_instances(facts, opts, partition, ce, &c, &mut findings);
     }
     if c.managed {
@@ -177,11 +177,7 @@ fn identity(ce: &Described, c: &crate::api::Compute) -> &'static str {
     if ce.eks {
         return "eks_node_role";
     }
-    match c.kind.as_str() {
-        "FARGATE" | "FARGATE_SPOT" => "none",
-        "ECS_MANAGED_INSTANCES" => "managed_instances_profile",
-        _ => "instance_profile",
-    }
+    c.kind.identity()
 }
 
 /// Amazon Linux 2 images: AWS ends support for the ECS-optimised AL2 AMIs on 2026-06-30

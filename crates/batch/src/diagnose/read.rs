@@ -13,7 +13,7 @@ use ecsrole_core::concurrent::run_all;
 use ecsrole_core::state::{ProfileState, RoleState};
 
 use super::{DiagnoseOptions, Diagnoser};
-use crate::api::{Described, Job, LaunchTemplate, State};
+use crate::api::{Described, Job, Kind, LaunchTemplate, State};
 use crate::ec2::{Instance, InstanceType};
 use crate::error::Error;
 use crate::network::NetworkFacts;
@@ -121,9 +121,10 @@ pub fn type_matches(pattern: &str, name: &str) -> bool {
 /// Does this environment want instances (so their registration can be judged)?
 pub fn wants_capacity(ce: &Described) -> bool {
     ce.state == State::Enabled
-        && ce.compute.as_ref().is_some_and(|c| {
-            c.managed && matches!(c.kind.as_str(), "EC2" | "SPOT") && c.desired_vcpus > Some(0)
-        })
+        && ce
+            .compute
+            .as_ref()
+            .is_some_and(|c| c.managed && c.kind.launches_instances() && c.desired_vcpus > Some(0))
 }
 
 #[derive(Debug, Clone)]
@@ -372,14 +373,14 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
             }
         }
         // ECS Managed Instances: the profile its instances run with.
-        if c.kind == "ECS_MANAGED_INSTANCES"
+        if c.kind == Kind::EcsManagedInstances
             && let Some(value) = &c.managed_instances_profile
             && profile_name(value).is_some()
         {
             push_unique(&mut profiles, value);
         }
         // ECS Managed Instances: the infrastructure role, read like a service role.
-        if c.kind == "ECS_MANAGED_INSTANCES"
+        if c.kind == Kind::EcsManagedInstances
             && let Some(arn) = &c.infrastructure_role
         {
             push_unique(&mut service_roles, arn);

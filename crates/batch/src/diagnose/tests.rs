@@ -10,7 +10,7 @@ use ecsrole_core::state::{ProfileState, RoleState};
 
 use super::read::{Facts, ProfileRead, RoleRead, profile_name};
 use super::*;
-use crate::api::{Compute, Described, Job, State, Status};
+use crate::api::{Compute, Described, Job, Kind, State, Status};
 use crate::ec2::Instance;
 use ecsrole_core::Severity;
 
@@ -29,7 +29,7 @@ fn ce(name: &str) -> Described {
         service_role: None,
         compute: Some(Compute {
             managed: true,
-            kind: "EC2".into(),
+            kind: Kind::Ec2,
             instance_role: Some("ecsInstanceRole".into()),
             subnets: vec!["subnet-1".into()],
             security_groups: vec!["sg-1".into()],
@@ -117,7 +117,7 @@ fn a_healthy_environment_has_no_finding() {
 fn fargate_has_no_role_finding_and_al2_images_are_warned_about() {
     let mut fargate = ce("fargate");
     if let Some(c) = fargate.compute.as_mut() {
-        c.kind = "FARGATE".into();
+        c.kind = Kind::Fargate { spot: false };
         c.instance_role = Some("no-such-profile".into());
     }
     let d = judge(&facts(vec![fargate]), &options(), Partition::Aws);
@@ -170,7 +170,7 @@ const INFRA_ARN: &str = "arn:aws:iam::123456789012:role/ecsInfrastructureRole";
 fn managed_instances_and_spot_need_their_own_identities() {
     let mut mi = ce("mi");
     if let Some(c) = mi.compute.as_mut() {
-        c.kind = "ECS_MANAGED_INSTANCES".into();
+        c.kind = Kind::EcsManagedInstances;
         c.instance_role = None;
         c.managed_instances_profile = Some(PROFILE_ARN.into());
         c.infrastructure_role = Some(INFRA_ARN.into());
@@ -248,7 +248,7 @@ fn managed_instances_and_spot_need_their_own_identities() {
     let spot = |strategy: Option<&str>| {
         let mut s = ce("spot");
         if let Some(c) = s.compute.as_mut() {
-            c.kind = "SPOT".into();
+            c.kind = Kind::Spot;
             c.allocation_strategy = strategy.map(str::to_owned);
         }
         codes(&judge(&facts(vec![s]), &options(), Partition::Aws))
@@ -264,7 +264,7 @@ fn managed_instances_and_spot_need_their_own_identities() {
     let fleet_arn = "arn:aws:iam::123456789012:role/fleet";
     let mut s = ce("spot");
     if let Some(c) = s.compute.as_mut() {
-        c.kind = "SPOT".into();
+        c.kind = Kind::Spot;
         c.spot_fleet_role = Some(fleet_arn.into());
     }
     let mut f = facts(vec![s]);
