@@ -225,6 +225,33 @@ struct Known {
     partition: Option<Partition>,
 }
 
+/// `work`, bounded by `bound`: its output, or past the bound `Calls::timed_out`'s words for
+/// what was in flight. Every whole-command bound (single-account and fleet targets) is
+/// this one.
+pub(crate) async fn within<T>(
+    aws: &Aws,
+    bound: Duration,
+    work: impl std::future::Future<Output = T>,
+) -> Result<T, String> {
+    tokio::time::timeout(bound, work)
+        .await
+        .map_err(|_| aws.calls.timed_out(bound))
+}
+
+/// [`within`] for a command's whole run: past the bound (and `grace`), the command's
+/// timeout error.
+async fn bounded<T>(
+    aws: &Aws,
+    bound: Duration,
+    grace: Duration,
+    work: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
+    match tokio::time::timeout(bound + grace, work).await {
+        Ok(result) => result,
+        Err(_) => Err(CommandTimedOut(aws.calls.timed_out(bound)).into()),
+    }
+}
+
 /// A whole command cut short by `--timeout` (kind `timeout`): `Calls::timed_out`'s words.
 #[derive(Debug)]
 pub(crate) struct CommandTimedOut(pub(crate) String);
@@ -399,10 +426,7 @@ async fn execute(
         say_where();
         if let Command::Diagnose(a) = command {
             let work = diagnose::run(cli, a, &aws, &desired, report);
-            return match tokio::time::timeout(bound, work).await {
-                Ok(result) => result,
-                Err(_) => return Err(CommandTimedOut(aws.calls.timed_out(bound)).into()),
-            };
+            return bounded(&aws, bound, Duration::ZERO, work).await;
         }
         let engine = Engine::new(Iam::new(&aws), desired);
         let work = match command {
@@ -411,17 +435,11 @@ async fn execute(
                 // Bounded as a whole: its waits end at --timeout with their own message;
                 // this catches a call still running a moment after.
                 let work = verify::cleanup(cli, a, &aws, engine, bound);
-                return match tokio::time::timeout(bound + Duration::from_secs(5), work).await {
-                    Ok(result) => result,
-                    Err(_) => return Err(CommandTimedOut(aws.calls.timed_out(bound)).into()),
-                };
+                return bounded(&aws, bound, Duration::from_secs(5), work).await;
             }
             _ => role_command(cli, &aws, &engine, report),
         };
-        match tokio::time::timeout(bound, work).await {
-            Ok(result) => result,
-            Err(_) => Err(CommandTimedOut(aws.calls.timed_out(bound)).into()),
-        }
+        bounded(&aws, bound, Duration::ZERO, work).await
     }
     .await;
     if let Some(n) = aws.calls.clock().note()

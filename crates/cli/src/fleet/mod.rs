@@ -72,10 +72,9 @@ async fn resolve(
         };
         Ok::<_, ecsrole_core::Error>((own, listed))
     };
-    let (own, listed) = match tokio::time::timeout(bound, work).await {
-        Ok(r) => r?,
-        Err(_) => return Err(crate::CommandTimedOut(base.calls.timed_out(bound)).into()),
-    };
+    let (own, listed) = crate::within(base, bound, work)
+        .await
+        .map_err(crate::CommandTimedOut)??;
     let mut accounts: Vec<String> = vec![];
     for a in given.into_iter().chain(listed.accounts) {
         if !sel.exclude.contains(&a) && !accounts.contains(&a) {
@@ -350,11 +349,10 @@ async fn scps(cli: &Cli, base: &Aws, accounts: &[String], bound: Duration) -> Op
     }
     let org = Organizations::new(base);
     Some(
-        match tokio::time::timeout(bound, org.scps(accounts)).await {
-            Ok(scps) => scps,
-            Err(_) => Scps::Failed {
-                why: format!("reading them {}", base.calls.timed_out(bound)),
-            },
-        },
+        crate::within(base, bound, org.scps(accounts))
+            .await
+            .unwrap_or_else(|timed_out| Scps::Failed {
+                why: format!("reading them {timed_out}"),
+            }),
     )
 }

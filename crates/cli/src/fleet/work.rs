@@ -127,16 +127,16 @@ pub(super) async fn one(
         .with_scps_failed(s.scps_failed);
     match work {
         Work::Role(role_work) => {
-            match tokio::time::timeout(bound, role_outcome(&engine, role_work)).await {
+            match crate::within(&aws, bound, role_outcome(&engine, role_work)).await {
                 Ok(Ok(o)) => o,
                 Ok(Err(e)) => Outcome::failed_core(&e),
-                Err(_) => Outcome::failed(aws.calls.timed_out(bound)),
+                Err(timed_out) => Outcome::failed(timed_out),
             }
         }
         Work::Diagnose(opts) => {
             let diagnoser = diagnose::diagnoser(&aws);
             let work = diagnoser.diagnose(&opts);
-            match tokio::time::timeout(bound, work).await {
+            match crate::within(&aws, bound, work).await {
                 Ok(Ok(d)) => Outcome {
                     code: diagnose::exit_code(&d),
                     summary: if d.errors == 0 {
@@ -158,7 +158,7 @@ pub(super) async fn one(
                 },
                 Ok(Err(ecsrole_batch::Error::Core(e))) => Outcome::failed_core(&e),
                 Ok(Err(e)) => Outcome::failed(e),
-                Err(_) => Outcome::failed(aws.calls.timed_out(bound)),
+                Err(timed_out) => Outcome::failed(timed_out),
             }
         }
         Work::Verify(opts) => {
