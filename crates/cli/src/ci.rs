@@ -133,32 +133,30 @@ fn arn(resource: &str, p: &str, account: &str, region: &str, result: &Value) -> 
     }
 }
 
-/// The documented finding code tables: each code's meaning (help text) and the page (and
-/// section) that lists it, the rule's help URI relative to the repository.
+/// A code's meaning (help text) and the page that documents it (the rule's help URI
+/// relative to the repository), from the code tables (`FindingCode`'s, then diagnose's),
+/// which the pages' tables are generated from.
 fn rule_help(code: &str) -> (String, &'static str) {
-    // `check`'s own table first: diagnose's lists some of its codes again, in short.
-    const PAGES: [(&str, &str); 2] = [
-        (
-            include_str!("../../../docs/findings.md"),
+    let plain = |m: &str| m.replace('`', "");
+    if let Some(c) = ecsrole_core::FindingCode::ALL
+        .iter()
+        .find(|c| c.as_str() == code)
+    {
+        return (
+            plain(c.doc().meaning),
             "docs/findings.md#finding-codes-stable",
-        ),
-        (
-            include_str!("../../../docs/diagnose.md"),
-            "docs/diagnose.md",
-        ),
-    ];
-    for (page, at) in PAGES {
-        for line in page.lines() {
-            let Some(row) = line.strip_prefix("| ") else {
-                continue;
-            };
-            let cells: Vec<&str> = row.split(" | ").collect();
-            if cells.len() >= 3 && cells[0].split(", ").any(|c| c == format!("`{code}`")) {
-                return (cells[2].replace('`', ""), at);
-            }
-        }
+        );
     }
-    (format!("ecsrole finding {code}"), PAGES[0].1)
+    if let Some(c) = ecsrole_batch::diagnose::Code::OWN
+        .iter()
+        .find(|c| c.as_str() == code)
+    {
+        return (plain(c.doc().meaning), "docs/diagnose.md");
+    }
+    (
+        format!("ecsrole finding {code}"),
+        "docs/findings.md#finding-codes-stable",
+    )
 }
 
 /// A stable fingerprint of (account, region, code, resource): code scanning tracks a

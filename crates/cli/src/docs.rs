@@ -304,11 +304,74 @@ pub fn options_table() -> String {
     out
 }
 
-/// `readme` with its option table replaced by `table`; `None` when the markers are missing.
-pub fn with_options_table(readme: &str, table: &str) -> Option<String> {
-    let start = readme.find(TABLE_BEGIN)?;
-    let end = readme[start..].find(TABLE_END)? + start + TABLE_END.len();
-    Some(format!("{}{table}{}", &readme[..start], &readme[end..]))
+/// `page` with what stands from `begin` to `end` (both included) replaced by `block`.
+fn with_between(page: &str, begin: &str, end: &str, block: &str) -> Option<String> {
+    let start = page.find(begin)?;
+    let stop = page[start..].find(end)? + start + end.len();
+    Some(format!("{}{block}{}", &page[..start], &page[stop..]))
+}
+
+const CODES_BEGIN: &str = "<!-- codes: generated from the code table by `cargo xtask gen` -->\n";
+const CODES_END: &str = "<!-- end of codes -->\n";
+
+/// A code table for a page: the rows the code declares (`FindingCode`'s, or diagnose's
+/// `Code`'s), between the markers.
+fn code_table(rows: impl IntoIterator<Item = String>) -> String {
+    let mut out = String::from(CODES_BEGIN);
+    out.push_str("| code | severity | meaning | resource |\n|---|---|---|---|\n");
+    for row in rows {
+        out.push_str(&row);
+        out.push('\n');
+    }
+    out.push_str(CODES_END);
+    out
+}
+
+/// `check`'s code table (docs/findings.md).
+pub fn findings_table() -> String {
+    code_table(ecsrole_core::FindingCode::ALL.iter().map(|c| c.doc().row()))
+}
+
+/// diagnose's code table (docs/diagnose.md): its own codes, and after the profile's the
+/// row that stands for `check`'s findings on the profile's role.
+pub fn diagnose_table() -> String {
+    const ROLE_ROW: &str = "| `instance_profile_missing_role`, `role_missing`, `trust_policy_*`, `managed_policy_not_attached` | as for `check` | the profile holds no role, or its role has `check`'s findings | as for `check` |";
+    let mut rows: Vec<String> = ecsrole_batch::diagnose::Code::OWN
+        .iter()
+        .map(|c| c.doc().row())
+        .collect();
+    rows.insert(2.min(rows.len()), ROLE_ROW.to_owned());
+    code_table(rows)
+}
+
+/// The pages whose tables are generated, each as (path relative to `crates/cli`, what
+/// its generated block is, the block).
+pub fn generated_tables() -> Vec<(&'static str, &'static str, &'static str, String)> {
+    vec![
+        (
+            "../../docs/options.md",
+            TABLE_BEGIN,
+            TABLE_END,
+            options_table(),
+        ),
+        (
+            "../../docs/findings.md",
+            CODES_BEGIN,
+            CODES_END,
+            findings_table(),
+        ),
+        (
+            "../../docs/diagnose.md",
+            CODES_BEGIN,
+            CODES_END,
+            diagnose_table(),
+        ),
+    ]
+}
+
+/// `page` with its generated block (`begin`..`end`) replaced; `None` without markers.
+pub fn with_table(page: &str, begin: &str, end: &str, block: &str) -> Option<String> {
+    with_between(page, begin, end, block)
 }
 
 /// Every generated file, as (path relative to `crates/cli`, contents).
@@ -402,16 +465,18 @@ mod tests {
                 }
             }
         }
-        // The option table of docs/options.md.
-        let page_path = root.join("../../docs/options.md");
-        let page = std::fs::read_to_string(&page_path).unwrap();
-        let fresh = super::with_options_table(&page, &super::options_table())
-            .expect("docs/options.md holds the option table's markers");
-        if fresh != page {
-            if write {
-                std::fs::write(&page_path, fresh).unwrap();
-            } else {
-                stale.push("../../docs/options.md (option table)".into());
+        // The tables of docs/: options, and each page's finding codes.
+        for (rel, begin, end, block) in super::generated_tables() {
+            let page_path = root.join(rel);
+            let page = std::fs::read_to_string(&page_path).unwrap();
+            let fresh = super::with_table(&page, begin, end, &block)
+                .unwrap_or_else(|| panic!("{rel} holds no {begin:?} marker"));
+            if fresh != page {
+                if write {
+                    std::fs::write(&page_path, fresh).unwrap();
+                } else {
+                    stale.push(format!("{rel} (generated table)"));
+                }
             }
         }
         assert!(

@@ -9,7 +9,10 @@ use crate::policy::{Policy, Witness};
 use crate::state::Actual;
 
 mod agent;
+mod code;
 pub mod trust;
+
+pub use code::{CodeDoc, FindingCode};
 #[cfg(test)]
 mod verdict_tests;
 
@@ -18,63 +21,6 @@ mod verdict_tests;
 pub enum Severity {
     Error,
     Warning,
-}
-
-/// Stable finding codes; listed in the README. Never rename one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FindingCode {
-    RoleMissing,
-    TrustPolicyMissingEc2,
-    TrustPolicyExtraPrincipal,
-    TrustPolicyConditional,
-    ManagedPolicyNotAttached,
-    InstanceProfileMissing,
-    InstanceProfileMissingRole,
-    InstanceProfileOtherRole,
-    TrustPolicyPublic,
-    TrustPolicyConditionalDeny,
-    RolePathDiffers,
-    InstanceProfilePathDiffers,
-    AgentPermissionDenied,
-    AgentPermissionConditional,
-    ScpDeniesAgent,
-    PolicyUnreadable,
-}
-
-impl FindingCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FindingCode::RoleMissing => "role_missing",
-            FindingCode::TrustPolicyMissingEc2 => "trust_policy_missing_ec2",
-            FindingCode::TrustPolicyExtraPrincipal => "trust_policy_extra_principal",
-            FindingCode::TrustPolicyConditional => "trust_policy_conditional",
-            FindingCode::ManagedPolicyNotAttached => "managed_policy_not_attached",
-            FindingCode::InstanceProfileMissing => "instance_profile_missing",
-            FindingCode::InstanceProfileMissingRole => "instance_profile_missing_role",
-            FindingCode::InstanceProfileOtherRole => "instance_profile_other_role",
-            FindingCode::TrustPolicyPublic => "trust_policy_public",
-            FindingCode::TrustPolicyConditionalDeny => "trust_policy_conditional_deny",
-            FindingCode::RolePathDiffers => "role_path_differs",
-            FindingCode::InstanceProfilePathDiffers => "instance_profile_path_differs",
-            FindingCode::AgentPermissionDenied => "agent_permission_denied",
-            FindingCode::AgentPermissionConditional => "agent_permission_conditional",
-            FindingCode::ScpDeniesAgent => "scp_denies_agent",
-            FindingCode::PolicyUnreadable => "policy_unreadable",
-        }
-    }
-
-    /// Findings about the trust policy: the ones `--replace-trust-policy` fixes.
-    pub fn is_trust(self) -> bool {
-        matches!(
-            self,
-            FindingCode::TrustPolicyMissingEc2
-                | FindingCode::TrustPolicyExtraPrincipal
-                | FindingCode::TrustPolicyConditional
-                | FindingCode::TrustPolicyPublic
-                | FindingCode::TrustPolicyConditionalDeny
-        )
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
