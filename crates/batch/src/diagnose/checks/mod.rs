@@ -11,7 +11,17 @@ use super::{Code, DiagnoseOptions, Diagnosis, EnvironmentReport, Finding, JobRep
 use super::{error, instances, queues, warning};
 use crate::api::{Described, Kind, State, Status};
 
-const SERVICE_LINKED_PATH: &str = "/aws-service-role/batch.amazonaws.com/";
+mod eks;
+mod managed_instances;
+mod spot;
+mod unmanaged;
+
+use eks::eks_node_role;
+use managed_instances::managed_instances;
+use spot::spot_fleet_role;
+use unmanaged::unmanaged;
+
+pub(super) const SERVICE_LINKED_PATH: &str = "/aws-service-role/batch.amazonaws.com/";
 
 /// Makes every finding.
 pub fn judge(facts: &Facts, opts: &DiagnoseOptions, partition: Partition) -> Diagnosis {
@@ -41,7 +51,7 @@ pub fn judge(facts: &Facts, opts: &DiagnoseOptions, partition: Partition) -> Dia
     d
 }
 
-fn environment(
+pub(super) fn environment(
     facts: &Facts,
     opts: &DiagnoseOptions,
     partition: Partition,
@@ -170,7 +180,7 @@ fn environment(
 
 /// What identity the environment's instances run with (aws-sdk-batch 1.138, `CrType`;
 /// ../shared/FACTS.md "How Batch uses it").
-fn identity(ce: &Described, c: &crate::api::Compute) -> &'static str {
+pub(super) fn identity(ce: &Described, c: &crate::api::Compute) -> &'static str {
     if !c.managed {
         return "yours";
     }
@@ -184,7 +194,7 @@ fn identity(ce: &Described, c: &crate::api::Compute) -> &'static str {
 /// (Batch blocks new ECS environments on them from then) and ended it for EKS AL2 on
 /// 2025-11-26 (aws-sdk-batch 1.138, `Ec2Configuration`, citing the Batch User Guide's
 /// migration pages).
-fn image(c: &crate::api::Compute, res: &str, findings: &mut Vec<Finding>) {
+pub(super) fn image(c: &crate::api::Compute, res: &str, findings: &mut Vec<Finding>) {
     for t in &c.image_types {
         let guide = match t.as_str() {
             "ECS_AL2" | "ECS_AL2_NVIDIA" => {
@@ -203,200 +213,8 @@ fn image(c: &crate::api::Compute, res: &str, findings: &mut Vec<Finding>) {
     }
 }
 
-/// `SPOT` with the `BEST_FIT` allocation strategy, or none given, needs `spotIamFleetRole`,
-/// a role `spotfleet.amazonaws.com` may assume (aws-sdk-batch 1.138, `ComputeResource`
-/// `spot_iam_fleet_role`; ../shared/FACTS.md).
-fn spot_fleet_role(
-    facts: &Facts,
-    ce: &Described,
-    c: &crate::api::Compute,
-    findings: &mut Vec<Finding>,
-) {
-    let needed = matches!(c.allocation_strategy.as_deref(), None | Some("BEST_FIT"));
-    match &c.spot_fleet_role {
-        None if needed => findings.push(error(
-            Code::SpotFleetRoleMissing,
-            format!("compute-environment/{}", ce.name),
-            format!(
-                "a SPOT compute environment with allocation strategy {} names no spotIamFleetRole: Batch needs one to request Spot Instances (use a role trusted by spotfleet.amazonaws.com with AmazonEC2SpotFleetTaggingRole, or allocation strategy SPOT_CAPACITY_OPTIMIZED / SPOT_PRICE_CAPACITY_OPTIMIZED)",
-                c.allocation_strategy.as_deref().unwrap_or("none (BEST_FIT)")
-            ),
-        )),
-        None => {}
-        Some(arn) => match facts.service_roles.get(arn) {
-            Some(None) => findings.push(error(
-                Code::SpotFleetRoleMissing,
-                format!("role/{}", role_name(arn)),
-                format!("the spotIamFleetRole {arn} does not exist: Batch cannot request Spot Instances"),
-            )),
-            Some(Some(role)) => {
-                let trusted =
-                    ecsrole_core::trust::allows_service(&role.trust_policy, "spotfleet.amazonaws.com");
-                if !matches!(trusted, Ok(true)) {
-                    findings.push(error(
-                        Code::SpotFleetRoleNotTrusted,
-                        format!("role/{}", role_name(arn)),
-                        format!("the spotIamFleetRole {arn} does not let spotfleet.amazonaws.com call sts:AssumeRole unconditionally: Batch cannot request Spot Instances with it"),
-                    ));
-                }
-                // The older policy works but does not tag the Spot Instances on creation
-                // (aws-sdk-batch 1.138, `ComputeResource::spot_iam_fleet_role`).
-                let attached = facts
-                    .roles
-                    .get(role_name(arn))
-                    .map(|r| r.attached.as_slice())
-                    .unwrap_or_default();
-                let has = |p: &str| attached.iter().any(|a| a.rsplit('/').next() == Some(p));
-                if has("AmazonEC2SpotFleetRole") && !has("AmazonEC2SpotFleetTaggingRole") {
-                    findings.push(warning(
-                        Code::SpotFleetRoleUntagged,
-                        format!("role/{}", role_name(arn)),
-                        format!("the spotIamFleetRole {arn} has the older AmazonEC2SpotFleetRole policy and not AmazonEC2SpotFleetTaggingRole: its Spot Instances are not tagged on creation (computeResources.tags do not reach them)"),
-                    ));
-                }
-            }
-            None => {}
-        },
-    }
-}
-
-/// The managed policy an ECS Managed Instances instance role must have (../shared/FACTS.md,
-/// from aws-sdk-batch 1.138's `InstanceLaunchTemplate` doc), by name.
-const MANAGED_INSTANCES_POLICY: &str = "AmazonECSInstanceRolePolicyForManagedInstances";
-
-/// `ECS_MANAGED_INSTANCES`: the profile is
-/// `managedInstancesProvider.instanceLaunchTemplate.ec2InstanceProfileArn`; its role must
-/// trust EC2 and carry [`MANAGED_INSTANCES_POLICY`] (not the ECS EC2 policy), and AWS's
-/// `AmazonECSInfrastructureRolePolicyForManagedInstances` lets ECS pass only roles whose
-/// name starts with `ecsInstanceRole` (the ECS guide).
-fn managed_instances(
-    facts: &Facts,
-    opts: &DiagnoseOptions,
-    partition: Partition,
-    ce: &Described,
-    c: &crate::api::Compute,
-    findings: &mut Vec<Finding>,
-) {
-    let res = format!("compute-environment/{}", ce.name);
-    infrastructure_role(facts, &res, c, findings);
-    let Some(value) = &c.managed_instances_profile else {
-        findings.push(error(
-            Code::ManagedInstancesProfileMissing,
-            res,
-            "an ECS_MANAGED_INSTANCES compute environment names no managedInstancesProvider.instanceLaunchTemplate.ec2InstanceProfileArn: its instances have no instance role".into(),
-        ));
-        return;
-    };
-    let name = profile_name(value).unwrap_or(value);
-    let profile = match facts.profiles.get(value) {
-        Some(ProfileRead::Found(p)) => p,
-        Some(ProfileRead::Missing { .. }) => {
-            findings.push(error(
-                Code::ManagedInstancesProfileMissing,
-                format!("instance-profile/{name}"),
-                format!("instance profile {name} (ec2InstanceProfileArn {value}) does not exist"),
-            ));
-            return;
-        }
-        _ => return,
-    };
-    let Some(role) = profile.roles.first() else {
-        findings.push(error(
-            Code::Role(FindingCode::InstanceProfileMissingRole),
-            format!("instance-profile/{name}"),
-            format!("instance profile {name} holds no role: ECS Managed Instances launch with no credentials"),
-        ));
-        return;
-    };
-    if !role.starts_with("ecsInstanceRole") {
-        findings.push(error(
-            Code::ManagedInstancesRoleName,
-            format!("role/{role}"),
-            format!("role {role} does not start with ecsInstanceRole: AWS's AmazonECSInfrastructureRolePolicyForManagedInstances lets ECS pass only roles named ecsInstanceRole*, so ECS cannot launch instances with it (rename the role, or grant the infrastructure role iam:PassRole on it)"),
-        ));
-    }
-    let Some(read) = facts.roles.get(role) else {
-        return;
-    };
-    if read.role.is_none() {
-        findings.push(error(
-            Code::Role(FindingCode::RoleMissing),
-            format!("role/{role}"),
-            format!("role {role}, which instance profile {name} holds, does not exist"),
-        ));
-        return;
-    }
-    let has = |policy: &str| {
-        read.attached
-            .iter()
-            .any(|a| a.rsplit('/').next() == Some(policy))
-    };
-    if !has(MANAGED_INSTANCES_POLICY) {
-        let instead = if has("AmazonEC2ContainerServiceforEC2Role") {
-            " (it has AmazonEC2ContainerServiceforEC2Role, the policy for ECS on EC2, which is not the one ECS Managed Instances needs)"
-        } else {
-            ""
-        };
-        findings.push(error(
-            Code::ManagedInstancesPolicyMissing,
-            format!("role/{role}"),
-            format!("role {role} lacks the managed policy {MANAGED_INSTANCES_POLICY} that ECS Managed Instances instances need{instead}"),
-        ));
-    }
-    // The rest of `check` for this kind: the trust policy (EC2 must assume it), what the
-    // agent may do through the policies it has. The missing policy is the finding above.
-    let kind = RoleKind::EcsManagedInstances;
-    let mut policies = vec![kind.policy_arn(partition)];
-    policies.extend(opts.policies.iter().skip(1).cloned());
-    findings.extend(
-        role_findings(facts, partition, kind, policies, role, profile)
-            .into_iter()
-            .filter(|f| {
-                !(f.code == Code::Role(FindingCode::ManagedPolicyNotAttached)
-                    && f.message.contains(MANAGED_INSTANCES_POLICY))
-            }),
-    );
-}
-
-/// `managedInstancesProvider.infrastructureRoleArn` must exist and trust
-/// `ecs.amazonaws.com` (aws-sdk-batch 1.138, `ManagedInstancesProvider`; ../shared/FACTS.md).
-fn infrastructure_role(
-    facts: &Facts,
-    res: &str,
-    c: &crate::api::Compute,
-    findings: &mut Vec<Finding>,
-) {
-    let Some(arn) = &c.infrastructure_role else {
-        findings.push(error(
-            Code::InfrastructureRoleMissing,
-            res.to_owned(),
-            "an ECS_MANAGED_INSTANCES compute environment names no managedInstancesProvider.infrastructureRoleArn: ECS has no role to launch its instances with".into(),
-        ));
-        return;
-    };
-    match facts.service_roles.get(arn) {
-        Some(None) => findings.push(error(
-            Code::InfrastructureRoleMissing,
-            format!("role/{}", role_name(arn)),
-            format!("the infrastructure role {arn} does not exist: ECS cannot launch the managed instances"),
-        )),
-        Some(Some(role)) => {
-            let trusted =
-                ecsrole_core::trust::allows_service(&role.trust_policy, "ecs.amazonaws.com");
-            if !matches!(trusted, Ok(true)) {
-                findings.push(error(
-                    Code::InfrastructureRoleNotTrusted,
-                    format!("role/{}", role_name(arn)),
-                    format!("the infrastructure role {arn} does not let ecs.amazonaws.com call sts:AssumeRole unconditionally: ECS cannot launch the managed instances with it"),
-                ));
-            }
-        }
-        None => {}
-    }
-}
-
 /// The profile `instanceRole` names and the role it holds; returns the profile's ARN.
-fn instance_role(
+pub(super) fn instance_role(
     facts: &Facts,
     opts: &DiagnoseOptions,
     partition: Partition,
@@ -464,115 +282,9 @@ fn instance_role(
     }
 }
 
-/// UNMANAGED: Batch launches nothing; the instances registered in its ECS cluster are the
-/// user's, and each must run with an instance profile whose role `check` passes.
-fn unmanaged(
-    facts: &Facts,
-    opts: &DiagnoseOptions,
-    partition: Partition,
-    ce: &Described,
-    findings: &mut Vec<Finding>,
-) {
-    let Some(list) = ce
-        .ecs_cluster_arn
-        .as_ref()
-        .and_then(|c| facts.unmanaged.get(c))
-    else {
-        return;
-    };
-    let mut by_profile: Vec<(&str, Vec<&str>)> = vec![];
-    for i in list {
-        match i.instance_profile_arn.as_deref() {
-            None => findings.push(error(
-                Code::UnmanagedInstanceNoProfile,
-                format!("instance/{}", i.id),
-                format!("instance {} is registered in the UNMANAGED environment's ECS cluster but runs with no instance profile: its ECS agent has no credentials", i.id),
-            )),
-            Some(p) => match by_profile.iter_mut().find(|(q, _)| *q == p) {
-                Some((_, ids)) => ids.push(&i.id),
-                None => by_profile.push((p, vec![&i.id])),
-            },
-        }
-    }
-    for (profile, ids) in by_profile {
-        let mut found = vec![];
-        instance_role(facts, opts, partition, profile, ce.eks, &mut found);
-        findings.extend(found.into_iter().map(|mut f| {
-            f.message = format!(
-                "{} (instance profile of {}, registered in the UNMANAGED environment's cluster)",
-                f.message,
-                ids.join(", ")
-            );
-            f
-        }));
-    }
-}
-
-/// The managed policies an EKS node role needs (the Amazon EKS User Guide, "Amazon EKS
-/// node IAM role", which AWS Batch's "Amazon EKS" guide points to): the worker node policy
-/// and read access to ECR (`AmazonEC2ContainerRegistryReadOnly`, or the newer
-/// `AmazonEC2ContainerRegistryPullOnly`), each required; the VPC CNI's policy belongs on the
-/// node role unless the CNI has a role of its own (IRSA, Pod Identity): a warning.
-const EKS_NODE_POLICIES: [&[&str]; 2] = [
-    &["AmazonEKSWorkerNodePolicy"],
-    &[
-        "AmazonEC2ContainerRegistryReadOnly",
-        "AmazonEC2ContainerRegistryPullOnly",
-    ],
-];
-const EKS_CNI_POLICY: &str = "AmazonEKS_CNI_Policy";
-
-/// A compute environment on EKS: its instance profile's role is an EKS node role, judged
-/// against the EKS node policies, never the ECS one.
-fn eks_node_role(facts: &Facts, role: &str, findings: &mut Vec<Finding>) {
-    let res = format!("role/{role}");
-    let Some(read) = facts.roles.get(role) else {
-        return;
-    };
-    let Some(state) = &read.role else {
-        findings.push(error(
-            Code::Role(FindingCode::RoleMissing),
-            res,
-            format!("the EKS node role {role} does not exist"),
-        ));
-        return;
-    };
-    let has = |name: &str| {
-        read.attached
-            .iter()
-            .any(|a| a.rsplit('/').next() == Some(name))
-    };
-    if !matches!(
-        ecsrole_core::trust::allows_service(&state.trust_policy, "ec2.amazonaws.com"),
-        Ok(true)
-    ) {
-        findings.push(error(
-            Code::EksNodeRoleNotTrusted,
-            res.clone(),
-            format!("the EKS node role {role} does not let ec2.amazonaws.com call sts:AssumeRole unconditionally: its nodes get no credentials"),
-        ));
-    }
-    for any in EKS_NODE_POLICIES {
-        if !any.iter().any(|p| has(p)) {
-            findings.push(error(
-                Code::EksNodePolicyMissing,
-                res.clone(),
-                format!("the EKS node role {role} lacks {} (the EKS node IAM role's policies; not AmazonEC2ContainerServiceforEC2Role, which is for ECS)", any.join(" or ")),
-            ));
-        }
-    }
-    if !has(EKS_CNI_POLICY) {
-        findings.push(warning(
-            Code::EksNodePolicyMissing,
-            res,
-            format!("the EKS node role {role} lacks {EKS_CNI_POLICY}: the VPC CNI needs it here unless it has a role of its own (IRSA or Pod Identity)"),
-        ));
-    }
-}
-
 /// `check`'s findings on `role`, which `profile` holds, as an instance role of `kind` with
 /// `policies` (paths are not judged: the profile's own path is the one that counts).
-fn role_findings(
+pub(super) fn role_findings(
     facts: &Facts,
     partition: Partition,
     kind: RoleKind,
@@ -616,7 +328,7 @@ fn role_findings(
         .collect()
 }
 
-fn launch_template(facts: &Facts, c: &crate::api::Compute, findings: &mut Vec<Finding>) {
+pub(super) fn launch_template(facts: &Facts, c: &crate::api::Compute, findings: &mut Vec<Finding>) {
     let Some(t) = &c.launch_template else { return };
     let label = t.name.clone().or_else(|| t.id.clone()).unwrap_or_default();
     let version = t.version.as_deref().unwrap_or("$Default");
@@ -643,7 +355,7 @@ fn launch_template(facts: &Facts, c: &crate::api::Compute, findings: &mut Vec<Fi
     }
 }
 
-fn service_role(facts: &Facts, ce: &Described, findings: &mut Vec<Finding>) {
+pub(super) fn service_role(facts: &Facts, ce: &Described, findings: &mut Vec<Finding>) {
     match &ce.service_role {
         Some(arn) => {
             let linked = arn.contains(SERVICE_LINKED_PATH);

@@ -1,0 +1,140 @@
+//! `ECS_MANAGED_INSTANCES` environments: the profile of the instances ECS launches, its
+//! role's policy and name, and the infrastructure role ECS launches them with.
+
+#[allow(unused_imports)]
+use super::*;
+
+/// The managed policy an ECS Managed Instances instance role must have (../shared/FACTS.md,
+/// from aws-sdk-batch 1.138's `InstanceLaunchTemplate` doc), by name.
+pub(super) const MANAGED_INSTANCES_POLICY: &str = "AmazonECSInstanceRolePolicyForManagedInstances";
+
+/// `ECS_MANAGED_INSTANCES`: the profile is
+/// `managedInstancesProvider.instanceLaunchTemplate.ec2InstanceProfileArn`; its role must
+/// trust EC2 and carry [`MANAGED_INSTANCES_POLICY`] (not the ECS EC2 policy), and AWS's
+/// `AmazonECSInfrastructureRolePolicyForManagedInstances` lets ECS pass only roles whose
+/// name starts with `ecsInstanceRole` (the ECS guide).
+pub(super) fn managed_instances(
+    facts: &Facts,
+    opts: &DiagnoseOptions,
+    partition: Partition,
+    ce: &Described,
+    c: &crate::api::Compute,
+    findings: &mut Vec<Finding>,
+) {
+    let res = format!("compute-environment/{}", ce.name);
+    infrastructure_role(facts, &res, c, findings);
+    let Some(value) = &c.managed_instances_profile else {
+        findings.push(error(
+            Code::ManagedInstancesProfileMissing,
+            res,
+            "an ECS_MANAGED_INSTANCES compute environment names no managedInstancesProvider.instanceLaunchTemplate.ec2InstanceProfileArn: its instances have no instance role".into(),
+        ));
+        return;
+    };
+    let name = profile_name(value).unwrap_or(value);
+    let profile = match facts.profiles.get(value) {
+        Some(ProfileRead::Found(p)) => p,
+        Some(ProfileRead::Missing { .. }) => {
+            findings.push(error(
+                Code::ManagedInstancesProfileMissing,
+                format!("instance-profile/{name}"),
+                format!("instance profile {name} (ec2InstanceProfileArn {value}) does not exist"),
+            ));
+            return;
+        }
+        _ => return,
+    };
+    let Some(role) = profile.roles.first() else {
+        findings.push(error(
+            Code::Role(FindingCode::InstanceProfileMissingRole),
+            format!("instance-profile/{name}"),
+            format!("instance profile {name} holds no role: ECS Managed Instances launch with no credentials"),
+        ));
+        return;
+    };
+    if !role.starts_with("ecsInstanceRole") {
+        findings.push(error(
+            Code::ManagedInstancesRoleName,
+            format!("role/{role}"),
+            format!("role {role} does not start with ecsInstanceRole: AWS's AmazonECSInfrastructureRolePolicyForManagedInstances lets ECS pass only roles named ecsInstanceRole*, so ECS cannot launch instances with it (rename the role, or grant the infrastructure role iam:PassRole on it)"),
+        ));
+    }
+    let Some(read) = facts.roles.get(role) else {
+        return;
+    };
+    if read.role.is_none() {
+        findings.push(error(
+            Code::Role(FindingCode::RoleMissing),
+            format!("role/{role}"),
+            format!("role {role}, which instance profile {name} holds, does not exist"),
+        ));
+        return;
+    }
+    let has = |policy: &str| {
+        read.attached
+            .iter()
+            .any(|a| a.rsplit('/').next() == Some(policy))
+    };
+    if !has(MANAGED_INSTANCES_POLICY) {
+        let instead = if has("AmazonEC2ContainerServiceforEC2Role") {
+            " (it has AmazonEC2ContainerServiceforEC2Role, the policy for ECS on EC2, which is not the one ECS Managed Instances needs)"
+        } else {
+            ""
+        };
+        findings.push(error(
+            Code::ManagedInstancesPolicyMissing,
+            format!("role/{role}"),
+            format!("role {role} lacks the managed policy {MANAGED_INSTANCES_POLICY} that ECS Managed Instances instances need{instead}"),
+        ));
+    }
+    // The rest of `check` for this kind: the trust policy (EC2 must assume it), what the
+    // agent may do through the policies it has. The missing policy is the finding above.
+    let kind = RoleKind::EcsManagedInstances;
+    let mut policies = vec![kind.policy_arn(partition)];
+    policies.extend(opts.policies.iter().skip(1).cloned());
+    findings.extend(
+        role_findings(facts, partition, kind, policies, role, profile)
+            .into_iter()
+            .filter(|f| {
+                !(f.code == Code::Role(FindingCode::ManagedPolicyNotAttached)
+                    && f.message.contains(MANAGED_INSTANCES_POLICY))
+            }),
+    );
+}
+
+/// `managedInstancesProvider.infrastructureRoleArn` must exist and trust
+/// `ecs.amazonaws.com` (aws-sdk-batch 1.138, `ManagedInstancesProvider`; ../shared/FACTS.md).
+pub(super) fn infrastructure_role(
+    facts: &Facts,
+    res: &str,
+    c: &crate::api::Compute,
+    findings: &mut Vec<Finding>,
+) {
+    let Some(arn) = &c.infrastructure_role else {
+        findings.push(error(
+            Code::InfrastructureRoleMissing,
+            res.to_owned(),
+            "an ECS_MANAGED_INSTANCES compute environment names no managedInstancesProvider.infrastructureRoleArn: ECS has no role to launch its instances with".into(),
+        ));
+        return;
+    };
+    match facts.service_roles.get(arn) {
+        Some(None) => findings.push(error(
+            Code::InfrastructureRoleMissing,
+            format!("role/{}", role_name(arn)),
+            format!("the infrastructure role {arn} does not exist: ECS cannot launch the managed instances"),
+        )),
+        Some(Some(role)) => {
+            let trusted =
+                ecsrole_core::trust::allows_service(&role.trust_policy, "ecs.amazonaws.com");
+            if !matches!(trusted, Ok(true)) {
+                findings.push(error(
+                    Code::InfrastructureRoleNotTrusted,
+                    format!("role/{}", role_name(arn)),
+                    format!("the infrastructure role {arn} does not let ecs.amazonaws.com call sts:AssumeRole unconditionally: ECS cannot launch the managed instances with it"),
+                ));
+            }
+        }
+        None => {}
+    }
+}

@@ -1,0 +1,49 @@
+//! UNMANAGED environments: the instances the account launched itself, each with a
+//! profile.
+
+#[allow(unused_imports)]
+use super::*;
+
+/// UNMANAGED: Batch launches nothing; the instances registered in its ECS cluster are the
+/// user's, and each must run with an instance profile whose role `check` passes.
+pub(super) fn unmanaged(
+    facts: &Facts,
+    opts: &DiagnoseOptions,
+    partition: Partition,
+    ce: &Described,
+    findings: &mut Vec<Finding>,
+) {
+    let Some(list) = ce
+        .ecs_cluster_arn
+        .as_ref()
+        .and_then(|c| facts.unmanaged.get(c))
+    else {
+        return;
+    };
+    let mut by_profile: Vec<(&str, Vec<&str>)> = vec![];
+    for i in list {
+        match i.instance_profile_arn.as_deref() {
+            None => findings.push(error(
+                Code::UnmanagedInstanceNoProfile,
+                format!("instance/{}", i.id),
+                format!("instance {} is registered in the UNMANAGED environment's ECS cluster but runs with no instance profile: its ECS agent has no credentials", i.id),
+            )),
+            Some(p) => match by_profile.iter_mut().find(|(q, _)| *q == p) {
+                Some((_, ids)) => ids.push(&i.id),
+                None => by_profile.push((p, vec![&i.id])),
+            },
+        }
+    }
+    for (profile, ids) in by_profile {
+        let mut found = vec![];
+        instance_role(facts, opts, partition, profile, ce.eks, &mut found);
+        findings.extend(found.into_iter().map(|mut f| {
+            f.message = format!(
+                "{} (instance profile of {}, registered in the UNMANAGED environment's cluster)",
+                f.message,
+                ids.join(", ")
+            );
+            f
+        }));
+    }
+}
