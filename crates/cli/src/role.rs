@@ -1,0 +1,121 @@
+//! The role commands: check, plan, apply, destroy (with its in-use refusals), and the
+//! permissions policy.
+
+#[allow(unused_imports)]
+use crate::*;
+
+/// check, plan, apply, destroy: bounded as a whole by `--timeout`.
+pub(crate) async fn role_command(
+    cli: &Cli,
+    aws: &Aws,
+    engine: &Engine,
+    reporter: &mut report::Reporter,
+) -> anyhow::Result<u8> {
+    Ok(match &cli.command {
+        Command::Check(_) => {
+            let report = engine.check().await?;
+            let not_evaluated = Scps::single_account().not_evaluated();
+            let out = render::CheckOutput {
+                report: &report,
+                not_evaluated: &not_evaluated,
+            };
+            emit(cli, &out, |o| render::check(o.report));
+            if format(cli) == Output::Human {
+                note(cli, &not_evaluated);
+            }
+            reporter.set(report::check(&report));
+            let code = check_code(&report);
+            reporter.record(aws, code, &out);
+            code
+        }
+        Command::Plan(a) => {
+            let plan = engine.plan(a.change.plan_options()).await?;
+            emit(cli, &plan, render::plan);
+            reporter.set(report::plan(&plan, "plan"));
+            let code = plan_code(&plan);
+            reporter.record(aws, code, &plan);
+            code
+        }
+        Command::Apply(a) => {
+            let applied = engine.apply(a.options()).await?;
+            emit(cli, &applied, render::plan);
+            reporter.set(report::plan(&applied, "apply"));
+            let code = apply_code(&applied);
+            reporter.record(aws, code, &applied);
+            code
+        }
+        Command::Destroy(a) => {
+            let plan = destroy_plan(cli, a, aws, engine).await?;
+            if a.dry_run {
+                emit(cli, &plan, render::destroy_plan);
+                return Ok(if plan.stopped() { EXIT_ERROR } else { EXIT_OK });
+            }
+            let out = engine.destroy(plan).await?;
+            emit(cli, &out, render::destroy);
+            EXIT_OK
+        }
+        other => anyhow::bail!("{} is not a role command", other.name()),
+    })
+}
+
+/// What destroy would delete and what stops it: the engine's reads and refusals, then,
+/// when the instance profile exists, the compute environments in `--regions` that use it
+/// (a failed read of them is a refusal too: what cannot be seen may be in use).
+pub(crate) async fn destroy_plan(
+    cli: &Cli,
+    a: &args::DestroyArgs,
+    aws: &Aws,
+    engine: &Engine,
+) -> anyhow::Result<ecsrole_core::DestroyPlan> {
+    use ecsrole_core::Error as E;
+    let mut plan = engine.destroy_plan(a.force).await?;
+    // Nothing to protect; or refused already (a dry run lists every refusal).
+    if plan.profile_arn.is_none() || (plan.stopped() && !a.dry_run) {
+        return Ok(plan);
+    }
+    let regions = match &a.regions {
+        Some(r) => ecsrole_core::fleet::parse_regions(r)?,
+        None => vec![
+            aws.config
+                .region()
+                .map(|r| r.as_ref().to_owned())
+                .unwrap_or_default(),
+        ],
+    };
+    let profile = plan.instance_profile_name.clone();
+    match ecsrole_batch::in_use::environments_using(aws, &regions, &profile).await {
+        Ok(usage) => {
+            if !usage.users.is_empty() {
+                plan.refuse(&E::ProfileInUse {
+                    profile: profile.clone(),
+                    environments: usage.users.iter().map(ToString::to_string).collect(),
+                });
+            }
+            if !usage.no_batch.is_empty() && !cli.command.out().is_some_and(|o| o.quiet) {
+                eprintln!(
+                    "note: {} has no Batch API (HTTP 501) in {}: no compute environment there can use instance profile {profile}",
+                    aws.endpoint_name("Batch"),
+                    usage.no_batch.join(", ")
+                );
+            }
+        }
+        Err(e) => plan.refuse(&E::ProfileUseUnknown {
+            profile,
+            detail: e.to_string(),
+        }),
+    }
+    Ok(plan)
+}
+
+/// The policy `ecsrole permissions` prints, from the core's one table.
+pub(crate) fn permissions(a: &args::PermissionsArgs, desired: &Desired) -> serde_json::Value {
+    use ecsrole_core::command::Command as P;
+    use ecsrole_core::permissions;
+    // clap admits only the table's command names and `all`.
+    let commands: Vec<P> = if a.commands.iter().any(|c| c == "all") {
+        P::ALL.to_vec()
+    } else {
+        a.commands.iter().filter_map(|c| P::parse(c)).collect()
+    };
+    permissions::policy(&commands, desired, &a.assume_role_name)
+}
