@@ -16,6 +16,7 @@ use crate::ec2::Ec2;
 use crate::error::Error;
 
 mod checks;
+mod facts;
 mod instances;
 mod queues;
 pub(crate) mod read;
