@@ -176,7 +176,7 @@ async fn batch_diagnose_and_fleet_sarif_validate() {
     );
 
     let ctx = Ctx::new("ci_fleet").await;
-    let ids = crate::fleet::accounts(&ctx, 2);
+    let ids = crate::harness::accounts(&ctx, 2);
     let fleet = ctx.ecsrole(&[
         "check",
         "--account",

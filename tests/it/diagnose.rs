@@ -36,7 +36,7 @@ const BATCH_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"All
 impl Scene {
     pub(crate) async fn new(test: &str) -> Scene {
         let account =
-            crate::fleet::accounts(&Ctx::new(&format!("{test}_account")).await, 1).remove(0);
+            crate::harness::accounts(&Ctx::new(&format!("{test}_account")).await, 1).remove(0);
         let mut ctx = Ctx::in_account(test, &account).await;
         ctx.create_compliant(&[]).await;
         let service_role = Self::role(&ctx, &format!("{}-svc", ctx.role), BATCH_TRUST).await;
@@ -508,7 +508,7 @@ async fn batch_diagnose_explains_an_invalid_environment_proxy_rewritten() {
         .bind(|| insta::assert_snapshot!("diagnose_invalid", human.transcript()));
 
     // Fleet mode: this account and an empty one; the exit code is the worst target's.
-    let empty = crate::fleet::accounts(&Ctx::new("diag_invalid_empty").await, 1).remove(0);
+    let empty = crate::harness::accounts(&Ctx::new("diag_invalid_empty").await, 1).remove(0);
     let run = s.diagnose(&[
         "--account",
         &s.account,

@@ -56,7 +56,7 @@ async fn calls_are_the_minimum_counted_at_the_proxy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_answer_ends_within_the_timeout_naming_the_call() {
     let (ctx, proxy) = Ctx::proxied("stall").await;
-    let account = crate::fleet::accounts(&ctx, 1).remove(0);
+    let account = crate::harness::accounts(&ctx, 1).remove(0);
     let form = format!(
         "timed out after 3s (--timeout) waiting for iam:GetRole at {}",
         ctx.endpoint
@@ -312,7 +312,7 @@ async fn batch_verify_rides_out_a_late_instance_profile_at_ce_creation() {
     assert!(creates >= 2, "retried the named transient error: {creates}");
     let id = run.json()["run_id"].as_str().unwrap().to_owned();
     assert_eq!(
-        crate::verify::left_of_run(&ctx, &id).await,
+        crate::harness::left_of_run(&ctx, &id).await,
         Vec::<String>::new()
     );
 }
@@ -386,7 +386,7 @@ async fn verify_faults_at(write: &'static str, faults: [Fault; 4]) -> Vec<String
         proxy.assert_fired(write, 1);
         let json = run.json();
         let id = json["run_id"].as_str().unwrap().to_owned();
-        let left = crate::verify::left_of_run(&ctx, &id).await;
+        let left = crate::harness::left_of_run(&ctx, &id).await;
         assert_eq!(
             left,
             Vec::<String>::new(),
@@ -498,7 +498,7 @@ async fn batch_a_stalled_batch_answer_ends_verify_within_its_timeout_and_tears_d
     assert!(took < Duration::from_secs(20), "bounded: {took:?}");
     let id = json["run_id"].as_str().unwrap().to_owned();
     assert_eq!(
-        crate::verify::left_of_run(&ctx, &id).await,
+        crate::harness::left_of_run(&ctx, &id).await,
         Vec::<String>::new()
     );
 }
@@ -594,7 +594,7 @@ async fn cleanup_faults_at(write: &'static str) -> Vec<String> {
         let kept = ctx.ecsrole(&["verify", "--level", "job", "--keep", "--output", "json"]);
         assert_eq!(kept.code, 0, "{}", kept.stderr);
         let run = kept.json()["run_id"].as_str().unwrap().to_owned();
-        assert_eq!(crate::verify::left_of_run(&ctx, &run).await.len(), 3);
+        assert_eq!(crate::harness::left_of_run(&ctx, &run).await.len(), 3);
         proxy.fail(write, 1, fault);
         let first = ctx.ecsrole_raw(&["cleanup", "--run", &run, "--timeout", "60"]);
         proxy.assert_fired(write, 1);
@@ -607,7 +607,7 @@ async fn cleanup_faults_at(write: &'static str) -> Vec<String> {
             reruns = 1;
         }
         assert_eq!(
-            crate::verify::left_of_run(&ctx, &run).await,
+            crate::harness::left_of_run(&ctx, &run).await,
             Vec::<String>::new(),
             "{write} {fault:?}: nothing of the run is left"
         );

@@ -2,24 +2,8 @@
 
 use std::time::Duration;
 
-use crate::harness::Ctx;
+use crate::harness::{Ctx, accounts};
 use crate::proxy::Fault;
-
-/// Account ids no other test uses: derived from the test's unique role name.
-pub(crate) fn accounts(ctx: &Ctx, n: usize) -> Vec<String> {
-    let seed: u64 = ctx
-        .role
-        .bytes()
-        .fold(7, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
-    (0..n)
-        .map(|i| {
-            format!(
-                "{:012}",
-                (seed.wrapping_add(i as u64 * 7919)) % 900_000_000_000 + 100_000_000_000
-            )
-        })
-        .collect()
-}
 
 /// The summary's counts are these (its `concurrency`, which depends on timing, aside).
 fn assert_counts(summary: &serde_json::Value, want: serde_json::Value) {

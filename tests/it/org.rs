@@ -119,7 +119,7 @@ for a in found:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orgs_organization_and_ous_select_the_active_accounts_boto3_lists() {
     crate::harness::needs_organizations();
-    let management = crate::fleet::accounts(&Ctx::new("org_management").await, 1).remove(0);
+    let management = crate::harness::accounts(&Ctx::new("org_management").await, 1).remove(0);
     let mut ctx = Ctx::in_account("org", &management).await;
     let org = Client::new(&ctx.sdk_config().await);
     org.create_organization()

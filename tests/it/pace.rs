@@ -303,7 +303,7 @@ async fn batch_verify_job_under_aws_pace() {
         "the job was seen in at least 3 of its 5 walking statuses: {jobs:?}"
     );
     assert_eq!(
-        crate::verify::left_of_run(&ctx, &id).await,
+        crate::harness::left_of_run(&ctx, &id).await,
         Vec::<String>::new()
     );
 }
@@ -337,7 +337,7 @@ async fn batch_verify_instance_under_aws_pace() {
         );
     }
     assert_eq!(
-        crate::verify::left_of_run(&ctx, &run).await,
+        crate::harness::left_of_run(&ctx, &run).await,
         Vec::<String>::new()
     );
 }

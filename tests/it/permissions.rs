@@ -14,7 +14,7 @@ use crate::harness::Ctx;
 async fn batch_permissions_cover_every_call_and_every_row_is_used() {
     crate::harness::needs_batch();
     let (ctx, proxy) = Ctx::proxied("perm").await;
-    let fresh = crate::fleet::accounts(&ctx, 1).remove(0);
+    let fresh = crate::harness::accounts(&ctx, 1).remove(0);
     let ok = |args: &[&str], codes: &[i32]| {
         let run = ctx.ecsrole(args);
         assert!(codes.contains(&run.code), "{args:?}: {run:?}");
@@ -134,7 +134,7 @@ async fn batch_permissions_cover_every_call_and_every_row_is_used() {
 /// (SCPs enabled); the requests they made.
 async fn organization_runs(ctx: &Ctx) -> Vec<String> {
     use aws_sdk_organizations::types::OrganizationFeatureSet;
-    let management = crate::fleet::accounts(ctx, 2).remove(1);
+    let management = crate::harness::accounts(ctx, 2).remove(1);
     let mut org_ctx = Ctx::in_account("perm_org", &management).await;
     let org = aws_sdk_organizations::Client::new(&org_ctx.sdk_config().await);
     org.create_organization()

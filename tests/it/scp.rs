@@ -27,7 +27,7 @@ struct Org {
 }
 
 async fn organisation(test: &str) -> Org {
-    let management = crate::fleet::accounts(&Ctx::new(test).await, 1).remove(0);
+    let management = crate::harness::accounts(&Ctx::new(test).await, 1).remove(0);
     let ctx = Ctx::in_account(test, &management).await;
     let client = Client::new(&ctx.sdk_config().await);
     client
@@ -107,7 +107,7 @@ async fn orgs_scps_on_each_accounts_path_are_read_root_first_and_once_per_run() 
     let in_b = account(c, "in-b", &team_b, &root).await;
     let deny_id = attach_scp(c, "deny-ecs", DENY_REGISTER, &team_a).await;
     // Not in the organisation.
-    let stranger = crate::fleet::accounts(&org.ctx, 1).remove(0);
+    let stranger = crate::harness::accounts(&org.ctx, 1).remove(0);
 
     // The reads, as the library makes them, on the emulator itself.
     let aws = Aws {
@@ -237,10 +237,10 @@ async fn orgs_scps_on_each_accounts_path_are_read_root_first_and_once_per_run() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_organizations_access_the_note_is_printed_once() {
-    let outsider = crate::fleet::accounts(&Ctx::new("scp_none").await, 1).remove(0);
+    let outsider = crate::harness::accounts(&Ctx::new("scp_none").await, 1).remove(0);
     // An account in no organisation.
     let mut ctx = Ctx::in_account("scp_none", &outsider).await;
-    let target = crate::fleet::accounts(&ctx, 1).remove(0);
+    let target = crate::harness::accounts(&ctx, 1).remove(0);
     let proxy = ctx.through_proxy().await;
     let note_lines = |stderr: &str| {
         stderr

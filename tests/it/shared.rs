@@ -10,7 +10,8 @@ use aws_sdk_batch::types::{
 };
 
 use crate::harness::Ctx;
-use crate::verify::{finish, left_of_run, play_the_ecs_agent, start_instance_run};
+use crate::harness::left_of_run;
+use crate::verify::{finish, play_the_ecs_agent, start_instance_run};
 
 /// As ecsrole writes its expiry tags (whole seconds), which cleanup echoes.
 fn rfc3339(t: SystemTime) -> String {
@@ -63,7 +64,7 @@ async fn batch_cleanup_deletes_only_what_is_past_its_lease() {
     crate::harness::needs_batch();
     // An account of its own: a plain cleanup anywhere else in the suite (correctly)
     // deletes what is past its lease, and would take this test's fixtures.
-    let account = crate::fleet::accounts(&Ctx::new("lease_account").await, 1).remove(0);
+    let account = crate::harness::accounts(&Ctx::new("lease_account").await, 1).remove(0);
     let ctx = Ctx::in_account("lease", &account).await;
     // Run ids no real run has: `ecsrole-verify-` + 10 hex digits of the test's own.
     let id = |n: u32| format!("{:08x}{n:02x}", ctx.role.len() as u32 * 0x1357 + n);
@@ -265,7 +266,7 @@ async fn batch_a_young_instance_profile_is_waited_out_and_an_old_one_is_the_role
 #[tokio::test]
 async fn batch_cleanup_takes_only_verify_resources() {
     crate::harness::needs_batch();
-    let account = crate::fleet::accounts(&Ctx::new("sweep_account").await, 1).remove(0);
+    let account = crate::harness::accounts(&Ctx::new("sweep_account").await, 1).remove(0);
     let ctx = Ctx::in_account("sweep", &account).await;
     let id = |n: u32| format!("{:08x}{n:02x}", ctx.role.len() as u32 * 0x2468 + n);
     let past = rfc3339(SystemTime::now() - Duration::from_secs(600)); // past the 300 s margin

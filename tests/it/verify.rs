@@ -10,55 +10,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::time::{Duration, Instant};
 
-use crate::harness::Ctx;
-
-/// What of run `run_id` is still there, according to the emulator.
-pub(crate) async fn left_of_run(ctx: &Ctx, run_id: &str) -> Vec<String> {
-    let name = format!("ecsrole-verify-{run_id}");
-    let tagged = |tags: Option<&std::collections::HashMap<String, String>>| {
-        tags.and_then(|t| t.get("ecsrole:verify-run"))
-            .map(String::as_str)
-            == Some(run_id)
-    };
-    let mut left = vec![];
-    let ces = ctx
-        .batch
-        .describe_compute_environments()
-        .send()
-        .await
-        .unwrap();
-    for c in ces.compute_environments() {
-        let gone = c.status().is_some_and(|s| s.as_str() == "DELETED");
-        if !gone && (tagged(c.tags()) || c.compute_environment_name() == Some(&name)) {
-            left.push(format!(
-                "ce {}",
-                c.compute_environment_name().unwrap_or_default()
-            ));
-        }
-    }
-    let queues = ctx.batch.describe_job_queues().send().await.unwrap();
-    for q in queues.job_queues() {
-        let gone = q.status().is_some_and(|s| s.as_str() == "DELETED");
-        if !gone && (tagged(q.tags()) || q.job_queue_name() == Some(&name)) {
-            left.push(format!("queue {}", q.job_queue_name().unwrap_or_default()));
-        }
-    }
-    let defs = ctx
-        .batch
-        .describe_job_definitions()
-        .job_definition_name(&name)
-        .status("ACTIVE")
-        .send()
-        .await
-        .unwrap();
-    for d in defs.job_definitions() {
-        left.push(format!(
-            "definition {}",
-            d.job_definition_arn().unwrap_or_default()
-        ));
-    }
-    left
-}
+use crate::harness::{Ctx, left_of_run};
 
 async fn compliant_role(ctx: &Ctx) {
     let apply = ctx.ecsrole(&["apply", "-q"]);
