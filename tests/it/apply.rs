@@ -96,7 +96,7 @@ async fn apply_no_wait_and_separate_profile_name() {
     );
 }
 
-/// issue 20 item 1: `--kind ecs-managed-instances` is the same engine with another policy
+/// `--kind ecs-managed-instances` is the same engine with another policy
 /// and a name rule. apply creates a role with the managed instances policy (and not the
 /// EC2 one), check with that kind passes and the default kind says the EC2 policy is
 /// missing; a name ECS cannot pass is bad input before any write.

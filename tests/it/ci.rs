@@ -1,4 +1,4 @@
-//! What CI pipelines read (issue 21): `--output sarif` validated by Microsoft's SARIF
+//! What CI pipelines read: `--output sarif` validated by Microsoft's SARIF
 //! multitool (pinned in xtask/npm, handed over as `ECSROLE_TEST_SARIF_MULTITOOL`) for
 //! drift, compliant and error runs of `check`, `diagnose` and a fleet run; the step
 //! summary rendered by markdown-it (the tools venv; CommonMark with GitHub-flavoured

@@ -307,7 +307,7 @@ async fn an_unknown_profile_is_named_in_one_line_before_any_call() {
     );
 }
 
-/// issue 19 item 13: with `--output json` a failing command prints one JSON object on
+/// With `--output json` a failing command prints one JSON object on
 /// stdout: `schema_version`, the command, a stable error `kind`, the message, and what the
 /// run knew (region, partition). Every document ecsrole prints carries `schema_version`;
 /// `-q` keeps the JSON document (it silences progress and notes).

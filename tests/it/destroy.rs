@@ -98,7 +98,7 @@ async fn owned(ctx: &Ctx) {
         .unwrap();
 }
 
-/// issue 19 item 2: a compute environment that names the instance profile (by ARN in
+/// A compute environment that names the instance profile (by ARN in
 /// `instanceRole`, or only through its launch template) stops destroy, named, with nothing
 /// deleted; so does a Batch that cannot be read (what cannot be seen may be in use);
 /// `--dry-run` says what would be deleted and what stops it; `--force` deletes anyway.

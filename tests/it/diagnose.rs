@@ -5,7 +5,7 @@
 //! moto produces most causes directly: a deleted profile, a profile without its role, a
 //! role without the policy, a launch template with another profile, DISABLED, maxvCpus 0,
 //! a deleted subnet or service role, a queue whose environment was deleted, desiredvCpus
-//! with no instance registered. What it cannot (../shared/EMULATORS.md: its environments
+//! with no instance registered. What it cannot (docs/emulators.md: its environments
 //! are always VALID, it refuses a role ARN as instanceRole, its jobs never wait in RUNNABLE)
 //! comes from the proxy rewriting moto's real answers; those tests say so.
 
@@ -663,7 +663,7 @@ async fn batch_diagnose_sees_instances_that_never_register() {
     );
 }
 
-/// issue 20 items 1 and 3 on moto: a Fargate environment has no role finding (identity
+/// On moto: a Fargate environment has no role finding (identity
 /// `none`), an `ECS_AL2` one has the image warning, a healthy default-subnet `ECS_AL2023`
 /// one has neither.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -714,8 +714,8 @@ async fn batch_diagnose_judges_each_environment_kind_and_image() {
     assert_eq!(run.code, 0, "warnings only: {run:?}");
 }
 
-/// issue 20 item 2 on moto, directly (moto models VPCs, route tables, endpoints, security
-/// group rules and network ACLs): an environment in a subnet with only its `local` route
+/// On moto, directly (moto models VPCs, route tables, endpoints, security group rules and
+/// network ACLs): an environment in a subnet with only its `local` route
 /// is `subnet_no_route_out` naming the subnet and its route table; with every VPC endpoint
 /// ECS needs it has no finding; a security group without 443 out and an ACL rule denying it
 /// are findings of their own. The default-subnet environment (made AWS-like: an internet
@@ -860,7 +860,7 @@ async fn batch_diagnose_judges_the_network() {
     );
 }
 
-/// moto does not model `ECS_MANAGED_INSTANCES` (../shared/EMULATORS.md): the proxy rewrites
+/// moto does not model `ECS_MANAGED_INSTANCES` (docs/emulators.md): the proxy rewrites
 /// moto's real answer for an EC2 environment into one of that kind whose
 /// `ec2InstanceProfileArn` holds a role with the ECS EC2 policy instead of the managed
 /// instances one, and whose infrastructure role is trusted by Batch, not ECS. Both are
@@ -935,7 +935,7 @@ async fn batch_diagnose_judges_a_managed_instances_role_proxy_rewritten() {
     assert_eq!(run.code, 2, "{run:?}");
 }
 
-/// issue 20 item 4: a waiting job is judged against the instance types its queue's
+/// A waiting job is judged against the instance types its queue's
 /// environments allow, sized by moto's `DescribeInstanceTypes`: 16 GiB does not fit an
 /// `m5.large` (8 GiB) though `maxvCpus` is ample; 4 GiB does. moto's jobs never wait: the
 /// proxy rewrites DescribeJobs into RUNNABLE jobs with those needs.
@@ -1014,7 +1014,7 @@ async fn batch_diagnose_weighs_a_jobs_needs_against_the_instance_types_proxy_rew
     );
 }
 
-/// issue 20 item 1 on moto: an UNMANAGED environment's instances are the user's; those
+/// On moto: an UNMANAGED environment's instances are the user's; those
 /// registered in its ECS cluster are judged by the profile they run with: one without a
 /// profile, one whose profile's role lacks the ECS policy.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,7 +16,7 @@
 //!   or absent), under identity policies, a boundary and SCP levels; the decisions must
 //!   be equal.
 //!
-//! The generator writes the table's shapes of issue 26: the role's tags compared with each
+//! The generator writes the shapes of the roles `check` once misjudged: the role's tags compared with each
 //! other (`${aws:PrincipalTag/owner}`), an external id equal to the caller's own account
 //! (`${aws:PrincipalAccount}`, with and without a default), keys compared with another's
 //! value, and documents under `Version: 2008-10-17`. Cognito and OIDC trusts are judged by

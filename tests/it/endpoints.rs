@@ -1,4 +1,4 @@
-//! Where signed requests go (issue 19 items 6 and 8): every endpoint is resolved as the
+//! Where signed requests go: every endpoint is resolved as the
 //! SDK's clients resolve theirs (EC2 too, through aws-config), a run says where they go
 //! whenever that is not AWS, and a config file ecsrole finds by itself in the working
 //! directory may not redirect them.
@@ -159,7 +159,7 @@ async fn every_endpoint_is_resolved_as_the_sdk_does_and_named_when_not_aws() {
     assert_eq!(notes(&ignored), [all.as_str()], "{}", ignored.stderr);
 }
 
-/// issue 19 item 8: `./ecsrole.toml` may not set `endpoint_url` (exit 1 naming the file,
+/// `./ecsrole.toml` may not set `endpoint_url` (exit 1 naming the file,
 /// nothing sent); named with `--config` it may, and the run says where requests go.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_config_file_found_in_the_working_directory_may_not_redirect_signed_requests() {
@@ -230,7 +230,7 @@ async fn batch_verify_sends_ec2_calls_where_endpoint_url_says() {
     assert_eq!(run.json()["verified"], true);
 }
 
-/// issue 19 item 9, through the proxy rewriting every answer's `Date`: "AWS's clock" is 125
+/// Through the proxy rewriting every answer's `Date`: "AWS's clock" is 125
 /// s behind this machine's. The run measures on AWS's clock and says how far off this
 /// machine is; within 30 s it says nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,7 +6,7 @@
 //! On LocalStack (whose free edition has CloudFormation) the deployed role is compliant:
 //! check exits 0 and plan plans nothing. moto 5.2.5 deploys the role, its trust policy,
 //! path and tags and the instance profile, but ignores the role's `ManagedPolicyArns`
-//! (../shared/EMULATORS.md, measured), so there check must find exactly one thing:
+//! (docs/emulators.md, measured), so there check must find exactly one thing:
 //! `managed_policy_not_attached`.
 
 use std::path::Path;

@@ -52,7 +52,7 @@ async fn calls_are_the_minimum_counted_at_the_proxy() {
 }
 
 /// A stalled answer ends every command within `--timeout`, and every command says so in
-/// one form: the bound, the call in flight, and where it was sent (issue 19 item 14).
+/// one form: the bound, the call in flight, and where it was sent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_answer_ends_within_the_timeout_naming_the_call() {
     let (ctx, proxy) = Ctx::proxied("stall").await;
@@ -616,7 +616,7 @@ async fn cleanup_faults_at(write: &'static str) -> Vec<String> {
     table
 }
 
-/// issue 19 item 11: cleanup is bounded by `--timeout` as a whole (it ignored it): a
+/// Cleanup is bounded by `--timeout` as a whole (it ignored it): a
 /// stalled describe ends it within the bound, in the one timeout form.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_cleanup_ends_within_its_timeout() {

@@ -337,7 +337,7 @@ async fn batch_fleet_verify_assumes_once_per_account() {
     }
 }
 
-/// Issue 14's reproduction: on a moto that loads the AWS managed policies into every new
+/// A reproduction: on a moto that loads the AWS managed policies into every new
 /// account (seconds of its one CPU-bound thread each), `apply` to 60 fresh accounts at
 /// `--concurrency 16` used to end with 3 to 60 accounts timed out. The fleet now runs fewer
 /// at once when calls are slow or throttled and tries a failed target again while its
@@ -427,7 +427,7 @@ async fn own_moto_slow_and_throttling_backends_converge_in_one_run() {
     assert_eq!(checked.code, 0, "{}", checked.stdout);
 }
 
-/// issue 19 item 11: a fleet run as a whole ends within `--timeout` for each wave of
+/// A fleet run as a whole ends within `--timeout` for each wave of
 /// `--concurrency` targets. Behind the proxy throttling every IAM request, the adaptive
 /// limit falls and the targets would run one after another (24 × their bound); instead
 /// the run ends near 3 waves × 2 s, every target has its line (the ones never started say

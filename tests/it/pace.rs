@@ -1,4 +1,4 @@
-//! AWS's pace, time-compressed, in front of moto (issue 20 item 5). moto answers at once:
+//! AWS's pace, time-compressed, in front of moto. moto answers at once:
 //! a compute environment is VALID when created and forgotten when deleted, a job is
 //! SUCCEEDED when first described. The fault-injecting proxy (`proxy.rs`) reshapes moto's
 //! real answers into the real service's walk, each phase one `step` long (AWS's phases

@@ -379,7 +379,7 @@ async fn orgs_an_scp_denying_ecs_registration_fails_check_for_the_accounts_under
 
     // The SCPs asked for and not read (Organizations unavailable past its retries): no
     // target may say its role is compliant, nor hide the SCP that denies it; each says
-    // what was not read (issue 26 item 5). Played by the proxy: moto never fails so.
+    // what was not read. Played by the proxy: moto never fails so.
     let proxy = org.ctx.through_proxy().await;
     proxy.unavailable_json_for("ListPoliciesForTarget", std::time::Duration::from_secs(300));
     let run = org

@@ -1,4 +1,4 @@
-//! Issue 18's table, on moto: each role set up through IAM, then `check` and `plan`. The
+//! The table of roles whose verdicts are IAM's, on moto: each role set up through IAM, then `check` and `plan`. The
 //! verdicts are IAM's (the evaluator's), not the statement shapes': public and denied roles
 //! exit 2, an EC2 allow that only depends on what EC2 sends exits 0 with a warning naming
 //! it, and `plan` shows the same findings as `check`.

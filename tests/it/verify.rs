@@ -1,7 +1,7 @@
 //! `verify` and `cleanup` against moto. What is left is asked of the emulator directly
 //! (describe calls), never taken from ecsrole's own report.
 //!
-//! moto differs from AWS here (../shared/EMULATORS.md): it needs an explicit service role
+//! moto differs from AWS here (docs/emulators.md): it needs an explicit service role
 //! (ecsrole always passes one: the service-linked role's ARN), its CEs are VALID at once,
 //! and it runs no ECS agent, so at level `instance` a test plays the agent by registering
 //! a container instance itself. AWS-only paths are covered by the mock tests in
@@ -89,7 +89,7 @@ async fn batch_keep_then_cleanup_removes_everything() {
     let json = kept.json();
     let run = json["run_id"].as_str().unwrap().to_owned();
     assert_eq!(json["kept"], true);
-    // issue 20 item 3: the run asks for Amazon Linux 2023 explicitly.
+    // The run asks for Amazon Linux 2023 explicitly.
     let kept_ce = ctx
         .batch
         .describe_compute_environments()
@@ -290,7 +290,7 @@ async fn batch_sigint_mid_run_leaves_nothing() {
     assert_eq!(left_of_run(&ctx, &run).await, Vec::<String>::new());
 }
 
-/// issue 20 item 6: with stderr not a terminal, a step that waits longer than 30 s says
+/// With stderr not a terminal, a step that waits longer than 30 s says
 /// every 30 s what it waits for, for how long, and the bound; and on an emulator a level
 /// instance that cannot be proven says why.
 #[tokio::test]
@@ -316,7 +316,7 @@ async fn batch_a_long_wait_says_it_is_still_waiting() {
     assert_eq!(left_of_run(&ctx, &id).await, Vec::<String>::new());
 }
 
-/// issue 19 item 11: a dropped SSH session. Its stderr closed (the terminal is gone), then
+/// A dropped SSH session. Its stderr closed (the terminal is gone), then
 /// SIGHUP: verify tears down as for SIGTERM, and says so on stdout.
 #[tokio::test]
 async fn batch_sighup_with_the_terminal_gone_still_tears_down() {
@@ -408,7 +408,7 @@ async fn batch_an_instance_that_never_registers_is_the_role() {
     assert_eq!(left_of_run(&ctx, &run).await, Vec::<String>::new());
 }
 
-/// The same, in a subnet with no way to ECS (issue 20 item 2): the network, not the role,
+/// The same, in a subnet with no way to ECS: the network, not the role,
 /// exit 1 naming the subnet; the network is read only then.
 #[tokio::test]
 async fn batch_an_instance_that_never_registers_in_a_closed_subnet_is_the_network() {

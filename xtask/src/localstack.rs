@@ -282,7 +282,7 @@ fn start_host() -> Result<LocalStack> {
     let log_path = state_dir().join("localstack.log");
     let log = fs::File::create(&log_path)?;
     // The settings that keep it on loopback and inside the state folder
-    // (../shared/EMULATORS.md): without GATEWAY_SERVER=hypercorn it listens on 0.0.0.0;
+    // (docs/emulators.md): without GATEWAY_SERVER=hypercorn it listens on 0.0.0.0;
     // without OVERRIDE_IN_DOCKER and FILESYSTEM_ROOT it writes under /var/lib, /etc, /tmp.
     let mut cmd = Command::new(bin);
     cmd.args(["-m", "localstack.runtime.main"])

@@ -40,7 +40,7 @@ pub(crate) fn about_instance_role(message: &str) -> bool {
     ])
 }
 
-/// The transient errors of IAM propagation (../shared/FACTS.md), as Batch reports them.
+/// The transient errors of IAM propagation (docs/aws-facts.md), as Batch reports them.
 pub(crate) fn propagation_error(e: &ecsrole_core::Error) -> bool {
     let ecsrole_core::Error::Service { message, .. } = e else {
         return false;

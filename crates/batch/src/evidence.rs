@@ -242,7 +242,7 @@ enum Network {
 
 /// Reads and judges the run's subnets and security groups, for an instance of this run
 /// that runs and has not registered: only a network shown able to reach ECS lets that be
-/// blamed on the role (issue 20 item 2).
+/// blamed on the role.
 async fn network(
     ev: &mut Evidence,
     ec2: &crate::ec2::Ec2,

@@ -581,7 +581,7 @@ async fn a_rejected_young_instance_profile_is_retried_within_the_propagation_all
     assert!(out.leftovers.is_empty());
 }
 
-/// issue 19 item 9: this machine's clock is 2 minutes fast. The profile is 141 s old on
+/// This machine's clock is 2 minutes fast. The profile is 141 s old on
 /// this machine's clock but 21 s old on AWS's (the offset the Date of the answers shows,
 /// set here as the interceptor would): within the 120 s allowance, so Batch's rejection is
 /// propagation, retried until the allowance is spent on AWS's clock, not exit 3 at once.
@@ -620,7 +620,7 @@ async fn ages_are_measured_on_aws_clock_not_this_machines() {
     );
 }
 
-/// issue 19 item 10: `--timeout` shorter than the propagation allowance, and Batch rejects
+/// `--timeout` shorter than the propagation allowance, and Batch rejects
 /// the young profile the whole time: nothing is shown about the role (exit 1, "could not
 /// prove yet"), never exit 3.
 #[tokio::test(start_paused = true)]

@@ -16,7 +16,7 @@ pub enum RoleKind {
     /// `AmazonECSInstanceRolePolicyForManagedInstances`, not the EC2 policy, and a role name
     /// starting with `ecsInstanceRole` (AWS's `AmazonECSInfrastructureRolePolicyForManagedInstances`
     /// scopes `iam:PassRole` to `role/ecsInstanceRole*`: the ECS guide, "Amazon ECS Managed
-    /// Instances instance profile"; ../shared/FACTS.md).
+    /// Instances instance profile"; docs/aws-facts.md).
     EcsManagedInstances,
 }
 

@@ -78,7 +78,7 @@ impl Partition {
 
     /// `arn:<partition>:iam::aws:policy/AmazonECSInstanceRolePolicyForManagedInstances`, the
     /// instance role policy of ECS Managed Instances (aws-sdk-batch 1.138,
-    /// `InstanceLaunchTemplate`; ../shared/FACTS.md "How Batch uses it").
+    /// `InstanceLaunchTemplate`; docs/aws-facts.md "How Batch uses it").
     pub fn managed_instances_policy_arn(self) -> String {
         format!(
             "arn:{}:iam::aws:policy/{MANAGED_INSTANCES_POLICY_NAME}",

@@ -72,7 +72,7 @@ pub(crate) async fn left_of_run(ctx: &Ctx, run_id: &str) -> Vec<String> {
 /// Makes the default VPC of the account `ec2` acts in look like AWS's: a real default VPC
 /// has an internet gateway and a `0.0.0.0/0` route to it in its main route table, and
 /// its default subnets give public IPv4 addresses on launch; moto's and LocalStack's has
-/// only the `local` route (../shared/EMULATORS.md), so every default-subnet environment
+/// only the `local` route (docs/emulators.md), so every default-subnet environment
 /// would be `subnet_no_route_out`. Idempotent; concurrent callers may both create a
 /// gateway: the second attach or route fails and is ignored.
 pub async fn aws_like_default_vpc(ec2: &ecsrole_batch::ec2::Ec2) {

@@ -55,7 +55,7 @@ const FLOOR_ROUNDS: usize = 50;
 /// Judgements of the evaluator row (median), each on a fresh thread.
 const JUDGE_RUNS: usize = 50;
 
-/// The evaluator row's target (issue 26): the ten policies decided in under 5 ms.
+/// The evaluator row's target: the ten policies decided in under 5 ms.
 const JUDGE_TARGET_MS: f64 = 5.0;
 
 /// Runs of each fleet check row, and of the signed load (each on a fresh moto).
@@ -154,7 +154,7 @@ fn rows(b: &Bench, url: &str, only: &[&str]) -> Result<Vec<Row>> {
                 ("warm client, 4 reads (floor)".into(), floor_ms),
                 ("process start".into(), start.ms()),
                 // What check cannot go below: starting a process, then the four reads a
-                // warm client makes (issue 21 item 6: the goal is within 1.5x of it).
+                // Warm client makes (the goal is within 1.5x of it).
                 ("process start + floor".into(), start.ms() + floor_ms),
             ],
             note: format!(

@@ -111,7 +111,7 @@ fn a_healthy_environment_has_no_finding() {
     assert_eq!((d.errors, d.warnings), (0, 0));
 }
 
-/// issue 20 items 1 and 3: a Fargate environment has no instance role and so no role
+/// A Fargate environment has no instance role and so no role
 /// finding (its identity says so); Amazon Linux 2 images are warned about, AL2023 is not.
 #[test]
 fn fargate_has_no_role_finding_and_al2_images_are_warned_about() {
@@ -161,7 +161,7 @@ fn fargate_has_no_role_finding_and_al2_images_are_warned_about() {
 
 const INFRA_ARN: &str = "arn:aws:iam::123456789012:role/ecsInfrastructureRole";
 
-/// issue 20 item 1, over `Facts` (no emulator has ECS Managed Instances): a managed-instances
+/// Over `Facts` (no emulator has ECS Managed Instances): a managed-instances
 /// role that carries the ECS EC2 policy instead of the managed-instances one is an error,
 /// and so is a name ECS may not pass, and an infrastructure role missing or not trusted by
 /// ECS; a SPOT environment with BEST_FIT and no fleet role is
@@ -452,7 +452,7 @@ fn a_queue_whose_environments_are_all_unusable_is_an_error() {
     );
 }
 
-/// issue 20 item 1: on EKS the profile's role is an EKS node role: the ECS role (trusted by
+/// On EKS the profile's role is an EKS node role: the ECS role (trusted by
 /// EC2, with the ECS policy) lacks the node policies; with them it has no finding, and the
 /// ECS policy is never asked of it.
 #[test]

@@ -1,11 +1,11 @@
-//! Question (c): may the ECS agent do its job? Each action the agent calls (FACTS.md: the
+//! Question (c): may the ECS agent do its job? Each action the agent calls (docs/aws-facts.md: the
 //! actions of `AmazonEC2ContainerServiceforEC2Role`; for `--kind ecs-managed-instances`
 //! those of `AmazonECSInstanceRolePolicyForManagedInstances`), evaluated by `crate::policy` against
 //! every policy on the role (the attached managed policies, the inline policies, the
 //! permissions boundary) and the SCPs over its account when they were read.
 //!
 //! The required AWS managed policy is judged by its ARN, not its text (AWS edits it;
-//! emulators carry old copies): what it grants is taken as FACTS.md lists for v10 (the
+//! emulators carry old copies): what it grants is taken as docs/aws-facts.md lists for v10 (the
 //! managed instances one: its v4).
 
 use crate::desired::{Desired, RoleKind};
@@ -40,7 +40,7 @@ type Decided = (
 /// One SCP level's target and its parsed policies, each with its name in messages.
 type ScpLevelPolicies = (String, Vec<(String, Policy)>);
 
-/// What `AmazonEC2ContainerServiceforEC2Role` grants (v10, FACTS.md).
+/// What `AmazonEC2ContainerServiceforEC2Role` grants (v10, docs/aws-facts.md).
 fn ecs_policy_document(p: Partition) -> String {
     format!(
         r#"{{"Version":"2012-10-17","Statement":[

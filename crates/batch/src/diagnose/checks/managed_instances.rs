@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// The managed policy an ECS Managed Instances instance role must have (../shared/FACTS.md,
+/// The managed policy an ECS Managed Instances instance role must have (docs/aws-facts.md,
 /// from aws-sdk-batch 1.138's `InstanceLaunchTemplate` doc), by name.
 pub(super) const MANAGED_INSTANCES_POLICY: &str = "AmazonECSInstanceRolePolicyForManagedInstances";
 
@@ -103,7 +103,7 @@ pub(super) fn managed_instances(
 }
 
 /// `managedInstancesProvider.infrastructureRoleArn` must exist and trust
-/// `ecs.amazonaws.com` (aws-sdk-batch 1.138, `ManagedInstancesProvider`; ../shared/FACTS.md).
+/// `ecs.amazonaws.com` (aws-sdk-batch 1.138, `ManagedInstancesProvider`; docs/aws-facts.md).
 pub(super) fn infrastructure_role(
     facts: &Facts,
     res: &str,

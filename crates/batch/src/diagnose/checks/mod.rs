@@ -179,7 +179,7 @@ pub(super) fn environment(
 }
 
 /// What identity the environment's instances run with (aws-sdk-batch 1.138, `CrType`;
-/// ../shared/FACTS.md "How Batch uses it").
+/// docs/aws-facts.md "How Batch uses it").
 pub(super) fn identity(ce: &Described, c: &crate::api::Compute) -> &'static str {
     if !c.managed {
         return "yours";

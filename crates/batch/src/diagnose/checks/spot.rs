@@ -5,7 +5,7 @@ use super::*;
 
 /// `SPOT` with the `BEST_FIT` allocation strategy, or none given, needs `spotIamFleetRole`,
 /// a role `spotfleet.amazonaws.com` may assume (aws-sdk-batch 1.138, `ComputeResource`
-/// `spot_iam_fleet_role`; ../shared/FACTS.md).
+/// `spot_iam_fleet_role`; docs/aws-facts.md).
 pub(super) fn spot_fleet_role(
     facts: &Facts,
     ce: &Described,
