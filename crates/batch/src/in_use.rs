@@ -163,6 +163,37 @@ pub async fn environments_using(
     Ok(usage)
 }
 
+/// destroy's in-use refusals, added to `plan`: the compute environments in `regions` that
+/// use its instance profile, or, when they could not be read, that (what cannot be seen
+/// may be in use). Returns the regions whose endpoint has no Batch API (none there can use
+/// it), for the caller's note.
+pub async fn refuse_if_in_use(
+    aws: &Aws,
+    regions: &[String],
+    plan: &mut ecsrole_core::DestroyPlan,
+) -> Vec<String> {
+    use ecsrole_core::Error as E;
+    let profile = plan.instance_profile_name.clone();
+    match environments_using(aws, regions, &profile).await {
+        Ok(usage) => {
+            if !usage.users.is_empty() {
+                plan.refuse(&E::ProfileInUse {
+                    profile,
+                    environments: usage.users.iter().map(ToString::to_string).collect(),
+                });
+            }
+            usage.no_batch
+        }
+        Err(e) => {
+            plan.refuse(&E::ProfileUseUnknown {
+                profile,
+                detail: e.to_string(),
+            });
+            vec![]
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

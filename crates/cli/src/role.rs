@@ -67,7 +67,6 @@ pub(crate) async fn destroy_plan(
     aws: &Aws,
     engine: &Engine,
 ) -> anyhow::Result<ecsrole_core::DestroyPlan> {
-    use ecsrole_core::Error as E;
     let mut plan = engine.destroy_plan(a.force).await?;
     // Nothing to protect; or refused already (a dry run lists every refusal).
     if plan.profile_arn.is_none() || (plan.stopped() && !a.dry_run) {
@@ -82,27 +81,14 @@ pub(crate) async fn destroy_plan(
                 .unwrap_or_default(),
         ],
     };
-    let profile = plan.instance_profile_name.clone();
-    match ecsrole_batch::in_use::environments_using(aws, &regions, &profile).await {
-        Ok(usage) => {
-            if !usage.users.is_empty() {
-                plan.refuse(&E::ProfileInUse {
-                    profile: profile.clone(),
-                    environments: usage.users.iter().map(ToString::to_string).collect(),
-                });
-            }
-            if !usage.no_batch.is_empty() && !cli.command.out().is_some_and(|o| o.quiet) {
-                eprintln!(
-                    "note: {} has no Batch API (HTTP 501) in {}: no compute environment there can use instance profile {profile}",
-                    aws.endpoint_name("Batch"),
-                    usage.no_batch.join(", ")
-                );
-            }
-        }
-        Err(e) => plan.refuse(&E::ProfileUseUnknown {
-            profile,
-            detail: e.to_string(),
-        }),
+    let no_batch = ecsrole_batch::in_use::refuse_if_in_use(aws, &regions, &mut plan).await;
+    if !no_batch.is_empty() && !cli.command.out().is_some_and(|o| o.quiet) {
+        eprintln!(
+            "note: {} has no Batch API (HTTP 501) in {}: no compute environment there can use instance profile {}",
+            aws.endpoint_name("Batch"),
+            no_batch.join(", "),
+            plan.instance_profile_name
+        );
     }
     Ok(plan)
 }
