@@ -442,6 +442,13 @@ async fn a_fleet_run_ends_within_its_overall_bound() {
     let warm = ctx.ecsrole(&["check", "--account", &ids[0]]);
     assert_eq!(warm.code, 2, "{warm:?}");
     proxy.throttle_share("iam", 100);
+    // And every target's GetRole stalls past its 2 s: a target always takes its whole
+    // --timeout, however fast the throttled reads beside it give up (with four reads in
+    // one round, one often exhausts its retries first and ends the target at once).
+    let seen = proxy.log().iter().filter(|a| *a == "GetRole").count();
+    for n in 1..=48 {
+        proxy.fail("GetRole", seen + n, Fault::Stall(Duration::from_secs(30)));
+    }
     let file = std::env::temp_dir().join(format!("{}.accounts", ctx.role));
     std::fs::write(&file, ids.join("\n")).unwrap();
     let started = std::time::Instant::now();
