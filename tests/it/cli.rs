@@ -248,9 +248,9 @@ async fn colour_only_on_a_terminal_and_never_with_no_color() {
     );
 }
 
-/// `--profile NAME` that the AWS config files do not hold is one line naming it and the
-/// profiles they hold, exit 1, no request: not the SDK's provider chain, and not the
-/// environment's credentials instead of the profile asked for.
+/// `--profile NAME` (or `AWS_PROFILE`) that the AWS config files do not hold is one line
+/// naming it and the profiles they hold, exit 1, no request: not the SDK's provider chain,
+/// and not the environment's credentials instead of the profile asked for.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_profile_is_named_in_one_line_before_any_call() {
     let (ctx, proxy) = Ctx::proxied("profile").await;
@@ -290,7 +290,39 @@ async fn an_unknown_profile_is_named_in_one_line_before_any_call() {
         );
         assert_eq!(proxy.log(), Vec::<String>::new(), "{args:?}: no request");
     }
-    // A profile the files hold is used as before.
+    // The same profile named by AWS_PROFILE (the AWS CLI stops: "The config profile
+    // (nosuch) could not be found"): exit 1 naming the variable, no request, never the
+    // environment's keys instead. It used to run with those keys (exit 2).
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
+    cmd.args(["check", "--role-name", &ctx.role]);
+    crate::harness::isolate(&mut cmd, &ctx.endpoint);
+    cmd.env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .env("AWS_PROFILE", "nosuch");
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "AWS_PROFILE: {stderr}");
+    assert!(
+        stderr.contains("invalid AWS_PROFILE \"nosuch\"") && stderr.contains("ci, dev"),
+        "names the variable, the profile and the ones there are: {stderr}"
+    );
+    assert_eq!(proxy.log(), Vec::<String>::new(), "AWS_PROFILE: no request");
+    // A profile the files hold is used as before, by flag or by AWS_PROFILE.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
+    cmd.args(["check", "--role-name", &ctx.role]);
+    crate::harness::isolate(&mut cmd, &ctx.endpoint);
+    cmd.env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .env("AWS_PROFILE", "ci")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY");
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "AWS_PROFILE=ci: drift: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));
     cmd.args(["check", "--profile", "ci", "--role-name", &ctx.role]);
     crate::harness::isolate(&mut cmd, &ctx.endpoint);

@@ -132,7 +132,7 @@ pub fn validate_endpoint_url(url: &str) -> Result<(), InputError> {
 /// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/config` and `~/.aws/credentials`): else the
 /// SDK would either fall back to other credentials (the environment's come first) or dump
 /// its whole provider chain. One line naming the profile instead, before any call.
-async fn check_profile(name: &str) -> Result<(), InputError> {
+async fn check_profile(what: &'static str, name: &str) -> Result<(), InputError> {
     use aws_runtime::env_config::file::EnvConfigFiles;
     use aws_types::os_shim_internal::{Env, Fs};
     let files = "the AWS config files (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/config and ~/.aws/credentials)";
@@ -141,7 +141,7 @@ async fn check_profile(name: &str) -> Result<(), InputError> {
             .await
             .map_err(|e| {
                 InputError::new(
-                    "profile",
+                    what,
                     name,
                     format!("a profile in {files}, which cannot be read: {e}"),
                 )
@@ -157,7 +157,7 @@ async fn check_profile(name: &str) -> Result<(), InputError> {
         format!("they hold {}", known.join(", "))
     };
     Err(InputError::new(
-        "profile",
+        what,
         name,
         format!("a profile in {files}; {known}"),
     ))
@@ -197,8 +197,16 @@ impl Aws {
             loader = loader.region(Region::new(r.clone()));
         }
         if let Some(p) = &opts.profile {
-            check_profile(p).await?;
+            check_profile("profile", p).await?;
             loader = loader.profile_name(p);
+        } else if let Some(p) = std::env::var("AWS_PROFILE")
+            .ok()
+            .filter(|p| !p.is_empty() && p != "default")
+        {
+            // As the AWS CLI does ("The config profile (prod) could not be found"): a
+            // profile the environment names and the files lack is an error, never the
+            // environment's keys instead. (`default` may be absent: then the chain decides.)
+            check_profile("AWS_PROFILE", &p).await?;
         }
         if let Some(u) = &opts.endpoint_url {
             loader = loader.endpoint_url(u);
