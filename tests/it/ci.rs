@@ -291,6 +291,13 @@ async fn fail_on_warning_and_the_step_summary() {
     assert_eq!(ctx.ecsrole(&["check"]).code, 0);
     let gate = ctx.ecsrole(&["check", "--fail-on", "warning"]);
     assert_eq!(gate.code, 2, "{gate:?}");
+    // The words agree with the exit code: not "Compliant" when a warning fails the run.
+    assert!(
+        gate.stdout
+            .contains("Not compliant under --fail-on warning: 1 warning(s), no error.")
+            && !gate.stdout.contains("Compliant ("),
+        "{gate:?}"
+    );
 
     let file = std::env::temp_dir().join(format!("ecsrole-summary-{}.md", ctx.role));
     let _ = std::fs::remove_file(&file);

@@ -69,7 +69,9 @@ fn findings(out: &mut String, list: &[Finding]) {
     }
 }
 
-pub fn check(r: &Report) -> String {
+/// `check`'s human output. `strict`: `--fail-on warning`, under which a warning fails the
+/// run, so a role with warnings is not called compliant.
+pub fn check(r: &Report, strict: bool) -> String {
     let mut out = String::new();
     heading(
         &mut out,
@@ -93,6 +95,11 @@ pub fn check(r: &Report) -> String {
             out,
             "Not decided: {} question(s) about the role's policies could not be decided, so the role is not shown compliant ({errors} error(s), {warnings} warning(s)).",
             r.undecided.len()
+        )
+    } else if r.compliant && strict && warnings > 0 {
+        writeln!(
+            out,
+            "Not compliant under --fail-on warning: {warnings} warning(s), no error."
         )
     } else if r.compliant {
         writeln!(out, "Compliant ({warnings} warning(s)).")

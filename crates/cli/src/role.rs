@@ -19,7 +19,11 @@ pub(crate) async fn role_command(
                 report: &report,
                 not_evaluated: &not_evaluated,
             };
-            emit(cli, &out, |o| render::check(o.report));
+            let strict = cli
+                .command
+                .out()
+                .is_some_and(|o| o.fail_on == args::FailOn::Warning);
+            emit(cli, &out, |o| render::check(o.report, strict));
             if format(cli) == Output::Human {
                 note(cli, &not_evaluated);
             }
