@@ -53,28 +53,29 @@ use crate::reference::{self, Decision as Ref, ROLE_ARN, SESSION_ARN};
 const TRUST_CASES: usize = 1500;
 const AGENT_CASES: usize = 2500;
 
-/// xorshift64*, seeded.
-struct Rng(u64);
+/// xorshift64*, seeded (the web-identity oracle's test draws with it too).
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
-    fn chance(&mut self, percent: usize) -> bool {
+    pub(crate) fn chance(&mut self, percent: usize) -> bool {
         self.below(100) < percent
     }
-    fn pick<T: Clone>(&mut self, items: &[T]) -> T {
+    pub(crate) fn pick<T: Clone>(&mut self, items: &[T]) -> T {
         items[self.below(items.len())].clone()
     }
 }
 
-fn seed() -> u64 {
+/// `ECSROLE_DIFF_SEED`, else the time: printed by every test that draws.
+pub(crate) fn seed() -> u64 {
     std::env::var("ECSROLE_DIFF_SEED")
         .ok()
         .and_then(|s| s.parse().ok())

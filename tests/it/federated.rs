@@ -26,6 +26,8 @@ use ecsrole_core::findings::trust::{Facts, judge};
 use ecsrole_core::policy::{Decision, Policy, wildcard};
 use serde_json::{Value, json};
 
+use crate::differential::{Rng, seed};
+
 const CASES: usize = 1500;
 const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/ecsInstanceRole";
 const COGNITO: &str = "cognito-identity.amazonaws.com";
@@ -45,27 +47,6 @@ fn key(provider: &str, claim: &str) -> String {
         .rsplit_once(":oidc-provider/")
         .map_or(provider, |(_, h)| h);
     format!("{issuer}:{claim}")
-}
-
-/// xorshift64*, seeded.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<T: Clone>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())].clone()
-    }
 }
 
 /// The conditions a statement for `provider` may carry: (operator, claim, values).
@@ -285,16 +266,7 @@ fn sample(rng: &mut Rng) -> Web {
 
 #[test]
 fn web_identity_verdicts_agree_with_an_oracle_from_the_pages() {
-    let seed = std::env::var("ECSROLE_DIFF_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(7)
-        })
-        | 1;
+    let seed = seed();
     let mut rng = Rng(seed ^ 0xfed);
     let (mut public, mut private, mut witnesses, mut samples) = (0, 0, 0, 0);
     let mut disagreements = vec![];

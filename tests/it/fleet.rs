@@ -464,6 +464,7 @@ async fn a_fleet_run_ends_within_its_overall_bound() {
         "json",
     ]);
     let took = started.elapsed();
+    proxy.assert_fired("GetRole", seen + 1);
     let (targets, summary) = lines(&run.stdout);
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(targets.len(), 24, "{}", run.stdout);

@@ -68,6 +68,15 @@ impl Partition {
         }
     }
 
+    /// The AWS managed policies whose grant is taken as a fact (docs/aws-facts.md), judged
+    /// by their ARN and never read: the ECS instance role's and ECS Managed Instances'.
+    pub fn policies_judged_by_arn(self) -> [String; 2] {
+        [
+            self.ecs_instance_policy_arn(),
+            self.managed_instances_policy_arn(),
+        ]
+    }
+
     /// `arn:<partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role`.
     pub fn ecs_instance_policy_arn(self) -> String {
         format!(

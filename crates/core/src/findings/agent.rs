@@ -134,12 +134,10 @@ pub(super) fn findings(
     let p = desired.partition;
     let account = actual.account_id().unwrap_or_else(|| "*".to_owned());
     // The AWS managed policies judged by their ARN, with what each grants.
+    let [ecs, managed_instances] = p.policies_judged_by_arn();
     let builtin = [
-        (p.ecs_instance_policy_arn(), ecs_policy_document(p)),
-        (
-            p.managed_instances_policy_arn(),
-            managed_instances_policy_document(p),
-        ),
+        (ecs, ecs_policy_document(p)),
+        (managed_instances, managed_instances_policy_document(p)),
     ];
     let mut texts: Vec<(String, bool, String)> = vec![]; // (name, is boundary, document)
     let mut unreadable = vec![];

@@ -31,7 +31,7 @@ pub enum InlineListing {
 pub fn is_judged_by_arn(arn: &str) -> bool {
     Partition::ALL
         .iter()
-        .any(|p| arn == p.ecs_instance_policy_arn() || arn == p.managed_instances_policy_arn())
+        .any(|p| p.policies_judged_by_arn().iter().any(|a| a == arn))
 }
 
 /// A policy read's outcome: a document, or why there is none when the read was refused
@@ -281,32 +281,30 @@ mod tests {
             .to_string()
     }
 
+    /// GetRole's answer: the role, with `boundary` when given.
+    fn get_role(boundary: Option<&'static str>) -> GetRoleOutput {
+        let role = Role::builder()
+            .path("/")
+            .role_name(ROLE)
+            .role_id("AROAMOCK")
+            .arn(format!("arn:aws:iam::111122223333:role/{ROLE}"))
+            .create_date(DateTime::from_secs(0))
+            .assume_role_policy_document("%7B%7D")
+            .set_permissions_boundary(boundary.map(|arn| {
+                AttachedPermissionsBoundary::builder()
+                    .permissions_boundary_type(PermissionsBoundaryAttachmentType::Policy)
+                    .permissions_boundary_arn(arn)
+                    .build()
+            }))
+            .build()
+            .unwrap();
+        GetRoleOutput::builder().role(role).build()
+    }
+
     /// The role (with the boundary), its one attached policy, no instance profile.
     fn role_rules() -> Vec<Rule> {
         vec![
-            mock!(Client::get_role).then_output(|| {
-                GetRoleOutput::builder()
-                    .role(
-                        Role::builder()
-                            .path("/")
-                            .role_name(ROLE)
-                            .role_id("AROAMOCK")
-                            .arn(format!("arn:aws:iam::111122223333:role/{ROLE}"))
-                            .create_date(DateTime::from_secs(0))
-                            .assume_role_policy_document("%7B%7D")
-                            .permissions_boundary(
-                                AttachedPermissionsBoundary::builder()
-                                    .permissions_boundary_type(
-                                        PermissionsBoundaryAttachmentType::Policy,
-                                    )
-                                    .permissions_boundary_arn(BOUNDARY)
-                                    .build(),
-                            )
-                            .build()
-                            .unwrap(),
-                    )
-                    .build()
-            }),
+            mock!(Client::get_role).then_output(|| get_role(Some(BOUNDARY))),
             mock!(Client::list_attached_role_policies).then_output(|| {
                 ListAttachedRolePoliciesOutput::builder()
                     .attached_policies(AttachedPolicy::builder().policy_arn(ATTACHED).build())
@@ -512,21 +510,7 @@ mod tests {
     async fn the_required_managed_policy_is_not_read_and_another_aws_one_once() {
         let other = "arn:aws:iam::aws:policy/ReadOnlyAccess";
         let rules = vec![
-            mock!(Client::get_role).then_output(|| {
-                GetRoleOutput::builder()
-                    .role(
-                        Role::builder()
-                            .path("/")
-                            .role_name(ROLE)
-                            .role_id("AROAMOCK")
-                            .arn(format!("arn:aws:iam::111122223333:role/{ROLE}"))
-                            .create_date(DateTime::from_secs(0))
-                            .assume_role_policy_document("%7B%7D")
-                            .build()
-                            .unwrap(),
-                    )
-                    .build()
-            }),
+            mock!(Client::get_role).then_output(|| get_role(None)),
             mock!(Client::list_attached_role_policies).then_output(move || {
                 ListAttachedRolePoliciesOutput::builder()
                     .attached_policies(
