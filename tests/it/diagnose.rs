@@ -453,6 +453,85 @@ async fn batch_diagnose_selects_and_exits_by_what_it_finds() {
     assert_eq!(v["compute_environments"][0]["name"], "fine");
 }
 
+/// diagnose judges the role a compute environment's profile holds as check judges it: its
+/// inline policies and its permissions boundary are read and evaluated, so a role check
+/// fails never passes here (an inline Deny of ecs:*, then a boundary without ecs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_diagnose_judges_the_role_as_check_does() {
+    crate::harness::needs_batch();
+    let s = Scene::new("diag_as_check").await;
+    let r = s.ctx.role.clone();
+    s.ce("denied-ce", &r, |c| c).await;
+    let statement = |effect: &str, action: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"{effect}","Action":"{action}","Resource":"*"}}]}}"#
+        )
+    };
+    s.ctx
+        .iam
+        .put_role_policy()
+        .role_name(&r)
+        .policy_name("no-ecs")
+        .policy_document(statement("Deny", "ecs:*"))
+        .send()
+        .await
+        .unwrap();
+    let both = |why: &str| {
+        let check = s.ctx.ecsrole(&["check", "--output", "json"]);
+        let run = s.diagnose(&["--compute-environment", "denied-ce", "--output", "json"]);
+        assert_eq!((check.code, run.code), (2, 2), "{why}: {check:?} {run:?}");
+        let of_check: Vec<String> = check.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["code"].as_str().map(str::to_owned))
+            .collect();
+        assert!(
+            of_check.contains(&"agent_permission_denied".to_owned()),
+            "{why}: {check:?}"
+        );
+        let v = run.json();
+        assert!(
+            codes(&v)["denied-ce"].contains(&"agent_permission_denied".to_owned()),
+            "{why}: {v}"
+        );
+        let text = s.diagnose(&["--compute-environment", "denied-ce"]);
+        assert!(text.stdout.contains(why), "{why}: {text:?}");
+    };
+    both("no-ecs");
+    // A boundary that allows only S3, the inline Deny gone.
+    s.ctx
+        .iam
+        .delete_role_policy()
+        .role_name(&r)
+        .policy_name("no-ecs")
+        .send()
+        .await
+        .unwrap();
+    let boundary = s
+        .ctx
+        .iam
+        .create_policy()
+        .policy_name(format!("{r}-s3only"))
+        .policy_document(statement("Allow", "s3:*"))
+        .send()
+        .await
+        .unwrap()
+        .policy
+        .unwrap()
+        .arn
+        .unwrap();
+    s.ctx
+        .iam
+        .put_role_permissions_boundary()
+        .role_name(&r)
+        .permissions_boundary(&boundary)
+        .send()
+        .await
+        .unwrap();
+    both("permissions boundary");
+}
+
 /// moto refuses a role ARN as instanceRole and is always VALID: the proxy rewrites its
 /// DescribeComputeEnvironments answer into what AWS gives for that mistake.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

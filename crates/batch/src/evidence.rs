@@ -182,6 +182,8 @@ impl Verifier {
             policies: self.engine.desired().policies.clone(),
             registration_allowance: opts.registration_allowance,
             concurrency: 4,
+            scps: None,
+            scps_failed: None,
         };
         let found =
             tokio::time::timeout(Duration::from_secs(30), diagnoser.diagnose(&options)).await;

@@ -115,7 +115,7 @@ pub fn check(r: &Report, strict: bool) -> String {
 /// diagnose: each compute environment with its findings, then the queues and the jobs.
 pub fn diagnose(d: &Diagnosis) -> String {
     let mut out = String::new();
-    let findings = |out: &mut String, list: &[DiagnoseFinding]| {
+    let findings = |out: &mut String, list: &[DiagnoseFinding], undecided: &[String]| {
         for f in list {
             let sev = match f.severity {
                 Severity::Error => "error",
@@ -124,7 +124,10 @@ pub fn diagnose(d: &Diagnosis) -> String {
             let _ = writeln!(out, "  {sev:<8}{:<35}{}", f.code.as_str(), f.resource);
             let _ = writeln!(out, "          {}", f.message);
         }
-        if list.is_empty() {
+        for why in undecided {
+            let _ = writeln!(out, "  could not decide: {why}");
+        }
+        if list.is_empty() && undecided.is_empty() {
             let _ = writeln!(out, "  no finding");
         }
     };
@@ -137,7 +140,7 @@ pub fn diagnose(d: &Diagnosis) -> String {
             c.state,
             c.instance_role.as_deref().unwrap_or("none")
         );
-        findings(&mut out, &c.findings);
+        findings(&mut out, &c.findings, &c.undecided);
     }
     for q in &d.job_queues {
         let _ = writeln!(
@@ -152,11 +155,11 @@ pub fn diagnose(d: &Diagnosis) -> String {
                 q.compute_environments.join(", ")
             }
         );
-        findings(&mut out, &q.findings);
+        findings(&mut out, &q.findings, &[]);
     }
     for j in &d.jobs {
         let _ = writeln!(out, "Job {} {} ({} in {})", j.id, j.name, j.status, j.queue);
-        findings(&mut out, &j.findings);
+        findings(&mut out, &j.findings, &[]);
     }
     let counts = format!(
         "{} compute environment(s), {} job queue(s), {} job(s)",
@@ -164,7 +167,13 @@ pub fn diagnose(d: &Diagnosis) -> String {
         d.job_queues.len(),
         d.jobs.len()
     );
-    let _ = if d.errors == 0 {
+    let _ = if d.undecided > 0 {
+        writeln!(
+            out,
+            "{counts}: not decided: {} question(s) about the roles' policies could not be decided, so they are not shown working ({} error(s), {} warning(s)).",
+            d.undecided, d.errors, d.warnings
+        )
+    } else if d.errors == 0 {
         writeln!(out, "{counts}: no error ({} warning(s)).", d.warnings)
     } else {
         writeln!(

@@ -24,12 +24,9 @@ pub enum ProfileRead {
     RoleArn,
 }
 
-/// A role a profile holds, and its attached policies.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoleRead {
-    pub role: Option<RoleState>,
-    pub attached: Vec<String>,
-}
+/// A role a profile holds: the role, its attached policies and every permissions policy
+/// on it as a document, read as `check` reads them.
+pub use ecsrole_core::iam::RoleRead;
 
 /// What a launch template says about the instance profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +72,10 @@ pub struct Facts {
     /// only when a selected job waits).
     pub instance_types: Vec<InstanceType>,
     pub now: SystemTime,
+    /// The SCPs over the account and why their read failed, as the run gave them
+    /// ([`super::DiagnoseOptions`]): the roles are judged under them.
+    pub scps: Option<Vec<ecsrole_core::state::ScpLevel>>,
+    pub scps_failed: Option<String>,
 }
 
 pub use crate::names::{profile_name, role_name};

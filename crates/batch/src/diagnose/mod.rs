@@ -55,6 +55,12 @@ pub struct DiagnoseOptions {
     pub registration_allowance: Duration,
     /// Reads in flight at once.
     pub concurrency: usize,
+    /// The SCPs over the account, root first, when the run read them (a fleet run): the
+    /// roles are judged under them as check judges its role; `None`: not evaluated.
+    pub scps: Option<Vec<ecsrole_core::state::ScpLevel>>,
+    /// Why the run's read of the SCPs failed, when it did: a verdict resting on them is
+    /// then not decided.
+    pub scps_failed: Option<String>,
 }
 
 /// What diagnose talks to: one account and region.
@@ -93,6 +99,10 @@ pub struct EnvironmentReport {
     pub desired_vcpus: Option<i32>,
     pub max_vcpus: Option<i32>,
     pub findings: Vec<Finding>,
+    /// What check could not decide of the roles its instances use (as `check`'s
+    /// `undecided`): nothing can be said of them, and the run exits 1.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub undecided: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -127,6 +137,13 @@ pub struct Diagnosis {
     pub jobs: Vec<JobReport>,
     pub errors: usize,
     pub warnings: usize,
+    /// How many questions were left undecided (see [`EnvironmentReport::undecided`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub undecided: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Diagnosis {

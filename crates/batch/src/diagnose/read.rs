@@ -113,9 +113,8 @@ impl Diagnoser {
                 Answer::Unmanaged(cluster, found)
             }
             Read::Role(name) => {
-                let (role, attached) =
-                    tokio::try_join!(self.iam.get_role(&name), self.iam.attached_policies(&name))?;
-                Answer::Role(name, RoleRead { role, attached })
+                let read = self.iam.read_role(&name).await?;
+                Answer::Role(name, read)
             }
             Read::RoleExists(name) => {
                 let exists = self.iam.get_role(&name).await?.is_some();
@@ -241,6 +240,8 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
         instance_types: vec![],
         unmanaged: HashMap::new(),
         now: SystemTime::now(),
+        scps: opts.scps.clone(),
+        scps_failed: opts.scps_failed.clone(),
     };
 
     let mut profiles = vec![];

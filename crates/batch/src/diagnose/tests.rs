@@ -70,6 +70,7 @@ fn facts(environments: Vec<Described>) -> Facts {
                     permissions_boundary: None,
                 }),
                 attached: vec![Partition::Aws.ecs_instance_policy_arn()],
+                policies: vec![],
             },
         )]),
         network: crate::network::NetworkFacts::default(),
@@ -86,6 +87,8 @@ fn facts(environments: Vec<Described>) -> Facts {
         registered: HashMap::new(),
         instances: vec![],
         now: SystemTime::now(),
+        scps: None,
+        scps_failed: None,
     }
 }
 
@@ -95,6 +98,8 @@ fn options() -> DiagnoseOptions {
         policies: vec![Partition::Aws.ecs_instance_policy_arn()],
         registration_allowance: Duration::from_secs(300),
         concurrency: 4,
+        scps: None,
+        scps_failed: None,
     }
 }
 
@@ -109,6 +114,65 @@ fn a_healthy_environment_has_no_finding() {
     let d = judge(&facts(vec![ce("ok")]), &options(), Partition::Aws);
     assert_eq!(codes(&d), []);
     assert_eq!((d.errors, d.warnings), (0, 0));
+}
+
+/// The role is judged as check judges it: its inline policies, and the SCPs when the run
+/// read them; what check cannot decide is undecided here too, never "no finding".
+#[test]
+fn the_role_is_judged_with_its_policies_and_the_scps() {
+    use ecsrole_core::state::{PolicySource, PolicyText, RolePolicy, Scp, ScpLevel};
+    let doc = |effect: &str, action: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"{effect}","Action":"{action}","Resource":"*"}}]}}"#
+        )
+    };
+    let mut f = facts(vec![ce("ce")]);
+    let role = f.roles.get_mut("ecsInstanceRole").unwrap();
+    role.policies = vec![RolePolicy {
+        source: PolicySource::Inline {
+            name: "no-ecs".into(),
+        },
+        text: PolicyText::Read(doc("Deny", "ecs:*")),
+    }];
+    let d = judge(&f, &options(), Partition::Aws);
+    assert_eq!(codes(&d), [("agent_permission_denied", Severity::Error)]);
+    assert!(
+        d.compute_environments[0].findings[0]
+            .message
+            .contains("no-ecs")
+    );
+
+    let mut f = facts(vec![ce("ce")]);
+    let level = |policies: Vec<Scp>| ScpLevel {
+        target: "root r-1".into(),
+        policies,
+    };
+    let scp = |name: &str, document: String| Scp {
+        id: format!("p-{name}"),
+        name: name.into(),
+        document,
+    };
+    f.scps = Some(vec![level(vec![
+        scp("FullAWSAccess", doc("Allow", "*")),
+        scp("no-agent", doc("Deny", "ecs:RegisterContainerInstance")),
+    ])]);
+    let d = judge(&f, &options(), Partition::Aws);
+    assert_eq!(codes(&d), [("scp_denies_agent", Severity::Error)]);
+    assert!(
+        d.compute_environments[0].findings[0]
+            .message
+            .contains("no-agent")
+    );
+
+    let mut f = facts(vec![ce("ce")]);
+    f.scps_failed = Some("reading them failed: ServiceException".into());
+    let d = judge(&f, &options(), Partition::Aws);
+    assert!(d.undecided > 0, "{d:?}");
+    let why = &d.compute_environments[0].undecided[0];
+    assert!(
+        why.contains("role ecsInstanceRole") && why.contains("ServiceException"),
+        "{why}"
+    );
 }
 
 /// A Fargate environment has no instance role and so no role
@@ -278,6 +342,7 @@ fn managed_instances_and_spot_need_their_own_identities() {
     let with = |policy: &str| RoleRead {
         role: Some(fleet.clone()),
         attached: vec![format!("arn:aws:iam::aws:policy/service-role/{policy}")],
+        policies: vec![],
     };
     f.roles
         .insert("fleet".into(), with("AmazonEC2SpotFleetRole"));

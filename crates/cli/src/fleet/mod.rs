@@ -136,7 +136,7 @@ pub async fn run(
                 .join(", ")
         );
     }
-    let scps = scps(cli, base, &accounts, bound).await;
+    let scps = scps(base, &accounts, bound).await;
     let targets: Vec<Target> = accounts
         .iter()
         .flat_map(|a| {
@@ -342,11 +342,9 @@ pub async fn run(
 }
 
 /// The SCPs over the targets' accounts, read once for the whole run (bounded by
-/// `bound`); `None` for diagnose, which does not judge a role's permissions.
-async fn scps(cli: &Cli, base: &Aws, accounts: &[String], bound: Duration) -> Option<Scps> {
-    if matches!(cli.command, Command::Diagnose(_)) {
-        return None;
-    }
+/// `bound`): every command that judges a role reads them (diagnose judges the roles of
+/// its compute environments as check does).
+async fn scps(base: &Aws, accounts: &[String], bound: Duration) -> Option<Scps> {
     let org = Organizations::new(base);
     Some(
         crate::within(base, bound, org.scps(accounts))

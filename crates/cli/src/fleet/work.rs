@@ -123,8 +123,8 @@ pub(super) async fn one(
         Err(e) => return Outcome::failed(e),
     };
     let engine = Engine::new(Iam::new(&aws), desired)
-        .with_scps(s.scps)
-        .with_scps_failed(s.scps_failed);
+        .with_scps(s.scps.clone())
+        .with_scps_failed(s.scps_failed.clone());
     match work {
         Work::Role(role_work) => {
             match crate::within(&aws, bound, role_outcome(&engine, role_work)).await {
@@ -133,23 +133,15 @@ pub(super) async fn one(
                 Err(timed_out) => Outcome::failed(timed_out),
             }
         }
-        Work::Diagnose(opts) => {
+        Work::Diagnose(mut opts) => {
+            opts.scps = s.scps;
+            opts.scps_failed = s.scps_failed;
             let diagnoser = diagnose::diagnoser(&aws);
             let work = diagnoser.diagnose(&opts);
             match crate::within(&aws, bound, work).await {
                 Ok(Ok(d)) => Outcome {
                     code: diagnose::exit_code(&d),
-                    summary: if d.errors == 0 {
-                        format!("no error ({} warning(s))", d.warnings)
-                    } else {
-                        let mut codes: Vec<&str> = vec![];
-                        for (_, f) in d.findings().filter(|(_, f)| f.is_error()) {
-                            if !codes.contains(&f.code.as_str()) {
-                                codes.push(f.code.as_str());
-                            }
-                        }
-                        format!("{} error(s): {}", d.errors, codes.join(", "))
-                    },
+                    summary: diagnose::summary(&d),
                     result: json!(d),
                     error: None,
                     elapsed: Duration::ZERO,

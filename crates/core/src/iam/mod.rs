@@ -13,7 +13,7 @@ mod reader;
 mod reads;
 mod writes;
 
-pub use reader::{InlineListing, UNLISTED_INLINE, is_judged_by_arn};
+pub use reader::{InlineListing, RoleRead, UNLISTED_INLINE, is_judged_by_arn};
 
 /// The IAM operations the engine uses. The names are the IAM actions the operator needs
 /// (see `ecsrole permissions`) and the ones errors name.

@@ -4,7 +4,7 @@
 use crate::concurrent::run_all;
 use crate::error::Error;
 use crate::partition::Partition;
-use crate::state::{Actual, PolicySource, PolicyText, RolePolicy};
+use crate::state::{Actual, PolicySource, PolicyText, RolePolicy, RoleState};
 
 use super::{Iam, aws_managed};
 
@@ -48,24 +48,51 @@ fn readable(
     }
 }
 
+/// A role as IAM answers it, with every permissions policy on it as a document: what
+/// `check` and `diagnose` judge a role by.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoleRead {
+    pub role: Option<RoleState>,
+    /// ARNs of the attached managed policies (empty when the role is missing).
+    pub attached: Vec<String>,
+    /// See [`Actual::role_policies`].
+    pub policies: Vec<RolePolicy>,
+}
+
 impl Iam {
-    /// The reads `check` needs. Round one, concurrently: the role, its attached policies,
-    /// the instance profile and the names of its inline policies (a compliant role needs
-    /// nothing more). Round two, when the role exists: every permissions policy on it as a
-    /// document ([`Iam::role_policies`]). Nothing about the role is cached; the AWS managed
-    /// policies are (see [`Iam::role_policies`]).
+    /// The reads `check` needs: the role with its policies ([`Iam::read_role`]) and,
+    /// concurrently with its first round, the instance profile (a compliant role costs one
+    /// round of four calls).
     pub async fn read(&self, role_name: &str, profile_name: &str) -> Result<Actual, Error> {
-        let (role, attached_policies, instance_profile, inline) = tokio::try_join!(
+        let (read, instance_profile) = tokio::try_join!(
+            self.read_role(role_name),
+            self.get_instance_profile(profile_name),
+        )?;
+        Ok(Actual {
+            role: read.role,
+            attached_policies: read.attached,
+            instance_profile,
+            role_policies: read.policies,
+            now: Some(self.calls.clock().now()),
+            ..Actual::default()
+        })
+    }
+
+    /// One role as `check` and `diagnose` judge it. Round one, concurrently: the role, its
+    /// attached policies and the names of its inline policies. Round two, when the role
+    /// exists: every permissions policy on it as a document ([`Iam::role_policies`]).
+    /// Nothing about the role is cached; the AWS managed policies are.
+    pub async fn read_role(&self, role_name: &str) -> Result<RoleRead, Error> {
+        let (role, attached, inline) = tokio::try_join!(
             self.get_role(role_name),
             self.attached_policies(role_name),
-            self.get_instance_profile(profile_name),
             self.inline_listing(role_name),
         )?;
-        let role_policies = match &role {
+        let policies = match &role {
             Some(r) => {
                 self.role_policies(
                     role_name,
-                    &attached_policies,
+                    &attached,
                     r.permissions_boundary.as_deref(),
                     inline,
                 )
@@ -73,13 +100,10 @@ impl Iam {
             }
             None => vec![],
         };
-        Ok(Actual {
+        Ok(RoleRead {
             role,
-            attached_policies,
-            instance_profile,
-            role_policies,
-            now: Some(self.calls.clock().now()),
-            ..Actual::default()
+            attached,
+            policies,
         })
     }
 

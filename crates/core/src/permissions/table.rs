@@ -39,6 +39,9 @@ const fn implied(
 /// Every command that starts from a `check` of the role.
 const READS: &[Command] = &[Check, Plan, Apply, Destroy, Verify];
 
+/// Those, and diagnose, which judges the roles its compute environments use as check does.
+const JUDGES: &[Command] = &[Check, Plan, Apply, Destroy, Verify, Diagnose];
+
 /// The table. Keep one row per action; `permissions_cover_every_call` in the integration
 /// tests fails when the code calls an action that is missing here.
 pub const TABLE: &[Permission] = &[
@@ -75,13 +78,13 @@ pub const TABLE: &[Permission] = &[
     called(
         "iam:GetPolicy",
         On::AnyPolicy,
-        READS,
+        JUDGES,
         "read the default version of the role's managed policies and permissions boundary",
     ),
     called(
         "iam:GetPolicyVersion",
         On::AnyPolicy,
-        READS,
+        JUDGES,
         "read the documents of the role's managed policies and permissions boundary",
     ),
     called("iam:CreateRole", On::Role, &[Apply], "create the role"),
@@ -337,6 +340,18 @@ pub const TABLE: &[Permission] = &[
         On::AnyRole,
         &[Diagnose],
         "read the instance roles' managed policies",
+    ),
+    called(
+        "iam:ListRolePolicies",
+        On::AnyRole,
+        &[Diagnose],
+        "read the names of the instance roles' inline policies (judged as check judges them)",
+    ),
+    called(
+        "iam:GetRolePolicy",
+        On::AnyRole,
+        &[Diagnose],
+        "read the instance roles' inline policy documents",
     ),
     called(
         "ec2:DescribeLaunchTemplateVersions",

@@ -20,6 +20,7 @@ pub(super) fn managed_instances(
     ce: &Described,
     c: &crate::api::Compute,
     findings: &mut Vec<Finding>,
+    undecided: &mut Vec<String>,
 ) {
     let res = format!("compute-environment/{}", ce.name);
     infrastructure_role(facts, &res, c, findings);
@@ -93,7 +94,7 @@ pub(super) fn managed_instances(
     let mut policies = vec![kind.policy_arn(partition)];
     policies.extend(opts.policies.iter().skip(1).cloned());
     findings.extend(
-        role_findings(facts, partition, kind, policies, role, profile)
+        role_findings(facts, partition, kind, policies, role, profile, undecided)
             .into_iter()
             .filter(|f| {
                 !(f.code == Code::Role(FindingCode::ManagedPolicyNotAttached)

@@ -42,7 +42,13 @@ pub fn judge(facts: &Facts, opts: &DiagnoseOptions, partition: Partition) -> Dia
         jobs,
         errors: 0,
         warnings: 0,
+        undecided: 0,
     };
+    d.undecided = d
+        .compute_environments
+        .iter()
+        .map(|c| c.undecided.len())
+        .sum();
     let (errors, all) = d.findings().fold((0, 0), |(e, n), (_, f)| {
         (e + usize::from(f.is_error()), n + 1)
     });
@@ -57,24 +63,40 @@ pub(super) fn environment(
     partition: Partition,
     ce: &Described,
 ) -> EnvironmentReport {
-    let mut findings = vec![];
+    let (mut findings, mut undecided) = (vec![], vec![]);
     let c = ce.compute.clone().unwrap_or_default();
     let ec2 = c.managed && c.kind.launches_instances();
     let mut profile_arn = None;
     if ec2 && let Some(value) = &c.instance_role {
-        profile_arn = instance_role(facts, opts, partition, value, ce.eks, &mut findings);
+        profile_arn = instance_role(
+            facts,
+            opts,
+            partition,
+            value,
+            ce.eks,
+            &mut findings,
+            &mut undecided,
+        );
     }
     if ec2 {
         launch_template(facts, &c, &mut findings);
     }
     if !c.managed {
-        unmanaged(facts, opts, partition, ce, &mut findings);
+        unmanaged(facts, opts, partition, ce, &mut findings, &mut undecided);
     }
     if c.managed && c.kind == Kind::Spot && !ce.eks {
         spot_fleet_role(facts, ce, &c, &mut findings);
     }
     if c.managed && c.kind == Kind::EcsManagedInstances {
-        managed_instances(facts, opts, partition, ce, &c, &mut findings);
+        managed_instances(
+            facts,
+            opts,
+            partition,
+            ce,
+            &c,
+            &mut findings,
+            &mut undecided,
+        );
     }
     if c.managed {
         service_role(facts, ce, &mut findings);
@@ -175,6 +197,7 @@ pub(super) fn environment(
         desired_vcpus: c.desired_vcpus,
         max_vcpus: c.max_vcpus,
         findings,
+        undecided,
     }
 }
 
@@ -214,6 +237,7 @@ pub(super) fn image(c: &crate::api::Compute, res: &str, findings: &mut Vec<Findi
 }
 
 /// The profile `instanceRole` names and the role it holds; returns the profile's ARN.
+/// What check could not decide of the role goes to `undecided`.
 pub(super) fn instance_role(
     facts: &Facts,
     opts: &DiagnoseOptions,
@@ -221,6 +245,7 @@ pub(super) fn instance_role(
     value: &str,
     eks: bool,
     findings: &mut Vec<Finding>,
+    undecided: &mut Vec<String>,
 ) -> Option<String> {
     let name = profile_name(value).unwrap_or(value);
     let res = format!("instance-profile/{name}");
@@ -275,6 +300,7 @@ pub(super) fn instance_role(
                     opts.policies.clone(),
                     role,
                     profile,
+                    undecided,
                 ));
             }
             Some(profile.arn.clone())
@@ -283,7 +309,8 @@ pub(super) fn instance_role(
 }
 
 /// `check`'s findings on `role`, which `profile` holds, as an instance role of `kind` with
-/// `policies` (paths are not judged: the profile's own path is the one that counts).
+/// `policies` (paths are not judged: the profile's own path is the one that counts); the
+/// questions check could not decide go to `undecided`, naming the role.
 pub(super) fn role_findings(
     facts: &Facts,
     partition: Partition,
@@ -291,6 +318,7 @@ pub(super) fn role_findings(
     policies: Vec<String>,
     role: &str,
     profile: &ecsrole_core::state::ProfileState,
+    undecided: &mut Vec<String>,
 ) -> Vec<Finding> {
     let name = profile.arn.rsplit('/').next().unwrap_or_default();
     let read = facts.roles.get(role);
@@ -307,9 +335,19 @@ pub(super) fn role_findings(
         role: read.and_then(|r| r.role.clone()),
         attached_policies: read.map(|r| r.attached.clone()).unwrap_or_default(),
         instance_profile: Some(profile.clone()),
-        ..Actual::default()
+        role_policies: read.map(|r| r.policies.clone()).unwrap_or_default(),
+        now: Some(facts.now),
+        scps: facts.scps.clone(),
+        scps_failed: facts.scps_failed.clone(),
     };
-    check(&desired, &actual)
+    let report = check(&desired, &actual);
+    undecided.extend(
+        report
+            .undecided
+            .iter()
+            .map(|why| format!("role {role} (of instance profile {name}): {why}")),
+    );
+    report
         .findings
         .into_iter()
         .filter(|f| {

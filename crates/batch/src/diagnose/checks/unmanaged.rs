@@ -12,6 +12,7 @@ pub(super) fn unmanaged(
     partition: Partition,
     ce: &Described,
     findings: &mut Vec<Finding>,
+    undecided: &mut Vec<String>,
 ) {
     let Some(list) = ce
         .ecs_cluster_arn
@@ -36,7 +37,9 @@ pub(super) fn unmanaged(
     }
     for (profile, ids) in by_profile {
         let mut found = vec![];
-        instance_role(facts, opts, partition, profile, ce.eks, &mut found);
+        instance_role(
+            facts, opts, partition, profile, ce.eks, &mut found, undecided,
+        );
         findings.extend(found.into_iter().map(|mut f| {
             f.message = format!(
                 "{} (instance profile of {}, registered in the UNMANAGED environment's cluster)",
