@@ -101,7 +101,10 @@ async fn owned(ctx: &Ctx) {
 /// A compute environment that names the instance profile (by ARN in
 /// `instanceRole`, or only through its launch template) stops destroy, named, with nothing
 /// deleted; so does a Batch that cannot be read (what cannot be seen may be in use);
-/// `--dry-run` says what would be deleted and what stops it; `--force` deletes anyway.
+/// `--dry-run` says what would be deleted and what stops it, and the real run lists the
+/// same; EC2 instances and launch templates with the profile stop it too; `--force`
+/// overrides ownership only, `--delete-profile-in-use` what uses the profile, and each
+/// override is printed.
 /// In an account of its own: the test lists every compute environment there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_destroy_refuses_while_a_compute_environment_uses_the_profile() {
@@ -140,7 +143,7 @@ async fn batch_destroy_refuses_while_a_compute_environment_uses_the_profile() {
     assert!(
         blind
             .stderr
-            .contains("cannot tell whether a compute environment uses it")
+            .contains("cannot tell whether something uses it")
             && blind.stderr.contains("batch:DescribeComputeEnvironments"),
         "{}",
         blind.stderr
@@ -216,8 +219,102 @@ async fn batch_destroy_refuses_while_a_compute_environment_uses_the_profile() {
         human.stdout
     );
 
-    let forced = ctx.ecsrole(&["destroy", "--force", "--output", "json"]);
-    assert_eq!(forced.code, 0, "{forced:?}");
+    // Not ecsrole's either (made by hand): the real run lists every refusal its dry run
+    // lists, the one about what uses the profile included, each with its own flag.
+    ctx.iam
+        .untag_instance_profile()
+        .instance_profile_name(&r)
+        .tag_keys("managed-by")
+        .send()
+        .await
+        .unwrap();
+    let before = ctx.state().await;
+    let dry = ctx.ecsrole(&["destroy", "--dry-run", "--output", "json"]);
+    let kinds = |v: &serde_json::Value| -> Vec<String> {
+        v["refusals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    r["kind"].as_str().unwrap(),
+                    r["overridden_by"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        kinds(&dry.json()),
+        [
+            "not_owned --force",
+            "profile_in_use --delete-profile-in-use"
+        ],
+        "{dry:?}"
+    );
+    let refused = ctx.ecsrole(&["destroy"]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused.stderr.contains("is not tagged managed-by=ecsrole")
+            && refused.stderr.contains("prod-ce")
+            && refused.stderr.contains("pass --delete-profile-in-use"),
+        "the real run shows both refusals: {}",
+        refused.stderr
+    );
+    let as_json = ctx.ecsrole(&["destroy", "--output", "json"]);
+    assert_eq!(as_json.code, 1, "{as_json:?}");
+    let error = &as_json.json()["error"];
+    assert_eq!(
+        error["refusals"].as_array().map(Vec::len),
+        Some(2),
+        "{error}"
+    );
+    assert!(
+        !error["message"].as_str().unwrap().contains("\nerror:"),
+        "one message, no human line breaks: {error}"
+    );
+
+    // An EC2 instance running with the profile is named too; --force overrides ownership,
+    // never what uses the profile.
+    let instance = s
+        .ec2(
+            "ec2:RunInstances",
+            &[
+                ("ImageId", "ami-03cf127a"),
+                ("MinCount", "1"),
+                ("MaxCount", "1"),
+                ("InstanceType", "t2.micro"),
+                ("IamInstanceProfile.Name", &r),
+            ],
+            &["RunInstancesResponse", "instancesSet", "item", "instanceId"],
+        )
+        .await
+        .remove(0);
+    let forced = ctx.ecsrole(&["destroy", "--force"]);
+    assert_eq!(forced.code, 1, "{forced:?}");
+    assert!(
+        forced
+            .stderr
+            .contains(&format!("EC2 instance {instance} (us-east-1, running)"))
+            && forced.stderr.contains("launch template destroy-template")
+            && !forced.stderr.contains("not tagged managed-by=ecsrole"),
+        "the instance and the template are named; ownership was overridden: {}",
+        forced.stderr
+    );
+    assert_eq!(ctx.state().await, before, "nothing was deleted");
+
+    // Both flags: deleted, and every override printed.
+    let both = ctx.ecsrole(&["destroy", "--force", "--delete-profile-in-use"]);
+    assert_eq!(both.code, 0, "{both:?}");
+    assert!(
+        both.stdout.contains("Deleted despite (2):")
+            && both.stdout.contains("not_owned (overridden by --force)")
+            && both
+                .stdout
+                .contains("profile_in_use (overridden by --delete-profile-in-use)"),
+        "{}",
+        both.stdout
+    );
     let state = ctx.state().await;
     assert_eq!((state.trust, state.profile_roles), (None, None));
 }

@@ -104,7 +104,9 @@ async fn batch_permissions_cover_every_call_and_every_row_is_used() {
         .send()
         .await
         .unwrap();
-    ok(&["destroy", "--force"], &[0]);
+    // `verify --keep`'s environment still uses the profile: deleting it takes its flag.
+    ok(&["destroy", "--force"], &[1]);
+    ok(&["destroy", "--force", "--delete-profile-in-use"], &[0]);
 
     // Fleet mode over an organisation (its management account one of the test's own).
     let org_log = organization_runs(&ctx).await;

@@ -1,10 +1,17 @@
-//! Which compute environments use an instance profile: what `destroy` reads before it
-//! deletes one. Every compute environment of each region is described (paged); one that is
-//! not DELETED or DELETING uses the profile when its `instanceRole`, its ECS Managed
-//! Instances profile, or a launch template it names (the template or one of its
-//! overrides: Batch ignores a template's profile, but whoever set it expects it) names
-//! the profile, by name or ARN. Templates are read once each, and only for environments
-//! whose own settings do not already name it.
+//! What uses an instance profile: what `destroy` reads before it deletes one, in each
+//! region it reads.
+//!
+//! - Compute environments: every one is described (paged); one that is not DELETED or
+//!   DELETING uses the profile when its `instanceRole`, its ECS Managed Instances profile,
+//!   or a launch template it names (the template or one of its overrides: Batch ignores a
+//!   template's profile, but whoever set it expects it) names the profile, by name or ARN.
+//!   Templates are read once each, and only for environments whose own settings do not
+//!   already name it.
+//! - EC2 instances pending, running, stopping or stopped with the profile (an Auto Scaling
+//!   group's say so, by its `aws:autoscaling:groupName` tag): deleting the profile leaves
+//!   them unable to renew their credentials.
+//! - Launch templates whose default or latest version sets the profile: what an Auto
+//!   Scaling group, or the next `run-instances`, launches with.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -42,6 +49,11 @@ impl fmt::Display for ProfileUser {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Usage {
     pub users: Vec<ProfileUser>,
+    /// EC2 instances with the profile: `EC2 instance ID (region, state[, Auto Scaling group
+    /// NAME])`.
+    pub instances: Vec<String>,
+    /// Launch templates that set it: `launch template NAME (ID) version N (region)`.
+    pub templates: Vec<String>,
     /// Regions whose endpoint answered that it has no Batch API (HTTP 501: an emulator's
     /// edition without it), so no compute environment there can use anything.
     pub no_batch: Vec<String>,
@@ -163,9 +175,53 @@ pub async fn environments_using(
     Ok(usage)
 }
 
-/// destroy's in-use refusals, added to `plan`: the compute environments in `regions` that
-/// use its instance profile, or, when they could not be read, that (what cannot be seen
-/// may be in use). Returns the regions whose endpoint has no Batch API (none there can use
+/// The EC2 instances (not terminated) and the launch templates (default or latest
+/// version) in `regions` that use instance profile `profile`, added to `usage`.
+pub async fn ec2_using(
+    aws: &Aws,
+    regions: &[String],
+    profile: &str,
+    usage: &mut Usage,
+) -> Result<(), Error> {
+    const LIVE: [&str; 4] = ["pending", "running", "stopping", "stopped"];
+    for region in regions {
+        let ec2 = Ec2::new(&aws.in_region(region));
+        let filters = [("instance-state-name", &LIVE[..])];
+        let (instances, templates) =
+            tokio::try_join!(ec2.instances(&filters), ec2.template_profiles(),)?;
+        for i in instances {
+            if !i
+                .instance_profile_arn
+                .as_deref()
+                .is_some_and(|v| names(v, profile))
+            {
+                continue;
+            }
+            let group = i
+                .tags
+                .get("aws:autoscaling:groupName")
+                .map(|g| format!(", Auto Scaling group {g}"))
+                .unwrap_or_default();
+            usage.instances.push(format!(
+                "EC2 instance {} ({region}, {}{group})",
+                i.id, i.state
+            ));
+        }
+        for t in templates {
+            if t.profile.as_deref().is_some_and(|v| names(v, profile)) {
+                usage.templates.push(format!(
+                    "launch template {} ({}) version {} ({region})",
+                    t.name, t.id, t.version
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// destroy's in-use refusals, added to `plan`: the compute environments, EC2 instances
+/// and launch templates in `regions` that use its instance profile, or, when they could
+/// not be read, that (what cannot be seen may be in use). Returns the regions whose endpoint has no Batch API (none there can use
 /// it), for the caller's note.
 pub async fn refuse_if_in_use(
     aws: &Aws,
@@ -174,13 +230,22 @@ pub async fn refuse_if_in_use(
 ) -> Vec<String> {
     use ecsrole_core::Error as E;
     let profile = plan.instance_profile_name.clone();
-    match environments_using(aws, regions, &profile).await {
+    let read = async {
+        let mut usage = environments_using(aws, regions, &profile).await?;
+        ec2_using(aws, regions, &profile, &mut usage).await?;
+        Ok::<_, Error>(usage)
+    };
+    match read.await {
         Ok(usage) => {
-            if !usage.users.is_empty() {
-                plan.refuse(&E::ProfileInUse {
-                    profile,
-                    environments: usage.users.iter().map(ToString::to_string).collect(),
-                });
+            let users: Vec<String> = usage
+                .users
+                .iter()
+                .map(|u| format!("compute environment {u}"))
+                .chain(usage.instances)
+                .chain(usage.templates)
+                .collect();
+            if !users.is_empty() {
+                plan.refuse(&E::ProfileInUse { profile, users });
             }
             usage.no_batch
         }

@@ -371,7 +371,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__destroy)
-            opts="-v -q -h --force --dry-run --regions --config --role-name --instance-profile-name --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --help"
+            opts="-v -q -h --force --delete-profile-in-use --dry-run --regions --config --role-name --instance-profile-name --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -146,7 +146,8 @@ sarif\t'SARIF 2.1.0 (check, plan, diagnose and their fleet runs): for code scann
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l fail-on -d 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)' -r -f -a "error\t''
 warning\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l summary -d 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]' -r -F
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l force -d 'Delete even what is not tagged managed-by=ecsrole, what another profile holds, or an instance profile a compute environment uses'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l force -d 'Delete even what is not tagged managed-by=ecsrole, and take the role out of the other instance profiles that hold it. Never deletes a profile something uses: that is --delete-profile-in-use'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l delete-profile-in-use -d 'Delete the instance profile although a compute environment, an EC2 instance or a launch template uses it (or nothing can tell): the environment goes INVALID, the instances can no longer renew their credentials'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l dry-run -d 'Print what would be deleted and what stops it; delete nothing. Exit 0 when nothing stops it, 1 when something does'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -s q -l quiet -d 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)'

@@ -75,3 +75,18 @@ pub(crate) fn error_document(
         "account_id": serde_json::Value::Null,
     })
 }
+
+/// destroy's refusals in the error document: each as an object (`kind`, `message`,
+/// `overridden_by`) under `error.refusals`, and the message their messages joined by
+/// "; " (the human text puts each on an `error:` line of its own).
+pub(crate) fn refusals_into(e: &anyhow::Error, doc: &mut serde_json::Value) {
+    let Some(ecsrole_core::Error::Refused { refusals }) = e
+        .chain()
+        .find_map(|c| c.downcast_ref::<ecsrole_core::Error>())
+    else {
+        return;
+    };
+    let message: Vec<&str> = refusals.iter().map(|r| r.message.as_str()).collect();
+    doc["error"]["message"] = serde_json::json!(message.join("; "));
+    doc["error"]["refusals"] = serde_json::json!(refusals);
+}

@@ -46,7 +46,8 @@ pub async fn run(cli: Cli) -> u8 {
         Err(e) => {
             eprintln!("error: {e:#}");
             if format(&cli) == Output::Json {
-                let doc = error_document(&cli, error_kind(&e), &format!("{e:#}"), &known);
+                let mut doc = error_document(&cli, error_kind(&e), &format!("{e:#}"), &known);
+                errors::refusals_into(&e, &mut doc);
                 write_stdout(render::document(&doc).as_bytes());
             }
             (EXIT_ERROR, Some(format!("{e:#}")))

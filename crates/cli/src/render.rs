@@ -264,6 +264,16 @@ pub fn destroy(d: &DestroyOutcome) -> String {
         );
         return out;
     }
+    if !d.overridden.is_empty() {
+        let _ = writeln!(out, "Deleted despite ({}):", d.overridden.len());
+        for r in &d.overridden {
+            let _ = writeln!(
+                out,
+                "  ! {} (overridden by {}): {}",
+                r.kind, r.overridden_by, r.message
+            );
+        }
+    }
     let _ = writeln!(out, "Deleted ({}):", d.actions.len());
     actions(&mut out, &d.actions);
     out
@@ -290,18 +300,22 @@ pub fn destroy_plan(d: &ecsrole_core::DestroyPlan) -> String {
     if d.refusals.is_empty() {
         let _ = writeln!(out, "Nothing stops it (dry run: nothing was deleted).");
     } else {
-        let _ = writeln!(
-            out,
-            "{} ({}):",
-            if d.forced {
-                "Stopped by, but overridden by --force"
-            } else {
-                "Stopped by"
-            },
-            d.refusals.len()
-        );
+        let stopping = d.stopping().len();
+        let _ = match (stopping, d.refusals.len() - stopping) {
+            (n, 0) => writeln!(out, "Stopped by ({n}):"),
+            (0, m) => writeln!(out, "Overridden ({m}); nothing else stops it:"),
+            (n, m) => writeln!(out, "Stopped by ({n}), and {m} overridden:"),
+        };
         for r in &d.refusals {
-            let _ = writeln!(out, "  ✗ {}: {}", r.kind, r.message);
+            if d.overrides(r) {
+                let _ = writeln!(
+                    out,
+                    "  ! {} (overridden by {}): {}",
+                    r.kind, r.overridden_by, r.message
+                );
+            } else {
+                let _ = writeln!(out, "  ✗ {}: {}", r.kind, r.message);
+            }
         }
     }
     out

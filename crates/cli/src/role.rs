@@ -63,8 +63,9 @@ pub(crate) async fn role_command(
 }
 
 /// What destroy would delete and what stops it: the engine's reads and refusals, then,
-/// when the instance profile exists, the compute environments in `--regions` that use it
-/// (a failed read of them is a refusal too: what cannot be seen may be in use).
+/// when the instance profile exists, the compute environments, EC2 instances and launch
+/// templates in `--regions` that use it (a failed read of them is a refusal too: what
+/// cannot be seen may be in use).
 pub(crate) async fn destroy_plan(
     cli: &Cli,
     a: &args::DestroyArgs,
@@ -72,8 +73,10 @@ pub(crate) async fn destroy_plan(
     engine: &Engine,
 ) -> anyhow::Result<ecsrole_core::DestroyPlan> {
     let mut plan = engine.destroy_plan(a.force).await?;
-    // Nothing to protect; or refused already (a dry run lists every refusal).
-    if plan.profile_arn.is_none() || (plan.stopped() && !a.dry_run) {
+    plan.delete_in_use = a.delete_profile_in_use;
+    // Nothing to protect. Otherwise read what uses it even when something else refuses
+    // already: the real run lists every refusal its dry run lists.
+    if plan.profile_arn.is_none() {
         return Ok(plan);
     }
     let regions = match &a.regions {

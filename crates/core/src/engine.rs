@@ -63,6 +63,9 @@ pub struct DestroyOutcome {
     pub actions: Vec<Action>,
     /// Something was deleted (or emptied).
     pub destroyed: bool,
+    /// The refusals the run's flags overrode: it deleted despite each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overridden: Vec<Refusal>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -82,10 +85,14 @@ pub struct DestroyPlan {
     pub account_id: Option<String>,
     /// What it would delete, in order.
     pub actions: Vec<Action>,
-    /// What stops it; with `--force` they are listed and overridden.
+    /// What stops it, each with the flag that overrides it; an overridden one is listed
+    /// still, and printed as overridden when the run deletes.
     pub refusals: Vec<Refusal>,
-    /// Made with `--force`.
+    /// Made with `--force`: ownership and other profiles do not stop it.
     pub forced: bool,
+    /// Made with `--delete-profile-in-use`: what uses the instance profile (or that
+    /// nothing can tell) does not stop it.
+    pub delete_in_use: bool,
     /// The instance profile's ARN when it exists: what a compute environment may name.
     #[serde(skip)]
     pub profile_arn: Option<String>,
@@ -99,12 +106,31 @@ impl DestroyPlan {
         self.refusals.push(Refusal {
             kind: e.kind(),
             message: e.to_string(),
+            overridden_by: e.overridden_by(),
         });
     }
 
-    /// A refusal stops it (there is one, and no `--force`).
+    /// Was this refusal overridden by the flag it names?
+    pub fn overrides(&self, r: &Refusal) -> bool {
+        if r.overridden_by == crate::error::DELETE_IN_USE_FLAG {
+            self.delete_in_use
+        } else {
+            self.forced
+        }
+    }
+
+    /// The refusals that stop it: those whose flag was not given.
+    pub fn stopping(&self) -> Vec<Refusal> {
+        self.refusals
+            .iter()
+            .filter(|r| !self.overrides(r))
+            .cloned()
+            .collect()
+    }
+
+    /// A refusal stops it.
     pub fn stopped(&self) -> bool {
-        !self.forced && !self.refusals.is_empty()
+        !self.stopping().is_empty()
     }
 }
 
@@ -379,6 +405,7 @@ impl Engine {
             actions: steps.iter().map(|s| describe_destroy(s, d)).collect(),
             refusals: vec![],
             forced: force,
+            delete_in_use: false,
             profile_arn: actual.instance_profile.as_ref().map(|p| p.arn.clone()),
             steps,
         };
@@ -391,10 +418,9 @@ impl Engine {
     /// Deletes what `plan` lists, in IAM's order; refuses (deleting nothing) when the plan
     /// has a refusal and was not made with `--force`.
     pub async fn destroy(&self, plan: DestroyPlan) -> Result<DestroyOutcome, Error> {
-        if plan.stopped() {
-            return Err(Error::Refused {
-                refusals: plan.refusals,
-            });
+        let stopping = plan.stopping();
+        if !stopping.is_empty() {
+            return Err(Error::Refused { refusals: stopping });
         }
         let d = &self.desired;
         let steps = &plan.steps;
@@ -422,6 +448,11 @@ impl Engine {
             partition: plan.partition,
             account_id: plan.account_id,
             destroyed: !plan.actions.is_empty(),
+            overridden: if plan.actions.is_empty() {
+                vec![]
+            } else {
+                plan.refusals
+            },
             actions: plan.actions,
         })
     }

@@ -28,7 +28,13 @@ impl InputError {
 pub struct Refusal {
     pub kind: &'static str,
     pub message: String,
+    /// The flag that overrides it: `--force` (ownership, other profiles), or
+    /// `--delete-profile-in-use` (something uses the instance profile, or nothing can tell).
+    pub overridden_by: &'static str,
 }
+
+/// The flag that overrides destroy's refusals of a profile something uses.
+pub const DELETE_IN_USE_FLAG: &str = "--delete-profile-in-use";
 
 /// Everything the engine can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -153,17 +159,18 @@ pub enum Error {
     RoleInOtherProfiles { role: String, profiles: Vec<String> },
 
     #[error(
-        "refusing to delete instance profile {profile}: compute environment(s) {} use it, and would go INVALID; delete or update them first, or pass --force to delete it anyway (nothing was deleted)",
-        environments.join(", ")
+        "refusing to delete instance profile {profile}: {} use(s) it; a compute environment using it goes INVALID, and an instance running with it can no longer renew its credentials; delete or update them first, or pass --delete-profile-in-use to delete it anyway (nothing was deleted)",
+        users.join(", ")
     )]
     ProfileInUse {
         profile: String,
-        /// `name (region, status, via ...)` of each.
-        environments: Vec<String>,
+        /// Each user: `compute environment NAME (region, status, via ...)`, `EC2 instance
+        /// ID (region, state)`, `launch template NAME (ID) version N (region)`.
+        users: Vec<String>,
     },
 
     #[error(
-        "refusing to delete instance profile {profile}: cannot tell whether a compute environment uses it ({detail}); pass --force to delete it without knowing (nothing was deleted)"
+        "refusing to delete instance profile {profile}: cannot tell whether something uses it ({detail}); pass --delete-profile-in-use to delete it without knowing (nothing was deleted)"
     )]
     ProfileUseUnknown { profile: String, detail: String },
 
@@ -194,6 +201,14 @@ impl Error {
             Error::ProfileInUse { .. } => "profile_in_use",
             Error::ProfileUseUnknown { .. } => "profile_use_unknown",
             Error::Refused { refusals } => refusals.first().map_or("refused", |r| r.kind),
+        }
+    }
+
+    /// The flag that overrides this refusal of destroy's (see [`Refusal::overridden_by`]).
+    pub fn overridden_by(&self) -> &'static str {
+        match self {
+            Error::ProfileInUse { .. } | Error::ProfileUseUnknown { .. } => DELETE_IN_USE_FLAG,
+            _ => "--force",
         }
     }
 }

@@ -132,6 +132,15 @@ pub struct Network {
     pub security_groups: Vec<String>,
 }
 
+/// One launch template version and the instance profile it sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateProfile {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    pub profile: Option<String>,
+}
+
 impl Ec2 {
     /// A client for `aws`'s region and credentials; its calls are recorded in `aws.calls`.
     pub fn new(aws: &Aws) -> Ec2 {
@@ -352,6 +361,51 @@ impl Ec2 {
             .into_iter()
             .next()
             .and_then(|mut r| r[0].take().or_else(|| r[1].take())))
+    }
+
+    /// Every launch template's default and latest versions in the region, each with the
+    /// instance profile it sets (ARN, else name), every page: what an Auto Scaling group or
+    /// a `run-instances --launch-template` launches with unless it names a version.
+    pub async fn template_profiles(&self) -> Result<Vec<TemplateProfile>, Error> {
+        let root = "DescribeLaunchTemplateVersionsResponse";
+        let mut out: Vec<TemplateProfile> = vec![];
+        let mut token: Option<String> = None;
+        loop {
+            let mut params = vec![
+                ("LaunchTemplateVersion.1", "$Default"),
+                ("LaunchTemplateVersion.2", "$Latest"),
+            ];
+            if let Some(t) = &token {
+                params.push(("NextToken", t));
+            }
+            let page = self
+                .call("ec2:DescribeLaunchTemplateVersions", &params, |xml| {
+                    tree(xml, root)
+                })
+                .await?;
+            for v in page.items("launchTemplateVersionSet") {
+                let profile = v
+                    .child("launchTemplateData")
+                    .and_then(|d| d.child("iamInstanceProfile"))
+                    .and_then(|p| p.text_of("arn").or_else(|| p.text_of("name")));
+                let t = TemplateProfile {
+                    id: v.text_of("launchTemplateId").unwrap_or_default().to_owned(),
+                    name: v
+                        .text_of("launchTemplateName")
+                        .unwrap_or_default()
+                        .to_owned(),
+                    version: v.text_of("versionNumber").unwrap_or_default().to_owned(),
+                    profile: profile.map(str::to_owned),
+                };
+                if !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+            match page.text_of("nextToken") {
+                Some(t) => token = Some(t.to_owned()),
+                None => return Ok(out),
+            }
+        }
     }
 
     /// Every item of `set` in the answers to `action` with `filter` (one EC2 filter and

@@ -143,10 +143,16 @@ pub struct ApplyArgs {
 
 #[derive(Debug, Args)]
 pub struct DestroyArgs {
-    /// Delete even what is not tagged managed-by=ecsrole, what another profile holds, or
-    /// an instance profile a compute environment uses.
+    /// Delete even what is not tagged managed-by=ecsrole, and take the role out of the
+    /// other instance profiles that hold it. Never deletes a profile something uses: that
+    /// is --delete-profile-in-use.
     #[arg(long)]
     pub force: bool,
+    /// Delete the instance profile although a compute environment, an EC2 instance or a
+    /// launch template uses it (or nothing can tell): the environment goes INVALID, the
+    /// instances can no longer renew their credentials.
+    #[arg(long)]
+    pub delete_profile_in_use: bool,
     /// Print what would be deleted and what stops it; delete nothing. Exit 0 when nothing
     /// stops it, 1 when something does.
     #[arg(long)]

@@ -230,8 +230,8 @@ pub const TABLE: &[Permission] = &[
     called(
         "ec2:DescribeInstances",
         On::Any,
-        &[Verify, Diagnose],
-        "when an instance does not register: the run's instances, their state and profile",
+        &[Verify, Diagnose, Destroy],
+        "when an instance does not register: the run's instances, their state and profile (destroy: the instances running with the profile)",
     ),
     called(
         "batch:CreateComputeEnvironment",
@@ -357,7 +357,7 @@ pub const TABLE: &[Permission] = &[
         "ec2:DescribeLaunchTemplateVersions",
         On::Any,
         &[Destroy, Diagnose],
-        "read the instance profile a compute environment's launch template sets",
+        "read the instance profile a compute environment's launch template sets (destroy: every template's default and latest version)",
     ),
     called(
         "ecs:ListContainerInstances",
