@@ -17,6 +17,7 @@ mod faults;
 mod federated;
 mod fleet;
 mod harness;
+mod hints;
 mod org;
 mod pace;
 mod permissions;

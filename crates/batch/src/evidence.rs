@@ -184,6 +184,7 @@ impl Verifier {
             concurrency: 4,
             scps: None,
             scps_failed: None,
+            hint: opts.hint.clone(),
         };
         let found =
             tokio::time::timeout(Duration::from_secs(30), diagnoser.diagnose(&options)).await;

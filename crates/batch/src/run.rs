@@ -128,6 +128,9 @@ pub struct VerifyOptions {
     pub backoff: Backoff,
     pub propagation_allowance: Duration,
     pub registration_allowance: Duration,
+    /// Where the run went, for the commands its messages name (`ecsrole plan`,
+    /// `ecsrole cleanup --run`).
+    pub hint: ecsrole_core::Hint,
 }
 
 pub const DEFAULT_IMAGE: &str = "public.ecr.aws/docker/library/busybox:stable";
@@ -195,6 +198,7 @@ impl VerifyOptions {
             backoff: Backoff::DEFAULT,
             propagation_allowance: PROPAGATION_ALLOWANCE,
             registration_allowance: REGISTRATION_ALLOWANCE,
+            hint: ecsrole_core::Hint::default(),
         }
     }
 }

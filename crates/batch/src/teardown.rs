@@ -25,6 +25,7 @@ impl Verifier {
         rec: &Recorder<'_>,
         deadline: Instant,
         backoff: Backoff,
+        hint: &ecsrole_core::Hint,
     ) -> Vec<String> {
         let queue = std::iter::once((Kind::JobQueue, &names.job_queue, Step::DeleteJobQueue));
         let ces = compute_environments
@@ -73,9 +74,9 @@ impl Verifier {
                 format!("nothing tagged {RUN_TAG}={} is left", names.run_id)
             } else {
                 format!(
-                    "left behind: {}; run `ecsrole cleanup --run {}`",
+                    "left behind: {}; run `{}`",
                     left.join(", "),
-                    names.run_id
+                    hint.command("cleanup", &["--run", &names.run_id])
                 )
             };
             Ok((left, detail))

@@ -121,6 +121,7 @@ impl Verifier {
                 &rec,
                 Instant::now() + opts.teardown_timeout,
                 opts.backoff,
+                &opts.hint,
             )
             .await
         };
@@ -160,8 +161,11 @@ impl Verifier {
                     return Err(Failure {
                         kind: FailureKind::Drift,
                         message: format!(
-                            "the role is not compliant ({}): run `ecsrole plan`",
-                            codes.join(", ")
+                            "the role is not compliant ({}): run `{}`",
+                            codes.join(", "),
+                            opts.hint
+                                .with_role(self.engine.desired())
+                                .command("plan", &[])
                         ),
                         findings: report.findings,
                         evidence: None,

@@ -91,6 +91,13 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> anyhow::Result<()> {
             path.display()
         );
     }
+    if config.config.is_none() && !cli.command.out().is_some_and(|o| o.quiet) {
+        // Said, so that a file nobody named never changes a run without a word.
+        eprintln!(
+            "note: reading config file {} found in the working directory (--config names another)",
+            path.display()
+        );
+    }
     merge(cli, matches, file, &path)
 }
 

@@ -14,7 +14,7 @@ use crate::{Cli, EXIT_DRIFT, EXIT_ERROR, EXIT_OK, emit, render, report};
 /// Reads in flight at once in one account and region.
 const CONCURRENCY: usize = 16;
 
-pub(crate) fn options(a: &DiagnoseArgs, desired: &Desired) -> DiagnoseOptions {
+pub(crate) fn options(cli: &Cli, a: &DiagnoseArgs, desired: &Desired) -> DiagnoseOptions {
     DiagnoseOptions {
         selection: Selection {
             compute_environments: a.compute_environments.clone(),
@@ -26,6 +26,7 @@ pub(crate) fn options(a: &DiagnoseArgs, desired: &Desired) -> DiagnoseOptions {
         concurrency: CONCURRENCY,
         scps: None,
         scps_failed: None,
+        hint: crate::hint(cli),
     }
 }
 
@@ -77,7 +78,7 @@ pub(crate) async fn run(
     desired: &Desired,
     reporter: &mut report::Reporter,
 ) -> anyhow::Result<u8> {
-    let d = diagnoser(aws).diagnose(&options(a, desired)).await?;
+    let d = diagnoser(aws).diagnose(&options(cli, a, desired)).await?;
     emit(cli, &d, render::diagnose);
     reporter.set(report::diagnose(&d));
     reporter.record(aws, exit_code(&d), &d);

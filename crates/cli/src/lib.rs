@@ -96,6 +96,23 @@ pub(crate) fn print(cli: &Cli, text: &str) {
     write_stdout(text.as_bytes());
 }
 
+/// Where the run went, as the user chose it (flags or the config file merged into them):
+/// what every hint carries besides the role (see [`ecsrole_core::Hint`]).
+pub(crate) fn hint(cli: &Cli) -> ecsrole_core::Hint {
+    let aws = cli.command.aws();
+    let config = cli.command.config().and_then(|c| c.config.as_deref());
+    let config = config.and_then(|p| p.to_str());
+    ecsrole_core::Hint::at(&[
+        ("--region", aws.and_then(|a| a.region.as_deref())),
+        ("--profile", aws.and_then(|a| a.profile.as_deref())),
+        (
+            "--endpoint-url",
+            aws.and_then(|a| a.endpoint_url.as_deref()),
+        ),
+        ("--config", config),
+    ])
+}
+
 /// The output format (human for commands without `--output`).
 pub(crate) fn format(cli: &Cli) -> Output {
     cli.command.out().map_or(Output::Human, |o| o.output)

@@ -71,7 +71,8 @@ fn findings(out: &mut String, list: &[Finding]) {
 
 /// `check`'s human output. `strict`: `--fail-on warning`, under which a warning fails the
 /// run, so a role with warnings is not called compliant.
-pub fn check(r: &Report, strict: bool) -> String {
+/// `hint`: the target's flags, for the plan and apply the drift line names.
+pub fn check(r: &Report, strict: bool, hint: &ecsrole_core::Hint) -> String {
     let mut out = String::new();
     heading(
         &mut out,
@@ -106,7 +107,9 @@ pub fn check(r: &Report, strict: bool) -> String {
     } else {
         writeln!(
             out,
-            "Drift: {errors} error(s), {warnings} warning(s). `ecsrole plan` shows the changes, `ecsrole apply` makes them."
+            "Drift: {errors} error(s), {warnings} warning(s). `{}` shows the changes, `{}` makes them.",
+            hint.command("plan", &[]),
+            hint.command("apply", &[])
         )
     };
     out
@@ -194,7 +197,9 @@ fn actions(out: &mut String, list: &[Action]) {
     }
 }
 
-pub fn plan(p: &PlanOutcome) -> String {
+/// `apply`: the whole apply command that makes a plan's changes (unused for apply's own
+/// outcome).
+pub fn plan(p: &PlanOutcome, apply: &str) -> String {
     let mut out = String::new();
     heading(
         &mut out,
@@ -243,7 +248,7 @@ pub fn plan(p: &PlanOutcome) -> String {
     );
     actions(&mut out, &p.actions);
     if !p.applied {
-        let _ = writeln!(out, "`ecsrole apply` makes them.");
+        let _ = writeln!(out, "`{apply}` makes them.");
     }
     out
 }
@@ -321,7 +326,8 @@ pub fn destroy_plan(d: &ecsrole_core::DestroyPlan) -> String {
     out
 }
 
-pub fn verify(v: &VerifyOutcome) -> String {
+/// `hint`: where the run went, for the cleanup command it names.
+pub fn verify(v: &VerifyOutcome, hint: &ecsrole_core::Hint) -> String {
     let mut out = String::new();
     let total: u64 = v.steps.iter().map(|s| s.elapsed_ms).sum();
     let level = v.level.as_str();
@@ -352,18 +358,18 @@ pub fn verify(v: &VerifyOutcome) -> String {
     } else if v.kept {
         writeln!(
             out,
-            "Kept (--keep): {}. `ecsrole cleanup --run {}` removes them (same account and region; their lease keeps a plain `cleanup` off them until it ends).",
+            "Kept (--keep): {}. `{}` removes them (same account; their lease keeps a plain `cleanup` off them until it ends).",
             v.leftovers.join(", "),
-            v.run_id
+            hint.command("cleanup", &["--run", &v.run_id])
         )
     } else if v.leftovers.is_empty() {
         writeln!(out, "Nothing of this run is left.")
     } else {
         writeln!(
             out,
-            "LEFT BEHIND: {}. `ecsrole cleanup --run {}` removes them (same account and region; their lease keeps a plain `cleanup` off them until it ends).",
+            "LEFT BEHIND: {}. `{}` removes them (same account; their lease keeps a plain `cleanup` off them until it ends).",
             v.leftovers.join(", "),
-            v.run_id
+            hint.command("cleanup", &["--run", &v.run_id])
         )
     };
     out

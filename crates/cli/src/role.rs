@@ -23,7 +23,8 @@ pub(crate) async fn role_command(
                 .command
                 .out()
                 .is_some_and(|o| o.fail_on == args::FailOn::Warning);
-            emit(cli, &out, |o| render::check(o.report, strict));
+            let hint = crate::hint(cli).with_role(engine.desired());
+            emit(cli, &out, |o| render::check(o.report, strict, &hint));
             if format(cli) == Output::Human {
                 note(cli, &not_evaluated);
             }
@@ -34,7 +35,10 @@ pub(crate) async fn role_command(
         }
         Command::Plan(a) => {
             let plan = engine.plan(a.change.plan_options()).await?;
-            emit(cli, &plan, render::plan);
+            let apply = crate::hint(cli)
+                .with_role(engine.desired())
+                .command("apply", &a.change.flags());
+            emit(cli, &plan, |p| render::plan(p, &apply));
             reporter.set(report::plan(&plan, "plan"));
             let code = plan_code(&plan);
             reporter.record(aws, code, &plan);
@@ -42,7 +46,7 @@ pub(crate) async fn role_command(
         }
         Command::Apply(a) => {
             let applied = engine.apply(a.options()).await?;
-            emit(cli, &applied, render::plan);
+            emit(cli, &applied, |p| render::plan(p, ""));
             reporter.set(report::plan(&applied, "apply"));
             let code = apply_code(&applied);
             reporter.record(aws, code, &applied);

@@ -104,7 +104,7 @@ impl Progress for Stderr {
 }
 
 /// The verify options the flags ask for (validated by the caller).
-pub(crate) fn options(a: &VerifyArgs, bound: Duration) -> VerifyOptions {
+pub(crate) fn options(cli: &Cli, a: &VerifyArgs, bound: Duration) -> VerifyOptions {
     let level = match a.level {
         VerifyLevel::Ce => Level::Ce,
         VerifyLevel::Instance => Level::Instance,
@@ -119,6 +119,7 @@ pub(crate) fn options(a: &VerifyArgs, bound: Duration) -> VerifyOptions {
         timeout: bound,
         propagation_allowance: Duration::from_secs(a.propagation_allowance),
         registration_allowance: Duration::from_secs(a.registration_allowance),
+        hint: crate::hint(cli),
         ..VerifyOptions::new(level)
     }
 }
@@ -179,7 +180,7 @@ pub async fn run(
     bound: Duration,
     report: &mut crate::report::Reporter,
 ) -> anyhow::Result<u8> {
-    let opts = options(a, bound);
+    let opts = options(cli, a, bound);
     opts.validate(aws.partition)?;
     let level = opts.level;
     let human = crate::format(cli) == Output::Human;
@@ -210,7 +211,7 @@ pub async fn run(
     print(
         cli,
         &if human {
-            render::verify(&outcome)
+            render::verify(&outcome, &crate::hint(cli))
         } else {
             render::document(&outcome)
         },

@@ -378,6 +378,19 @@ impl Ctx {
         run
     }
 
+    /// Runs a command line as ecsrole printed it (`ecsrole plan --role-name ...`), through
+    /// `sh` (so its quoting is the shell's), `ecsrole` being the binary under test.
+    pub fn run_printed(&self, line: &str) -> Run {
+        assert!(
+            line.starts_with("ecsrole "),
+            "not an ecsrole command: {line}"
+        );
+        let mut cmd = Command::new("/bin/sh");
+        cmd.arg("-c")
+            .arg(format!("ecsrole() {{ \"$ECSROLE_BIN\" \"$@\"; }}; {line}"));
+        self.run_with(cmd, &[("ECSROLE_BIN", env!("CARGO_BIN_EXE_ecsrole-it"))])
+    }
+
     /// Runs ecsrole with exactly these arguments in directory `dir`.
     pub fn ecsrole_in(&self, dir: &Path, args: &[&str]) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecsrole-it"));

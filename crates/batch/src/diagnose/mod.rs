@@ -61,6 +61,8 @@ pub struct DiagnoseOptions {
     /// Why the run's read of the SCPs failed, when it did: a verdict resting on them is
     /// then not decided.
     pub scps_failed: Option<String>,
+    /// Where the run went, for the commands its findings name.
+    pub hint: ecsrole_core::Hint,
 }
 
 /// What diagnose talks to: one account and region.

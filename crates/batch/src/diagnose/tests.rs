@@ -100,6 +100,7 @@ fn options() -> DiagnoseOptions {
         concurrency: 4,
         scps: None,
         scps_failed: None,
+        hint: ecsrole_core::Hint::default(),
     }
 }
 

@@ -116,6 +116,17 @@ impl ApplyArgs {
 }
 
 impl ChangeArgs {
+    /// The flags as given, for the apply command a plan's hint names.
+    pub fn flags(&self) -> Vec<&'static str> {
+        [
+            (self.replace_profile_role, "--replace-profile-role"),
+            (self.replace_trust_policy, "--replace-trust-policy"),
+        ]
+        .into_iter()
+        .filter_map(|(on, flag)| on.then_some(flag))
+        .collect()
+    }
+
     pub fn plan_options(self) -> ecsrole_core::PlanOptions {
         ecsrole_core::PlanOptions {
             replace_profile_role: self.replace_profile_role,

@@ -110,7 +110,7 @@ pub async fn run(
     // IAM is global: only verify runs per region.
     let regions = match &cli.command {
         Command::Verify(a) => {
-            verify::options(a, bound).validate(base.partition)?;
+            verify::options(cli, a, bound).validate(base.partition)?;
             match &a.regions {
                 Some(r) => fleet::parse_regions(r)?,
                 None => vec![base_region],

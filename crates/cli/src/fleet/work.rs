@@ -90,8 +90,8 @@ pub(super) fn command_of(cli: &Cli, bound: Duration, desired: &Desired) -> Work 
     match &cli.command {
         Command::Plan(a) => Work::Role(RoleWork::Plan(a.change.plan_options())),
         Command::Apply(a) => Work::Role(RoleWork::Apply(a.options())),
-        Command::Verify(a) => Work::Verify(verify::options(a, bound)),
-        Command::Diagnose(a) => Work::Diagnose(diagnose::options(a, desired)),
+        Command::Verify(a) => Work::Verify(verify::options(cli, a, bound)),
+        Command::Diagnose(a) => Work::Diagnose(diagnose::options(cli, a, desired)),
         // Only check, plan, apply and verify have fleet options.
         _ => Work::Role(RoleWork::Check),
     }

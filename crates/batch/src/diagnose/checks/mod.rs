@@ -256,8 +256,8 @@ pub(super) fn instance_role(
                 Code::InstanceRoleIsARole,
                 format!("role/{}", role_name(value)),
                 format!(
-                    "computeResources.instanceRole is the role ARN {value}: Batch needs an instance profile (\"The ECS Instance Role should be an ECS Instance Profile ARN\"); give the ARN of an instance profile that holds the role (`ecsrole apply --role-name {}` makes one of the same name)",
-                    role_name(value)
+                    "computeResources.instanceRole is the role ARN {value}: Batch needs an instance profile (\"The ECS Instance Role should be an ECS Instance Profile ARN\"); give the ARN of an instance profile that holds the role (`{}` makes one of the same name)",
+                    opts.hint.with_role_name(role_name(value)).command("apply", &[])
                 ),
             ));
             None
@@ -265,7 +265,8 @@ pub(super) fn instance_role(
         Some(ProfileRead::Missing { role_of_that_name }) => {
             let hint = if *role_of_that_name {
                 format!(
-                    "; a role named {name} exists, but Batch needs an instance profile that holds it (the console creates both, the CLI and IaC do not): `ecsrole apply --role-name {name}` creates it"
+                    "; a role named {name} exists, but Batch needs an instance profile that holds it (the console creates both, the CLI and IaC do not): `{}` creates it",
+                    opts.hint.with_role_name(name).command("apply", &[])
                 )
             } else {
                 String::new()
