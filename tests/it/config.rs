@@ -96,13 +96,24 @@ async fn ecsrole_toml_in_the_current_directory_is_used() {
     let run = ctx.ecsrole_in(&dir, &["check"]);
     assert_eq!(run.code, 2, "{run:?}");
     assert_eq!(run.json()["role_name"], ctx.role.as_str());
-    // An explicit --config wins over ./ecsrole.toml.
+    assert!(
+        run.stderr
+            .contains("note: reading config file ecsrole.toml found in the working directory"),
+        "a file nobody named is said: {}",
+        run.stderr
+    );
+    // An explicit --config wins over ./ecsrole.toml (and is not a surprise to say).
     let other = write(&ctx, "other.toml", "role_name = \"explicitFile\"\n");
     let run = ctx.ecsrole_in(
         &dir,
         &["check", "--output", "json", "--config", arg(&other)],
     );
     assert_eq!(run.json()["role_name"], "explicitFile");
+    assert!(
+        !run.stderr.contains("reading config file"),
+        "{}",
+        run.stderr
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
