@@ -482,3 +482,77 @@ async fn the_roles_policies_are_read_as_documents() {
         PolicySource::Boundary { .. }
     ));
 }
+
+/// An `--extra-policy` that does not exist is `policy_not_found`: check says no change of
+/// ecsrole's fixes it, plan refuses naming it, and apply refuses before its first write
+/// (IAM, asked afterwards, has no role). A role whose inline policy denies the agent gets
+/// the same line, and the finding names the policy and its statement.
+#[tokio::test]
+async fn a_policy_that_does_not_exist_and_an_inline_deny_are_fixed_outside_ecsrole() {
+    let ctx = Ctx::new("nosuchpolicy").await;
+    let nosuch = "arn:aws:iam::123456789012:policy/ecsrole-no-such-policy";
+    let extra = ["--extra-policy", nosuch];
+    let check = ctx.ecsrole(&[&["check", "--output", "json"][..], &extra].concat());
+    assert_eq!(check.code, 2, "{check:?}");
+    let findings = check.json()["findings"].clone();
+    let found = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "policy_not_found")
+        .unwrap_or_else(|| panic!("{findings}"));
+    assert_eq!(found["resource"], nosuch);
+    assert!(
+        !findings.to_string().contains(&format!(
+            "\"managed_policy_not_attached\",\"severity\":\"error\",\"message\":\"managed policy {nosuch}"
+        )),
+        "{findings}"
+    );
+    let human = ctx.ecsrole(&[&["check"][..], &extra].concat());
+    assert!(
+        human.stdout.contains("No change ecsrole makes fixes it"),
+        "{}",
+        human.stdout
+    );
+    let plan = ctx.ecsrole(&[&["plan"][..], &extra].concat());
+    assert_eq!(plan.code, 1, "{plan:?}");
+    assert!(
+        plan.stderr.contains("policy_not_found") && plan.stderr.contains(nosuch),
+        "{}",
+        plan.stderr
+    );
+    let apply = ctx.ecsrole(&[&["apply"][..], &extra].concat());
+    assert_eq!(apply.code, 1, "{apply:?}");
+    assert!(
+        apply.stderr.contains("policy_not_found"),
+        "{}",
+        apply.stderr
+    );
+    assert_eq!(
+        ctx.state().await.trust,
+        None,
+        "apply wrote nothing: no role"
+    );
+
+    // Compliant, then an inline Deny of the agent's calls.
+    assert_eq!(ctx.ecsrole(&["apply", "-q"]).code, 0);
+    ctx.iam
+        .put_role_policy()
+        .role_name(&ctx.role)
+        .policy_name("no-ecs")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"NoEcs","Effect":"Deny","Action":"ecs:*","Resource":"*"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    let check = ctx.ecsrole(&["check"]);
+    assert_eq!(check.code, 2, "{check:?}");
+    assert!(
+        check.stdout.contains("No change ecsrole makes fixes it")
+            && check.stdout.contains("inline policy no-ecs")
+            && !check.stdout.contains("`ecsrole plan"),
+        "{}",
+        check.stdout
+    );
+}

@@ -107,9 +107,20 @@ pub fn check(r: &Report, strict: bool, hint: &ecsrole_core::Hint) -> String {
     } else {
         writeln!(
             out,
-            "Drift: {errors} error(s), {warnings} warning(s). `{}` shows the changes, `{}` makes them.",
-            hint.command("plan", &[]),
-            hint.command("apply", &[])
+            "Drift: {errors} error(s), {warnings} warning(s). {}",
+            match r.remedy {
+                ecsrole_core::Remedy::Plan => format!(
+                    "`{}` shows the changes, `{}` makes them.",
+                    hint.command("plan", &[]),
+                    hint.command("apply", &[])
+                ),
+                ecsrole_core::Remedy::ReplaceTrustPolicy => format!(
+                    "Only replacing the whole trust policy fixes it: `{}` shows what it drops, `{}` does it.",
+                    hint.command("plan", &["--replace-trust-policy"]),
+                    hint.command("apply", &["--replace-trust-policy"])
+                ),
+                ecsrole_core::Remedy::Outside => "No change ecsrole makes fixes it: change what each error names (the policy and its statement; for an SCP, the OU or account it is attached to; an ARN that does not exist).".to_owned(),
+            }
         )
     };
     out

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::desired::Desired;
 use crate::error::{Error, Refusal};
-use crate::findings::{self, Finding, Report};
+use crate::findings::{self, Finding, Remedy, Report};
 use crate::iam::Iam;
 use crate::partition::Partition;
 use crate::plan::{self, Action, PlanOptions, Step};
@@ -184,11 +184,41 @@ impl Engine {
             .await?;
         actual.scps.clone_from(&self.scps);
         actual.scps_failed.clone_from(&self.scps_failed);
+        let unattached: Vec<String> = self
+            .desired
+            .policies
+            .iter()
+            .skip(1)
+            .filter(|arn| !actual.attached_policies.contains(arn))
+            .cloned()
+            .collect();
+        actual.missing_policies = self.iam.missing_policies(&unattached).await?;
         Ok(actual)
     }
 
+    /// The findings, and what fixes their errors: the plan is made (not written) to say
+    /// whether `apply` can, only with `--replace-trust-policy`, or not at all.
     pub async fn check(&self) -> Result<Report, Error> {
-        Ok(findings::check(&self.desired, &self.read().await?))
+        let actual = self.read().await?;
+        let mut report = findings::check(&self.desired, &actual);
+        if !report.compliant {
+            let d = &self.desired;
+            let replace = PlanOptions {
+                replace_trust_policy: true,
+                ..PlanOptions::default()
+            };
+            report.remedy = match plan::plan(d, &actual, PlanOptions::default()) {
+                Err(Error::CannotFix { trust: true, .. }) => {
+                    match plan::plan(d, &actual, replace) {
+                        Err(Error::CannotFix { .. }) => Remedy::Outside,
+                        _ => Remedy::ReplaceTrustPolicy,
+                    }
+                }
+                Err(Error::CannotFix { .. }) => Remedy::Outside,
+                _ => Remedy::Plan,
+            };
+        }
+        Ok(report)
     }
 
     pub async fn plan(&self, opts: PlanOptions) -> Result<PlanOutcome, Error> {

@@ -31,7 +31,7 @@ pub use aws::{Aws, AwsOptions, Calls};
 pub use desired::{Desired, DesiredInput, RoleKind};
 pub use engine::{ApplyOptions, DestroyOutcome, DestroyPlan, Engine, PlanOutcome};
 pub use error::{Error, InputError, Refusal};
-pub use findings::{Finding, FindingCode, Report, Severity, Standing};
+pub use findings::{Finding, FindingCode, Remedy, Report, Severity, Standing};
 pub use hint::Hint;
 pub use iam::Iam;
 pub use partition::Partition;

@@ -154,7 +154,9 @@ pub fn plan(desired: &Desired, actual: &Actual, opts: PlanOptions) -> Result<Vec
         }
     }
     for arn in &desired.policies {
-        if !actual.attached_policies.contains(arn) {
+        // A policy that does not exist cannot be attached: its finding stays, and the
+        // plan is refused below.
+        if !actual.attached_policies.contains(arn) && !actual.missing_policies.contains(arn) {
             steps.push(Step::AttachRolePolicy { arn: arn.clone() });
         }
     }
@@ -449,6 +451,34 @@ mod tests {
         let r = check(&desired(), &a);
         assert!(r.compliant);
         assert_eq!(codes(&r), ["trust_policy_extra_principal"]);
+    }
+
+    #[test]
+    fn a_policy_that_does_not_exist_is_its_own_finding_and_nothing_is_planned() {
+        let extra = "arn:aws:iam::123456789012:policy/nosuch".to_owned();
+        let mut d = desired();
+        d.policies.push(extra.clone());
+        let mut a = compliant();
+        a.missing_policies = vec![extra.clone()];
+        let report = crate::findings::check(&d, &a);
+        let codes: Vec<&str> = report.findings.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(codes, ["policy_not_found"]);
+        assert_eq!(report.findings[0].resource, extra);
+        let err = plan(&d, &a, PlanOptions::default()).unwrap_err();
+        assert!(
+            err.to_string().contains(
+                "policy_not_found: policy arn:aws:iam::123456789012:policy/nosuch does not exist"
+            ),
+            "{err}"
+        );
+        // Attached, or only not attached: no such finding.
+        a.missing_policies.clear();
+        let codes: Vec<String> = crate::findings::check(&d, &a)
+            .findings
+            .iter()
+            .map(|f| f.code.as_str().to_owned())
+            .collect();
+        assert_eq!(codes, ["managed_policy_not_attached"]);
     }
 
     #[test]

@@ -84,6 +84,9 @@ pub struct Actual {
     pub role: Option<RoleState>,
     /// ARNs of the attached managed policies (empty when the role is missing).
     pub attached_policies: Vec<String>,
+    /// Of the policies the role must have and lacks, those IAM says do not exist (only
+    /// the extra ones are asked: the kind's own policy is AWS's).
+    pub missing_policies: Vec<String>,
     pub instance_profile: Option<ProfileState>,
     /// The role's permissions policies as documents: every attached managed policy (at
     /// its default version), every inline policy, and the permissions boundary. Empty

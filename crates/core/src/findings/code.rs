@@ -78,6 +78,7 @@ codes! {
     AgentPermissionDenied => "agent_permission_denied", "error", "the role's policies (managed, inline, permissions boundary) deny an action the ECS agent calls; names the actions, the statements and policies, or the policy that lacks an `Allow`", "`role/NAME`";
     AgentPermissionConditional => "agent_permission_conditional", "warning", "an agent action is allowed only under a condition or on some resources (a cluster name pattern, say), or nothing readable allows it while a policy could not be read", "`role/NAME`";
     ScpDeniesAgent => "scp_denies_agent", "error", "a service control policy denies an agent action, or a level of the organisation has no SCP that allows it; names the SCP and where it is attached (fleet runs from the management account)", "`role/NAME`";
+    PolicyNotFound => "policy_not_found", "error", "a policy the role must have (`--extra-policy`) does not exist in IAM, so nothing can attach it: fix the ARN (plan and apply refuse before any write)", "the policy ARN";
     PolicyUnreadable => "policy_unreadable", "warning", "a policy on the role (or an SCP) could not be read or parsed, so the agent's permissions were not fully evaluated", "`role/NAME`";
 }
 

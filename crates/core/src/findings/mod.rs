@@ -54,6 +54,22 @@ pub struct Report {
     /// not read: the run cannot say the role is compliant (exit 1).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub undecided: Vec<String>,
+    /// What makes the errors go (set by [`crate::Engine::check`], which can ask the plan).
+    #[serde(skip)]
+    pub remedy: Remedy,
+}
+
+/// What fixes a report's errors, as the plan says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Remedy {
+    /// `plan` and `apply` (perhaps with `--replace-profile-role`, which plan names).
+    #[default]
+    Plan,
+    /// Only `--replace-trust-policy`, which rewrites the whole trust policy.
+    ReplaceTrustPolicy,
+    /// No change ecsrole makes: what each error names (an inline policy, a boundary, an
+    /// SCP, an ARN that does not exist) must change.
+    Outside,
 }
 
 /// What a check says of the role: the one rule its exit code follows.
@@ -144,7 +160,18 @@ pub fn check(desired: &Desired, actual: &Actual) -> Report {
         }
     }
     for arn in &desired.policies {
-        if !actual.attached_policies.contains(arn) {
+        if actual.missing_policies.contains(arn) {
+            push(
+                FindingCode::PolicyNotFound,
+                Severity::Error,
+                format!(
+                    "policy {arn} does not exist (IAM answered NoSuchEntity), so it cannot be attached to role {}: check the ARN given as --extra-policy",
+                    desired.role_name
+                ),
+                arn.clone(),
+                vec![],
+            );
+        } else if !actual.attached_policies.contains(arn) {
             push(
                 FindingCode::ManagedPolicyNotAttached,
                 Severity::Error,
@@ -218,6 +245,7 @@ pub fn check(desired: &Desired, actual: &Actual) -> Report {
         compliant,
         findings,
         undecided,
+        remedy: Remedy::Plan,
     }
 }
 

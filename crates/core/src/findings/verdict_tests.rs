@@ -61,6 +61,7 @@ fn role(
             permissions_boundary: boundary.map(|_| boundary_arn.into()),
         }),
         attached_policies: vec![p.ecs_instance_policy_arn()],
+        missing_policies: vec![],
         instance_profile: Some(ProfileState {
             created: None,
             arn: "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole".into(),

@@ -78,6 +78,31 @@ impl Iam {
         })
     }
 
+    /// Of `arns` (policies the role must have and lacks), those IAM says do not exist
+    /// (GetPolicy: NoSuchEntity), read concurrently. A read refused (AccessDenied) says
+    /// nothing: the policy is then only "not attached".
+    pub async fn missing_policies(&self, arns: &[String]) -> Result<Vec<String>, Error> {
+        let answers = run_all(
+            arns,
+            POLICY_READS,
+            |arn: String| {
+                let iam = self.clone();
+                async move { iam.policy_default_version(&arn).await }
+            },
+            |_, _, _| {},
+        )
+        .await;
+        let mut missing = vec![];
+        for (arn, answer) in arns.iter().zip(answers) {
+            match answer {
+                Ok(None) => missing.push(arn.clone()),
+                Ok(Some(_)) | Err(Error::AccessDenied { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(missing)
+    }
+
     /// One role as `check` and `diagnose` judge it. Round one, concurrently: the role, its
     /// attached policies and the names of its inline policies. Round two, when the role
     /// exists: every permissions policy on it as a document ([`Iam::role_policies`]).

@@ -66,6 +66,7 @@ pub fn role(dir: &Path) -> Result<Actual, String> {
             permissions_boundary: Some(boundary.clone()),
         }),
         attached_policies: vec![p.ecs_instance_policy_arn(), ecr_logs.clone(), data.clone()],
+        missing_policies: vec![],
         instance_profile: Some(ProfileState {
             arn: format!("arn:aws:iam::{ACCOUNT}:instance-profile/ecsInstanceRole"),
             path: "/".into(),

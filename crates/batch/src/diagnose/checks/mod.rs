@@ -340,6 +340,7 @@ pub(super) fn role_findings(
         now: Some(facts.now),
         scps: facts.scps.clone(),
         scps_failed: facts.scps_failed.clone(),
+        missing_policies: vec![],
     };
     let report = check(&desired, &actual);
     undecided.extend(
