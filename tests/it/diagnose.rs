@@ -421,6 +421,17 @@ async fn batch_diagnose_selects_and_exits_by_what_it_finds() {
         run.stdout.contains("compute_environment_disabled"),
         "{run:?}"
     );
+    // A region with nothing in it is said plainly, with the account and region read.
+    let empty = s.diagnose(&["--region", "eu-west-1"]);
+    assert_eq!(empty.code, 0, "{empty:?}");
+    let place = format!("account {}, region eu-west-1", s.account);
+    assert!(
+        empty.stdout.contains(&place)
+            && empty.stdout.contains("nothing to diagnose here")
+            && !empty.stdout.contains("no error")
+            && empty.stderr.contains("warning:"),
+        "{empty:?}"
+    );
     // What does not exist is named, exit 1, before any judgement.
     let run = s.diagnose(&["--compute-environment", "nosuch"]);
     assert_eq!(run.code, 1, "{run:?}");

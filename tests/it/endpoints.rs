@@ -304,4 +304,13 @@ async fn batch_a_lease_is_written_on_aws_clock() {
     proxy.heal();
     let clean = ctx.ecsrole_raw(&["cleanup", "--run", &run]);
     assert_eq!(clean.code, 0, "{clean:?}");
+    assert!(clean.stdout.contains("Deleted ("), "{clean:?}");
+    // Again, or a typo: nothing of that run, said by its name (and where it looked).
+    let again = ctx.ecsrole_raw(&["cleanup", "--run", &run]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(
+        again.stdout.contains(&format!("Nothing of run {run} here"))
+            && again.stdout.contains("region us-east-1"),
+        "{again:?}"
+    );
 }

@@ -15,6 +15,11 @@ use crate::verifier::Verifier;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CleanupOutcome {
+    /// The account and region swept (set by the caller: the account from STS).
+    pub account_id: Option<String>,
+    pub region: Option<String>,
+    /// `--run ID`: the run swept (`None`: every run past its lease, or `--all`).
+    pub run_id: Option<String>,
     pub dry_run: bool,
     /// What the sweep deletes (a dry run: would delete), in deletion order.
     pub found: Vec<String>,
@@ -82,6 +87,11 @@ impl Verifier {
             }))
             .collect();
         let mut out = CleanupOutcome {
+            region: Some(self.region.clone()),
+            run_id: match sweep {
+                Sweep::Run(id) => Some(id.clone()),
+                _ => None,
+            },
             dry_run,
             ..Default::default()
         };

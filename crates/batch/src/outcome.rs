@@ -68,6 +68,9 @@ impl From<ecsrole_core::Error> for Failure {
 /// The result of a run: `{"verified", "level", "run_id", "steps", "leftovers", ...}`.
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyOutcome {
+    /// The account and region the run used (set by the caller: the account from STS).
+    pub account_id: Option<String>,
+    pub region: Option<String>,
     pub verified: bool,
     pub level: Level,
     pub run_id: String,

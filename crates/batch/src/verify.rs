@@ -130,6 +130,8 @@ impl Verifier {
             Err(f) => (Some(f.kind), Some(f.message), f.findings, f.evidence),
         };
         VerifyOutcome {
+            account_id: None,
+            region: Some(self.region.clone()),
             verified: failure.is_none(),
             level: opts.level,
             run_id: names.run_id,

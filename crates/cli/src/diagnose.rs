@@ -78,7 +78,21 @@ pub(crate) async fn run(
     desired: &Desired,
     reporter: &mut report::Reporter,
 ) -> anyhow::Result<u8> {
-    let d = diagnoser(aws).diagnose(&options(cli, a, desired)).await?;
+    let opts = options(cli, a, desired);
+    let diagnoser = diagnoser(aws);
+    let (d, account) = tokio::join!(
+        diagnoser.diagnose(&opts),
+        ecsrole_core::org::caller_account(aws)
+    );
+    let mut d = d?;
+    d.account_id = account.ok();
+    if d.compute_environments.is_empty() && d.job_queues.is_empty() && d.jobs.is_empty() {
+        // Nothing here: most often the wrong region or account, never "no error".
+        eprintln!(
+            "warning: {}: no compute environment or job queue to diagnose; is this the account and region you meant (--region, --profile)?",
+            crate::render::place(d.account_id.as_deref(), d.region.as_deref())
+        );
+    }
     emit(cli, &d, render::diagnose);
     reporter.set(report::diagnose(&d));
     reporter.record(aws, exit_code(&d), &d);
@@ -92,6 +106,8 @@ mod tests {
     #[test]
     fn undecided_is_1_before_errors_are_2() {
         let d = |errors, undecided| Diagnosis {
+            account_id: None,
+            region: None,
             compute_environments: vec![],
             job_queues: vec![],
             jobs: vec![],

@@ -61,7 +61,14 @@ pub async fn run(cli: Cli) -> u8 {
         report.ci.partition = known.partition.map(|p| p.to_string());
     }
     let name = cli.command.name();
-    if format(&cli) == Output::Sarif {
+    // Only the commands that make SARIF write it: another refuses --output sarif before
+    // any call, and prints no log beside that refusal.
+    if format(&cli) == Output::Sarif
+        && matches!(
+            cli.command,
+            Command::Check(_) | Command::Plan(_) | Command::Diagnose(_)
+        )
+    {
         let doc = ci::sarif(&report.ci, name, code, error.as_deref());
         write_stdout(format!("{}\n", render::json(&doc)).as_bytes());
     }

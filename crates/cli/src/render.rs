@@ -57,6 +57,15 @@ fn heading(out: &mut String, role: &str, profile: &str, partition: &str, account
     );
 }
 
+/// Where a run went, in words: `account 123456789012, region us-east-1`.
+pub fn place(account: Option<&str>, region: Option<&str>) -> String {
+    format!(
+        "account {}, region {}",
+        account.unwrap_or("unknown"),
+        region.unwrap_or("unknown")
+    )
+}
+
 /// Findings as `check` prints them; `plan` and `apply` print the same.
 fn findings(out: &mut String, list: &[Finding]) {
     for f in list {
@@ -176,12 +185,19 @@ pub fn diagnose(d: &Diagnosis) -> String {
         findings(&mut out, &j.findings, &[]);
     }
     let counts = format!(
-        "{} compute environment(s), {} job queue(s), {} job(s)",
+        "{} compute environment(s), {} job queue(s), {} job(s) in {}",
         d.compute_environments.len(),
         d.job_queues.len(),
-        d.jobs.len()
+        d.jobs.len(),
+        place(d.account_id.as_deref(), d.region.as_deref())
     );
-    let _ = if d.undecided > 0 {
+    let empty = d.compute_environments.is_empty() && d.job_queues.is_empty() && d.jobs.is_empty();
+    let _ = if empty {
+        writeln!(
+            out,
+            "{counts}: nothing to diagnose here (is this the account and region you meant?)."
+        )
+    } else if d.undecided > 0 {
         writeln!(
             out,
             "{counts}: not decided: {} question(s) about the roles' policies could not be decided, so they are not shown working ({} error(s), {} warning(s)).",
@@ -345,16 +361,18 @@ pub fn verify(v: &VerifyOutcome, hint: &ecsrole_core::Hint) -> String {
     let _ = if v.verified {
         writeln!(
             out,
-            "Verified at level {level} (run {}, {} steps, {:.1}s).",
+            "Verified at level {level} (run {}, {}, {} steps, {:.1}s).",
             v.run_id,
+            place(v.account_id.as_deref(), v.region.as_deref()),
             v.steps.len(),
             total as f64 / 1000.0
         )
     } else {
         writeln!(
             out,
-            "NOT verified at level {level} (run {}): {}",
+            "NOT verified at level {level} (run {}, {}): {}",
             v.run_id,
+            place(v.account_id.as_deref(), v.region.as_deref()),
             v.error.as_deref().unwrap_or("unknown")
         )
     };
@@ -396,7 +414,18 @@ pub fn cleanup(c: &CleanupOutcome) -> String {
             }
         }
     };
-    if c.found.is_empty() {
+    let _ = writeln!(
+        out,
+        "Cleanup in {}:",
+        place(c.account_id.as_deref(), c.region.as_deref())
+    );
+    if c.found.is_empty() && c.leased.is_empty() && c.run_id.is_some() {
+        let id = c.run_id.as_deref().unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "Nothing of run {id} here: no resource is tagged ecsrole:verify-run={id} (check the run id verify printed, and the account and region)."
+        );
+    } else if c.found.is_empty() {
         let _ = writeln!(out, "Nothing to delete.");
     } else if c.dry_run {
         list(&mut out, "Would delete", &c.found);

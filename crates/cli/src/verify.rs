@@ -205,9 +205,10 @@ pub async fn run(
         }
         signal
     };
-    let outcome = verifier(aws, engine)
+    let mut outcome = verifier(aws, engine)
         .verify(&opts, &progress, interrupt)
         .await;
+    outcome.account_id = ecsrole_core::org::caller_account(aws).await.ok();
     print(
         cli,
         &if human {
@@ -237,9 +238,13 @@ pub async fn cleanup(
         (None, true) => Sweep::All,
         (None, false) => Sweep::Expired,
     };
-    let out = verifier(aws, engine)
-        .cleanup(&sweep, a.dry_run, deadline, Backoff::DEFAULT)
-        .await?;
+    let verifier = verifier(aws, engine);
+    let (out, account) = tokio::join!(
+        verifier.cleanup(&sweep, a.dry_run, deadline, Backoff::DEFAULT),
+        ecsrole_core::org::caller_account(aws)
+    );
+    let mut out = out?;
+    out.account_id = account.ok();
     let human = crate::format(cli) == Output::Human;
     print(
         cli,

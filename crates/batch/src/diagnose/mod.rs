@@ -134,6 +134,10 @@ pub struct JobReport {
 /// The result of `diagnose`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Diagnosis {
+    /// The account and region read (set by the caller, which knows them: the account from
+    /// STS, or the fleet target's).
+    pub account_id: Option<String>,
+    pub region: Option<String>,
     pub compute_environments: Vec<EnvironmentReport>,
     pub job_queues: Vec<QueueReport>,
     pub jobs: Vec<JobReport>,

@@ -47,7 +47,7 @@ pub enum Command {
     /// their jobs sit in RUNNABLE (read-only). Exit 0 no error found, 2 errors found, 1
     /// could not decide.
     Diagnose(DiagnoseArgs),
-    /// Delete what earlier verify runs left behind (tagged ecsrole:verify-run or named
+    /// Delete what earlier verify runs left behind (tagged ecsrole:verify-run and named
     /// ecsrole-verify-*).
     Cleanup(CleanupArgs),
     /// Print what apply would create as a CloudFormation template (for StackSets), to

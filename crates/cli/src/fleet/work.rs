@@ -139,10 +139,13 @@ pub(super) async fn one(
             let diagnoser = diagnose::diagnoser(&aws);
             let work = diagnoser.diagnose(&opts);
             match crate::within(&aws, bound, work).await {
-                Ok(Ok(d)) => Outcome {
+                Ok(Ok(mut d)) => Outcome {
                     code: diagnose::exit_code(&d),
                     summary: diagnose::summary(&d),
-                    result: json!(d),
+                    result: {
+                        d.account_id = Some(target.account_id.clone());
+                        json!(d)
+                    },
                     error: None,
                     elapsed: Duration::ZERO,
                     transient: false,
@@ -164,9 +167,10 @@ pub(super) async fn one(
                     }
                 }
             };
-            let o = verify::verifier(&aws, engine)
+            let mut o = verify::verifier(&aws, engine)
                 .verify(&opts, &ecsrole_batch::Silent, interrupt)
                 .await;
+            o.account_id = Some(target.account_id.clone());
             Outcome {
                 code: verify::exit_code(&o),
                 summary: if o.verified {

@@ -380,8 +380,8 @@ pub const TABLE: &[Permission] = &[
     called(
         "sts:GetCallerIdentity",
         On::Any,
-        &[Fleet],
-        "know the caller's own account, reached without assuming a role (AWS allows it to anyone)",
+        &[Fleet, Diagnose, Verify, Cleanup],
+        "know the caller's own account, reached without assuming a role (diagnose, verify, cleanup: to name the account they ran in; AWS allows it to anyone)",
     ),
     called(
         "organizations:ListAccounts",

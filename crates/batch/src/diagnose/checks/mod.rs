@@ -37,6 +37,8 @@ pub fn judge(facts: &Facts, opts: &DiagnoseOptions, partition: Partition) -> Dia
         .collect();
     let jobs: Vec<JobReport> = facts.jobs.iter().map(|j| queues::job(facts, j)).collect();
     let mut d = Diagnosis {
+        account_id: None,
+        region: Some(facts.region.clone()),
         compute_environments,
         job_queues,
         jobs,
