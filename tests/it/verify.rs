@@ -369,6 +369,16 @@ async fn batch_an_instance_never_launched_is_not_blamed_on_the_role() {
     compliant_role(&ctx).await;
     let run = ctx.ecsrole(&["verify", "--level", "instance", "--timeout", "3"]);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .lines()
+            .next()
+            .into_iter()
+            .chain(run.stderr.lines().nth(1))
+            .any(|l| l.starts_with("warning: level instance") && l.contains("--level ce")),
+        "said before the run starts: {}",
+        run.stderr
+    );
     for seen in [
         "no container instance registered",
         "nothing read points at the role",

@@ -38,8 +38,14 @@ impl Status {
             Status::Deleted => CeStatus::Deleted.as_str(),
             Status::Valid => CeStatus::Valid.as_str(),
             Status::Invalid => CeStatus::Invalid.as_str(),
+            Status::Other(s) if s.is_empty() => "status not given",
             Status::Other(s) => s,
         }
+    }
+
+    /// Batch's answer left the field out, so nothing can be said of it.
+    pub fn absent(&self) -> bool {
+        matches!(self, Status::Other(s) if s.is_empty())
     }
 
     /// Batch is still working on it (an update must wait).
@@ -101,7 +107,16 @@ impl std::fmt::Display for State {
         f.write_str(match self {
             State::Enabled => CeState::Enabled.as_str(),
             State::Disabled => CeState::Disabled.as_str(),
+            State::Other(s) if s.is_empty() => "state not given",
             State::Other(s) => s,
         })
+    }
+}
+
+impl State {
+    /// Batch's answer left the field out (it may: the SDK's `state` is optional), so
+    /// nothing can be said of it.
+    pub fn absent(&self) -> bool {
+        matches!(self, State::Other(s) if s.is_empty())
     }
 }

@@ -190,6 +190,25 @@ pub async fn run(
         bound: opts.timeout,
         ticker: std::sync::Mutex::new(None),
     };
+    // Known before the first call: an emulator launches no instance that joins ECS,
+    // unless whatever answers there plays one.
+    let batch_elsewhere = aws
+        .foreign_endpoints()
+        .iter()
+        .find(|(_, services)| {
+            services
+                .iter()
+                .any(|s| matches!(*s, "Batch" | "EC2" | "ECS"))
+        })
+        .map(|(url, _)| url.clone());
+    if level == Level::Instance
+        && let Some(url) = batch_elsewhere
+        && !cli.command.out().is_some_and(|o| o.quiet)
+    {
+        eprintln!(
+            "warning: level instance waits for an EC2 instance to join ECS, which {url} (not AWS) cannot launch unless it plays one: this run will most likely end at its --timeout; --level ce or --level job prove what an emulator can"
+        );
+    }
     if progress.show {
         eprintln!("verify run {} (level {}):", opts.run_id, level.as_str());
     }

@@ -48,7 +48,16 @@ pub(super) fn queue(facts: &Facts, q: &Described) -> QueueReport {
     let usable = envs
         .iter()
         .any(|(_, c)| c.is_some_and(|c| c.status == Status::Valid && c.state == State::Enabled));
-    if !usable {
+    // A field Batch left out is not a finding: an environment whose status or state is
+    // not given, and that nothing else rules out, may be the one that runs the jobs.
+    let unknown = envs.iter().any(|(_, c)| {
+        c.is_some_and(|c| {
+            (c.status.absent() || c.state.absent())
+                && c.status != Status::Invalid
+                && c.state != State::Disabled
+        })
+    });
+    if !usable && !unknown {
         let detail = if envs.is_empty() {
             "it has none".to_owned()
         } else {

@@ -518,6 +518,29 @@ fn a_queue_whose_environments_are_all_unusable_is_an_error() {
     );
 }
 
+/// A `state` (or `status`) Batch left out of its answer is never a finding: the queue's
+/// environment may be the one that runs its jobs, and the text says "not given".
+#[test]
+fn a_field_batch_leaves_out_never_becomes_a_finding() {
+    let mut q = ce("q");
+    q.compute = None;
+    q.environments = vec!["quiet".into()];
+    let mut quiet = ce("quiet");
+    quiet.state = State::Other(String::new());
+    let mut f = facts(vec![quiet]);
+    f.queues = vec![q];
+    let d = judge(&f, &options(), Partition::Aws);
+    assert_eq!(codes(&d), [], "{d:?}");
+    assert_eq!(d.compute_environments[0].state, "state not given");
+    // A DISABLED one beside it does not change that; a known-unusable one alone does.
+    f.environments[0].state = State::Disabled;
+    let d = judge(&f, &options(), Partition::Aws);
+    assert!(
+        codes(&d).contains(&("job_queue_no_compute_environment", Severity::Error)),
+        "{d:?}"
+    );
+}
+
 /// On EKS the profile's role is an EKS node role: the ECS role (trusted by
 /// EC2, with the ECS policy) lacks the node policies; with them it has no finding, and the
 /// ECS policy is never asked of it.
