@@ -241,7 +241,7 @@ async fn execute(
             let work = diagnose::run(cli, a, &aws, &desired, report);
             return bounded(&aws, bound, Duration::ZERO, work).await;
         }
-        let engine = Engine::new(Iam::new(&aws), desired);
+        let engine = Engine::new(Iam::new(&aws), desired).with_hint(hint(cli));
         let work = match command {
             Command::Verify(a) => return verify::run(cli, a, &aws, engine, bound, report).await,
             Command::Cleanup(a) => {

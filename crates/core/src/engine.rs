@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::desired::Desired;
 use crate::error::{Error, Refusal};
 use crate::findings::{self, Finding, Remedy, Report};
+use crate::hint::Hint;
 use crate::iam::Iam;
 use crate::partition::Partition;
 use crate::plan::{self, Action, PlanOptions, Step};
@@ -33,6 +34,8 @@ pub struct Engine {
     /// Why the SCPs were asked for and could not be read: every read's
     /// `Actual.scps_failed`.
     scps_failed: Option<String>,
+    /// Where the run went (see [`Engine::with_hint`]).
+    hint: Hint,
 }
 
 /// The result of `plan` and `apply`.
@@ -152,7 +155,14 @@ impl Engine {
             desired,
             scps: None,
             scps_failed: None,
+            hint: Hint::default(),
         }
+    }
+
+    /// Where the run went, for the commands the engine's errors name.
+    pub fn with_hint(mut self, hint: Hint) -> Engine {
+        self.hint = hint;
+        self
     }
 
     /// The SCP levels over the engine's account (root first), which every read then
@@ -358,6 +368,7 @@ impl Engine {
             Err(PollError::TimedOut { waited, last }) => Err(Error::NotConverged {
                 waited: wait.map(|_| waited),
                 left: last,
+                check: self.hint.with_role(&self.desired).command("check", &[]),
             }),
         }
     }

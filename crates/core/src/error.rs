@@ -141,15 +141,18 @@ pub enum Error {
     },
 
     #[error(
-        "apply did not converge: after its writes{} a re-read still finds {}; run `ecsrole check` to see the state{}",
+        "apply did not converge: after its writes{} a re-read still finds {}; run `{}` to see the state{}",
         match waited { Some(w) => format!(" and {:.0?} of waiting for IAM to show them", w), None => String::new() },
         left,
+        check,
         if waited.is_none() { " (--no-wait: IAM may not show the writes yet)" } else { ", and apply again (IAM may still be propagating)" }
     )]
     NotConverged {
         waited: Option<Duration>,
         /// `code: message` of each error finding left, `; `-separated.
         left: String,
+        /// The whole `ecsrole check` command for the same target.
+        check: String,
     },
 
     #[error(
