@@ -49,11 +49,19 @@ pub struct CheckOutput<'a> {
     pub not_evaluated: &'a ecsrole_core::scp::NotEvaluated,
 }
 
-fn heading(out: &mut String, role: &str, profile: &str, partition: &str, account: Option<&str>) {
+fn heading(
+    out: &mut String,
+    role: &str,
+    profile: &str,
+    partition: &str,
+    account: Option<&str>,
+    region: Option<&str>,
+) {
     let account = account.map_or(String::new(), |a| format!(", account {a}"));
+    let region = region.map_or(String::new(), |r| format!(", region {r}"));
     let _ = writeln!(
         out,
-        "Role {role}, instance profile {profile} (partition {partition}{account})"
+        "Role {role}, instance profile {profile} (partition {partition}{account}{region})"
     );
 }
 
@@ -89,6 +97,7 @@ pub fn check(r: &Report, strict: bool, hint: &ecsrole_core::Hint) -> String {
         &r.instance_profile_name,
         r.partition.as_str(),
         r.account_id.as_deref(),
+        r.region.as_deref(),
     );
     findings(&mut out, &r.findings);
     let errors = r
@@ -234,6 +243,7 @@ pub fn plan(p: &PlanOutcome, apply: &str) -> String {
         &p.instance_profile_name,
         p.partition.as_str(),
         p.account_id.as_deref(),
+        p.region.as_deref(),
     );
     findings(&mut out, &p.findings);
     for why in &p.undecided {
@@ -288,6 +298,7 @@ pub fn destroy(d: &DestroyOutcome) -> String {
         &d.instance_profile_name,
         d.partition.as_str(),
         d.account_id.as_deref(),
+        d.region.as_deref(),
     );
     if d.actions.is_empty() {
         let _ = writeln!(
@@ -319,6 +330,7 @@ pub fn destroy_plan(d: &ecsrole_core::DestroyPlan) -> String {
         &d.instance_profile_name,
         d.partition.as_str(),
         d.account_id.as_deref(),
+        d.region.as_deref(),
     );
     if d.actions.is_empty() {
         let _ = writeln!(

@@ -45,6 +45,8 @@ pub struct PlanOutcome {
     pub instance_profile_name: String,
     pub partition: Partition,
     pub account_id: Option<String>,
+    /// The region the run used (IAM is global: it names where the run went).
+    pub region: Option<String>,
     pub actions: Vec<Action>,
     pub applied: bool,
     /// What `check` finds (warnings included): before the plan for `plan`, after the
@@ -63,6 +65,8 @@ pub struct DestroyOutcome {
     pub instance_profile_name: String,
     pub partition: Partition,
     pub account_id: Option<String>,
+    /// The region the run used (IAM is global: it names where the run went).
+    pub region: Option<String>,
     pub actions: Vec<Action>,
     /// Something was deleted (or emptied).
     pub destroyed: bool,
@@ -86,6 +90,8 @@ pub struct DestroyPlan {
     pub instance_profile_name: String,
     pub partition: Partition,
     pub account_id: Option<String>,
+    /// The region the run used (IAM is global: it names where the run went).
+    pub region: Option<String>,
     /// What it would delete, in order.
     pub actions: Vec<Action>,
     /// What stops it, each with the flag that overrides it; an overridden one is listed
@@ -211,6 +217,7 @@ impl Engine {
     pub async fn check(&self) -> Result<Report, Error> {
         let actual = self.read().await?;
         let mut report = findings::check(&self.desired, &actual);
+        report.region = self.iam.region();
         if !report.compliant {
             let d = &self.desired;
             let replace = PlanOptions {
@@ -250,6 +257,7 @@ impl Engine {
             instance_profile_name: self.desired.instance_profile_name.clone(),
             partition: self.desired.partition,
             account_id,
+            region: self.iam.region(),
             actions: steps.iter().map(|s| s.describe(&self.desired)).collect(),
             applied,
             findings: report.findings,
@@ -443,6 +451,7 @@ impl Engine {
             instance_profile_name: d.instance_profile_name.clone(),
             partition: d.partition,
             account_id: actual.account_id(),
+            region: self.iam.region(),
             actions: steps.iter().map(|s| describe_destroy(s, d)).collect(),
             refusals: vec![],
             forced: force,
@@ -488,6 +497,7 @@ impl Engine {
             instance_profile_name: plan.instance_profile_name,
             partition: plan.partition,
             account_id: plan.account_id,
+            region: plan.region,
             destroyed: !plan.actions.is_empty(),
             overridden: if plan.actions.is_empty() {
                 vec![]

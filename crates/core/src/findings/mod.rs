@@ -48,6 +48,8 @@ pub struct Report {
     pub instance_profile_name: String,
     pub partition: crate::Partition,
     pub account_id: Option<String>,
+    /// The region the run used (set by [`crate::Engine::check`]).
+    pub region: Option<String>,
     pub compliant: bool,
     pub findings: Vec<Finding>,
     /// The questions the evaluator could not decide, or that depend on a policy that was
@@ -242,6 +244,7 @@ pub fn check(desired: &Desired, actual: &Actual) -> Report {
         instance_profile_name: desired.instance_profile_name.clone(),
         partition: p,
         account_id: actual.account_id(),
+        region: None,
         compliant,
         findings,
         undecided,

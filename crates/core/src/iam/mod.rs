@@ -22,9 +22,16 @@ pub struct Iam {
     client: Client,
     calls: Calls,
     endpoint: String,
+    /// The run's region (IAM is global; the region names where the run went).
+    region: Option<String>,
 }
 
 impl Iam {
+    /// The run's region, as configured.
+    pub fn region(&self) -> Option<String> {
+        self.region.clone()
+    }
+
     pub fn new(aws: &Aws) -> Iam {
         let mut config = aws_sdk_iam::config::Builder::from(&aws.config);
         if let Some(t) = aws.calls.throttles() {
@@ -35,6 +42,7 @@ impl Iam {
             client: Client::from_conf(config.build()),
             calls: aws.calls.clone(),
             endpoint: aws.endpoint_name("IAM"),
+            region: aws.config.region().map(|r| r.as_ref().to_owned()),
         }
     }
 
@@ -44,6 +52,7 @@ impl Iam {
             client,
             calls,
             endpoint,
+            region: None,
         }
     }
 }
