@@ -290,8 +290,53 @@ async fn batch_destroy_refuses_while_a_compute_environment_uses_the_profile() {
         )
         .await
         .remove(0);
+    // An Auto Scaling group with no instance yet, launching through a launch configuration
+    // that sets the profile.
+    let scaling = ctx.autoscaling().await;
+    scaling
+        .query_texts(
+            "autoscaling:CreateLaunchConfiguration",
+            &[
+                ("LaunchConfigurationName", "destroy-lc"),
+                ("ImageId", "ami-03cf127a"),
+                ("InstanceType", "t2.micro"),
+                ("IamInstanceProfile", &r),
+            ],
+            &[
+                "CreateLaunchConfigurationResponse",
+                "ResponseMetadata",
+                "RequestId",
+            ],
+        )
+        .await
+        .unwrap();
+    scaling
+        .query_texts(
+            "autoscaling:CreateAutoScalingGroup",
+            &[
+                ("AutoScalingGroupName", "destroy-asg"),
+                ("LaunchConfigurationName", "destroy-lc"),
+                ("MinSize", "0"),
+                ("MaxSize", "0"),
+                ("AvailabilityZones.member.1", "us-east-1a"),
+            ],
+            &[
+                "CreateAutoScalingGroupResponse",
+                "ResponseMetadata",
+                "RequestId",
+            ],
+        )
+        .await
+        .unwrap();
     let forced = ctx.ecsrole(&["destroy", "--force"]);
     assert_eq!(forced.code, 1, "{forced:?}");
+    assert!(
+        forced.stderr.contains(
+            "Auto Scaling group destroy-asg (us-east-1, via launch configuration destroy-lc)"
+        ),
+        "{}",
+        forced.stderr
+    );
     assert!(
         forced
             .stderr

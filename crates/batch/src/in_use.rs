@@ -12,6 +12,8 @@
 //!   them unable to renew their credentials.
 //! - Launch templates whose default or latest version sets the profile: what an Auto
 //!   Scaling group, or the next `run-instances`, launches with.
+//! - Auto Scaling groups whose launch configuration sets the profile, or that name one of
+//!   those templates: they launch with it even while they have no instance.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -54,6 +56,9 @@ pub struct Usage {
     pub instances: Vec<String>,
     /// Launch templates that set it: `launch template NAME (ID) version N (region)`.
     pub templates: Vec<String>,
+    /// Auto Scaling groups that launch with it (through a launch configuration, or one of
+    /// those templates): `Auto Scaling group NAME (region, via ...)`.
+    pub groups: Vec<String>,
     /// Regions whose endpoint answered that it has no Batch API (HTTP 501: an emulator's
     /// edition without it), so no compute environment there can use anything.
     pub no_batch: Vec<String>,
@@ -207,14 +212,59 @@ pub async fn ec2_using(
                 i.id, i.state
             ));
         }
-        for t in templates {
+        let mut using: Vec<&crate::ec2::TemplateProfile> = vec![];
+        for t in &templates {
             if t.profile.as_deref().is_some_and(|v| names(v, profile)) {
                 usage.templates.push(format!(
                     "launch template {} ({}) version {} ({region})",
                     t.name, t.id, t.version
                 ));
+                using.push(t);
             }
         }
+        groups_using(&aws.in_region(region), region, profile, &using, usage).await?;
+    }
+    Ok(())
+}
+
+/// The Auto Scaling groups in `region` whose launch configuration sets `profile`, or that
+/// name one of `templates` (those that set it), added to `usage`. An endpoint without
+/// Auto Scaling (HTTP 501) has none.
+async fn groups_using(
+    aws: &Aws,
+    region: &str,
+    profile: &str,
+    templates: &[&crate::ec2::TemplateProfile],
+    usage: &mut Usage,
+) -> Result<(), Error> {
+    let scaling = Ec2::autoscaling(aws);
+    let read = tokio::try_join!(
+        scaling.auto_scaling_groups(),
+        scaling.launch_configurations()
+    );
+    let (groups, configurations) = match read {
+        Ok(both) => both,
+        Err(Error::Core(ecsrole_core::Error::NotImplemented { .. })) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for g in groups {
+        let by_configuration = g.launch_configuration.as_ref().filter(|lc| {
+            configurations
+                .iter()
+                .any(|(n, p)| n == *lc && p.as_deref().is_some_and(|v| names(v, profile)))
+        });
+        let by_template = templates
+            .iter()
+            .find(|t| g.templates.iter().any(|x| *x == t.id || *x == t.name));
+        let via = match (by_configuration, by_template) {
+            (Some(lc), _) => format!("launch configuration {lc}"),
+            (None, Some(t)) => format!("launch template {}", t.name),
+            (None, None) => continue,
+        };
+        usage.groups.push(format!(
+            "Auto Scaling group {} ({region}, via {via})",
+            g.name
+        ));
     }
     Ok(())
 }
@@ -243,6 +293,7 @@ pub async fn refuse_if_in_use(
                 .map(|u| format!("compute environment {u}"))
                 .chain(usage.instances)
                 .chain(usage.templates)
+                .chain(usage.groups)
                 .collect();
             if !users.is_empty() {
                 plan.refuse(&E::ProfileInUse { profile, users });

@@ -295,6 +295,17 @@ impl Ctx {
         ecsrole_batch::ec2::Ec2::new(&aws)
     }
 
+    /// The test's own Auto Scaling client (the query client, speaking Auto Scaling's API),
+    /// in its account, straight to the emulator.
+    pub async fn autoscaling(&self) -> ecsrole_batch::ec2::Ec2 {
+        let aws = ecsrole_core::aws::Aws {
+            config: self.sdk_config().await,
+            partition: ecsrole_core::partition::Partition::Aws,
+            calls: ecsrole_core::aws::Calls::default(),
+        };
+        ecsrole_batch::ec2::Ec2::autoscaling(&aws)
+    }
+
     /// Runs `ecsrole ARGS --role-name <role>` against the emulator, in an environment
     /// cleared of the caller's AWS settings.
     /// `ecsrole`, with these environment variables set too (`GITHUB_STEP_SUMMARY`...).

@@ -34,10 +34,13 @@ use hyper_util::rt::TokioExecutor;
 use crate::error::Error;
 
 mod answer;
+mod autoscaling;
 mod retry;
 #[cfg(test)]
 mod tests;
 pub mod tree;
+
+pub use autoscaling::Group;
 
 pub use answer::{Ec2Error, records, texts};
 use retry::{Limits, bounded, connector_error, raw_response, retryable};
@@ -72,6 +75,10 @@ pub struct Ec2 {
 }
 
 struct Inner {
+    /// The signing name and the API version of the query API spoken: EC2's, or Auto
+    /// Scaling's (the same protocol).
+    service: &'static str,
+    version: &'static str,
     endpoint: String,
     region: String,
     calls: Calls,
@@ -157,8 +164,34 @@ impl Ec2 {
                 config.use_dual_stack().unwrap_or(false),
             )
         });
+        Ec2::speaking(aws, "ec2", API_VERSION, endpoint, region)
+    }
+
+    /// A client of Auto Scaling's query API (the same protocol as EC2's), for `aws`'s
+    /// region: what uses an instance profile through a launch configuration.
+    pub fn autoscaling(aws: &Aws) -> Ec2 {
+        let region = aws
+            .config
+            .region()
+            .map_or("us-east-1".to_owned(), |r| r.to_string());
+        let endpoint = aws
+            .configured_endpoint("Auto Scaling")
+            .unwrap_or_else(|| ecsrole_core::aws::autoscaling_default_endpoint(&region));
+        Ec2::speaking(aws, "autoscaling", "2011-01-01", endpoint, region)
+    }
+
+    fn speaking(
+        aws: &Aws,
+        service: &'static str,
+        version: &'static str,
+        endpoint: String,
+        region: String,
+    ) -> Ec2 {
+        let config = &aws.config;
         Ec2 {
             inner: Arc::new(Inner {
+                service,
+                version,
                 endpoint,
                 region,
                 calls: aws.calls.clone(),
@@ -465,7 +498,7 @@ impl Ec2 {
         params: &[(&str, &str)],
         read: impl Fn(&str) -> Result<T, XmlDecodeError>,
     ) -> Result<T, Error> {
-        let body = form(action, params);
+        let body = form(action, self.inner.version, params);
         let fut = async {
             let bytes = bounded(self.inner.limits, || self.attempt(&body), retryable).await?;
             let text = String::from_utf8_lossy(&bytes);
@@ -519,7 +552,7 @@ impl Ec2 {
         let params = v4::SigningParams::builder()
             .identity(&identity)
             .region(&self.inner.region)
-            .name("ec2")
+            .name(self.inner.service)
             .time(SystemTime::now())
             .settings(SigningSettings::default())
             .build()?
@@ -582,11 +615,11 @@ const SECURITY_GROUP_IDS: [&str; 4] = [
     "groupId",
 ];
 
-/// The form body of a query: `Action` (the IAM action without its `ec2:` prefix),
-/// `Version`, then the parameters.
-fn form(action: &str, params: &[(&str, &str)]) -> String {
-    let name = action.strip_prefix("ec2:").unwrap_or(action);
-    let mut body = format!("Action={name}&Version={API_VERSION}");
+/// The form body of a query: `Action` (the IAM action without its `ec2:` or
+/// `autoscaling:` prefix), `Version`, then the parameters.
+fn form(action: &str, version: &str, params: &[(&str, &str)]) -> String {
+    let name = action.split_once(':').map_or(action, |(_, n)| n);
+    let mut body = format!("Action={name}&Version={version}");
     for (k, v) in params {
         body.push('&');
         body.push_str(&encode(k));

@@ -291,7 +291,11 @@ fn query_encoding() {
     assert_eq!(encode("Filter.1.Value.1"), "Filter.1.Value.1");
     assert_eq!(encode("a b/c"), "a%20b%2Fc");
     assert_eq!(
-        form("ec2:DescribeVpcs", &[("Filter.1.Name", "is default")]),
+        form(
+            "ec2:DescribeVpcs",
+            API_VERSION,
+            &[("Filter.1.Name", "is default")]
+        ),
         "Action=DescribeVpcs&Version=2016-11-15&Filter.1.Name=is%20default"
     );
 }

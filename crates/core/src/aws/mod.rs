@@ -23,7 +23,15 @@ pub use pressure::Throttles;
 
 /// The services ecsrole calls, by the SDK's service id (what `AWS_ENDPOINT_URL_<ID>` and
 /// the profile's `services` section name).
-pub const SERVICES: [&str; 6] = ["IAM", "STS", "Batch", "ECS", "EC2", "Organizations"];
+pub const SERVICES: [&str; 7] = [
+    "IAM",
+    "STS",
+    "Batch",
+    "ECS",
+    "EC2",
+    "Auto Scaling",
+    "Organizations",
+];
 
 /// Is `url` one of AWS's own endpoints (by host: `*.amazonaws.com`, `*.amazonaws.com.cn`,
 /// `*.api.aws`, the isolated partitions' domains)? A VPC endpoint's DNS name is one too.
@@ -60,6 +68,16 @@ pub fn ec2_default_endpoint(region: &str, fips: bool, dual_stack: bool) -> Strin
     };
     let name = if fips { "ec2-fips" } else { "ec2" };
     format!("https://{name}.{region}.{suffix}")
+}
+
+/// Auto Scaling's endpoint in `region` when none is configured (its own query API).
+pub fn autoscaling_default_endpoint(region: &str) -> String {
+    let suffix = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    format!("https://autoscaling.{region}.{suffix}")
 }
 
 /// How to reach AWS, as the user said it. Unset fields follow the standard SDK chain

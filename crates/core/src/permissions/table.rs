@@ -162,6 +162,18 @@ pub const TABLE: &[Permission] = &[
     ),
     called("iam:DeleteRole", On::Role, &[Destroy], "delete the role"),
     called(
+        "autoscaling:DescribeAutoScalingGroups",
+        On::Any,
+        &[Destroy],
+        "find the Auto Scaling groups that launch with the instance profile (through a launch configuration or template)",
+    ),
+    called(
+        "autoscaling:DescribeLaunchConfigurations",
+        On::Any,
+        &[Destroy],
+        "read the instance profile each launch configuration sets",
+    ),
+    called(
         "iam:ListRoles",
         On::Any,
         &[Verify, Diagnose],

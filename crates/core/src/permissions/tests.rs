@@ -20,7 +20,16 @@ fn actions_are_well_formed() {
     for row in TABLE {
         let (service, name) = row.action.split_once(':').expect(row.action);
         assert!(
-            ["iam", "sts", "ec2", "ecs", "batch", "organizations"].contains(&service),
+            [
+                "iam",
+                "sts",
+                "ec2",
+                "autoscaling",
+                "ecs",
+                "batch",
+                "organizations"
+            ]
+            .contains(&service),
             "{}",
             row.action
         );
