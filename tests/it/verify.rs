@@ -641,3 +641,54 @@ async fn batch_the_keep_hint_names_a_command_that_works() {
         "`{hint}` removed everything of run {run}"
     );
 }
+
+/// A job that FAILED because its image could not be pulled: the registry's refusals (a
+/// typo, a missing tag, a private registry without credentials) are exit 1 naming the
+/// image; only AWS refusing the instance role's principal is exit 3. moto's jobs always
+/// succeed: the proxy rewrites its DescribeJobs answer to FAILED with each reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_a_job_whose_image_cannot_be_pulled_is_blamed_on_the_role_only_on_evidence_proxy_rewritten()
+ {
+    crate::harness::needs_batch();
+    let (ctx, proxy) = Ctx::proxied("verify_pull").await;
+    compliant_role(&ctx).await;
+    let cases = [
+        (
+            "CannotPullContainerError: Error response from daemon: pull access denied for busyboxx, repository does not exist or may require 'docker login': denied: requested access to the resource is denied",
+            1,
+        ),
+        (
+            "CannotPullContainerError: Error response from daemon: manifest unknown: manifest unknown",
+            1,
+        ),
+        (
+            "CannotPullContainerError: Error response from daemon: Head \"https://registry.example.com/v2/app/manifests/1\": unauthorized: authentication required",
+            1,
+        ),
+        (
+            "CannotPullContainerError: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/ecsInstanceRole/i-0abc is not authorized to perform: ecr:GetAuthorizationToken",
+            3,
+        ),
+    ];
+    for (reason, code) in cases {
+        let reason_owned = reason.to_owned();
+        proxy.rewrite("describejobs", move |v: &mut serde_json::Value| {
+            for j in v["jobs"].as_array_mut().into_iter().flatten() {
+                j["status"] = "FAILED".into();
+                j["statusReason"] = reason_owned.clone().into();
+            }
+        });
+        let run = ctx.ecsrole(&["verify", "--level", "job", "--image", "busyboxx"]);
+        assert_eq!(run.code, code, "{reason}: {run:?}");
+        if code == 1 {
+            assert!(
+                run.stdout.contains("image busyboxx")
+                    && run.stdout.contains("nothing here is about the role"),
+                "{run:?}"
+            );
+        }
+        let run_id = run_id_of(&run.stderr);
+        assert_eq!(left_of_run(&ctx, &run_id).await, Vec::<String>::new());
+    }
+    proxy.heal();
+}

@@ -64,26 +64,55 @@ pub(crate) fn already_exists(e: &ecsrole_core::Error) -> bool {
 /// Why a job FAILED, as far as it concerns the instance role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum JobFailure {
-    /// Access was denied (to ECR, say): the role's permissions.
-    AccessDenied,
+    /// Evidence about the role itself: an AWS API (ECR, ECS, CloudWatch Logs) refused the
+    /// instance role's principal (`User: arn:aws:sts::…:assumed-role/… is not authorized to
+    /// perform: ecr:GetAuthorizationToken`), or the message names the instance role.
+    RoleDenied,
+    /// The registry refused the pull or does not have the image: a repository that does not
+    /// exist, an unknown manifest or tag, Docker Hub's "pull access denied", a private
+    /// registry that wants credentials. Nothing here is about the role.
+    ImageRefused,
     /// The image could not be pulled, for a reason that does not say (no route to the
-    /// registry, a wrong image name...).
+    /// registry, say).
     ImagePull,
-    /// Anything else: the image, its command.
+    /// Anything else: the image's command, its exit code.
     Other,
 }
 
 impl JobFailure {
     pub(crate) fn of(reason: &str) -> JobFailure {
         let words = Words::of(reason);
-        if words.any(&[
-            "accessdenied",
-            "accessdeniedexception",
-            "access denied",
-            "not authorized",
+        let lower = reason.to_ascii_lowercase();
+        // An AWS API's refusal names an action of its service (`ecr:...`) or the principal
+        // (`assumed-role/...`); a registry's never does.
+        let names_aws = ["ecr:", "ecs:", "logs:", "assumed-role/"]
+            .iter()
+            .any(|p| lower.contains(p));
+        if about_instance_role(reason)
+            || (names_aws
+                && words.any(&[
+                    "not authorized to perform",
+                    "accessdeniedexception",
+                    "accessdenied",
+                    "access denied",
+                ]))
+        {
+            JobFailure::RoleDenied
+        } else if words.any(&[
+            "pull access denied",
+            "repository does not exist",
+            "does not exist",
+            "manifest unknown",
+            "not found",
+            "requested access to the resource is denied",
+            "authentication required",
             "unauthorized",
+            "no basic auth credentials",
+            "docker login",
+            "access denied",
+            "accessdenied",
         ]) {
-            JobFailure::AccessDenied
+            JobFailure::ImageRefused
         } else if words.any(&["cannotpullcontainererror", "cannotpullcontainer", "ecr"]) {
             JobFailure::ImagePull
         } else {
@@ -105,17 +134,35 @@ mod tests {
             assert_eq!(JobFailure::of(reason), JobFailure::ImagePull, "{reason}");
         }
         for reason in [
-            "CannotPullContainerError: AccessDeniedException: User is not authorized to perform: ecr:GetAuthorizationToken",
-            "AccessDenied: access denied",
-        ] {
-            assert_eq!(JobFailure::of(reason), JobFailure::AccessDenied, "{reason}");
-        }
-        for reason in [
             "Essential container in task exited",
             "ResourceInitializationError: unable to pull secrets or registry auth",
             "failed to decrypt the secret",
         ] {
             assert_eq!(JobFailure::of(reason), JobFailure::Other, "{reason}");
+        }
+    }
+
+    /// Exit 3 needs the role named or an AWS API refusing its principal; a registry's own
+    /// refusal (a typo in the image, a private image) is the image's, however it words it.
+    #[test]
+    fn the_role_is_blamed_only_on_evidence_about_it() {
+        for reason in [
+            "CannotPullContainerError: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/ecsInstanceRole/i-0abc is not authorized to perform: ecr:GetAuthorizationToken",
+            "CannotPullContainerError: pull image manifest has been retried: AccessDenied: ecr:BatchGetImage",
+            "ResourceInitializationError: failed to validate logger args: AccessDeniedException: not authorized to perform logs:CreateLogStream",
+            "CLIENT_ERROR - Invalid IamInstanceProfile: ecsInstanceRole",
+        ] {
+            assert_eq!(JobFailure::of(reason), JobFailure::RoleDenied, "{reason}");
+        }
+        for reason in [
+            "CannotPullContainerError: Error response from daemon: pull access denied for busyboxx, repository does not exist or may require 'docker login': denied: requested access to the resource is denied",
+            "CannotPullContainerError: ref pull has been retried 1 time(s): failed to resolve reference \"public.ecr.aws/docker/library/busybox:nosuch\": public.ecr.aws/docker/library/busybox:nosuch: not found",
+            "CannotPullContainerError: Error response from daemon: manifest unknown: manifest unknown",
+            "CannotPullContainerError: Error response from daemon: Head \"https://registry.example.com/v2/app/manifests/1\": unauthorized: authentication required",
+            "CannotPullContainerError: Error response from daemon: Get https://1.dkr.ecr.us-east-1.amazonaws.com/v2/: no basic auth credentials",
+            "AccessDenied: access denied",
+        ] {
+            assert_eq!(JobFailure::of(reason), JobFailure::ImageRefused, "{reason}");
         }
     }
 

@@ -11,7 +11,7 @@ use ecsrole_core::poll::{self, Poll, PollError};
 use tokio::time::Instant;
 
 use crate::api::{Described, State, Status};
-use crate::classify::{JobFailure, about_instance_role, already_exists};
+use crate::classify::{JobFailure, already_exists};
 use crate::error::Error;
 use crate::evidence::Stuck;
 use crate::level::Step;
@@ -173,7 +173,7 @@ impl Verifier {
                     *last.lock().expect("last") = Some((status.clone(), reason.clone()));
                     match status {
                         JobStatus::Succeeded => Ok(Poll::Ready(())),
-                        JobStatus::Failed => Err(failed_job(job, &reason)),
+                        JobStatus::Failed => Err(failed_job(job, &opts.image, &reason)),
                         s => {
                             Box::pin(self.watch(Kind::JobQueue, &names.job_queue)).await?;
                             Box::pin(self.watch(Kind::ComputeEnvironment, &ce.name)).await?;
@@ -213,26 +213,28 @@ impl Verifier {
     }
 }
 
-/// A job that FAILED: the role's fault only when its reason says access was denied or names
-/// the instance role; a pull that failed for another reason (no route to the registry,
-/// say) is not evidence about the role.
-fn failed_job(job: &str, reason: &str) -> Failure {
-    let denied = JobFailure::of(reason) == JobFailure::AccessDenied || about_instance_role(reason);
-    let (kind, hint) = if denied {
-        (
+/// A job that FAILED: the role's fault (exit 3) only on evidence about the role itself (an
+/// AWS API refusing its principal, or the reason naming it); a registry that refused the
+/// pull or lacks `image` is the image's (exit 1, naming it and the registry's words), as is
+/// a pull that failed for another reason (no route to the registry, say).
+fn failed_job(job: &str, image: &str, reason: &str) -> Failure {
+    let (kind, hint) = match JobFailure::of(reason) {
+        JobFailure::RoleDenied => (
             FailureKind::RoleBroken,
-            "the instance role needs ECR permissions to pull the image (AmazonEC2ContainerServiceforEC2Role grants them)",
-        )
-    } else if JobFailure::of(reason) == JobFailure::ImagePull {
-        (
+            "AWS refused the instance role: it needs ECR permissions to pull the image (AmazonEC2ContainerServiceforEC2Role grants them)".to_owned(),
+        ),
+        JobFailure::ImageRefused => (
             FailureKind::Error,
-            "the image could not be pulled: check --image, and that the instances can reach the registry (a route to the internet, a NAT gateway or VPC endpoints for ECR)",
-        )
-    } else {
-        (
+            format!("the registry refused image {image} or does not have it (nothing here is about the role): check --image for a typo, and that a private image's registry gives the instances credentials"),
+        ),
+        JobFailure::ImagePull => (
             FailureKind::Error,
-            "check --image and that its command can run",
-        )
+            format!("image {image} could not be pulled: check --image, and that the instances can reach the registry (a route to the internet, a NAT gateway or VPC endpoints for ECR)"),
+        ),
+        JobFailure::Other => (
+            FailureKind::Error,
+            format!("check --image ({image}) and that its command can run"),
+        ),
     };
     Failure::new(kind, format!("job {job} FAILED: {reason}; hint: {hint}"))
 }
