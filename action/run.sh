@@ -5,7 +5,8 @@
 #   ECSROLE_BIN       the binary (from install.sh)
 #   ECSROLE_COMMAND   check, plan, apply, verify, diagnose, ...
 #   ECSROLE_ARGS      its arguments, split on whitespace (no shell evaluation)
-#   ECSROLE_SARIF     true: also write SARIF (check, plan, diagnose) to $RUNNER_TEMP/ecsrole.sarif
+#   ECSROLE_SARIF     true: the same run also writes SARIF (check, plan, diagnose) to
+#                     $RUNNER_TEMP/ecsrole.sarif (--sarif); none when the run erred
 #   ECSROLE_REPORT    true: also write a JUnit report to $RUNNER_TEMP/ecsrole-junit.xml
 # Writes the outputs exit-code, result (compliant, drift, error, not-working), sarif-file
 # and report-file to $GITHUB_OUTPUT; ecsrole itself appends the step summary to
@@ -21,37 +22,30 @@ esac
 read -r -d '' -a given <<< "${ECSROLE_ARGS:-}" || true
 tmp="${RUNNER_TEMP:-/tmp}"
 sarif_file=""
+sarif_path=""
 report_file=""
-args=("${given[@]}")
+args=(${given[@]+"${given[@]}"})
 if [ "${ECSROLE_REPORT:-false}" = true ]; then
   report_file="$tmp/ecsrole-junit.xml"
   args+=(--report "$report_file")
 fi
-
-"$bin" "$command" "${args[@]}"
-code=$?
 if [ "${ECSROLE_SARIF:-false}" = true ]; then
   case "$command" in
     check | plan | diagnose)
-      sarif_file="$tmp/ecsrole.sarif"
-      # A second run, read-only like the first, for the log; its exit code is not the
-      # step's, and it writes no summary or report (the first run did): the output,
-      # verbosity, summary and report options given are left out of it.
-      sarif_args=()
-      skip=0
-      for a in "${given[@]}"; do
-        if [ "$skip" = 1 ]; then skip=0; continue; fi
-        case "$a" in
-          --output | --summary | --report) skip=1 ;;
-          --output=* | --summary=* | --report=* | -q | --quiet | -v* | --verbose) ;;
-          *) sarif_args+=("$a") ;;
-        esac
-      done
-      GITHUB_STEP_SUMMARY="" "$bin" "$command" "${sarif_args[@]}" --output sarif --quiet \
-        > "$sarif_file" || true
+      # Written by the same run, beside its output: one run, one exit code. A run that
+      # errs writes none (and removes an older one), so the output below is then empty.
+      sarif_path="$tmp/ecsrole.sarif"
+      rm -f "$sarif_path"
+      args+=(--sarif "$sarif_path")
       ;;
     *) echo "ecsrole action: sarif is for check, plan and diagnose, not $command" >&2 ;;
   esac
+fi
+
+"$bin" "$command" ${args[@]+"${args[@]}"}
+code=$?
+if [ -n "$sarif_path" ] && [ -s "$sarif_path" ]; then
+  sarif_file="$sarif_path"
 fi
 case "$code" in
   0) result=compliant ;;

@@ -19,8 +19,9 @@ fn multitool() -> std::ffi::OsString {
     )
 }
 
-/// The multitool's `validate` on `sarif`: the errors it reports (its own output is a
-/// SARIF log; results at level `error` are schema or rule violations).
+/// The multitool's `validate` on `sarif`, with the SARIF and GitHub (GHAS) rule kinds:
+/// what it reports, errors and warnings alike (its own output is a SARIF log; its results
+/// are schema or rule violations). None is allowed: no warning is left to explain.
 fn validate(sarif: &str, name: &str) -> Vec<String> {
     let dir = std::env::temp_dir().join(format!("ecsrole-sarif-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -28,7 +29,14 @@ fn validate(sarif: &str, name: &str) -> Vec<String> {
     let output = dir.join("out.sarif");
     std::fs::write(&input, sarif).unwrap();
     let run = Command::new(multitool())
-        .args(["validate", "--log", "ForceOverwrite", "-o"])
+        .args([
+            "validate",
+            "--rule-kind",
+            "Sarif;Ghas",
+            "--log",
+            "ForceOverwrite",
+            "-o",
+        ])
         .arg(&output)
         .arg(&input)
         .env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
@@ -47,8 +55,8 @@ fn validate(sarif: &str, name: &str) -> Vec<String> {
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|r| r["level"] == "error")
-        .map(|r| r["message"]["text"].as_str().unwrap_or_default().to_owned())
+        .filter(|r| r["level"] != "note" && r["level"] != "none")
+        .map(|r| format!("{} {}", r["ruleId"], r["message"]))
         .collect()
 }
 
@@ -378,6 +386,10 @@ async fn the_actions_shell_keeps_the_exit_code_and_writes_its_outputs() {
     let sarif: Value =
         serde_json::from_str(&std::fs::read_to_string(&out["sarif-file"]).unwrap()).unwrap();
     assert!(!results(&sarif).is_empty(), "{sarif}");
+    assert_eq!(
+        sarif["runs"][0]["invocations"][0]["exitCode"], 2,
+        "the log is the step's own run's"
+    );
     assert!(
         std::fs::read_to_string(&out["report-file"])
             .unwrap()
@@ -401,8 +413,104 @@ async fn the_actions_shell_keeps_the_exit_code_and_writes_its_outputs() {
     let bad = runner("check", "--timeout nope");
     assert_eq!(bad.code, 1, "{bad:?}");
     assert_eq!(outputs()["result"], "error");
+    assert_eq!(
+        outputs()["sarif-file"],
+        "",
+        "an error run offers no SARIF to upload"
+    );
+    assert!(
+        !dir.join("ecsrole.sarif").exists(),
+        "the earlier log is gone"
+    );
+    // No argument at all: the empty list expands to nothing under `set -u`.
+    std::fs::write(&output, "").unwrap();
+    let bare = runner("check", "");
+    assert!([0, 2].contains(&bare.code), "{bare:?}");
     let injected = runner("check; true", &args);
     assert_eq!(injected.code, 1, "{injected:?}");
     assert!(injected.stderr.contains("invalid command"), "{injected:?}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The action's scripts expand every array in the empty-safe form `${a[@]+"${a[@]}"}`:
+/// bash 3.2 (macOS runners) fails on `"${a[@]}"` of an empty array under `set -u`, and it
+/// cannot be installed here, so the scripts are read for the bare form.
+#[test]
+fn the_actions_scripts_expand_arrays_safely_for_bash_3() {
+    for script in ["run.sh", "install.sh"] {
+        let path = format!("{}/../action/{script}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let mut rest = line;
+            while let Some(at) = rest.find("\"${") {
+                let after = &rest[at + 3..];
+                let bare = after
+                    .find('}')
+                    .is_some_and(|end| after[..end].ends_with("[@]"));
+                let safe = rest[..at].ends_with('+');
+                assert!(
+                    !bare || safe,
+                    "{script}:{}: a bare array expansion: {line}",
+                    n + 1
+                );
+                rest = after;
+            }
+        }
+    }
+}
+
+/// `--sarif FILE` writes the log beside the human output in the same run (one run, one
+/// exit code); a run that ends in an error writes none and removes the one an earlier run
+/// left, so no upload can read "no findings" from it.
+#[tokio::test]
+async fn sarif_file_beside_the_output_and_none_after_an_error() {
+    let ctx = Ctx::new("ci_sarif_file").await;
+    let dir = ctx.temp_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("ecsrole.sarif");
+    let file = path.to_str().unwrap();
+    let drift = ctx.ecsrole(&["check", "--sarif", file]);
+    assert_eq!(drift.code, 2, "{drift:?}");
+    assert!(
+        drift.stdout.contains("Drift:"),
+        "human output as usual: {drift:?}"
+    );
+    let v: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let errors = validate(&std::fs::read_to_string(&path).unwrap(), "file");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(
+        results(&v).iter().any(|r| r["ruleId"] == "role_missing"),
+        "{v}"
+    );
+    assert_eq!(v["runs"][0]["automationDetails"]["id"], "ecsrole/check/");
+    assert_eq!(v["runs"][0]["invocations"][0]["exitCode"], 2);
+
+    // The same file, then a run that cannot reach AWS: no log, the old one gone.
+    let failed = ctx.ecsrole(&[
+        "check",
+        "--sarif",
+        file,
+        "--endpoint-url",
+        "http://127.0.0.1:1",
+        "--timeout",
+        "5",
+    ]);
+    assert_eq!(failed.code, 1, "{failed:?}");
+    assert!(
+        !path.exists(),
+        "a stale log was left for upload: {failed:?}"
+    );
+    // A command line that cannot be read erred too.
+    std::fs::write(&path, "{}").unwrap();
+    let unread = ctx.ecsrole(&["check", "--sarif", file, "--timeout", "nope"]);
+    assert_eq!(unread.code, 1, "{unread:?}");
+    assert!(!path.exists(), "{unread:?}");
+
+    // Not for a command that makes no SARIF: refused before any call.
+    let apply = ctx.ecsrole(&["apply", "--sarif", file]);
+    assert_eq!(apply.code, 1, "{apply:?}");
+    assert!(apply.stderr.contains("--sarif"), "{apply:?}");
+    assert!(!path.exists());
+    assert_eq!(ctx.state().await.trust, None, "nothing was written");
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -103,7 +103,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__apply)
-            opts="-v -q -h --replace-profile-role --replace-trust-policy --no-wait --wait-timeout --config --role-name --instance-profile-name --path --extra-policy --kind --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --tag --help"
+            opts="-v -q -h --replace-profile-role --replace-trust-policy --no-wait --wait-timeout --config --role-name --instance-profile-name --path --extra-policy --kind --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --sarif --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --tag --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -169,6 +169,10 @@ _ecsrole() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --sarif)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --report)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -209,7 +213,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__check)
-            opts="-v -q -h --config --role-name --instance-profile-name --path --extra-policy --kind --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --help"
+            opts="-v -q -h --config --role-name --instance-profile-name --path --extra-policy --kind --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --sarif --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -271,6 +275,10 @@ _ecsrole() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --sarif)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --report)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -307,7 +315,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__cleanup)
-            opts="-v -q -h --dry-run --run --all --config --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --help"
+            opts="-v -q -h --dry-run --run --all --config --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --sarif --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -349,6 +357,10 @@ _ecsrole() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --sarif)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -371,7 +383,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__destroy)
-            opts="-v -q -h --force --delete-profile-in-use --dry-run --regions --config --role-name --instance-profile-name --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --help"
+            opts="-v -q -h --force --delete-profile-in-use --dry-run --regions --config --role-name --instance-profile-name --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --sarif --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -421,6 +433,10 @@ _ecsrole() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --sarif)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -429,7 +445,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__diagnose)
-            opts="-v -q -h --compute-environment --job-queue --job --registration-allowance --extra-policy --partition --config --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --regions --help"
+            opts="-v -q -h --compute-environment --job-queue --job --registration-allowance --extra-policy --partition --config --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --sarif --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --regions --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -488,6 +504,10 @@ _ecsrole() {
                     return 0
                     ;;
                 --summary)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sarif)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -811,7 +831,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__plan)
-            opts="-v -q -h --replace-profile-role --replace-trust-policy --config --role-name --instance-profile-name --path --extra-policy --kind --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --tag --help"
+            opts="-v -q -h --replace-profile-role --replace-trust-policy --config --role-name --instance-profile-name --path --extra-policy --kind --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --sarif --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --tag --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -873,6 +893,10 @@ _ecsrole() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --sarif)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --report)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -913,7 +937,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__verify)
-            opts="-v -q -h --level --subnet --security-group --service-role --image --keep --propagation-allowance --registration-allowance --config --role-name --instance-profile-name --path --extra-policy --kind --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --regions --help"
+            opts="-v -q -h --level --subnet --security-group --service-role --image --keep --propagation-allowance --registration-allowance --config --role-name --instance-profile-name --path --extra-policy --kind --partition --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --sarif --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --regions --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1000,6 +1024,10 @@ _ecsrole() {
                     return 0
                     ;;
                 --summary)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sarif)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -159,12 +159,13 @@ fn rule_help(code: &str) -> (String, &'static str) {
     )
 }
 
-/// A stable fingerprint of (account, region, code, resource): code scanning tracks a
-/// finding across runs by it. FNV-1a, 64 bits, hex: the same input, the same value, on
-/// every platform and release.
+/// A stable fingerprint of (account, region, code, resource, message): code scanning
+/// tracks a finding across runs by it, and the message holds what tells two findings of
+/// one code on one resource apart (the denied actions, the deciding statement). FNV-1a, 64
+/// bits, hex: the same input, the same value, on every platform.
 fn fingerprint(i: &Item) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [&i.account, &i.region, &i.code, &i.resource] {
+    for part in [&i.account, &i.region, &i.code, &i.resource, &i.message] {
         for b in part.bytes().chain([0]) {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0100_0000_01b3);
@@ -176,7 +177,18 @@ fn fingerprint(i: &Item) -> String {
 /// The run as a SARIF 2.1.0 log: one result per finding, the rules they use, and the
 /// invocation (its exit code; for a run that ended in an error, not successful, with the
 /// error as a notification).
-pub fn sarif(record: &Record, command: &str, code: u8, error: Option<&str>) -> Value {
+///
+/// Each result points at `location` (a file of the repository: see [`location`]) line 1,
+/// and carries `partialFingerprints.primaryLocationLineHash`, distinct per distinct
+/// finding (GitHub would otherwise hash that one line, the same for every result); the
+/// run's `automationDetails.id` is `ecsrole/<command>/`, its category for code scanning.
+pub fn sarif(
+    record: &Record,
+    command: &str,
+    code: u8,
+    error: Option<&str>,
+    location: &str,
+) -> Value {
     let items = record.items();
     let mut rules: Vec<String> = items.iter().map(|i| i.code.clone()).collect();
     rules.sort();
@@ -188,7 +200,11 @@ pub fn sarif(record: &Record, command: &str, code: u8, error: Option<&str>) -> V
             let (help, anchor) = rule_help(r);
             json!({
                 "id": r,
-                "name": r,
+                // SARIF wants the name, when given, to differ from the opaque id.
+                "name": r.split('_').map(|w| {
+                    let mut c = w.chars();
+                    c.next().map_or_else(String::new, |f| f.to_ascii_uppercase().to_string() + c.as_str())
+                }).collect::<String>(),
                 "shortDescription": {"text": r},
                 "fullDescription": {"text": help},
                 "help": {"text": help},
@@ -206,15 +222,21 @@ pub fn sarif(record: &Record, command: &str, code: u8, error: Option<&str>) -> V
                 "level": if i.error { "error" } else { "warning" },
                 "message": {"text": i.message},
                 // GitHub code scanning needs a file to hang an alert on: the config
-                // file that names the role (the resource itself is the logical location).
+                // file that names the role, else the workflow that ran ecsrole (the
+                // resource itself is the logical location).
                 "locations": [{
-                    "physicalLocation": {"artifactLocation": {"uri": "ecsrole.toml"}},
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": location},
+                        "region": {"startLine": 1},
+                    },
                     "logicalLocations": [{
                         "fullyQualifiedName": i.resource,
                         "kind": "resource",
                     }],
                 }],
-                "partialFingerprints": {"ecsroleFinding/v1": fingerprint(i)},
+                "partialFingerprints": {
+                    "primaryLocationLineHash": format!("{}:1", fingerprint(i)),
+                },
                 "properties": {"account": i.account, "region": i.region},
             })
         })
@@ -251,10 +273,41 @@ pub fn sarif(record: &Record, command: &str, code: u8, error: Option<&str>) -> V
                 "informationUri": repo,
                 "rules": rule_docs,
             }},
+            "automationDetails": {"id": format!("ecsrole/{command}/")},
             "invocations": [invocation],
             "results": results,
         }],
     })
+}
+
+/// The repository file a SARIF result points at: the config file when one was read (as
+/// named, or `ecsrole.toml` found in the working directory), else the workflow that ran
+/// ecsrole (`GITHUB_WORKFLOW_REF` without its `owner/repo/` and `@ref`), else
+/// `ecsrole.toml`.
+pub fn location(config: Option<&Path>, workflow_ref: Option<&str>) -> String {
+    if let Some(path) = config {
+        return path.to_string_lossy().trim_start_matches("./").to_owned();
+    }
+    if Path::new(crate::config::DEFAULT_FILE).exists() {
+        return crate::config::DEFAULT_FILE.to_owned();
+    }
+    workflow_ref
+        .and_then(|r| r.split('@').next())
+        .and_then(|r| r.splitn(3, '/').nth(2))
+        .filter(|p| !p.is_empty())
+        .map_or_else(|| crate::config::DEFAULT_FILE.to_owned(), str::to_owned)
+}
+
+/// Removes a SARIF log left at `path` by an earlier run (none there is fine).
+pub fn remove_stale(path: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(anyhow::anyhow!(
+            "cannot remove the stale SARIF log {}: {e}",
+            path.display()
+        )),
+    }
 }
 
 /// A Markdown table cell: one line, pipes escaped.
@@ -396,6 +449,53 @@ mod tests {
         let mut other = items[0].clone();
         other.region = "us-east-1".into();
         assert_ne!(fingerprint(&items[0]), fingerprint(&other));
+        // Two findings of one code on one role that differ in what they deny.
+        let mut denied = items[0].clone();
+        denied.message = "may not call ecs:Poll".into();
+        let mut other = denied.clone();
+        other.message = "may not call ecr:GetAuthorizationToken".into();
+        assert_ne!(fingerprint(&denied), fingerprint(&other));
+    }
+
+    /// Every result points at a line of a file of the repository and has a fingerprint
+    /// GitHub reads; the run has a category per command.
+    #[test]
+    fn sarif_results_have_a_located_line_a_fingerprint_and_a_category() {
+        let s = sarif(&record(), "diagnose", 2, None, ".github/workflows/ci.yml");
+        assert_eq!(s["runs"][0]["automationDetails"]["id"], "ecsrole/diagnose/");
+        let results = s["runs"][0]["results"].as_array().unwrap();
+        let hashes: Vec<&str> = results
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"]["primaryLocationLineHash"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert_ne!(hashes[0], hashes[1]);
+        for r in results {
+            let at = &r["locations"][0]["physicalLocation"];
+            assert_eq!(at["artifactLocation"]["uri"], ".github/workflows/ci.yml");
+            assert_eq!(at["region"]["startLine"], 1);
+        }
+    }
+
+    #[test]
+    fn the_location_is_the_config_then_the_workflow() {
+        assert_eq!(
+            location(Some(Path::new("./conf/ecsrole.toml")), None),
+            "conf/ecsrole.toml"
+        );
+        // (No ecsrole.toml in the crate's directory, where unit tests run.)
+        assert_eq!(
+            location(
+                None,
+                Some("octo/repo/.github/workflows/ci.yml@refs/heads/main")
+            ),
+            ".github/workflows/ci.yml"
+        );
+        assert_eq!(location(None, None), "ecsrole.toml");
+        assert_eq!(location(None, Some("")), "ecsrole.toml");
     }
 
     #[test]
@@ -410,7 +510,7 @@ mod tests {
 
     #[test]
     fn sarif_and_markdown_name_every_finding() {
-        let s = sarif(&record(), "check", 2, None);
+        let s = sarif(&record(), "check", 2, None, "ecsrole.toml");
         let results = s["runs"][0]["results"].as_array().unwrap();
         assert_eq!(results.len(), 2);
         assert_eq!(results[0]["level"], "error");
@@ -431,7 +531,13 @@ mod tests {
             ),
             "{md}"
         );
-        let failed = sarif(&Record::default(), "check", 1, Some("no credentials"));
+        let failed = sarif(
+            &Record::default(),
+            "check",
+            1,
+            Some("no credentials"),
+            "ecsrole.toml",
+        );
         assert_eq!(
             failed["runs"][0]["invocations"][0]["executionSuccessful"],
             false

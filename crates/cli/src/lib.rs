@@ -69,10 +69,37 @@ pub async fn run(cli: Cli) -> u8 {
             Command::Check(_) | Command::Plan(_) | Command::Diagnose(_)
         )
     {
-        let doc = ci::sarif(&report.ci, name, code, error.as_deref());
+        let doc = ci::sarif(
+            &report.ci,
+            name,
+            code,
+            error.as_deref(),
+            &sarif_location(&cli),
+        );
         write_stdout(format!("{}\n", render::json(&doc)).as_bytes());
     }
     let mut failed = false;
+    if let Some(path) = out.and_then(|o| o.sarif.as_deref()) {
+        // Only a run that decided writes a log: an error (exit 1) leaves no file at all,
+        // not even an older one, so nothing can be uploaded as "no findings".
+        let written = if code == EXIT_ERROR || error.is_some() {
+            ci::remove_stale(path)
+        } else {
+            let doc = ci::sarif(
+                &report.ci,
+                name,
+                code,
+                error.as_deref(),
+                &sarif_location(&cli),
+            );
+            std::fs::write(path, format!("{}\n", render::json(&doc)))
+                .map_err(|e| anyhow::anyhow!("cannot write SARIF log {}: {e}", path.display()))
+        };
+        if let Err(e) = written {
+            eprintln!("error: {e:#}");
+            failed = true;
+        }
+    }
     if let Some(path) = ci::summary_path(out.and_then(|o| o.summary.as_deref())) {
         let md = ci::markdown(&report.ci, name, code, error.as_deref());
         if let Err(e) = ci::append(&path, &md) {
@@ -101,6 +128,12 @@ pub(crate) fn print(cli: &Cli, text: &str) {
         return;
     }
     write_stdout(text.as_bytes());
+}
+
+/// The repository file SARIF results point at (see [`ci::location`]).
+fn sarif_location(cli: &Cli) -> String {
+    let config = cli.command.config().and_then(|c| c.config.as_deref());
+    ci::location(config, std::env::var("GITHUB_WORKFLOW_REF").ok().as_deref())
 }
 
 /// Where the run went, as the user chose it (flags or the config file merged into them):
@@ -175,14 +208,23 @@ async fn execute(
         .map(str::parse::<Partition>)
         .transpose()?;
     validate_early(&input, partition, aws_args.region.as_deref())?;
-    if format(cli) == Output::Sarif
-        && !matches!(
-            command,
-            Command::Check(_) | Command::Plan(_) | Command::Diagnose(_)
-        )
-    {
+    let makes_sarif = matches!(
+        command,
+        Command::Check(_) | Command::Plan(_) | Command::Diagnose(_)
+    );
+    if format(cli) == Output::Sarif && !makes_sarif {
         return Err(BadInput(format!(
             "--output sarif is for check, plan and diagnose (and their fleet runs), not {}: expected human or json",
+            command.name()
+        ))
+        .into());
+    }
+    if let Some(path) = command.out().and_then(|o| o.sarif.as_ref())
+        && !makes_sarif
+    {
+        return Err(BadInput(format!(
+            "--sarif {} is for check, plan and diagnose (and their fleet runs), not {}",
+            path.display(),
             command.name()
         ))
         .into());

@@ -13,6 +13,7 @@ pub fn main() -> ExitCode {
             // Completions take no --config: a broken ./ecsrole.toml does not stop them.
             if let Err(e) = config::apply(&mut cli, &matches) {
                 eprintln!("error: {e:#}");
+                remove_stale_sarif();
                 if format(&cli) == Output::Json {
                     let doc =
                         error_document(&cli, "invalid_input", &format!("{e:#}"), &Known::default());
@@ -25,6 +26,9 @@ pub fn main() -> ExitCode {
         Err(e) => {
             // Help and version go to stdout with 0; usage errors exit 1 so that 2 stays "drift".
             let _ = e.print();
+            if e.use_stderr() {
+                remove_stale_sarif();
+            }
             return ExitCode::from(if e.use_stderr() { EXIT_ERROR } else { EXIT_OK });
         }
     };
@@ -47,6 +51,25 @@ pub fn main() -> ExitCode {
     // Do not wait for SDK background tasks (connection pools) once the answer is out.
     runtime.shutdown_background();
     ExitCode::from(code)
+}
+
+/// A command line that could not be read erred before any run: the SARIF log its `--sarif`
+/// names (as written, `--sarif FILE` or `--sarif=FILE`) must not stay behind from an
+/// earlier run to be uploaded as this one's.
+fn remove_stale_sarif() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    for (i, a) in args.iter().enumerate() {
+        let path = match a.to_str() {
+            Some("--sarif") => args.get(i + 1).map(std::path::PathBuf::from),
+            Some(s) => s.strip_prefix("--sarif=").map(std::path::PathBuf::from),
+            None => None,
+        };
+        if let Some(path) = path
+            && let Err(e) = ci::remove_stale(&path)
+        {
+            eprintln!("error: {e:#}");
+        }
+    }
 }
 
 pub(crate) fn init_tracing(verbose: u8) {

@@ -124,6 +124,12 @@ pub struct OutputArgs {
     /// Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set].
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
+
+    /// Also write the run's SARIF log here (check, plan, diagnose and their fleet runs), for
+    /// code scanning. A run that ends in an error (exit 1) writes none and removes a file
+    /// already at FILE, so no upload can read "no findings" from it.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
 }
 
 /// `--fail-on`.
