@@ -377,6 +377,34 @@ async fn orgs_an_scp_denying_ecs_registration_fails_check_for_the_accounts_under
         assert_eq!(targets[fine.as_str()]["exit_code"], 0, "{run:?}");
     }
 
+    // An account under the SCP whose role does not exist yet: check names the SCP now
+    // (creating the role would not help), and the fleet table says which SCP.
+    let bare = account(c, "bare", &team_a, &root).await;
+    let run = org
+        .ctx
+        .ecsrole(&["check", "--organization", "--output", "json"]);
+    let (targets, _) = fleet_lines(&run.stdout);
+    let codes: Vec<&str> = targets[bare.as_str()]["result"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"role_missing") && codes.contains(&"scp_denies_agent"),
+        "{codes:?}"
+    );
+    let table = org.ctx.ecsrole(&["check", "--organization"]);
+    let row = table
+        .stdout
+        .lines()
+        .find(|l| l.contains(bare.as_str()))
+        .unwrap_or_else(|| panic!("{table:?}"));
+    assert!(
+        row.contains("scp_denies_agent (role/") && row.contains(scp_name),
+        "the row names the SCP: {row}"
+    );
+
     // The SCPs asked for and not read (Organizations unavailable past its retries): no
     // target may say its role is compliant, nor hide the SCP that denies it; each says
     // what was not read. Played by the proxy: moto never fails so.
@@ -388,13 +416,19 @@ async fn orgs_an_scp_denying_ecs_registration_fails_check_for_the_accounts_under
     assert!(proxy.hits("ListPoliciesForTarget") >= 1, "the fault fired");
     assert_eq!(run.code, 1, "{run:?}");
     let (targets, last) = fleet_lines(&run.stdout);
-    assert_eq!(targets.len(), 4, "{run:?}");
+    assert_eq!(targets.len(), 5, "{run:?}");
     for (account, t) in &targets {
         assert_eq!(t["exit_code"], 1, "{account}: {t}");
         let undecided = t["result"]["undecided"].to_string();
+        // The bare account's role does not exist: what is not known is whether an SCP
+        // would deny it once created.
+        let names = if *account == bare {
+            "whether an SCP would deny the ECS agent once the role exists".to_owned()
+        } else {
+            format!("the SCPs over account {account}")
+        };
         assert!(
-            undecided.contains(&format!("the SCPs over account {account}"))
-                && undecided.contains("ServiceException"),
+            undecided.contains(&names) && undecided.contains("ServiceException"),
             "{account} names what was not read: {t}"
         );
     }

@@ -453,6 +453,66 @@ mod tests {
         assert_eq!(codes(&r), ["trust_policy_extra_principal"]);
     }
 
+    /// A fleet run read the SCPs: a missing role is judged as apply would create it, and
+    /// an SCP that would deny its agent is named now, with where it is attached; without
+    /// one (or without SCPs) only what is missing is said.
+    #[test]
+    fn a_missing_role_names_the_scp_that_would_deny_it() {
+        use crate::state::{Scp, ScpLevel};
+        let level = |target: &str, docs: &[(&str, &str)]| ScpLevel {
+            target: target.into(),
+            policies: docs
+                .iter()
+                .map(|(name, document)| Scp {
+                    id: format!("p-{name}"),
+                    name: (*name).into(),
+                    document: (*document).into(),
+                })
+                .collect(),
+        };
+        let all = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+        let deny = r#"{"Version":"2012-10-17","Statement":[{"Sid":"NoAgent","Effect":"Deny","Action":"ecs:RegisterContainerInstance","Resource":"*"}]}"#;
+        let nothing = Actual::default();
+        let missing = [
+            "role_missing",
+            "managed_policy_not_attached",
+            "instance_profile_missing",
+        ];
+        assert_eq!(
+            codes(&crate::findings::check(&desired(), &nothing)),
+            missing
+        );
+        let mut fleet = Actual {
+            scps: Some(vec![
+                level("root r-ab12", &[("FullAWSAccess", all)]),
+                level("account 111122223333", &[("FullAWSAccess", all)]),
+            ]),
+            ..Actual::default()
+        };
+        assert_eq!(codes(&crate::findings::check(&desired(), &fleet)), missing);
+        fleet.scps.as_mut().unwrap().insert(
+            1,
+            level(
+                "OU ou-ab12-cd34efgh (team-a)",
+                &[("FullAWSAccess", all), ("deny-agent", deny)],
+            ),
+        );
+        let report = crate::findings::check(&desired(), &fleet);
+        assert_eq!(
+            codes(&report),
+            [missing.as_slice(), &["scp_denies_agent"]].concat()
+        );
+        let m = &report.findings[3].message;
+        assert!(
+            m.contains("deny-agent")
+                && m.contains("OU ou-ab12-cd34efgh (team-a)")
+                && m.contains("ecs:RegisterContainerInstance")
+                && m.contains("creating it does not fix this"),
+            "{m}"
+        );
+        assert!(report.undecided.is_empty(), "{:?}", report.undecided);
+    }
+
     #[test]
     fn a_policy_that_does_not_exist_is_its_own_finding_and_nothing_is_planned() {
         let extra = "arn:aws:iam::123456789012:policy/nosuch".to_owned();

@@ -192,7 +192,20 @@ async fn role_outcome(engine: &Engine, work: RoleWork) -> Result<Outcome, ecsrol
     Ok(match work {
         RoleWork::Check => {
             let r = engine.check().await?;
-            let codes: Vec<_> = r.findings.iter().map(|f| f.code.as_str()).collect();
+            // Each error with its subject: `scp_denies_agent (role/x: ... SCP ... attached
+            // to OU ...)` says why apply would refuse, a bare code does not.
+            let codes: Vec<String> = r
+                .findings
+                .iter()
+                .filter(|f| f.is_error())
+                .map(|f| match f.code {
+                    ecsrole_core::FindingCode::ScpDeniesAgent => {
+                        let scp = f.message.split("denied by ").nth(1).unwrap_or_default();
+                        format!("{} ({}: {scp})", f.code.as_str(), f.resource)
+                    }
+                    _ => format!("{} ({})", f.code.as_str(), f.resource),
+                })
+                .collect();
             Outcome {
                 code: crate::check_code(&r),
                 summary: if !r.undecided.is_empty() {

@@ -122,7 +122,10 @@ fn calls(p: Partition, account: &str, kind: RoleKind) -> Vec<Call> {
     ]
 }
 
-/// The findings of question (c). Nothing when the role does not exist.
+/// The findings of question (c). When the role does not exist and the SCPs over the
+/// account were read (a fleet run), the role as `apply` would create it is judged under
+/// them: an SCP that would deny its agent is said now (creating the role would not help),
+/// and nothing else (what is missing is the other findings').
 pub(super) fn findings(
     desired: &Desired,
     actual: &Actual,
@@ -130,9 +133,79 @@ pub(super) fn findings(
     push: &mut impl FnMut(FindingCode, Severity, String, String, Vec<Witness>),
     undecided: &mut Vec<String>,
 ) {
-    let Some(role) = &actual.role else { return };
+    match &actual.role {
+        Some(role) => judge(desired, actual, role, facts, push, undecided),
+        None if actual.scps.is_some() => {
+            let role = as_created(desired, actual);
+            let mut not_said = vec![];
+            judge(
+                desired,
+                actual,
+                &role,
+                facts,
+                &mut |code, severity, message, resource, witnesses| {
+                    if code == FindingCode::ScpDeniesAgent {
+                        push(
+                            code,
+                            severity,
+                            format!(
+                                "{message} (the role does not exist yet; created as apply creates it, it would be denied so: creating it does not fix this)"
+                            ),
+                            resource,
+                            witnesses,
+                        );
+                    }
+                },
+                &mut not_said,
+            );
+        }
+        // Asked for and not read: whether creating the role would help is not known.
+        None if actual.scps_failed.is_some() => undecided.push(format!(
+            "whether an SCP would deny the ECS agent once the role exists: the SCPs over the account: {}",
+            actual.scps_failed.as_deref().unwrap_or_default()
+        )),
+        None => {}
+    }
+}
+
+/// The role as `apply` would create it: EC2's trust policy, the run's tags, at its path, in
+/// the account the SCPs were read for (the last level names it), with no boundary.
+fn as_created(desired: &Desired, actual: &Actual) -> crate::state::RoleState {
     let p = desired.partition;
-    let account = actual.account_id().unwrap_or_else(|| "*".to_owned());
+    let account = actual
+        .account_id()
+        .or_else(|| {
+            actual.scps.as_ref()?.iter().rev().find_map(|l| {
+                l.target
+                    .strip_prefix("account ")
+                    .map(|a| a.split_whitespace().next().unwrap_or_default().to_owned())
+            })
+        })
+        .unwrap_or_else(|| "*".to_owned());
+    crate::state::RoleState {
+        arn: format!(
+            "arn:{p}:iam::{account}:role{}{}",
+            desired.path, desired.role_name
+        ),
+        path: desired.path.clone(),
+        created: None,
+        trust_policy: crate::trust::ec2_trust_policy(p),
+        tags: desired.create_tags(),
+        permissions_boundary: None,
+    }
+}
+
+/// Question (c) for `role` (the one read, or the one apply would create).
+fn judge(
+    desired: &Desired,
+    actual: &Actual,
+    role: &crate::state::RoleState,
+    facts: &Facts,
+    push: &mut impl FnMut(FindingCode, Severity, String, String, Vec<Witness>),
+    undecided: &mut Vec<String>,
+) {
+    let p = desired.partition;
+    let account = crate::state::account_of(&role.arn).unwrap_or_else(|| "*".to_owned());
     // The AWS managed policies judged by their ARN, with what each grants.
     let [ecs, managed_instances] = p.policies_judged_by_arn();
     let builtin = [
