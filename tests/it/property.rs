@@ -232,13 +232,19 @@ async fn set_up(ctx: &Ctx, case: &Case) -> bool {
 }
 
 /// The trust document as IAM holds it (decoded), read by the test itself.
+/// A document given URL-encoded (IAM takes both) is decoded as often as it was encoded.
 async fn trust_now(ctx: &Ctx) -> Option<Value> {
     let role = ctx.iam.get_role().role_name(&ctx.role).send().await.ok()?;
-    let raw = role.role()?.assume_role_policy_document()?.to_owned();
-    let text = percent_encoding::percent_decode_str(&raw)
-        .decode_utf8_lossy()
-        .into_owned();
-    serde_json::from_str(&text).ok()
+    let mut text = role.role()?.assume_role_policy_document()?.to_owned();
+    for _ in 0..3 {
+        text = percent_encoding::percent_decode_str(&text)
+            .decode_utf8_lossy()
+            .into_owned();
+        if let Ok(v) = serde_json::from_str(&text) {
+            return Some(v);
+        }
+    }
+    None
 }
 
 fn statements_of(doc: &Option<Value>) -> Vec<Value> {
@@ -372,6 +378,60 @@ async fn run_case(seed: u64, index: u64) -> Option<bool> {
     assert_check(&check2, &after, "second");
     let plan2 = run("plan", &change);
     if apply.code == 0 {
+        // The proof is the emulator's word, not ecsrole's: the role's trust policy allows
+        // EC2, it carries the required policies, and the profile holds it.
+        let trust = trust_now(&ctx).await.unwrap_or_default();
+        let statements = statements_of(&Some(trust.clone()));
+        let policies: Vec<String> = ctx
+            .iam
+            .list_attached_role_policies()
+            .role_name(&ctx.role)
+            .send()
+            .await
+            .map(|o| {
+                o.attached_policies()
+                    .iter()
+                    .filter_map(|p| p.policy_arn().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let profile_roles: Option<Vec<String>> = ctx
+            .iam
+            .get_instance_profile()
+            .instance_profile_name(&ctx.role)
+            .send()
+            .await
+            .ok()
+            .and_then(|o| o.instance_profile)
+            .map(|p| p.roles().iter().map(|r| r.role_name().to_owned()).collect());
+        let one_of = |v: &Value, want: &[&str]| {
+            let all: Vec<&Value> = v.as_array().map_or_else(|| vec![v], |l| l.iter().collect());
+            all.iter().any(|x| want.iter().any(|w| *x == w))
+        };
+        // An Allow naming EC2 and covering sts:AssumeRole (by Action or NotAction). Its
+        // conditions are the evaluator's to judge (check may pass a condition EC2 meets,
+        // with a warning): the emulator's word here is that the statement is there.
+        let covers = |s: &Value| match (s.get("Action"), s.get("NotAction")) {
+            (Some(a), _) => one_of(a, &["sts:AssumeRole", "sts:*", "*"]),
+            (None, Some(n)) => !one_of(n, &["sts:AssumeRole", "sts:*", "*"]),
+            (None, None) => false,
+        };
+        assert!(
+            statements.iter().any(|s| s["Effect"] == "Allow"
+                && one_of(&s["Principal"]["Service"], &["ec2.amazonaws.com"])
+                && covers(s)),
+            "apply said done, IAM's trust policy has no Allow of sts:AssumeRole for EC2: {trust}\n{replay}"
+        );
+        assert!(
+            policies.iter().any(|p| p == ECS_POLICY)
+                && (!flags.contains(&EXTRA_POLICY) || policies.iter().any(|p| p == EXTRA_POLICY)),
+            "apply said done, IAM lists {policies:?}\n{replay}"
+        );
+        assert_eq!(
+            profile_roles,
+            Some(vec![ctx.role.clone()]),
+            "apply said done: the profile IAM shows\n{replay}"
+        );
         assert_eq!(check2.code, 0, "apply said done: {check2:?}\n{replay}");
         assert_eq!(plan2.code, 0, "apply said done: {plan2:?}\n{replay}");
         assert_eq!(plan2.json()["actions"], json!([]), "{replay}");
