@@ -414,3 +414,211 @@ impl Evidence {
         f
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OURS: &str = "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole";
+    const ALLOWANCE: Duration = Duration::from_secs(300);
+
+    fn checked() -> Checked {
+        Checked {
+            profile_arn: OURS.into(),
+            youngest: SystemTime::UNIX_EPOCH,
+        }
+    }
+
+    /// An instance of the run, launched `age` before `now`.
+    fn at(state: &str, profile: &str, age: Duration, now: SystemTime) -> Instance {
+        Instance {
+            id: "i-0abc".into(),
+            state: state.into(),
+            launched: Some(now - age),
+            instance_profile_arn: Some(profile.into()),
+            subnet: None,
+            tags: std::collections::HashMap::new(),
+        }
+    }
+
+    fn judged(i: &Instance, registrations: usize, now: SystemTime, network: &Network) -> Evidence {
+        let mut ev = Evidence::default();
+        instance(
+            &mut ev,
+            i,
+            &checked(),
+            ALLOWANCE,
+            registrations,
+            now,
+            network,
+        );
+        ev
+    }
+
+    /// Exit 3 from an instance needs all of: running, with the run's profile, past the
+    /// allowance (strictly), nothing registered, and the network shown able to reach ECS.
+    #[test]
+    fn an_instance_points_at_the_role_only_when_every_condition_holds() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let past = ALLOWANCE + Duration::from_secs(1);
+        let blamed = |ev: &Evidence| !ev.role.is_empty();
+        assert!(blamed(&judged(
+            &at("running", OURS, past, now),
+            0,
+            now,
+            &Network::Shown
+        )));
+        // Each condition taken away in turn.
+        for (why, ev) in [
+            (
+                "at the allowance, not past it",
+                judged(
+                    &at("running", OURS, ALLOWANCE, now),
+                    0,
+                    now,
+                    &Network::Shown,
+                ),
+            ),
+            (
+                "one instance registered",
+                judged(&at("running", OURS, past, now), 1, now, &Network::Shown),
+            ),
+            (
+                "pending",
+                judged(&at("pending", OURS, past, now), 0, now, &Network::Shown),
+            ),
+            (
+                "another profile",
+                judged(
+                    &at(
+                        "running",
+                        "arn:aws:iam::123456789012:instance-profile/other",
+                        past,
+                        now,
+                    ),
+                    0,
+                    now,
+                    &Network::Shown,
+                ),
+            ),
+            (
+                "the network not shown",
+                judged(&at("running", OURS, past, now), 0, now, &Network::NotShown),
+            ),
+            (
+                "the network blocked",
+                judged(
+                    &at("running", OURS, past, now),
+                    0,
+                    now,
+                    &Network::Blocked(vec!["no route".into()]),
+                ),
+            ),
+        ] {
+            assert!(!blamed(&ev), "{why}: {ev:?}");
+            assert!(!ev.causes.is_empty(), "{why}: a cause is named: {ev:?}");
+        }
+    }
+
+    #[test]
+    fn each_case_names_its_own_cause() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let past = ALLOWANCE + Duration::from_secs(1);
+        let has = |ev: &Evidence, words: &str| ev.causes.iter().any(|c| c.contains(words));
+        let ev = judged(&at("running", OURS, past, now), 0, now, &Network::NotShown);
+        assert!(
+            has(&ev, "could not be shown able to reach ECS") && has(&ev, "never registered"),
+            "{ev:?}"
+        );
+        let ev = judged(
+            &at("running", OURS, past, now),
+            0,
+            now,
+            &Network::Blocked(vec!["no route".into()]),
+        );
+        assert_eq!(ev.causes[0], "no route", "{ev:?}");
+        let ev = judged(
+            &at("running", OURS, ALLOWANCE, now),
+            0,
+            now,
+            &Network::Blocked(vec!["no route".into()]),
+        );
+        assert!(
+            has(&ev, "no route") && has(&ev, "still starting: it has run 300s of the 300s"),
+            "{ev:?}"
+        );
+        let ev = judged(
+            &at("running", "arn:aws:iam::1:instance-profile/x", past, now),
+            0,
+            now,
+            &Network::Shown,
+        );
+        assert!(
+            has(
+                &ev,
+                "the compute environment's instance role is another one"
+            ),
+            "{ev:?}"
+        );
+        let ev = judged(
+            &at("shutting-down", OURS, past, now),
+            0,
+            now,
+            &Network::Shown,
+        );
+        assert!(has(&ev, "is shutting-down: its launch failed"), "{ev:?}");
+        assert!(ev.seen[0].contains("launched 301s ago"), "{ev:?}");
+    }
+
+    #[test]
+    fn a_runnable_jobs_reason_names_its_cause() {
+        for (reason, words) in [
+            (
+                "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - the job asks for 8 vCPUs",
+                "asks for more vCPUs",
+            ),
+            (
+                "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE - 2 < 8",
+                "maxvCpus is below",
+            ),
+            (
+                "CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - none",
+                "capacity, as Batch says",
+            ),
+        ] {
+            let mut ev = Evidence::default();
+            job_causes(&mut ev, reason);
+            assert_eq!(ev.causes.len(), 1, "{reason}");
+            assert!(ev.causes[0].contains(words), "{reason}: {ev:?}");
+        }
+        let mut ev = Evidence::default();
+        job_causes(&mut ev, "waiting for capacity, Batch says nothing");
+        assert!(ev.causes.is_empty());
+    }
+
+    /// The failure's kind follows the evidence: something about the role is exit 3,
+    /// nothing is exit 1 with the usual suspects when nothing narrowed it down.
+    #[test]
+    fn the_failure_is_the_roles_only_with_evidence() {
+        let role = Evidence {
+            role: vec!["Batch names the instance profile".into()],
+            ..Evidence::default()
+        };
+        let f = role.into_failure("no instance registered");
+        assert_eq!(f.kind, FailureKind::RoleBroken);
+        assert!(
+            f.message.contains("the evidence points at the role"),
+            "{}",
+            f.message
+        );
+        let f = Evidence::default().into_failure("no instance registered");
+        assert_eq!(f.kind, FailureKind::Error);
+        let e = f.evidence.unwrap();
+        assert!(e.points_at_role.is_empty());
+        assert!(
+            e.likely_causes.iter().any(|c| c.starts_with("capacity")),
+            "{e:?}"
+        );
+        assert!(f.message.contains("(exit 1, not 3)"));
+    }
+}
