@@ -183,6 +183,13 @@ mod tests {
         assert!(propagation_error(&service(
             "Unable to assume the service linked role"
         )));
+        assert!(!propagation_error(&service(
+            "the instance type is not supported"
+        )));
+        assert!(!propagation_error(&ecsrole_core::Error::Other {
+            action: "batch:CreateComputeEnvironment",
+            detail: "Invalid IamInstanceProfile".into(),
+        }));
         assert!(already_exists(&service("Object already exists")));
         assert!(!already_exists(&service("exists already? no")));
     }
