@@ -61,6 +61,16 @@ pub async fn run(cli: Cli) -> u8 {
         report.ci.partition = known.partition.map(|p| p.to_string());
     }
     let name = cli.command.name();
+    let sarif = || {
+        let doc = ci::sarif(
+            &report.ci,
+            name,
+            code,
+            error.as_deref(),
+            &sarif_location(&cli),
+        );
+        format!("{}\n", render::json(&doc))
+    };
     // Only the commands that make SARIF write it: another refuses --output sarif before
     // any call, and prints no log beside that refusal.
     if format(&cli) == Output::Sarif
@@ -69,14 +79,7 @@ pub async fn run(cli: Cli) -> u8 {
             Command::Check(_) | Command::Plan(_) | Command::Diagnose(_)
         )
     {
-        let doc = ci::sarif(
-            &report.ci,
-            name,
-            code,
-            error.as_deref(),
-            &sarif_location(&cli),
-        );
-        write_stdout(format!("{}\n", render::json(&doc)).as_bytes());
+        write_stdout(sarif().as_bytes());
     }
     let mut failed = false;
     if let Some(path) = out.and_then(|o| o.sarif.as_deref()) {
@@ -85,14 +88,7 @@ pub async fn run(cli: Cli) -> u8 {
         let written = if code == EXIT_ERROR || error.is_some() {
             ci::remove_stale(path)
         } else {
-            let doc = ci::sarif(
-                &report.ci,
-                name,
-                code,
-                error.as_deref(),
-                &sarif_location(&cli),
-            );
-            std::fs::write(path, format!("{}\n", render::json(&doc)))
+            std::fs::write(path, sarif())
                 .map_err(|e| anyhow::anyhow!("cannot write SARIF log {}: {e}", path.display()))
         };
         if let Err(e) = written {
