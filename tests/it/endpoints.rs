@@ -77,7 +77,7 @@ async fn every_endpoint_is_resolved_as_the_sdk_does_and_named_when_not_aws() {
         notes(&service),
         [
             format!(
-                "note: signed requests for IAM, STS, Batch, ECS, Organizations go to {emulator}, not to AWS"
+                "note: signed requests for IAM, STS, Batch, ECS, Auto Scaling, Organizations go to {emulator}, not to AWS"
             ),
             format!("note: signed requests for EC2 go to {NOWHERE}, not to AWS"),
         ],
