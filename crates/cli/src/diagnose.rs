@@ -120,5 +120,7 @@ mod tests {
         assert_eq!(exit_code(&d(1, 1)), EXIT_ERROR);
         assert_eq!(exit_code(&d(0, 2)), EXIT_ERROR);
         assert!(summary(&d(0, 2)).starts_with("not decided: 2 question(s)"));
+        assert_eq!(summary(&d(0, 0)), "no error (1 warning(s))");
+        assert_eq!(summary(&d(1, 0)), "1 error(s): ");
     }
 }

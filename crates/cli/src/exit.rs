@@ -45,3 +45,89 @@ pub(crate) fn apply_code(applied: &PlanOutcome) -> u8 {
         EXIT_ERROR
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecsrole_core::findings::{Finding, FindingCode, Remedy, Report, Severity};
+    use ecsrole_core::plan::Action;
+
+    fn finding(severity: Severity) -> Finding {
+        Finding {
+            code: FindingCode::TrustPolicyConditional,
+            severity,
+            message: "m".into(),
+            resource: "role/r".into(),
+            witnesses: vec![],
+        }
+    }
+
+    fn report(findings: Vec<Finding>, undecided: Vec<String>) -> Report {
+        Report {
+            role_name: "r".into(),
+            instance_profile_name: "r".into(),
+            partition: Partition::Aws,
+            account_id: None,
+            region: None,
+            compliant: undecided.is_empty() && !findings.iter().any(Finding::is_error),
+            findings,
+            undecided,
+            remedy: Remedy::Plan,
+        }
+    }
+
+    fn outcome(actions: usize, findings: Vec<Finding>, undecided: Vec<String>) -> PlanOutcome {
+        PlanOutcome {
+            role_name: "r".into(),
+            instance_profile_name: "r".into(),
+            partition: Partition::Aws,
+            account_id: None,
+            region: None,
+            actions: (0..actions)
+                .map(|_| Action {
+                    action: "attach_role_policy",
+                    resource: "arn".into(),
+                    detail: String::new(),
+                })
+                .collect(),
+            applied: false,
+            findings,
+            undecided,
+        }
+    }
+
+    /// The codes teams gate releases on: a warning alone is 0, an error 2, anything
+    /// undecided 1 (before drift: nothing can be said of the role).
+    #[test]
+    fn check_plan_and_apply_codes() {
+        let open = || vec!["whether the agent may call ecs:Poll".to_owned()];
+        assert_eq!(
+            check_code(&report(vec![finding(Severity::Warning)], vec![])),
+            EXIT_OK
+        );
+        assert_eq!(
+            check_code(&report(vec![finding(Severity::Error)], vec![])),
+            EXIT_DRIFT
+        );
+        assert_eq!(
+            check_code(&report(vec![finding(Severity::Error)], open())),
+            EXIT_ERROR
+        );
+        assert_eq!(check_code(&report(vec![], open())), EXIT_ERROR);
+
+        assert_eq!(plan_code(&outcome(0, vec![], vec![])), EXIT_OK);
+        assert_eq!(plan_code(&outcome(2, vec![], vec![])), EXIT_DRIFT);
+        assert_eq!(plan_code(&outcome(2, vec![], open())), EXIT_ERROR);
+        assert_eq!(plan_code(&outcome(0, vec![], open())), EXIT_ERROR);
+
+        assert_eq!(
+            apply_code(&outcome(3, vec![finding(Severity::Warning)], vec![])),
+            EXIT_OK
+        );
+        assert_eq!(
+            apply_code(&outcome(3, vec![finding(Severity::Error)], vec![])),
+            EXIT_ERROR
+        );
+        assert_eq!(apply_code(&outcome(0, vec![], open())), EXIT_ERROR);
+    }
+}
