@@ -180,8 +180,9 @@ pub async fn environments_using(
     Ok(usage)
 }
 
-/// The EC2 instances (not terminated) and the launch templates (default or latest
-/// version) in `regions` that use instance profile `profile`, added to `usage`.
+/// The EC2 instances (not terminated), the launch templates (default or latest version)
+/// and the Auto Scaling groups in `regions` that use instance profile `profile`, added to
+/// `usage`. Each region's four reads run in one round.
 pub async fn ec2_using(
     aws: &Aws,
     regions: &[String],
@@ -190,10 +191,14 @@ pub async fn ec2_using(
 ) -> Result<(), Error> {
     const LIVE: [&str; 4] = ["pending", "running", "stopping", "stopped"];
     for region in regions {
-        let ec2 = Ec2::new(&aws.in_region(region));
+        let aws = aws.in_region(region);
+        let (ec2, scaling) = (Ec2::new(&aws), Ec2::autoscaling(&aws));
         let filters = [("instance-state-name", &LIVE[..])];
-        let (instances, templates) =
-            tokio::try_join!(ec2.instances(&filters), ec2.template_profiles(),)?;
+        let (instances, templates, scaling) = tokio::try_join!(
+            ec2.instances(&filters),
+            ec2.template_profiles(),
+            scaling_of(&scaling),
+        )?;
         for i in instances {
             if !i
                 .instance_profile_arn
@@ -212,66 +217,57 @@ pub async fn ec2_using(
                 i.id, i.state
             ));
         }
-        let mut using: Vec<&crate::ec2::TemplateProfile> = vec![];
-        for t in &templates {
-            if t.profile.as_deref().is_some_and(|v| names(v, profile)) {
-                usage.templates.push(format!(
-                    "launch template {} ({}) version {} ({region})",
-                    t.name, t.id, t.version
-                ));
-                using.push(t);
-            }
+        let using: Vec<&crate::ec2::TemplateProfile> = templates
+            .iter()
+            .filter(|t| t.profile.as_deref().is_some_and(|v| names(v, profile)))
+            .collect();
+        usage.templates.extend(using.iter().map(|t| {
+            format!(
+                "launch template {} ({}) version {} ({region})",
+                t.name, t.id, t.version
+            )
+        }));
+        let (groups, configurations) = scaling;
+        for g in groups {
+            let by_configuration = g.launch_configuration.as_ref().filter(|lc| {
+                configurations
+                    .iter()
+                    .any(|(n, p)| n == *lc && p.as_deref().is_some_and(|v| names(v, profile)))
+            });
+            let by_template = using
+                .iter()
+                .find(|t| g.templates.iter().any(|x| *x == t.id || *x == t.name));
+            let via = match (by_configuration, by_template) {
+                (Some(lc), _) => format!("launch configuration {lc}"),
+                (None, Some(t)) => format!("launch template {}", t.name),
+                (None, None) => continue,
+            };
+            usage.groups.push(format!(
+                "Auto Scaling group {} ({region}, via {via})",
+                g.name
+            ));
         }
-        groups_using(&aws.in_region(region), region, profile, &using, usage).await?;
     }
     Ok(())
 }
 
-/// The Auto Scaling groups in `region` whose launch configuration sets `profile`, or that
-/// name one of `templates` (those that set it), added to `usage`. An endpoint without
-/// Auto Scaling (HTTP 501) has none.
-async fn groups_using(
-    aws: &Aws,
-    region: &str,
-    profile: &str,
-    templates: &[&crate::ec2::TemplateProfile],
-    usage: &mut Usage,
-) -> Result<(), Error> {
-    let scaling = Ec2::autoscaling(aws);
-    let read = tokio::try_join!(
+/// A region's Auto Scaling groups and launch configurations; none where the endpoint has
+/// no Auto Scaling (HTTP 501).
+async fn scaling_of(
+    scaling: &Ec2,
+) -> Result<(Vec<crate::ec2::Group>, Vec<(String, Option<String>)>), Error> {
+    match tokio::try_join!(
         scaling.auto_scaling_groups(),
         scaling.launch_configurations()
-    );
-    let (groups, configurations) = match read {
-        Ok(both) => both,
-        Err(Error::Core(ecsrole_core::Error::NotImplemented { .. })) => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    for g in groups {
-        let by_configuration = g.launch_configuration.as_ref().filter(|lc| {
-            configurations
-                .iter()
-                .any(|(n, p)| n == *lc && p.as_deref().is_some_and(|v| names(v, profile)))
-        });
-        let by_template = templates
-            .iter()
-            .find(|t| g.templates.iter().any(|x| *x == t.id || *x == t.name));
-        let via = match (by_configuration, by_template) {
-            (Some(lc), _) => format!("launch configuration {lc}"),
-            (None, Some(t)) => format!("launch template {}", t.name),
-            (None, None) => continue,
-        };
-        usage.groups.push(format!(
-            "Auto Scaling group {} ({region}, via {via})",
-            g.name
-        ));
+    ) {
+        Err(Error::Core(ecsrole_core::Error::NotImplemented { .. })) => Ok((vec![], vec![])),
+        read => read,
     }
-    Ok(())
 }
 
-/// destroy's in-use refusals, added to `plan`: the compute environments, EC2 instances
-/// and launch templates in `regions` that use its instance profile, or, when they could
-/// not be read, that (what cannot be seen may be in use). Returns the regions whose endpoint has no Batch API (none there can use
+/// destroy's in-use refusals, added to `plan`: the compute environments, EC2 instances,
+/// launch templates and Auto Scaling groups in `regions` that use its instance profile,
+/// or, when they could not be read, that (what cannot be seen may be in use). Returns the regions whose endpoint has no Batch API (none there can use
 /// it), for the caller's note.
 pub async fn refuse_if_in_use(
     aws: &Aws,
@@ -280,9 +276,16 @@ pub async fn refuse_if_in_use(
 ) -> Vec<String> {
     use ecsrole_core::Error as E;
     let profile = plan.instance_profile_name.clone();
+    // The compute environments and what EC2 and Auto Scaling hold, concurrently.
     let read = async {
-        let mut usage = environments_using(aws, regions, &profile).await?;
-        ec2_using(aws, regions, &profile, &mut usage).await?;
+        let mut from_ec2 = Usage::default();
+        let (mut usage, ()) = tokio::try_join!(
+            environments_using(aws, regions, &profile),
+            ec2_using(aws, regions, &profile, &mut from_ec2),
+        )?;
+        usage.instances = from_ec2.instances;
+        usage.templates = from_ec2.templates;
+        usage.groups = from_ec2.groups;
         Ok::<_, Error>(usage)
     };
     match read.await {

@@ -86,7 +86,7 @@ pub(crate) async fn run(
     );
     let mut d = d?;
     d.account_id = account.ok();
-    if d.compute_environments.is_empty() && d.job_queues.is_empty() && d.jobs.is_empty() {
+    if d.is_empty() {
         // Nothing here: most often the wrong region or account, never "no error".
         eprintln!(
             "warning: {}: no compute environment or job queue to diagnose; is this the account and region you meant (--region, --profile)?",

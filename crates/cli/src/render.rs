@@ -200,8 +200,7 @@ pub fn diagnose(d: &Diagnosis) -> String {
         d.jobs.len(),
         place(d.account_id.as_deref(), d.region.as_deref())
     );
-    let empty = d.compute_environments.is_empty() && d.job_queues.is_empty() && d.jobs.is_empty();
-    let _ = if empty {
+    let _ = if d.is_empty() {
         writeln!(
             out,
             "{counts}: nothing to diagnose here (is this the account and region you meant?)."

@@ -224,10 +224,13 @@ pub async fn run(
         }
         signal
     };
-    let mut outcome = verifier(aws, engine)
-        .verify(&opts, &progress, interrupt)
-        .await;
-    outcome.account_id = ecsrole_core::org::caller_account(aws).await.ok();
+    let verifier = verifier(aws, engine);
+    let (outcome, account) = tokio::join!(
+        verifier.verify(&opts, &progress, interrupt),
+        ecsrole_core::org::caller_account(aws)
+    );
+    let mut outcome = outcome;
+    outcome.account_id = account.ok();
     print(
         cli,
         &if human {

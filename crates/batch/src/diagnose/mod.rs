@@ -153,6 +153,11 @@ fn is_zero(n: &usize) -> bool {
 }
 
 impl Diagnosis {
+    /// Nothing was there to diagnose: no compute environment, job queue or job.
+    pub fn is_empty(&self) -> bool {
+        self.compute_environments.is_empty() && self.job_queues.is_empty() && self.jobs.is_empty()
+    }
+
     /// Every finding, with what it was found on (`compute-environment/NAME`...).
     pub fn findings(&self) -> impl Iterator<Item = (String, &Finding)> {
         let ces = self.compute_environments.iter().flat_map(|c| {

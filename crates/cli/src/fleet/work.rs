@@ -192,16 +192,15 @@ async fn role_outcome(engine: &Engine, work: RoleWork) -> Result<Outcome, ecsrol
     Ok(match work {
         RoleWork::Check => {
             let r = engine.check().await?;
-            // Each error with its subject: `scp_denies_agent (role/x: ... SCP ... attached
-            // to OU ...)` says why apply would refuse, a bare code does not.
+            // Each error with its subject; an SCP's denial with its message, which names the
+            // SCP and where it is attached: why apply would refuse, as a bare code is not.
             let codes: Vec<String> = r
                 .findings
                 .iter()
                 .filter(|f| f.is_error())
                 .map(|f| match f.code {
                     ecsrole_core::FindingCode::ScpDeniesAgent => {
-                        let scp = f.message.split("denied by ").nth(1).unwrap_or_default();
-                        format!("{} ({}: {scp})", f.code.as_str(), f.resource)
+                        format!("{} ({}: {})", f.code.as_str(), f.resource, f.message)
                     }
                     _ => format!("{} ({})", f.code.as_str(), f.resource),
                 })
