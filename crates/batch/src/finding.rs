@@ -6,7 +6,7 @@
 use serde::{Serialize, Serializer};
 
 use ecsrole_core::findings::CodeDoc;
-use ecsrole_core::{FindingCode, Severity};
+use ecsrole_core::{FindingCode, Severity, Subject};
 
 /// Declares every code diagnose makes, once: `Variant => "text", "severity", "meaning",
 /// "resource";` per row, in the order `docs/diagnose.md` lists them. The enum,
@@ -100,8 +100,8 @@ pub struct Finding {
     pub code: Code,
     pub severity: Severity,
     pub message: String,
-    /// What it is about: `instance-profile/NAME`, `role/NAME`, `subnet/ID`...
-    pub resource: String,
+    /// What it is about: an instance profile, a role, a subnet...
+    pub resource: Subject,
     /// For `compute_environment_invalid`: the other findings that explain it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub explained_by: Vec<Code>,
@@ -116,23 +116,23 @@ impl Finding {
 pub(crate) fn finding(
     code: Code,
     severity: Severity,
-    resource: impl Into<String>,
+    resource: Subject,
     message: String,
 ) -> Finding {
     Finding {
         code,
         severity,
         message,
-        resource: resource.into(),
+        resource,
         explained_by: vec![],
     }
 }
 
-pub(crate) fn error(code: Code, resource: impl Into<String>, message: String) -> Finding {
+pub(crate) fn error(code: Code, resource: Subject, message: String) -> Finding {
     finding(code, Severity::Error, resource, message)
 }
 
-pub(crate) fn warning(code: Code, resource: impl Into<String>, message: String) -> Finding {
+pub(crate) fn warning(code: Code, resource: Subject, message: String) -> Finding {
     finding(code, Severity::Warning, resource, message)
 }
 

@@ -102,6 +102,18 @@ pub enum StepStatus {
     Retried,
 }
 
+impl StepStatus {
+    /// As JSON spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Ok => "ok",
+            StepStatus::Failed => "failed",
+            StepStatus::Interrupted => "interrupted",
+            StepStatus::Retried => "retried",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StepRecord {
     pub name: Step,

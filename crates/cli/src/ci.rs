@@ -1,8 +1,9 @@
 //! What CI pipelines read besides stdout: `--output sarif` (SARIF 2.1.0, for code
 //! scanning), the Markdown step summary (`--summary FILE`, else `$GITHUB_STEP_SUMMARY`),
 //! and `--fail-on warning`. All three come from one [`Record`] of the run: each target's
-//! result document (the same JSON `--output json` prints) and exit code, gathered while the
-//! command runs, rendered when it has ended (errors included).
+//! exit code, findings (typed, each naming its [`ecsrole_core::Subject`]) and steps, taken
+//! from the command's [`crate::outcome::Outcome`] while it runs, rendered when it has ended
+//! (errors included).
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -10,15 +11,34 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
+use crate::outcome::{Found, Ran, StepRow};
+
 /// One run in one account and region (a single-account run has one).
 #[derive(Debug, Clone)]
 pub struct Target {
     pub account: Option<String>,
     pub region: Option<String>,
     pub code: u8,
-    /// The command's result document (`null` when it ended in an error).
-    pub result: Value,
+    /// The command's findings (none when it ended in an error).
+    pub findings: Vec<Found>,
+    /// Its steps (verify's).
+    pub steps: Vec<StepRow>,
     pub error: Option<String>,
+}
+
+impl Target {
+    /// A target's result, as the [`Ran`] of its outcome holds it; `account` and `region`
+    /// where it ran (the account the result names when the run does not say).
+    pub fn of(account: Option<String>, region: Option<String>, ran: &Ran) -> Target {
+        Target {
+            account: account.or_else(|| ran.account.clone()),
+            region,
+            code: ran.code,
+            findings: ran.findings.clone(),
+            steps: ran.steps.clone(),
+            error: None,
+        }
+    }
 }
 
 /// What the run produced, for SARIF and the summary.
@@ -37,7 +57,7 @@ pub struct Item {
     pub code: String,
     pub error: bool,
     pub message: String,
-    /// The resource's ARN where one can be made, else what the finding names.
+    /// The resource's ARN where one can be made, else its short name.
     pub resource: String,
     pub account: String,
     pub region: String,
@@ -65,72 +85,20 @@ impl Record {
     }
 }
 
-fn finding_list(v: &Value) -> Vec<&Value> {
-    let mut out: Vec<&Value> = v["findings"].as_array().into_iter().flatten().collect();
-    for key in ["compute_environments", "job_queues", "jobs"] {
-        for entry in v[key].as_array().into_iter().flatten() {
-            out.extend(entry["findings"].as_array().into_iter().flatten());
-        }
-    }
-    out
-}
-
 fn items_of(t: &Target, partition: &str) -> Vec<Item> {
-    let account = t
-        .account
-        .clone()
-        .or_else(|| t.result["account_id"].as_str().map(str::to_owned))
-        .or_else(|| {
-            // diagnose: the account its environments' and queues' ARNs name.
-            ["compute_environments", "job_queues"]
-                .iter()
-                .flat_map(|k| t.result[*k].as_array().into_iter().flatten())
-                .find_map(|c| c["arn"].as_str()?.split(':').nth(4).map(str::to_owned))
-        })
-        .unwrap_or_default();
+    let account = t.account.clone().unwrap_or_default();
     let region = t.region.clone().unwrap_or_default();
-    finding_list(&t.result)
-        .into_iter()
-        .map(|f| {
-            let resource = f["resource"].as_str().unwrap_or_default();
-            Item {
-                code: f["code"].as_str().unwrap_or_default().to_owned(),
-                error: f["severity"] == "error",
-                message: f["message"].as_str().unwrap_or_default().to_owned(),
-                resource: arn(resource, partition, &account, &region, &t.result),
-                account: account.clone(),
-                region: region.clone(),
-            }
+    t.findings
+        .iter()
+        .map(|f| Item {
+            code: f.code.to_owned(),
+            error: f.error,
+            message: f.message.clone(),
+            resource: f.subject.arn(partition, &account, &region),
+            account: account.clone(),
+            region: region.clone(),
         })
         .collect()
-}
-
-/// The ARN of what a finding names (`role/NAME`, `subnet/ID`...), when it can be made.
-fn arn(resource: &str, p: &str, account: &str, region: &str, result: &Value) -> String {
-    if resource.starts_with("arn:") || account.is_empty() {
-        return resource.to_owned();
-    }
-    let Some((kind, name)) = resource.split_once('/') else {
-        return resource.to_owned();
-    };
-    match kind {
-        "role" | "instance-profile" => format!("arn:{p}:iam::{account}:{resource}"),
-        "compute-environment" => result["compute_environments"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|c| c["name"] == name)
-            .and_then(|c| c["arn"].as_str())
-            .map_or_else(
-                || format!("arn:{p}:batch:{region}:{account}:{resource}"),
-                str::to_owned,
-            ),
-        "job-queue" | "job" => format!("arn:{p}:batch:{region}:{account}:{resource}"),
-        "subnet" | "security-group" | "network-acl" | "instance" | "launch-template" => {
-            format!("arn:{p}:ec2:{region}:{account}:{resource}")
-        }
-        _ => resource.to_owned(),
-    }
 }
 
 /// A code's meaning (help text) and the page that documents it (the rule's help URI
@@ -331,7 +299,7 @@ pub fn markdown(record: &Record, command: &str, code: u8, error: Option<&str>) -
         md.push_str("| account | region | result | exit | detail |\n|---|---|---|---|---|\n");
         for t in &record.targets {
             let detail = t.error.clone().unwrap_or_else(|| {
-                let n = finding_list(&t.result).len();
+                let n = t.findings.len();
                 format!("{n} finding{}", if n == 1 { "" } else { "s" })
             });
             let _ = writeln!(
@@ -346,22 +314,17 @@ pub fn markdown(record: &Record, command: &str, code: u8, error: Option<&str>) -
         }
         md.push('\n');
     }
-    let steps: Vec<&Value> = record
-        .targets
-        .iter()
-        .flat_map(|t| t.result["steps"].as_array().into_iter().flatten())
-        .collect();
+    let steps: Vec<&StepRow> = record.targets.iter().flat_map(|t| &t.steps).collect();
     if !steps.is_empty() {
         md.push_str("| step | status | time | detail |\n|---|---|---|---|\n");
         for s in steps {
-            let ms = s["elapsed_ms"].as_u64().unwrap_or(0);
             let _ = writeln!(
                 md,
                 "| {} | {} | {:.1} s | {} |",
-                cell(s["name"].as_str().unwrap_or("")),
-                cell(s["status"].as_str().unwrap_or("")),
-                ms as f64 / 1000.0,
-                cell(s["detail"].as_str().unwrap_or(""))
+                cell(s.name),
+                cell(s.status),
+                s.elapsed_ms as f64 / 1000.0,
+                cell(&s.detail)
             );
         }
         md.push('\n');
@@ -423,16 +386,26 @@ pub fn fail_on_warning(record: &Record, code: u8) -> u8 {
 mod tests {
     use super::*;
 
+    fn found(code: &'static str, error: bool, message: &str) -> Found {
+        Found {
+            code,
+            error,
+            message: message.into(),
+            subject: ecsrole_core::Subject::Role("r".into()),
+        }
+    }
+
     fn record() -> Record {
         Record {
             targets: vec![Target {
                 account: Some("123456789012".into()),
                 region: Some("eu-west-1".into()),
                 code: 2,
-                result: json!({"findings": [
-                    {"code": "role_missing", "severity": "error", "message": "a | b", "resource": "role/r"},
-                    {"code": "trust_policy_conditional", "severity": "warning", "message": "m", "resource": "role/r"},
-                ]}),
+                findings: vec![
+                    found("role_missing", true, "a | b"),
+                    found("trust_policy_conditional", false, "m"),
+                ],
+                steps: vec![],
                 error: None,
             }],
             fleet: false,
@@ -547,9 +520,7 @@ mod tests {
     #[test]
     fn fail_on_warning_turns_only_a_clean_exit_into_drift() {
         let mut warn = record();
-        warn.targets[0].result = json!({"findings": [
-            {"code": "trust_policy_conditional", "severity": "warning", "message": "m", "resource": "role/r"}
-        ]});
+        warn.targets[0].findings = vec![found("trust_policy_conditional", false, "m")];
         assert_eq!(fail_on_warning(&warn, 0), 2);
         assert_eq!(fail_on_warning(&warn, 1), 1);
         assert_eq!(fail_on_warning(&Record::default(), 0), 0);

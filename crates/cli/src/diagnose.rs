@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use ecsrole_batch::api::BatchApi;
-use ecsrole_batch::diagnose::{DiagnoseOptions, Diagnoser, Diagnosis, Selection};
+use ecsrole_batch::diagnose::{DiagnoseOptions, Diagnoser, Selection};
 use ecsrole_batch::ec2::Ec2;
 use ecsrole_core::{Aws, Desired, Iam};
 
 use crate::args::DiagnoseArgs;
-use crate::{Cli, EXIT_DRIFT, EXIT_ERROR, EXIT_OK, emit, render, report};
+use crate::{Cli, emit, render, report};
 
 /// Reads in flight at once in one account and region.
 const CONCURRENCY: usize = 16;
@@ -39,38 +39,6 @@ pub(crate) fn diagnoser(aws: &Aws) -> Diagnoser {
     }
 }
 
-/// As check's: a question left undecided is 1 (nothing can be said), else an error
-/// finding is 2.
-pub(crate) fn exit_code(d: &Diagnosis) -> u8 {
-    if d.undecided > 0 {
-        EXIT_ERROR
-    } else if d.errors > 0 {
-        EXIT_DRIFT
-    } else {
-        EXIT_OK
-    }
-}
-
-/// A fleet table's one line for a target's diagnosis.
-pub(crate) fn summary(d: &Diagnosis) -> String {
-    if d.undecided > 0 {
-        return format!(
-            "not decided: {} question(s) about the roles' policies",
-            d.undecided
-        );
-    }
-    if d.errors == 0 {
-        return format!("no error ({} warning(s))", d.warnings);
-    }
-    let mut codes: Vec<&str> = vec![];
-    for (_, f) in d.findings().filter(|(_, f)| f.is_error()) {
-        if !codes.contains(&f.code.as_str()) {
-            codes.push(f.code.as_str());
-        }
-    }
-    format!("{} error(s): {}", d.errors, codes.join(", "))
-}
-
 pub(crate) async fn run(
     cli: &Cli,
     a: &DiagnoseArgs,
@@ -95,32 +63,5 @@ pub(crate) async fn run(
     }
     emit(cli, &d, render::diagnose);
     reporter.set(report::diagnose(&d));
-    reporter.record(aws, exit_code(&d), &d);
-    Ok(exit_code(&d))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn undecided_is_1_before_errors_are_2() {
-        let d = |errors, undecided| Diagnosis {
-            account_id: None,
-            region: None,
-            compute_environments: vec![],
-            job_queues: vec![],
-            jobs: vec![],
-            errors,
-            warnings: 1,
-            undecided,
-        };
-        assert_eq!(exit_code(&d(0, 0)), EXIT_OK);
-        assert_eq!(exit_code(&d(1, 0)), EXIT_DRIFT);
-        assert_eq!(exit_code(&d(1, 1)), EXIT_ERROR);
-        assert_eq!(exit_code(&d(0, 2)), EXIT_ERROR);
-        assert!(summary(&d(0, 2)).starts_with("not decided: 2 question(s)"));
-        assert_eq!(summary(&d(0, 0)), "no error (1 warning(s))");
-        assert_eq!(summary(&d(1, 0)), "1 error(s): ");
-    }
+    Ok(reporter.record(aws, &d))
 }

@@ -46,6 +46,32 @@ pub(crate) fn apply_code(applied: &PlanOutcome) -> u8 {
     }
 }
 
+/// diagnose's exit code, as check's: a question left undecided is 1 (nothing can be
+/// said), else an error finding is 2.
+pub(crate) fn diagnose_code(d: &ecsrole_batch::diagnose::Diagnosis) -> u8 {
+    if d.undecided > 0 {
+        EXIT_ERROR
+    } else if d.errors > 0 {
+        EXIT_DRIFT
+    } else {
+        EXIT_OK
+    }
+}
+
+/// verify's exit code: 3 only when the role was shown not to work, 2 drift (check's),
+/// 1 an error, an interruption, or what the run left behind; else 0.
+pub(crate) fn verify_code(outcome: &ecsrole_batch::VerifyOutcome) -> u8 {
+    use ecsrole_batch::FailureKind;
+    let left_behind = !outcome.leftovers.is_empty() && !outcome.kept;
+    match outcome.failure {
+        None if left_behind => EXIT_ERROR,
+        None => EXIT_OK,
+        Some(FailureKind::Drift) => EXIT_DRIFT,
+        Some(FailureKind::RoleBroken) => EXIT_ROLE_BROKEN,
+        Some(FailureKind::Error | FailureKind::Interrupted) => EXIT_ERROR,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,7 +83,7 @@ mod tests {
             code: FindingCode::TrustPolicyConditional,
             severity,
             message: "m".into(),
-            resource: "role/r".into(),
+            resource: ecsrole_core::Subject::Role("r".into()),
             witnesses: vec![],
         }
     }
@@ -86,7 +112,7 @@ mod tests {
             actions: (0..actions)
                 .map(|_| Action {
                     action: "attach_role_policy",
-                    resource: "arn".into(),
+                    resource: ecsrole_core::Subject::Policy("arn".into()),
                     detail: String::new(),
                 })
                 .collect(),
@@ -129,5 +155,27 @@ mod tests {
             EXIT_ERROR
         );
         assert_eq!(apply_code(&outcome(0, vec![], open())), EXIT_ERROR);
+    }
+
+    #[test]
+    fn diagnose_undecided_is_1_before_errors_are_2() {
+        let d = |errors, undecided| ecsrole_batch::diagnose::Diagnosis {
+            account_id: None,
+            region: None,
+            compute_environments: vec![],
+            job_queues: vec![],
+            jobs: vec![],
+            errors,
+            warnings: 1,
+            undecided,
+        };
+        assert_eq!(diagnose_code(&d(0, 0)), EXIT_OK);
+        assert_eq!(diagnose_code(&d(1, 0)), EXIT_DRIFT);
+        assert_eq!(diagnose_code(&d(1, 1)), EXIT_ERROR);
+        assert_eq!(diagnose_code(&d(0, 2)), EXIT_ERROR);
+        use crate::outcome::Outcome;
+        assert!(d(0, 2).summary().starts_with("not decided: 2 question(s)"));
+        assert_eq!(d(0, 0).summary(), "no error (1 warning(s))");
+        assert_eq!(d(1, 0).summary(), "1 error(s): ");
     }
 }

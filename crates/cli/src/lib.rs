@@ -11,6 +11,7 @@ mod errors;
 mod exit;
 mod fleet;
 mod input;
+mod outcome;
 mod process;
 mod render;
 mod report;
@@ -31,7 +32,6 @@ pub use process::main;
 
 pub(crate) use bound::{bounded, within};
 pub(crate) use errors::{BadInput, CommandTimedOut, Known, error_document, error_kind};
-pub(crate) use exit::{apply_code, check_code, plan_code};
 pub(crate) use input::{desired_input, fleet_selection, validate_early};
 pub(crate) use process::write_stdout;
 pub(crate) use role::{permissions, role_command};

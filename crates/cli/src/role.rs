@@ -29,9 +29,7 @@ pub(crate) async fn role_command(
                 note(cli, &not_evaluated);
             }
             reporter.set(report::check(&report));
-            let code = check_code(&report);
-            reporter.record(aws, code, &out);
-            code
+            reporter.record(aws, &out)
         }
         Command::Plan(a) => {
             let plan = engine.plan(a.change.plan_options()).await?;
@@ -40,17 +38,13 @@ pub(crate) async fn role_command(
                 .command("apply", &a.change.flags());
             emit(cli, &plan, |p| render::plan(p, &apply));
             reporter.set(report::plan(&plan, "plan"));
-            let code = plan_code(&plan);
-            reporter.record(aws, code, &plan);
-            code
+            reporter.record(aws, &plan)
         }
         Command::Apply(a) => {
             let applied = engine.apply(a.options()).await?;
             emit(cli, &applied, |p| render::plan(p, ""));
             reporter.set(report::plan(&applied, "apply"));
-            let code = apply_code(&applied);
-            reporter.record(aws, code, &applied);
-            code
+            reporter.record(aws, &applied)
         }
         Command::Destroy(a) => {
             let plan = destroy_plan(cli, a, aws, engine).await?;

@@ -7,14 +7,12 @@ use std::time::Duration;
 use ecsrole_batch::api::BatchApi;
 use ecsrole_batch::ec2::Ec2;
 use ecsrole_batch::lease::Sweep;
-use ecsrole_batch::{
-    FailureKind, Level, Progress, Step, StepRecord, StepStatus, Verifier, VerifyOptions,
-};
+use ecsrole_batch::{Level, Progress, Step, StepRecord, StepStatus, Verifier, VerifyOptions};
 use ecsrole_core::poll::Backoff;
 use ecsrole_core::{Aws, Engine, Iam};
 
 use crate::args::{CleanupArgs, Output, VerifyArgs, VerifyLevel};
-use crate::{Cli, EXIT_DRIFT, EXIT_ERROR, EXIT_OK, EXIT_ROLE_BROKEN, print, render};
+use crate::{Cli, EXIT_ERROR, EXIT_OK, print, render};
 
 /// Progress lines on stderr, for people (not with -q or --output json).
 struct Stderr {
@@ -124,18 +122,6 @@ pub(crate) fn options(cli: &Cli, a: &VerifyArgs, bound: Duration) -> VerifyOptio
     }
 }
 
-/// The exit code of a verify outcome.
-pub(crate) fn exit_code(outcome: &ecsrole_batch::VerifyOutcome) -> u8 {
-    let left_behind = !outcome.leftovers.is_empty() && !outcome.kept;
-    match outcome.failure {
-        None if left_behind => EXIT_ERROR,
-        None => EXIT_OK,
-        Some(FailureKind::Drift) => EXIT_DRIFT,
-        Some(FailureKind::RoleBroken) => EXIT_ROLE_BROKEN,
-        Some(FailureKind::Error | FailureKind::Interrupted) => EXIT_ERROR,
-    }
-}
-
 pub(crate) fn verifier(aws: &Aws, engine: Engine) -> Verifier {
     Verifier {
         engine,
@@ -240,8 +226,7 @@ pub async fn run(
         },
     );
     report.set(crate::report::verify(&outcome));
-    report.record(aws, exit_code(&outcome), &outcome);
-    Ok(exit_code(&outcome))
+    Ok(report.record(aws, &outcome))
 }
 
 pub async fn cleanup(

@@ -136,12 +136,12 @@ impl Desired {
         tags
     }
 
-    pub fn role_resource(&self) -> String {
-        format!("role/{}", self.role_name)
+    pub fn role_resource(&self) -> crate::Subject {
+        crate::Subject::Role(self.role_name.clone())
     }
 
-    pub fn profile_resource(&self) -> String {
-        format!("instance-profile/{}", self.instance_profile_name)
+    pub fn profile_resource(&self) -> crate::Subject {
+        crate::Subject::InstanceProfile(self.instance_profile_name.clone())
     }
 }
 

@@ -403,7 +403,7 @@ impl Engine {
         let mut refusals = vec![];
         if actual.role.as_ref().is_some_and(|r| !owned(&r.tags)) {
             refusals.push(Error::NotOwned {
-                resource: d.role_resource(),
+                resource: d.role_resource().to_string(),
             });
         }
         if actual
@@ -412,7 +412,7 @@ impl Engine {
             .is_some_and(|p| !owned(&p.tags))
         {
             refusals.push(Error::NotOwned {
-                resource: d.profile_resource(),
+                resource: d.profile_resource().to_string(),
             });
         }
         if actual.role.is_some() && !others.is_empty() {
@@ -526,7 +526,7 @@ fn describe_destroy(step: &DestroyStep, d: &Desired) -> Action {
     let (action, resource, detail) = match step {
         DestroyStep::RemoveRoleFromProfile(profile, role) => (
             "remove_role_from_instance_profile",
-            format!("instance-profile/{profile}"),
+            crate::Subject::InstanceProfile(profile.clone()),
             if profile.eq_ignore_ascii_case(&d.instance_profile_name) {
                 format!("remove role {role}")
             } else {
@@ -540,7 +540,7 @@ fn describe_destroy(step: &DestroyStep, d: &Desired) -> Action {
         ),
         DestroyStep::DetachPolicy(arn) => (
             "detach_role_policy",
-            arn.clone(),
+            crate::Subject::Policy(arn.clone()),
             format!("detach from role {}", d.role_name),
         ),
         DestroyStep::DeleteInlinePolicy(name) => (

@@ -25,6 +25,7 @@ pub mod policy;
 pub mod poll;
 pub mod scp;
 pub mod state;
+pub mod subject;
 pub mod trust;
 
 pub use aws::{Aws, AwsOptions, Calls};
@@ -37,3 +38,4 @@ pub use iam::Iam;
 pub use partition::Partition;
 pub use plan::{Action, PlanOptions};
 pub use state::Actual;
+pub use subject::Subject;

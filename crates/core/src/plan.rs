@@ -42,7 +42,7 @@ pub enum Step {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Action {
     pub action: &'static str,
-    pub resource: String,
+    pub resource: crate::Subject,
     pub detail: String,
 }
 
@@ -100,7 +100,7 @@ impl Step {
             ),
             Step::AttachRolePolicy { arn } => (
                 "attach_role_policy",
-                arn.clone(),
+                crate::Subject::Policy(arn.clone()),
                 format!("attach to role {}", desired.role_name),
             ),
             Step::CreateInstanceProfile => (
@@ -523,7 +523,10 @@ mod tests {
         let report = crate::findings::check(&d, &a);
         let codes: Vec<&str> = report.findings.iter().map(|f| f.code.as_str()).collect();
         assert_eq!(codes, ["policy_not_found"]);
-        assert_eq!(report.findings[0].resource, extra);
+        assert_eq!(
+            report.findings[0].resource,
+            crate::Subject::Policy(extra.clone())
+        );
         let err = plan(&d, &a, PlanOptions::default()).unwrap_err();
         assert!(
             err.to_string().contains(

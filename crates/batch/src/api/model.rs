@@ -92,6 +92,14 @@ pub struct JobDefinition {
 }
 
 impl Described {
+    /// The environment as a finding's subject, with its ARN.
+    pub fn subject(&self) -> ecsrole_core::Subject {
+        ecsrole_core::Subject::ComputeEnvironment {
+            name: self.name.clone(),
+            arn: Some(self.arn.clone()).filter(|a| !a.is_empty()),
+        }
+    }
+
     pub fn gone(&self) -> bool {
         self.status == Status::Deleted
     }

@@ -6,6 +6,7 @@ use super::{Code, DiagnoseOptions, Finding};
 use super::{error, warning};
 use crate::api::{Compute, Described};
 use crate::ec2::Instance;
+use ecsrole_core::Subject;
 
 /// Which of the read instances are this environment's: those carrying all of its
 /// `computeResources.tags` (Batch puts them on its instances); without tags, those in its
@@ -38,7 +39,7 @@ pub(super) fn instances(
     profile_arn: Option<&str>,
     findings: &mut Vec<Finding>,
 ) {
-    let res = format!("compute-environment/{}", ce.name);
+    let res = ce.subject();
     let own = own_instances(facts, c, profile_arn);
     // Running with another profile: the environment's instanceRole changed after they
     // launched, or something else launched them with its tags.
@@ -51,7 +52,7 @@ pub(super) fn instances(
         {
             findings.push(error(
                 Code::InstanceProfileMismatch,
-                format!("instance/{}", i.id),
+                Subject::Instance(i.id.to_string()),
                 format!(
                     "instance {} of the compute environment runs with instance profile {}, not {expected} (computeResources.instanceRole): it was launched before instanceRole changed, or by something else; replace it",
                     i.id,

@@ -5,6 +5,7 @@
 //! `concurrency` at once); [`checks`] turns what was read into findings with stable codes
 //! (pure, no AWS call).
 
+use ecsrole_core::Subject;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -107,6 +108,16 @@ pub struct EnvironmentReport {
     pub undecided: Vec<String>,
 }
 
+impl EnvironmentReport {
+    /// The environment as a finding's subject, with its ARN.
+    pub fn subject(&self) -> Subject {
+        Subject::ComputeEnvironment {
+            name: self.name.clone(),
+            arn: Some(self.arn.clone()).filter(|a| !a.is_empty()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct QueueReport {
     pub name: String,
@@ -158,22 +169,22 @@ impl Diagnosis {
         self.compute_environments.is_empty() && self.job_queues.is_empty() && self.jobs.is_empty()
     }
 
-    /// Every finding, with what it was found on (`compute-environment/NAME`...).
-    pub fn findings(&self) -> impl Iterator<Item = (String, &Finding)> {
-        let ces = self.compute_environments.iter().flat_map(|c| {
-            c.findings
-                .iter()
-                .map(move |f| (format!("compute-environment/{}", c.name), f))
-        });
+    /// Every finding, with what it was found on (a compute environment, a queue, a job).
+    pub fn findings(&self) -> impl Iterator<Item = (Subject, &Finding)> {
+        let ces = self
+            .compute_environments
+            .iter()
+            .flat_map(|c| c.findings.iter().map(move |f| (c.subject(), f)));
         let queues = self.job_queues.iter().flat_map(|q| {
             q.findings
                 .iter()
-                .map(move |f| (format!("job-queue/{}", q.name), f))
+                .map(move |f| (Subject::JobQueue(q.name.clone()), f))
         });
-        let jobs = self
-            .jobs
-            .iter()
-            .flat_map(|j| j.findings.iter().map(move |f| (format!("job/{}", j.id), f)));
+        let jobs = self.jobs.iter().flat_map(|j| {
+            j.findings
+                .iter()
+                .map(move |f| (Subject::Job(j.id.clone()), f))
+        });
         ces.chain(queues).chain(jobs)
     }
 }

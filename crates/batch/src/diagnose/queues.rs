@@ -2,6 +2,7 @@
 //! waits. Pure.
 
 use ecsrole_core::Severity;
+use ecsrole_core::Subject;
 
 use super::read::Facts;
 use super::{Code, Finding, JobReport, QueueReport};
@@ -29,7 +30,7 @@ fn environments_of<'a>(
 
 pub(super) fn queue(facts: &Facts, q: &Described) -> QueueReport {
     let mut findings = vec![];
-    let res = format!("job-queue/{}", q.name);
+    let res = Subject::JobQueue(q.name.clone());
     if q.status == Status::Invalid {
         findings.push(error(
             Code::JobQueueInvalid,
@@ -89,7 +90,7 @@ pub(super) fn queue(facts: &Facts, q: &Described) -> QueueReport {
 pub(super) fn job(facts: &Facts, j: &Job) -> JobReport {
     use aws_sdk_batch::types::JobStatus;
     let mut findings = vec![];
-    let res = format!("job/{}", j.id);
+    let res = Subject::Job(j.id.clone());
     let waiting = super::read::waits(j);
     if j.status == JobStatus::Runnable {
         let r = j.status_reason.as_str();
@@ -154,7 +155,7 @@ struct Offer<'a> {
 /// An instance's memory is its whole `sizeInMiB`: a job needing nearly all of it may still
 /// not fit (the ECS agent and the OS take some), so this never says a job fits when it
 /// does not, only that it cannot when even that is too little.
-fn needs(facts: &Facts, j: &Job, res: &str, findings: &mut Vec<Finding>) {
+fn needs(facts: &Facts, j: &Job, res: &Subject, findings: &mut Vec<Finding>) {
     use super::read::{type_matches, type_patterns};
     let (vcpus, memory, gpus) = (
         j.vcpus.unwrap_or(0.0),
@@ -230,7 +231,7 @@ fn needs(facts: &Facts, j: &Job, res: &str, findings: &mut Vec<Finding>) {
         .join("; ");
     findings.push(error(
         Code::JobNeedsExceedCapacity,
-        res.to_owned(),
+        res.clone(),
         format!(
             "the job needs {need}, more than any compute environment of its queue can launch ({got}): it can never start"
         ),

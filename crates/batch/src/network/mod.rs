@@ -19,6 +19,7 @@
 //!   out and the replies back in on the ephemeral ports (32768-60999, the Linux range the
 //!   ECS-optimised AMIs use; the VPC guide's "Network ACLs" on ephemeral ports).
 
+use ecsrole_core::Subject;
 use std::collections::HashMap;
 
 use ecsrole_core::Severity;
@@ -229,7 +230,7 @@ fn subnet_way(facts: &NetworkFacts, subnet: &Subnet, at: Placement<'_>, out: &mu
     else {
         out.findings.push(error(
             Code::SubnetNoRouteOut,
-            format!("subnet/{id}"),
+            Subject::Subnet(id.to_string()),
             format!("subnet {id} has no route table (none associated, and no main route table of {} was read): its instances cannot reach ECS", subnet.vpc),
         ));
         out.seen.push(format!("{id}: no route table"));
@@ -265,12 +266,12 @@ fn subnet_way(facts: &NetworkFacts, subnet: &Subnet, at: Placement<'_>, out: &mu
                     Some(what) => out.findings.push(finding(
                         Code::SubnetNoPublicIp,
                         Severity::Warning,
-                        format!("subnet/{id}"),
+                        Subject::Subnet(id.to_string()),
                         format!("{message} (unless {what} gives one)"),
                     )),
                     None => out.findings.push(error(
                         Code::SubnetNoPublicIp,
-                        format!("subnet/{id}"),
+                        Subject::Subnet(id.to_string()),
                         message,
                     )),
                 }
@@ -289,7 +290,7 @@ fn subnet_way(facts: &NetworkFacts, subnet: &Subnet, at: Placement<'_>, out: &mu
             };
             out.findings.push(error(
                 Code::SubnetNoRouteOut,
-                format!("subnet/{id}"),
+                Subject::Subnet(id.to_string()),
                 format!(
                     "subnet {id} has no way to ECS: route table {rtb} has {route}, and the VPC lacks endpoints for {}: its instances can never register; add a NAT gateway route, or the VPC endpoints",
                     missing.join(", ")
@@ -452,7 +453,7 @@ fn acl_verdict(acl: &Acl, subnet: &str, way: &Way, out: &mut Judged) {
                 let direction = if egress { "outbound" } else { "inbound" };
                 out.findings.push(error(
                     Code::NetworkAclBlocksHttps,
-                    format!("network-acl/{}", acl.id),
+                    Subject::NetworkAcl(acl.id.to_string()),
                     format!(
                         "network ACL {} of subnet {subnet} blocks {what} ({direction} TCP {port} for 0.0.0.0/0: {rule}): network ACLs are stateless, so the ECS agent's HTTPS needs 443 out and the ephemeral ports 32768-60999 back in",
                         acl.id
@@ -502,7 +503,7 @@ fn groups_verdict(facts: &NetworkFacts, at: Placement<'_>, ways: &[Way], out: &m
             ));
             out.findings.push(error(
                 Code::SecurityGroupBlocksHttps,
-                format!("security-group/{}", ids.join(",")),
+                Subject::SecurityGroup(ids.join(",").to_string()),
                 format!(
                     "none of the security groups {} allows TCP 443 out{}: the ECS agent cannot reach ECS and its instances never register; add an egress rule for TCP 443",
                     ids.join(", "),

@@ -272,7 +272,7 @@ pub async fn run(
                 let mut err = std::io::stderr().lock();
                 let text = format!(
                     "[{done}/{total}] {} {} {}",
-                    target.account_id, target.region, outcome.summary
+                    target.account_id, target.region, outcome.ran.summary
                 );
                 let _ = if tty {
                     write!(err, "\r\x1b[2K{text}")
@@ -291,11 +291,8 @@ pub async fn run(
     report.ci.partition = Some(base.partition.to_string());
     for (t, o) in targets.iter().zip(&results) {
         report.ci.push(crate::ci::Target {
-            account: Some(t.account_id.clone()),
-            region: Some(t.region.clone()),
-            code: o.code,
-            result: o.result.clone(),
             error: o.error.clone(),
+            ..crate::ci::Target::of(Some(t.account_id.clone()), Some(t.region.clone()), &o.ran)
         });
     }
     let summary = Summary::of(&results, &limit, &skipped);
@@ -315,8 +312,8 @@ pub async fn run(
                 crate::report::target(
                     command,
                     name,
-                    o.code,
-                    &o.summary,
+                    o.ran.code,
+                    &o.ran.summary,
                     o.error.as_deref(),
                     o.elapsed,
                 )

@@ -12,8 +12,8 @@ pub(super) fn line(target: &Target, o: &Outcome) -> Value {
     json!({
         "account_id": target.account_id,
         "region": target.region,
-        "exit_code": o.code,
-        "result": o.result,
+        "exit_code": o.ran.code,
+        "result": o.ran.json,
         "error": o.error,
     })
 }
@@ -54,7 +54,7 @@ pub(super) struct Concurrency {
 
 impl Summary {
     pub(super) fn of(results: &[Outcome], limit: &Limit, skipped: &[(String, String)]) -> Summary {
-        let count = |c: u8| results.iter().filter(|o| o.code == c).count();
+        let count = |c: u8| results.iter().filter(|o| o.ran.code == c).count();
         let (ok, error, drift, role_broken) = (
             count(EXIT_OK),
             count(EXIT_ERROR),
@@ -104,11 +104,11 @@ pub(super) fn table(targets: &[Target], results: &[Outcome], s: &Summary) -> Str
         let detail = o
             .error
             .as_ref()
-            .map_or(o.summary.clone(), |e| format!("error: {e}"));
+            .map_or(o.ran.summary.clone(), |e| format!("error: {e}"));
         let _ = writeln!(
             out,
             "{:<14}{:<16}{:<6}{detail}",
-            t.account_id, t.region, o.code
+            t.account_id, t.region, o.ran.code
         );
     }
     let _ = writeln!(

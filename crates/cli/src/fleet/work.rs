@@ -7,17 +7,16 @@ use std::time::Duration;
 use ecsrole_core::aws::Calls;
 use ecsrole_core::fleet::{self, Target};
 use ecsrole_core::{ApplyOptions, Aws, Desired, Engine, Iam, PlanOptions};
-use serde_json::{Value, json};
 
 use crate::args::Command;
+use crate::outcome::Ran;
 use crate::{Cli, EXIT_ERROR, diagnose, verify};
 
 /// One target's result.
 #[derive(Debug, Clone)]
 pub(super) struct Outcome {
-    pub(super) code: u8,
-    pub(super) result: Value,
-    pub(super) summary: String,
+    /// What every output takes from the command's result.
+    pub(super) ran: Ran,
     pub(super) error: Option<String>,
     /// The target's own time, counted against `--timeout`: its attempts (session
     /// included) and the pauses between them, not the time it waited for a slot.
@@ -31,10 +30,24 @@ pub(super) struct Outcome {
 impl Outcome {
     pub(super) fn failed(e: impl std::fmt::Display) -> Outcome {
         Outcome {
-            code: EXIT_ERROR,
-            result: Value::Null,
-            summary: "error".into(),
+            ran: Ran {
+                code: EXIT_ERROR,
+                summary: "error".into(),
+                ..Ran::default()
+            },
             error: Some(e.to_string()),
+            elapsed: Duration::ZERO,
+            transient: false,
+            attempts: 1,
+        }
+    }
+
+    /// A command's result.
+    fn of(result: &impl crate::outcome::Outcome) -> Outcome {
+        let ran = Ran::of(result);
+        Outcome {
+            ran,
+            error: None,
             elapsed: Duration::ZERO,
             transient: false,
             attempts: 1,
@@ -139,18 +152,10 @@ pub(super) async fn one(
             let diagnoser = diagnose::diagnoser(&aws);
             let work = diagnoser.diagnose(&opts);
             match crate::within(&aws, bound, work).await {
-                Ok(Ok(mut d)) => Outcome {
-                    code: diagnose::exit_code(&d),
-                    summary: diagnose::summary(&d),
-                    result: {
-                        d.account_id = Some(target.account_id.clone());
-                        json!(d)
-                    },
-                    error: None,
-                    elapsed: Duration::ZERO,
-                    transient: false,
-                    attempts: 1,
-                },
+                Ok(Ok(mut d)) => {
+                    d.account_id = Some(target.account_id.clone());
+                    Outcome::of(&d)
+                }
                 Ok(Err(ecsrole_batch::Error::Core(e))) => Outcome::failed_core(&e),
                 Ok(Err(e)) => Outcome::failed(e),
                 Err(timed_out) => Outcome::failed(timed_out),
@@ -172,17 +177,8 @@ pub(super) async fn one(
                 .await;
             o.account_id = Some(target.account_id.clone());
             Outcome {
-                code: verify::exit_code(&o),
-                summary: if o.verified {
-                    format!("verified ({})", o.level.as_str())
-                } else {
-                    format!("not verified: {}", o.error.clone().unwrap_or_default())
-                },
                 error: o.error.clone(),
-                result: json!(o),
-                elapsed: Duration::ZERO,
-                transient: false,
-                attempts: 1,
+                ..Outcome::of(&o)
             }
         }
     }
@@ -190,61 +186,9 @@ pub(super) async fn one(
 
 async fn role_outcome(engine: &Engine, work: RoleWork) -> Result<Outcome, ecsrole_core::Error> {
     Ok(match work {
-        RoleWork::Check => {
-            let r = engine.check().await?;
-            // Each error with its subject; an SCP's denial with its message, which names the
-            // SCP and where it is attached: why apply would refuse, as a bare code is not.
-            let codes: Vec<String> = r
-                .findings
-                .iter()
-                .filter(|f| f.is_error())
-                .map(|f| match f.code {
-                    ecsrole_core::FindingCode::ScpDeniesAgent => {
-                        format!("{} ({}: {})", f.code.as_str(), f.resource, f.message)
-                    }
-                    _ => format!("{} ({})", f.code.as_str(), f.resource),
-                })
-                .collect();
-            Outcome {
-                code: crate::check_code(&r),
-                summary: if !r.undecided.is_empty() {
-                    format!("not decided: {}", r.undecided.join("; "))
-                } else if r.compliant {
-                    "compliant".into()
-                } else {
-                    format!("drift: {}", codes.join(", "))
-                },
-                result: json!(r),
-                error: None,
-                elapsed: Duration::ZERO,
-                transient: false,
-                attempts: 1,
-            }
-        }
-        RoleWork::Plan(opts) => {
-            let p = engine.plan(opts).await?;
-            Outcome {
-                code: crate::plan_code(&p),
-                summary: format!("{} change(s) pending", p.actions.len()),
-                result: json!(p),
-                error: None,
-                elapsed: Duration::ZERO,
-                transient: false,
-                attempts: 1,
-            }
-        }
-        RoleWork::Apply(opts) => {
-            let p = engine.apply(opts).await?;
-            Outcome {
-                code: crate::apply_code(&p),
-                summary: format!("applied {} change(s)", p.actions.len()),
-                result: json!(p),
-                error: None,
-                elapsed: Duration::ZERO,
-                transient: false,
-                attempts: 1,
-            }
-        }
+        RoleWork::Check => Outcome::of(&engine.check().await?),
+        RoleWork::Plan(opts) => Outcome::of(&engine.plan(opts).await?),
+        RoleWork::Apply(opts) => Outcome::of(&engine.apply(opts).await?),
     })
 }
 

@@ -18,11 +18,13 @@ pub fn check(r: &Report) -> Suite {
         .map(|f| match f.severity {
             Severity::Error => Case::new(
                 f.code.as_str(),
-                &f.resource,
+                f.resource.to_string(),
                 failure(f.code.as_str(), &f.message),
             ),
-            Severity::Warning => Case::new(f.code.as_str(), &f.resource, CaseResult::Passed)
-                .output(format!("warning: {}", f.message)),
+            Severity::Warning => {
+                Case::new(f.code.as_str(), f.resource.to_string(), CaseResult::Passed)
+                    .output(format!("warning: {}", f.message))
+            }
         })
         .collect();
     if cases.is_empty() {
@@ -93,9 +95,13 @@ pub fn plan(p: &PlanOutcome, command: &str) -> Suite {
                 a.detail.clone()
             };
             if p.applied {
-                Case::new(a.action, &a.resource, CaseResult::Passed).output(message)
+                Case::new(a.action, a.resource.to_string(), CaseResult::Passed).output(message)
             } else {
-                Case::new(a.action, &a.resource, failure("pending_change", message))
+                Case::new(
+                    a.action,
+                    a.resource.to_string(),
+                    failure("pending_change", message),
+                )
             }
         })
         .collect();

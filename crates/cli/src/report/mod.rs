@@ -94,18 +94,13 @@ impl Reporter {
         self.path.is_some()
     }
 
-    /// Keeps a single-account result for SARIF and the summary: `result` is the document
-    /// `--output json` prints.
-    pub fn record(&mut self, aws: &ecsrole_core::Aws, code: u8, result: &impl serde::Serialize) {
+    /// Keeps a single-account result for SARIF and the summary, and gives its exit code.
+    pub fn record(&mut self, aws: &ecsrole_core::Aws, result: &impl crate::outcome::Outcome) -> u8 {
         self.ci.partition = Some(aws.partition.to_string());
-        let result = serde_json::to_value(result).unwrap_or_default();
-        self.ci.push(crate::ci::Target {
-            account: None,
-            region: aws.config.region().map(|r| r.to_string()),
-            code,
-            result,
-            error: None,
-        });
+        let ran = crate::outcome::Ran::of(result);
+        let region = aws.config.region().map(|r| r.to_string());
+        self.ci.push(crate::ci::Target::of(None, region, &ran));
+        ran.code
     }
 
     pub fn set(&mut self, suite: Suite) {

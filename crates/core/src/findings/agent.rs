@@ -130,7 +130,7 @@ pub(super) fn findings(
     desired: &Desired,
     actual: &Actual,
     facts: &Facts,
-    push: &mut impl FnMut(FindingCode, Severity, String, String, Vec<Witness>),
+    push: &mut impl FnMut(FindingCode, Severity, String, crate::Subject, Vec<Witness>),
     undecided: &mut Vec<String>,
 ) {
     match &actual.role {
@@ -201,7 +201,7 @@ fn judge(
     actual: &Actual,
     role: &crate::state::RoleState,
     facts: &Facts,
-    push: &mut impl FnMut(FindingCode, Severity, String, String, Vec<Witness>),
+    push: &mut impl FnMut(FindingCode, Severity, String, crate::Subject, Vec<Witness>),
     undecided: &mut Vec<String>,
 ) {
     let p = desired.partition;

@@ -28,7 +28,7 @@ pub struct Finding {
     pub code: FindingCode,
     pub severity: Severity,
     pub message: String,
-    pub resource: String,
+    pub resource: crate::Subject,
     /// The requests that show a verdict about a policy: one the policies allow (public,
     /// depends) and one they deny (missing, denied, depends).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -102,7 +102,7 @@ impl Report {
 pub fn check(desired: &Desired, actual: &Actual) -> Report {
     let mut findings = vec![];
     let mut undecided: Vec<String> = vec![];
-    let mut push = |code, severity, message: String, resource: String, witnesses| {
+    let mut push = |code, severity, message: String, resource: crate::Subject, witnesses| {
         findings.push(Finding {
             code,
             severity,
@@ -170,7 +170,7 @@ pub fn check(desired: &Desired, actual: &Actual) -> Report {
                     "policy {arn} does not exist (IAM answered NoSuchEntity), so it cannot be attached to role {}: check the ARN given as --extra-policy",
                     desired.role_name
                 ),
-                arn.clone(),
+                crate::Subject::Policy(arn.clone()),
                 vec![],
             );
         } else if !actual.attached_policies.contains(arn) {
@@ -181,7 +181,7 @@ pub fn check(desired: &Desired, actual: &Actual) -> Report {
                     "managed policy {arn} is not attached to role {}",
                     desired.role_name
                 ),
-                arn.clone(),
+                crate::Subject::Policy(arn.clone()),
                 vec![],
             );
         }

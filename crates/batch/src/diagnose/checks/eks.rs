@@ -1,7 +1,8 @@
 //! EKS environments: the node role's trust and policies.
 
-#[allow(unused_imports)]
 use super::*;
+#[allow(unused_imports)]
+use ecsrole_core::Subject;
 
 /// The managed policies an EKS node role needs (the Amazon EKS User Guide, "Amazon EKS
 /// node IAM role", which AWS Batch's "Amazon EKS" guide points to): the worker node policy
@@ -21,7 +22,7 @@ pub(super) const EKS_CNI_POLICY: &str = "AmazonEKS_CNI_Policy";
 /// A compute environment on EKS: its instance profile's role is an EKS node role, judged
 /// against the EKS node policies, never the ECS one.
 pub(super) fn eks_node_role(facts: &Facts, role: &str, findings: &mut Vec<Finding>) {
-    let res = format!("role/{role}");
+    let res = Subject::Role(role.to_string());
     let Some(read) = facts.roles.get(role) else {
         return;
     };

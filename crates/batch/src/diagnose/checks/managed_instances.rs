@@ -1,8 +1,9 @@
 //! `ECS_MANAGED_INSTANCES` environments: the profile of the instances ECS launches, its
 //! role's policy and name, and the infrastructure role ECS launches them with.
 
-#[allow(unused_imports)]
 use super::*;
+#[allow(unused_imports)]
+use ecsrole_core::Subject;
 
 /// The managed policy an ECS Managed Instances instance role must have (docs/aws-facts.md,
 /// from aws-sdk-batch 1.138's `InstanceLaunchTemplate` doc), by name.
@@ -22,7 +23,7 @@ pub(super) fn managed_instances(
     findings: &mut Vec<Finding>,
     undecided: &mut Vec<String>,
 ) {
-    let res = format!("compute-environment/{}", ce.name);
+    let res = ce.subject();
     infrastructure_role(facts, &res, c, findings);
     let Some(value) = &c.managed_instances_profile else {
         findings.push(error(
@@ -38,7 +39,7 @@ pub(super) fn managed_instances(
         Some(ProfileRead::Missing { .. }) => {
             findings.push(error(
                 Code::ManagedInstancesProfileMissing,
-                format!("instance-profile/{name}"),
+                Subject::InstanceProfile(name.to_string()),
                 format!("instance profile {name} (ec2InstanceProfileArn {value}) does not exist"),
             ));
             return;
@@ -48,7 +49,7 @@ pub(super) fn managed_instances(
     let Some(role) = profile.roles.first() else {
         findings.push(error(
             Code::Role(FindingCode::InstanceProfileMissingRole),
-            format!("instance-profile/{name}"),
+            Subject::InstanceProfile(name.to_string()),
             format!("instance profile {name} holds no role: ECS Managed Instances launch with no credentials"),
         ));
         return;
@@ -56,7 +57,7 @@ pub(super) fn managed_instances(
     if !role.starts_with("ecsInstanceRole") {
         findings.push(error(
             Code::ManagedInstancesRoleName,
-            format!("role/{role}"),
+            Subject::Role(role.to_string()),
             format!("role {role} does not start with ecsInstanceRole: AWS's AmazonECSInfrastructureRolePolicyForManagedInstances lets ECS pass only roles named ecsInstanceRole*, so ECS cannot launch instances with it (rename the role, or grant the infrastructure role iam:PassRole on it)"),
         ));
     }
@@ -66,7 +67,7 @@ pub(super) fn managed_instances(
     if read.role.is_none() {
         findings.push(error(
             Code::Role(FindingCode::RoleMissing),
-            format!("role/{role}"),
+            Subject::Role(role.to_string()),
             format!("role {role}, which instance profile {name} holds, does not exist"),
         ));
         return;
@@ -84,7 +85,7 @@ pub(super) fn managed_instances(
         };
         findings.push(error(
             Code::ManagedInstancesPolicyMissing,
-            format!("role/{role}"),
+            Subject::Role(role.to_string()),
             format!("role {role} lacks the managed policy {MANAGED_INSTANCES_POLICY} that ECS Managed Instances instances need{instead}"),
         ));
     }
@@ -107,14 +108,14 @@ pub(super) fn managed_instances(
 /// `ecs.amazonaws.com` (aws-sdk-batch 1.138, `ManagedInstancesProvider`; docs/aws-facts.md).
 pub(super) fn infrastructure_role(
     facts: &Facts,
-    res: &str,
+    res: &Subject,
     c: &crate::api::Compute,
     findings: &mut Vec<Finding>,
 ) {
     let Some(arn) = &c.infrastructure_role else {
         findings.push(error(
             Code::InfrastructureRoleMissing,
-            res.to_owned(),
+            res.clone(),
             "an ECS_MANAGED_INSTANCES compute environment names no managedInstancesProvider.infrastructureRoleArn: ECS has no role to launch its instances with".into(),
         ));
         return;
@@ -122,7 +123,7 @@ pub(super) fn infrastructure_role(
     match facts.service_roles.get(arn) {
         Some(None) => findings.push(error(
             Code::InfrastructureRoleMissing,
-            format!("role/{}", role_name(arn)),
+            Subject::Role(role_name(arn).to_string()),
             format!("the infrastructure role {arn} does not exist: ECS cannot launch the managed instances"),
         )),
         Some(Some(role)) => {
@@ -131,7 +132,7 @@ pub(super) fn infrastructure_role(
             if !matches!(trusted, Ok(true)) {
                 findings.push(error(
                     Code::InfrastructureRoleNotTrusted,
-                    format!("role/{}", role_name(arn)),
+                    Subject::Role(role_name(arn).to_string()),
                     format!("the infrastructure role {arn} does not let ecs.amazonaws.com call sts:AssumeRole unconditionally: ECS cannot launch the managed instances with it"),
                 ));
             }

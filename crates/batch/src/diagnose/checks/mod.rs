@@ -2,6 +2,7 @@
 //! compute environment here (its instance role, launch template, service role, network);
 //! its instances in `instances`, queues and jobs in `queues`.
 
+use ecsrole_core::Subject;
 use ecsrole_core::findings::check;
 use ecsrole_core::state::Actual;
 use ecsrole_core::{Desired, FindingCode, Partition, RoleKind};
@@ -106,7 +107,7 @@ pub(super) fn environment(
     for s in c.subnets.iter().filter(|s| !facts.subnets.contains(*s)) {
         findings.push(error(
             Code::SubnetMissing,
-            format!("subnet/{s}"),
+            Subject::Subnet(s.to_string()),
             format!("subnet {s} does not exist: Batch cannot launch instances in it; update the compute environment's subnets"),
         ));
     }
@@ -117,7 +118,7 @@ pub(super) fn environment(
     {
         findings.push(error(
             Code::SecurityGroupMissing,
-            format!("security-group/{g}"),
+            Subject::SecurityGroup(g.to_string()),
             format!("security group {g} does not exist: instances cannot be launched with it; update the compute environment's security groups"),
         ));
     }
@@ -138,7 +139,7 @@ pub(super) fn environment(
     if ec2 && wants_capacity(ce) {
         instances::instances(facts, opts, ce, &c, profile_arn.as_deref(), &mut findings);
     }
-    let res = format!("compute-environment/{}", ce.name);
+    let res = ce.subject();
     if ce.status == Status::Invalid {
         let explained_by: Vec<Code> = findings
             .iter()
@@ -219,7 +220,7 @@ pub(super) fn identity(ce: &Described, c: &crate::api::Compute) -> &'static str 
 /// (Batch blocks new ECS environments on them from then) and ended it for EKS AL2 on
 /// 2025-11-26 (aws-sdk-batch 1.138, `Ec2Configuration`, citing the Batch User Guide's
 /// migration pages).
-pub(super) fn image(c: &crate::api::Compute, res: &str, findings: &mut Vec<Finding>) {
+pub(super) fn image(c: &crate::api::Compute, res: &Subject, findings: &mut Vec<Finding>) {
     for t in &c.image_types {
         let guide = match t.as_str() {
             "ECS_AL2" | "ECS_AL2_NVIDIA" => {
@@ -232,7 +233,7 @@ pub(super) fn image(c: &crate::api::Compute, res: &str, findings: &mut Vec<Findi
         };
         findings.push(warning(
             Code::ImageEndOfSupport,
-            res.to_owned(),
+            res.clone(),
             format!("the compute environment runs image type {t}: {guide}"),
         ));
     }
@@ -250,13 +251,13 @@ pub(super) fn instance_role(
     undecided: &mut Vec<String>,
 ) -> Option<String> {
     let name = profile_name(value).unwrap_or(value);
-    let res = format!("instance-profile/{name}");
+    let res = Subject::InstanceProfile(name.to_string());
     match facts.profiles.get(value) {
         None => None,
         Some(ProfileRead::RoleArn) => {
             findings.push(error(
                 Code::InstanceRoleIsARole,
-                format!("role/{}", role_name(value)),
+                Subject::Role(role_name(value).to_string()),
                 format!(
                     "computeResources.instanceRole is the role ARN {value}: Batch needs an instance profile (\"The ECS Instance Role should be an ECS Instance Profile ARN\"); give the ARN of an instance profile that holds the role (`{}` makes one of the same name)",
                     opts.hint.with_role_name(role_name(value)).command("apply", &[])
@@ -374,7 +375,7 @@ pub(super) fn launch_template(facts: &Facts, c: &crate::api::Compute, findings: 
     let Some(t) = &c.launch_template else { return };
     let label = t.name.clone().or_else(|| t.id.clone()).unwrap_or_default();
     let version = t.version.as_deref().unwrap_or("$Default");
-    let res = format!("launch-template/{label}");
+    let res = Subject::LaunchTemplate(label.to_string());
     match facts.templates.get(t) {
         Some(TemplateRead::Missing(e)) => findings.push(error(
             Code::LaunchTemplateMissing,
@@ -404,12 +405,12 @@ pub(super) fn service_role(facts: &Facts, ce: &Described, findings: &mut Vec<Fin
             match facts.service_roles.get(arn) {
                 Some(None) if linked => findings.push(error(
                     Code::ServiceLinkedRoleMissing,
-                    format!("role/{}", role_name(arn)),
+                    Subject::Role(role_name(arn).to_string()),
                     format!("the service-linked role {arn} the compute environment uses does not exist: Batch cannot manage its instances; `aws iam create-service-linked-role --aws-service-name batch.amazonaws.com` makes it"),
                 )),
                 Some(None) => findings.push(error(
                     Code::ServiceRoleMissing,
-                    format!("role/{}", role_name(arn)),
+                    Subject::Role(role_name(arn).to_string()),
                     format!("the service role {arn} does not exist: Batch cannot manage the compute environment's instances"),
                 )),
                 Some(Some(role)) => {
@@ -424,7 +425,7 @@ pub(super) fn service_role(facts: &Facts, ce: &Described, findings: &mut Vec<Fin
                         };
                         findings.push(error(
                             Code::ServiceRoleNotTrusted,
-                            format!("role/{}", role_name(arn)),
+                            Subject::Role(role_name(arn).to_string()),
                             format!("the service role {arn} cannot be used by Batch: {why}"),
                         ));
                     }
@@ -436,7 +437,7 @@ pub(super) fn service_role(facts: &Facts, ce: &Described, findings: &mut Vec<Fin
             if let Some(None) = facts.service_linked_role {
                 findings.push(error(
                     Code::ServiceLinkedRoleMissing,
-                    "role/AWSServiceRoleForBatch",
+                    Subject::Role("AWSServiceRoleForBatch".into()),
                     "the compute environment names no service role, and the account has no AWSServiceRoleForBatch: `aws iam create-service-linked-role --aws-service-name batch.amazonaws.com` makes it".into(),
                 ));
             }

@@ -1,7 +1,8 @@
 //! SPOT environments: the Spot Fleet role the `BEST_FIT` strategy needs.
 
-#[allow(unused_imports)]
 use super::*;
+#[allow(unused_imports)]
+use ecsrole_core::Subject;
 
 /// `SPOT` with the `BEST_FIT` allocation strategy, or none given, needs `spotIamFleetRole`,
 /// a role `spotfleet.amazonaws.com` may assume (aws-sdk-batch 1.138, `ComputeResource`
@@ -16,7 +17,7 @@ pub(super) fn spot_fleet_role(
     match &c.spot_fleet_role {
         None if needed => findings.push(error(
             Code::SpotFleetRoleMissing,
-            format!("compute-environment/{}", ce.name),
+            ce.subject(),
             format!(
                 "a SPOT compute environment with allocation strategy {} names no spotIamFleetRole: Batch needs one to request Spot Instances (use a role trusted by spotfleet.amazonaws.com with AmazonEC2SpotFleetTaggingRole, or allocation strategy SPOT_CAPACITY_OPTIMIZED / SPOT_PRICE_CAPACITY_OPTIMIZED)",
                 c.allocation_strategy.as_deref().unwrap_or("none (BEST_FIT)")
@@ -26,7 +27,7 @@ pub(super) fn spot_fleet_role(
         Some(arn) => match facts.service_roles.get(arn) {
             Some(None) => findings.push(error(
                 Code::SpotFleetRoleMissing,
-                format!("role/{}", role_name(arn)),
+                Subject::Role(role_name(arn).to_string()),
                 format!("the spotIamFleetRole {arn} does not exist: Batch cannot request Spot Instances"),
             )),
             Some(Some(role)) => {
@@ -35,7 +36,7 @@ pub(super) fn spot_fleet_role(
                 if !matches!(trusted, Ok(true)) {
                     findings.push(error(
                         Code::SpotFleetRoleNotTrusted,
-                        format!("role/{}", role_name(arn)),
+                        Subject::Role(role_name(arn).to_string()),
                         format!("the spotIamFleetRole {arn} does not let spotfleet.amazonaws.com call sts:AssumeRole unconditionally: Batch cannot request Spot Instances with it"),
                     ));
                 }
@@ -50,7 +51,7 @@ pub(super) fn spot_fleet_role(
                 if has("AmazonEC2SpotFleetRole") && !has("AmazonEC2SpotFleetTaggingRole") {
                     findings.push(warning(
                         Code::SpotFleetRoleUntagged,
-                        format!("role/{}", role_name(arn)),
+                        Subject::Role(role_name(arn).to_string()),
                         format!("the spotIamFleetRole {arn} has the older AmazonEC2SpotFleetRole policy and not AmazonEC2SpotFleetTaggingRole: its Spot Instances are not tagged on creation (computeResources.tags do not reach them)"),
                     ));
                 }

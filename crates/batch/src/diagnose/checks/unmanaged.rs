@@ -1,8 +1,9 @@
 //! UNMANAGED environments: the instances the account launched itself, each with a
 //! profile.
 
-#[allow(unused_imports)]
 use super::*;
+#[allow(unused_imports)]
+use ecsrole_core::Subject;
 
 /// UNMANAGED: Batch launches nothing; the instances registered in its ECS cluster are the
 /// user's, and each must run with an instance profile whose role `check` passes.
@@ -26,7 +27,7 @@ pub(super) fn unmanaged(
         match i.instance_profile_arn.as_deref() {
             None => findings.push(error(
                 Code::UnmanagedInstanceNoProfile,
-                format!("instance/{}", i.id),
+                Subject::Instance(i.id.to_string()),
                 format!("instance {} is registered in the UNMANAGED environment's ECS cluster but runs with no instance profile: its ECS agent has no credentials", i.id),
             )),
             Some(p) => match by_profile.iter_mut().find(|(q, _)| *q == p) {

@@ -1,0 +1,258 @@
+//! The one contract every command's result keeps: from the value a command returns come its
+//! exit code, its one-line summary (the fleet table), its findings as code scanning, the step
+//! summary and `--fail-on` read them (typed: a [`Subject`] that knows its ARN), its steps,
+//! and its JSON (the value itself). A single-account run and a fleet target both hand the
+//! value to [`Ran::of`], so the two cannot tell different stories about one result.
+
+use ecsrole_batch::VerifyOutcome;
+use ecsrole_batch::diagnose::Diagnosis;
+use ecsrole_core::findings::Report;
+use ecsrole_core::{FindingCode, PlanOutcome, Subject};
+use serde::Serialize;
+
+use crate::render::CheckOutput;
+
+/// A finding as every CI output shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub code: &'static str,
+    pub error: bool,
+    pub message: String,
+    pub subject: Subject,
+}
+
+/// A step of a run (verify's), as the step summary shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepRow {
+    pub name: &'static str,
+    pub status: &'static str,
+    pub elapsed_ms: u64,
+    pub detail: String,
+}
+
+/// What a command returns.
+pub trait Outcome: Serialize {
+    /// The exit code (see `exit.rs` for each command's rule).
+    fn code(&self) -> u8;
+    /// One line for the fleet table and progress.
+    fn summary(&self) -> String;
+    /// Its findings, in the order the command reports them.
+    fn findings(&self) -> Vec<Found>;
+    /// Its steps (verify's; none for the others).
+    fn steps(&self) -> Vec<StepRow> {
+        vec![]
+    }
+    /// The account it ran in, when the result names it.
+    fn account(&self) -> Option<String>;
+}
+
+/// What the run keeps of one result for the outputs written after it: derived once, from
+/// the [`Outcome`].
+#[derive(Debug, Clone, Default)]
+pub struct Ran {
+    pub code: u8,
+    pub summary: String,
+    pub findings: Vec<Found>,
+    pub steps: Vec<StepRow>,
+    pub account: Option<String>,
+    /// The JSON `--output json` prints.
+    pub json: serde_json::Value,
+}
+
+impl Ran {
+    pub fn of(o: &impl Outcome) -> Ran {
+        Ran {
+            code: o.code(),
+            summary: o.summary(),
+            findings: o.findings(),
+            steps: o.steps(),
+            account: o.account(),
+            json: serde_json::to_value(o).unwrap_or_default(),
+        }
+    }
+}
+
+fn found(f: &ecsrole_core::Finding) -> Found {
+    Found {
+        code: f.code.as_str(),
+        error: f.is_error(),
+        message: f.message.clone(),
+        subject: f.resource.clone(),
+    }
+}
+
+impl Outcome for Report {
+    fn code(&self) -> u8 {
+        crate::exit::check_code(self)
+    }
+
+    fn summary(&self) -> String {
+        if !self.undecided.is_empty() {
+            return format!("not decided: {}", self.undecided.join("; "));
+        }
+        if self.compliant {
+            return "compliant".into();
+        }
+        // Each error with its subject; an SCP's denial with its message, which names the
+        // SCP and where it is attached: why apply would refuse, as a bare code is not.
+        let codes: Vec<String> = self
+            .findings
+            .iter()
+            .filter(|f| f.is_error())
+            .map(|f| match f.code {
+                FindingCode::ScpDeniesAgent => {
+                    format!("{} ({}: {})", f.code.as_str(), f.resource, f.message)
+                }
+                _ => format!("{} ({})", f.code.as_str(), f.resource),
+            })
+            .collect();
+        format!("drift: {}", codes.join(", "))
+    }
+
+    fn findings(&self) -> Vec<Found> {
+        self.findings.iter().map(found).collect()
+    }
+
+    fn account(&self) -> Option<String> {
+        self.account_id.clone()
+    }
+}
+
+impl Outcome for CheckOutput<'_> {
+    fn code(&self) -> u8 {
+        self.report.code()
+    }
+    fn summary(&self) -> String {
+        self.report.summary()
+    }
+    fn findings(&self) -> Vec<Found> {
+        Outcome::findings(self.report)
+    }
+    fn account(&self) -> Option<String> {
+        self.report.account()
+    }
+}
+
+/// plan's result and apply's (`applied` tells them apart).
+impl Outcome for PlanOutcome {
+    fn code(&self) -> u8 {
+        if self.applied {
+            crate::exit::apply_code(self)
+        } else {
+            crate::exit::plan_code(self)
+        }
+    }
+
+    fn summary(&self) -> String {
+        if self.applied {
+            format!("applied {} change(s)", self.actions.len())
+        } else {
+            format!("{} change(s) pending", self.actions.len())
+        }
+    }
+
+    fn findings(&self) -> Vec<Found> {
+        self.findings.iter().map(found).collect()
+    }
+
+    fn account(&self) -> Option<String> {
+        self.account_id.clone()
+    }
+}
+
+impl Outcome for Diagnosis {
+    fn code(&self) -> u8 {
+        crate::exit::diagnose_code(self)
+    }
+
+    fn summary(&self) -> String {
+        if self.undecided > 0 {
+            return format!(
+                "not decided: {} question(s) about the roles' policies",
+                self.undecided
+            );
+        }
+        if self.errors == 0 {
+            return format!("no error ({} warning(s))", self.warnings);
+        }
+        let mut codes: Vec<&str> = vec![];
+        for (_, f) in self.findings().filter(|(_, f)| f.is_error()) {
+            if !codes.contains(&f.code.as_str()) {
+                codes.push(f.code.as_str());
+            }
+        }
+        format!("{} error(s): {}", self.errors, codes.join(", "))
+    }
+
+    fn findings(&self) -> Vec<Found> {
+        self.findings()
+            .map(|(_, f)| Found {
+                code: f.code.as_str(),
+                error: f.is_error(),
+                message: f.message.clone(),
+                subject: f.resource.clone(),
+            })
+            .collect()
+    }
+
+    /// The account the result names, else the one its environments' and queues' ARNs
+    /// name.
+    fn account(&self) -> Option<String> {
+        self.account_id.clone().or_else(|| {
+            let arns = self.compute_environments.iter().map(|c| &c.arn);
+            arns.chain(self.job_queues.iter().map(|q| &q.arn))
+                .find_map(|arn| arn.split(':').nth(4).map(str::to_owned))
+        })
+    }
+}
+
+impl Outcome for VerifyOutcome {
+    fn code(&self) -> u8 {
+        crate::exit::verify_code(self)
+    }
+
+    fn summary(&self) -> String {
+        if self.verified {
+            format!("verified ({})", self.level.as_str())
+        } else {
+            format!("not verified: {}", self.error.clone().unwrap_or_default())
+        }
+    }
+
+    fn findings(&self) -> Vec<Found> {
+        self.findings.iter().map(found).collect()
+    }
+
+    fn steps(&self) -> Vec<StepRow> {
+        self.steps
+            .iter()
+            .map(|s| StepRow {
+                name: s.name.as_str(),
+                status: s.status.as_str(),
+                elapsed_ms: s.elapsed_ms,
+                detail: s.detail.clone(),
+            })
+            .collect()
+    }
+
+    fn account(&self) -> Option<String> {
+        self.account_id.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ecsrole_batch::StepStatus;
+
+    #[test]
+    fn a_steps_status_is_spelled_as_its_json() {
+        for s in [
+            StepStatus::Ok,
+            StepStatus::Failed,
+            StepStatus::Interrupted,
+            StepStatus::Retried,
+        ] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
+}
