@@ -72,6 +72,19 @@ pub fn check(root: &Path) -> Result<()> {
             }
         }
     }
+    let mut files = vec![];
+    for dir in ["crates", "xtask/src"] {
+        rust_files(&root.join(dir), &mut files)?;
+    }
+    for f in &files {
+        let text = fs::read_to_string(f).with_context(|| f.display().to_string())?;
+        if let Some(n) = too_long(f, &text) {
+            let shown = f.strip_prefix(root).unwrap_or(f).display();
+            problems.push(format!(
+                "{shown} has {n} lines before its test module; at most {MAX_LINES}: split it by the questions it answers"
+            ));
+        }
+    }
     if !problems.is_empty() {
         bail!(
             "the layering ARCHITECTURE.md states is broken:\n  {}",
@@ -79,11 +92,46 @@ pub fn check(root: &Path) -> Result<()> {
         );
     }
     eprintln!(
-        "xtask: layers: {} crate(s), no cycle, {} stated rule(s) kept",
+        "xtask: layers: {} crate(s), no cycle, {} stated rule(s) kept, {} source file(s) of at most {MAX_LINES} lines",
         crates.len(),
-        rules.len()
+        rules.len(),
+        files.len()
     );
     Ok(())
+}
+
+/// The most lines a source file has before its test module: a longer one answers more
+/// than one question.
+const MAX_LINES: usize = 500;
+
+/// Every `.rs` file under `dir` (the build's `target` left out).
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<()> {
+    for entry in fs::read_dir(dir).with_context(|| dir.display().to_string())? {
+        let path = entry?.path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n != "target") {
+                rust_files(&path, out)?;
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(())
+}
+
+/// The lines of `text` before its test module, when more than [`MAX_LINES`]. A file that is
+/// a test module itself (`tests.rs`, `*_tests.rs`) has no limit.
+fn too_long(path: &Path, text: &str) -> Option<usize> {
+    let name = path.file_name()?.to_str()?;
+    if name == "tests.rs" || name.ends_with("_tests.rs") {
+        return None;
+    }
+    let n = text
+        .lines()
+        .position(|l| l.trim_start() == "#[cfg(test)]")
+        .unwrap_or_else(|| text.lines().count());
+    (n > MAX_LINES).then_some(n)
 }
 
 /// The rules under ARCHITECTURE.md's "Layers" heading.
@@ -391,5 +439,15 @@ mod tests {
             ]
         );
         assert!(rules("## Layers\n- `core::policy` is nice\n").is_err());
+    }
+
+    #[test]
+    fn a_file_longer_than_the_limit_before_its_tests_is_named() {
+        let long = "fn f() {}\n".repeat(MAX_LINES + 1);
+        assert_eq!(too_long(Path::new("a.rs"), &long), Some(MAX_LINES + 1));
+        let tested = format!("{}#[cfg(test)]\n{long}", "fn f() {}\n".repeat(MAX_LINES));
+        assert_eq!(too_long(Path::new("a.rs"), &tested), None);
+        assert_eq!(too_long(Path::new("tests.rs"), &long), None);
+        assert_eq!(too_long(Path::new("mock_tests.rs"), &long), None);
     }
 }
