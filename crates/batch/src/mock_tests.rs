@@ -33,6 +33,8 @@ use aws_smithy_mocks::{
 use aws_smithy_types::DateTime;
 use ecsrole_core::{Calls, Desired, DesiredInput, Engine, Iam, Partition};
 
+mod canned_ec2;
+
 use crate::api::BatchApi;
 use crate::run::RUN_TAG;
 use crate::{
