@@ -10,8 +10,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
+use crate::harness::proxy::Fault;
 use crate::harness::{Ctx, ECS_POLICY, Run};
-use crate::proxy::Fault;
 
 fn multitool() -> std::ffi::OsString {
     std::env::var_os("ECSROLE_TEST_SARIF_MULTITOOL").expect(
@@ -156,7 +156,7 @@ async fn check_sarif_for_drift_compliant_and_error_runs() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_diagnose_and_fleet_sarif_validate() {
     crate::harness::needs_batch();
-    let s = crate::diagnose::Scene::new("ci_diag").await;
+    let s = crate::harness::Scene::new("ci_diag").await;
     // A profile deleted after the environment was made with it (moto checks it then).
     let gone = format!("{}-gone", s.ctx.role);
     s.profile(&gone, None).await;

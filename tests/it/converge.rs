@@ -2,8 +2,8 @@
 //! paths, parallel runs in one account, destroy that cannot stop half-way. Through the
 //! counting proxy where a write must not happen; the emulator is asked what it holds.
 
+use crate::harness::proxy::Fault;
 use crate::harness::{Ctx, ECS_POLICY};
-use crate::proxy::Fault;
 
 /// An EC2 allow, and a Deny that takes it away.
 const DENY_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"},{"Sid":"NoEc2","Effect":"Deny","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;

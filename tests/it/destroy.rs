@@ -108,9 +108,9 @@ async fn owned(ctx: &Ctx) {
 /// In an account of its own: the test lists every compute environment there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_destroy_refuses_while_a_compute_environment_uses_the_profile() {
-    use crate::proxy::Fault;
+    use crate::harness::proxy::Fault;
     crate::harness::needs_batch();
-    let s = crate::diagnose::Scene::new("destroy_in_use").await;
+    let s = crate::harness::Scene::new("destroy_in_use").await;
     let ctx = &s.ctx;
     owned(ctx).await;
     let before = ctx.state().await;

@@ -48,45 +48,11 @@ use ecsrole_core::policy::{
 };
 use serde_json::{Value, json};
 
+use crate::harness::{Rng, seed};
 use crate::reference::{self, Decision as Ref, ROLE_ARN, SESSION_ARN};
 
 const TRUST_CASES: usize = 1500;
 const AGENT_CASES: usize = 2500;
-
-/// xorshift64*, seeded (the web-identity oracle's test draws with it too).
-pub(crate) struct Rng(pub(crate) u64);
-
-impl Rng {
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    pub(crate) fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    pub(crate) fn pick<T: Clone>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())].clone()
-    }
-}
-
-/// `ECSROLE_DIFF_SEED`, else the time: printed by every test that draws.
-pub(crate) fn seed() -> u64 {
-    std::env::var("ECSROLE_DIFF_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(7)
-        })
-        | 1
-}
 
 /// A condition key, the operators that fit it, and the values the generator uses.
 struct Key {

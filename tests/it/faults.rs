@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::harness::proxy::Fault;
 use crate::harness::{Ctx, State};
-use crate::proxy::Fault;
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
@@ -106,7 +106,7 @@ fn normal(state: &State, role: &str) -> String {
 /// `iam:<write>` and one fault-free re-run succeeds. Returns how many re-runs it took.
 fn run_through_fault(
     ctx: &Ctx,
-    proxy: &crate::proxy::Proxy,
+    proxy: &crate::harness::proxy::Proxy,
     command: &[&str],
     write: &str,
     fault: Fault,

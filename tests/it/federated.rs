@@ -26,7 +26,7 @@ use ecsrole_core::findings::trust::{Facts, judge};
 use ecsrole_core::policy::{Decision, Policy, wildcard};
 use serde_json::{Value, json};
 
-use crate::differential::{Rng, seed};
+use crate::harness::{Rng, seed};
 
 const CASES: usize = 1500;
 const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/ecsInstanceRole";

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
+use crate::harness::proxy::Fault;
 use crate::harness::{Ctx, accounts};
-use crate::proxy::Fault;
 
 /// The summary's counts are these (its `concurrency`, which depends on timing, aside).
 fn assert_counts(summary: &serde_json::Value, want: serde_json::Value) {

@@ -22,7 +22,6 @@ mod org;
 mod pace;
 mod permissions;
 mod property;
-mod proxy;
 mod reference;
 mod report;
 mod scp;

@@ -7,47 +7,7 @@ use std::collections::BTreeSet;
 
 use aws_sdk_organizations::Client;
 
-use crate::harness::Ctx;
-
-/// An account created in the organisation, moved under `parent`; its id.
-pub(crate) async fn account(org: &Client, name: &str, parent: &str, root: &str) -> String {
-    let status = org
-        .create_account()
-        .account_name(name)
-        .email(format!("{name}@example.com"))
-        .send()
-        .await
-        .unwrap();
-    let id = status
-        .create_account_status()
-        .and_then(|s| s.account_id())
-        .unwrap()
-        .to_owned();
-    if parent != root {
-        org.move_account()
-            .account_id(&id)
-            .source_parent_id(root)
-            .destination_parent_id(parent)
-            .send()
-            .await
-            .unwrap();
-    }
-    id
-}
-
-pub(crate) async fn ou(org: &Client, parent: &str, name: &str) -> String {
-    org.create_organizational_unit()
-        .parent_id(parent)
-        .name(name)
-        .send()
-        .await
-        .unwrap()
-        .organizational_unit()
-        .unwrap()
-        .id()
-        .unwrap()
-        .to_owned()
-}
+use crate::harness::{Ctx, account, ou};
 
 /// The account ids of a fleet run's target lines.
 fn targets(stdout: &str) -> BTreeSet<String> {

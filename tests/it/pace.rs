@@ -23,7 +23,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::proxy::Proxy;
+use crate::harness::proxy::Proxy;
 
 /// The job statuses before the last one, in Batch's order.
 const JOB_WALK: [&str; 5] = ["SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING"];
@@ -273,7 +273,7 @@ async fn batch_verify_job_under_aws_pace() {
     );
     let run = ctx.ecsrole(&["verify", "--level", "job", "--timeout", "120"]);
     assert_eq!(run.code, 0, "{run:?}");
-    let id = crate::verify::run_id_of(&run.stderr);
+    let id = crate::harness::run_id_of(&run.stderr);
     let served = pace.served();
     let name = format!("ecsrole-verify-{id}");
     for (what, want) in [
@@ -318,14 +318,14 @@ async fn batch_verify_instance_under_aws_pace() {
     let apply = ctx.ecsrole(&["apply", "-q"]);
     assert_eq!(apply.code, 0, "{apply:?}");
     let pace = install(&proxy, STEP);
-    let (child, stderr, run) = crate::verify::start_instance_run(&ctx, "120");
+    let (child, stderr, run) = crate::harness::start_instance_run(&ctx, "120");
     tokio::time::sleep(STEP).await;
-    let profile = crate::verify::profile_arn(&ctx).await;
-    let instance = crate::verify::launch_instance(&run, Some(&profile)).await;
+    let profile = crate::harness::profile_arn(&ctx).await;
+    let instance = crate::harness::launch_instance(&run, Some(&profile)).await;
     tokio::time::sleep(STEP * 2).await;
     let cluster = crate::harness::cluster_of(&ctx.batch, &format!("ecsrole-verify-{run}")).await;
     crate::harness::register_instance(&ctx.ecs, &cluster, &instance).await;
-    let (code, stdout, rest) = crate::verify::finish(child, stderr);
+    let (code, stdout, rest) = crate::harness::finish(child, stderr);
     assert_eq!(code, 0, "{stdout}\n{rest}");
     assert!(rest.contains("✓ container_instance_registered"), "{rest}");
     let got = pace.served().of(&format!("ce/ecsrole-verify-{run}"));

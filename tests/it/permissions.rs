@@ -167,7 +167,7 @@ async fn organization_runs(ctx: &Ctx) -> Vec<String> {
         .send()
         .await
         .unwrap();
-    crate::org::account(&org, "member", &unit, &root).await;
+    crate::harness::account(&org, "member", &unit, &root).await;
     let proxy = org_ctx.through_proxy().await;
     for args in [&["check", "--organization"][..], &["check", "--ou", &unit]] {
         let run = org_ctx.ecsrole(args);

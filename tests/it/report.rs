@@ -384,7 +384,7 @@ async fn a_killed_run_leaves_no_passing_report() {
     proxy.fail(
         "GetRole",
         next,
-        crate::proxy::Fault::Stall(std::time::Duration::from_secs(60)),
+        crate::harness::proxy::Fault::Stall(std::time::Duration::from_secs(60)),
     );
     let mut child = ctx.spawn(&["check", "-q", "--report", report]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);

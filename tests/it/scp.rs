@@ -12,7 +12,7 @@ use ecsrole_core::scp::Scps;
 use serde_json::{Value, json};
 
 use crate::harness::{Ctx, needs_organizations};
-use crate::org::{account, ou};
+use crate::harness::{account, ou};
 
 /// The SCP the tests attach to an OU: the ECS agent could not register its instance.
 const DENY_REGISTER: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"NoEcsAgent","Effect":"Deny","Action":"ecs:RegisterContainerInstance","Resource":"*"}]}"#;
@@ -249,7 +249,7 @@ async fn without_organizations_access_the_note_is_printed_once() {
             .map(str::to_owned)
             .collect::<Vec<_>>()
     };
-    let organizations_calls = |proxy: &crate::proxy::Proxy| {
+    let organizations_calls = |proxy: &crate::harness::proxy::Proxy| {
         proxy
             .qualified_log()
             .into_iter()

@@ -11,7 +11,7 @@ use aws_sdk_batch::types::{
 
 use crate::harness::Ctx;
 use crate::harness::left_of_run;
-use crate::verify::{finish, play_the_ecs_agent, start_instance_run};
+use crate::harness::{finish, play_the_ecs_agent, start_instance_run};
 
 /// As ecsrole writes its expiry tags (whole seconds), which cleanup echoes.
 fn rfc3339(t: SystemTime) -> String {
@@ -173,7 +173,7 @@ async fn batch_resources_taken_away_fail_the_run_with_exit_1() {
 /// The first compute environment's answers say INVALID naming the profile, as AWS does
 /// while IAM propagates a just-created profile (moto is VALID at once: the proxy rewrites
 /// its answers for every environment but the run's second).
-fn invalid_until_recreated(proxy: &crate::proxy::Proxy) {
+fn invalid_until_recreated(proxy: &crate::harness::proxy::Proxy) {
     proxy.rewrite("describecomputeenvironments", |json| {
         for ce in json["computeEnvironments"]
             .as_array_mut()

@@ -14,12 +14,21 @@ use aws_sdk_iam::types::Tag;
 
 mod fixtures;
 mod iam_state;
+mod organizations;
 mod own_moto;
+pub mod proxy;
+mod random;
+mod scene;
 mod snapshots;
+mod verify_runs;
 
 pub use fixtures::*;
 pub use iam_state::*;
+pub use organizations::*;
 pub use own_moto::*;
+pub use random::*;
+pub use scene::*;
+pub use verify_runs::*;
 
 /// The emulator behind the tests: `ECSROLE_TEST_BACKEND`, set by `cargo xtask test`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,7 +130,7 @@ pub struct Ctx {
     pub batch: aws_sdk_batch::Client,
     pub ecs: aws_sdk_ecs::Client,
     /// Set by `proxied`: each ecsrole run is then held to its command's permission table.
-    proxy: Option<crate::proxy::Proxy>,
+    proxy: Option<crate::harness::proxy::Proxy>,
     /// Set by `in_account`: the test's clients and ecsrole act in another account.
     credentials: Option<Credentials>,
 }
@@ -246,9 +255,9 @@ impl Ctx {
 
     /// Like `new`, but ecsrole talks to the emulator through a fault-injecting proxy; the
     /// test's own clients still talk to the emulator directly.
-    pub async fn proxied(test: &str) -> (Ctx, crate::proxy::Proxy) {
+    pub async fn proxied(test: &str) -> (Ctx, crate::harness::proxy::Proxy) {
         let mut ctx = Ctx::new(test).await;
-        let proxy = crate::proxy::Proxy::start(&ctx.endpoint).await;
+        let proxy = crate::harness::proxy::Proxy::start(&ctx.endpoint).await;
         ctx.endpoint = proxy.url.clone();
         ctx.proxy = Some(proxy.clone());
         (ctx, proxy)
@@ -256,8 +265,8 @@ impl Ctx {
 
     /// From now on ecsrole talks to the emulator through a fault-injecting proxy, as for
     /// `proxied` (for a context made by `in_account`); the test's own clients do not.
-    pub async fn through_proxy(&mut self) -> crate::proxy::Proxy {
-        let proxy = crate::proxy::Proxy::start(&self.endpoint).await;
+    pub async fn through_proxy(&mut self) -> crate::harness::proxy::Proxy {
+        let proxy = crate::harness::proxy::Proxy::start(&self.endpoint).await;
         self.endpoint = proxy.url.clone();
         self.proxy = Some(proxy.clone());
         proxy
