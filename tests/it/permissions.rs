@@ -148,18 +148,7 @@ async fn organization_runs(ctx: &Ctx) -> Vec<String> {
         .id()
         .unwrap()
         .to_owned();
-    let unit = org
-        .create_organizational_unit()
-        .parent_id(&root)
-        .name("unit")
-        .send()
-        .await
-        .unwrap()
-        .organizational_unit()
-        .unwrap()
-        .id()
-        .unwrap()
-        .to_owned();
+    let unit = crate::harness::ou(&org, &root, "unit").await;
     // SCPs enabled and an account in the unit: the runs read the SCPs over its path.
     org.enable_policy_type()
         .root_id(&root)
