@@ -4,6 +4,86 @@
 #[allow(unused_imports)]
 use crate::*;
 
+/// A command line's input once validated, before any AWS call: what every command
+/// goes on with.
+pub(crate) struct Validated {
+    /// The role options (validated).
+    pub(crate) input: DesiredInput,
+    /// Fleet mode's accounts and the organisation's selection (`None`: the caller's own
+    /// account).
+    pub(crate) fleet_selection: Option<(Vec<String>, ecsrole_core::org::OrgSelection)>,
+    /// The whole command's bound (`--timeout`, else the command's default).
+    pub(crate) bound: Duration,
+    /// How to load the AWS configuration.
+    pub(crate) options: AwsOptions,
+}
+
+/// Validates everything a command line asks for before the first call: the role
+/// options, the outputs the command makes, verify's kind, destroy's regions, the fleet
+/// selection; bad input is an error naming the value and what is expected.
+pub(crate) fn validate(cli: &Cli, aws_args: &args::AwsArgs) -> anyhow::Result<Validated> {
+    let command = &cli.command;
+    let input = desired_input(command);
+    let partition = command
+        .policies()
+        .and_then(|(_, p)| p)
+        .map(str::parse::<Partition>)
+        .transpose()?;
+    validate_early(&input, partition, aws_args.region.as_deref())?;
+    if format(cli) == Output::Sarif && !command.makes_sarif() {
+        return Err(BadInput(format!(
+            "--output sarif is for check, plan and diagnose (and their fleet runs), not {}: expected human or json",
+            command.name()
+        ))
+        .into());
+    }
+    if let Some(path) = command.out().and_then(|o| o.sarif.as_ref())
+        && !command.makes_sarif()
+    {
+        return Err(BadInput(format!(
+            "--sarif {} is for check, plan and diagnose (and their fleet runs), not {}",
+            path.display(),
+            command.name()
+        ))
+        .into());
+    }
+    if let Command::Verify(_) = command
+        && input.kind != ecsrole_core::RoleKind::EcsEc2
+    {
+        return Err(ecsrole_core::InputError::new(
+            "kind",
+            input.kind.as_str(),
+            "ecs-ec2: verify proves the role on an EC2 compute environment; an ECS_MANAGED_INSTANCES one also needs an infrastructure role and capacity ecsrole does not create (check it with check --kind ecs-managed-instances and diagnose)",
+        )
+        .into());
+    }
+    if let Command::Destroy(a) = command
+        && let Some(r) = &a.regions
+    {
+        ecsrole_core::fleet::parse_regions(r)?;
+    }
+    // Fleet mode: the accounts and the organisation's selection.
+    let fleet_selection = match command.fleet() {
+        Some(f) => fleet_selection(f)?,
+        None => None,
+    };
+    let bound = aws_args
+        .timeout
+        .map_or_else(|| command.default_timeout(), Duration::from_secs);
+    Ok(Validated {
+        input,
+        fleet_selection,
+        bound,
+        options: AwsOptions {
+            region: aws_args.region.clone(),
+            profile: aws_args.profile.clone(),
+            endpoint_url: aws_args.endpoint_url.clone(),
+            partition,
+            call_timeout: Some(bound),
+        },
+    })
+}
+
 /// What the role options ask for (defaults where the command has none).
 pub(crate) fn desired_input(command: &Command) -> DesiredInput {
     let mut input = DesiredInput::default();

@@ -9,6 +9,7 @@ mod diagnose;
 pub mod docs;
 mod errors;
 mod exit;
+mod finish;
 mod fleet;
 mod input;
 mod outcome;
@@ -32,7 +33,7 @@ pub use process::main;
 
 pub(crate) use bound::{bounded, within};
 pub(crate) use errors::{BadInput, CommandTimedOut, Known, error_document, error_kind};
-pub(crate) use input::{desired_input, fleet_selection, validate_early};
+pub(crate) use input::{Validated, desired_input, validate_early};
 pub(crate) use process::write_stdout;
 pub(crate) use role::{permissions, role_command};
 
@@ -41,7 +42,7 @@ pub async fn run(cli: Cli) -> u8 {
     let started = Instant::now();
     let mut report = report::Reporter::default();
     let mut known = Known::default();
-    let (mut code, error) = match execute(&cli, &mut report, &mut known).await {
+    let (code, error) = match execute(&cli, &mut report, &mut known).await {
         Ok(code) => (code, None),
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -53,65 +54,7 @@ pub async fn run(cli: Cli) -> u8 {
             (EXIT_ERROR, Some(format!("{e:#}")))
         }
     };
-    let out = cli.command.out();
-    if out.is_some_and(|o| o.fail_on == args::FailOn::Warning) {
-        code = ci::fail_on_warning(&report.ci, code);
-    }
-    if report.ci.partition.is_none() {
-        report.ci.partition = known.partition.map(|p| p.to_string());
-    }
-    let name = cli.command.name();
-    let sarif = || {
-        let doc = ci::sarif(
-            &report.ci,
-            name,
-            code,
-            error.as_deref(),
-            &sarif_location(&cli),
-        );
-        format!("{}\n", render::json(&doc))
-    };
-    // Only the commands that make SARIF write it: another refuses --output sarif before
-    // any call, and prints no log beside that refusal.
-    if format(&cli) == Output::Sarif
-        && matches!(
-            cli.command,
-            Command::Check(_) | Command::Plan(_) | Command::Diagnose(_)
-        )
-    {
-        write_stdout(sarif().as_bytes());
-    }
-    let mut failed = false;
-    if let Some(path) = out.and_then(|o| o.sarif.as_deref()) {
-        // Only a run that decided writes a log: an error (exit 1) leaves no file at all,
-        // not even an older one, so nothing can be uploaded as "no findings".
-        let written = if code == EXIT_ERROR || error.is_some() {
-            ci::remove_stale(path)
-        } else {
-            std::fs::write(path, sarif())
-                .map_err(|e| anyhow::anyhow!("cannot write SARIF log {}: {e}", path.display()))
-        };
-        if let Err(e) = written {
-            eprintln!("error: {e:#}");
-            failed = true;
-        }
-    }
-    if let Some(path) = ci::summary_path(out.and_then(|o| o.summary.as_deref())) {
-        let md = ci::markdown(&report.ci, name, code, error.as_deref());
-        if let Err(e) = ci::append(&path, &md) {
-            eprintln!("error: {e:#}");
-            failed = true;
-        }
-    }
-    // Written whatever the outcome, once --report was accepted.
-    match report.write(name, error.as_deref(), started.elapsed()) {
-        Ok(()) if !failed => code,
-        Ok(()) => EXIT_ERROR,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            EXIT_ERROR
-        }
-    }
+    finish::outputs(&cli, report, &known, code, error.as_deref(), started)
 }
 
 pub(crate) fn print(cli: &Cli, text: &str) {
@@ -124,12 +67,6 @@ pub(crate) fn print(cli: &Cli, text: &str) {
         return;
     }
     write_stdout(text.as_bytes());
-}
-
-/// The repository file SARIF results point at (see [`ci::location`]).
-fn sarif_location(cli: &Cli) -> String {
-    let config = cli.command.config().and_then(|c| c.config.as_deref());
-    ci::location(config, std::env::var("GITHUB_WORKFLOW_REF").ok().as_deref())
 }
 
 /// Where the run went, as the user chose it (flags or the config file merged into them):
@@ -197,65 +134,13 @@ async fn execute(
             .expect("every other command has the AWS options"),
     };
     report.arm(command.report(), command.name())?;
-    let input = desired_input(command);
-    let partition = command
-        .policies()
-        .and_then(|(_, p)| p)
-        .map(str::parse::<Partition>)
-        .transpose()?;
-    validate_early(&input, partition, aws_args.region.as_deref())?;
-    let makes_sarif = matches!(
-        command,
-        Command::Check(_) | Command::Plan(_) | Command::Diagnose(_)
-    );
-    if format(cli) == Output::Sarif && !makes_sarif {
-        return Err(BadInput(format!(
-            "--output sarif is for check, plan and diagnose (and their fleet runs), not {}: expected human or json",
-            command.name()
-        ))
-        .into());
-    }
-    if let Some(path) = command.out().and_then(|o| o.sarif.as_ref())
-        && !makes_sarif
-    {
-        return Err(BadInput(format!(
-            "--sarif {} is for check, plan and diagnose (and their fleet runs), not {}",
-            path.display(),
-            command.name()
-        ))
-        .into());
-    }
-    if let Command::Verify(_) = command
-        && input.kind != ecsrole_core::RoleKind::EcsEc2
-    {
-        return Err(ecsrole_core::InputError::new(
-            "kind",
-            input.kind.as_str(),
-            "ecs-ec2: verify proves the role on an EC2 compute environment; an ECS_MANAGED_INSTANCES one also needs an infrastructure role and capacity ecsrole does not create (check it with check --kind ecs-managed-instances and diagnose)",
-        )
-        .into());
-    }
-    if let Command::Destroy(a) = command
-        && let Some(r) = &a.regions
-    {
-        ecsrole_core::fleet::parse_regions(r)?;
-    }
-    // Fleet mode: the accounts and the organisation's selection, checked before any call.
-    let fleet_selection = match command.fleet() {
-        Some(f) => fleet_selection(f)?,
-        None => None,
-    };
-    let bound = aws_args
-        .timeout
-        .map_or_else(|| command.default_timeout(), Duration::from_secs);
-    let aws = Aws::load(&AwsOptions {
-        region: aws_args.region.clone(),
-        profile: aws_args.profile.clone(),
-        endpoint_url: aws_args.endpoint_url.clone(),
-        partition,
-        call_timeout: Some(bound),
-    })
-    .await?;
+    let Validated {
+        input,
+        fleet_selection,
+        bound,
+        options,
+    } = input::validate(cli, aws_args)?;
+    let aws = Aws::load(&options).await?;
     known.region = aws.config.region().map(|r| r.as_ref().to_owned());
     known.partition = Some(aws.partition);
     let quiet = command.out().is_some_and(|o| o.quiet);

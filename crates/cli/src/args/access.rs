@@ -18,6 +18,14 @@ impl Command {
         }
     }
 
+    /// Does it make a SARIF log (`--output sarif`, `--sarif`)?
+    pub fn makes_sarif(&self) -> bool {
+        matches!(
+            self,
+            Command::Check(_) | Command::Plan(_) | Command::Diagnose(_)
+        )
+    }
+
     /// The command of the core's one list of AWS commands (`None`: no AWS call).
     pub fn aws_command(&self) -> Option<ecsrole_core::command::Command> {
         use ecsrole_core::command::Command as C;
