@@ -75,22 +75,14 @@ fn live(ce: &Described) -> bool {
     !matches!(ce.status, Status::Deleted | Status::Deleting)
 }
 
-/// The setting of `ce` that names `profile` without reading a template.
+/// The setting of `ce` that names `profile` without reading a template: one of the
+/// profiles its kind uses.
 fn named_directly(ce: &Described, profile: &str) -> Option<&'static str> {
     let c = ce.compute.as_ref()?;
-    if c.instance_role
-        .as_deref()
-        .is_some_and(|v| names(v, profile))
-    {
-        return Some("instanceRole");
-    }
-    if c.managed_instances_profile
-        .as_deref()
-        .is_some_and(|v| names(v, profile))
-    {
-        return Some("managedInstancesProvider ec2InstanceProfileArn");
-    }
-    None
+    crate::diagnose::kinds::profiles(ce, c)
+        .into_iter()
+        .find(|(_, value)| names(value, profile))
+        .map(|(setting, _)| setting)
 }
 
 fn templates(ce: &Described) -> Vec<LaunchTemplate> {
@@ -357,6 +349,8 @@ mod tests {
         let by_role = ce(
             Status::Valid,
             Compute {
+                managed: true,
+                kind: crate::api::Kind::Ec2,
                 instance_role: Some("ecsInstanceRole".into()),
                 ..Compute::default()
             },
@@ -369,6 +363,8 @@ mod tests {
         let managed = ce(
             Status::Invalid,
             Compute {
+                managed: true,
+                kind: crate::api::Kind::EcsManagedInstances,
                 managed_instances_profile: Some(
                     "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole".into(),
                 ),

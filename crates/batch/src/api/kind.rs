@@ -1,7 +1,7 @@
-//! A compute environment's kind, parsed once from Batch's answer
-//! (`computeResources.type`), with what each kind means for the checks: whether Batch
-//! launches EC2 instances for it with `instanceRole`, and which identity its containers'
-//! hosts run with (Batch User Guide, "Compute environments"; `docs/diagnose.md`).
+//! A compute environment's type, parsed once from Batch's answer
+//! (`computeResources.type`), and whether Batch launches EC2 instances for it with
+//! `instanceRole` (Batch User Guide, "Compute environments"). What each kind reads, uses
+//! and is judged by is its file in `diagnose/kinds/`.
 
 use aws_sdk_batch::types::CrType;
 
@@ -54,17 +54,6 @@ impl Kind {
     /// Does Batch launch EC2 instances for it with `instanceRole` (its instance profile)?
     pub fn launches_instances(&self) -> bool {
         matches!(self, Kind::Ec2 | Kind::Spot)
-    }
-
-    /// The identity its hosts run with, as `diagnose` names it: `instance_profile`
-    /// (EC2, SPOT and kinds newer than this SDK), `managed_instances_profile`, or `none`
-    /// (Fargate). Unmanaged and EKS environments are named by the caller.
-    pub fn identity(&self) -> &'static str {
-        match self {
-            Kind::Fargate { .. } => "none",
-            Kind::EcsManagedInstances => "managed_instances_profile",
-            _ => "instance_profile",
-        }
     }
 }
 

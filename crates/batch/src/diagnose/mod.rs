@@ -16,9 +16,10 @@ use crate::api::BatchApi;
 use crate::ec2::Ec2;
 use crate::error::Error;
 
-mod checks;
+pub(crate) mod checks;
 mod facts;
 mod instances;
+pub(crate) mod kinds;
 mod queues;
 pub(crate) mod read;
 #[cfg(test)]

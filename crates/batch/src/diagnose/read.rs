@@ -12,8 +12,9 @@ use std::time::SystemTime;
 use ecsrole_core::concurrent::run_all;
 use ecsrole_core::state::{ProfileState, RoleState};
 
+use super::kinds::{self, Uses};
 use super::{DiagnoseOptions, Diagnoser};
-use crate::api::{Described, Job, Kind, LaunchTemplate};
+use crate::api::{Described, Job, LaunchTemplate};
 use crate::ec2::{Instance, InstanceType};
 use crate::error::Error;
 use crate::network::NetworkFacts;
@@ -251,39 +252,27 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
     let (mut subnets, mut groups, mut clusters, mut busy_subnets) =
         (vec![], vec![], vec![], vec![]);
     let mut unmanaged: Vec<String> = vec![];
-    let mut spot_roles: Vec<String> = vec![];
+    let mut role_policies: Vec<String> = vec![];
     for ce in &facts.environments {
         let Some(c) = &ce.compute else { continue };
         match &ce.service_role {
             Some(arn) => push_unique(&mut service_roles, arn),
             None => slr = c.managed,
         }
-        if let Some(value) = &c.instance_role {
-            match profile_name(value) {
-                Some(_) => push_unique(&mut profiles, value),
-                None => {
-                    facts.profiles.insert(value.clone(), ProfileRead::RoleArn);
-                }
+        // What its kind uses: profiles (a role's ARN given as one is judged as such),
+        // roles Batch or ECS assume (read as service roles are), roles whose policies are
+        // judged.
+        for used in (kinds::of(ce, c).uses)(c) {
+            match used {
+                Uses::Profile { value, .. } => match profile_name(&value) {
+                    Some(_) => push_unique(&mut profiles, &value),
+                    None => {
+                        facts.profiles.insert(value, ProfileRead::RoleArn);
+                    }
+                },
+                Uses::AssumedRole(arn) => push_unique(&mut service_roles, &arn),
+                Uses::RoleWithPolicies(arn) => push_unique(&mut role_policies, role_name(&arn)),
             }
-        }
-        // ECS Managed Instances: the profile its instances run with.
-        if c.kind == Kind::EcsManagedInstances
-            && let Some(value) = &c.managed_instances_profile
-            && profile_name(value).is_some()
-        {
-            push_unique(&mut profiles, value);
-        }
-        // ECS Managed Instances: the infrastructure role, read like a service role.
-        if c.kind == Kind::EcsManagedInstances
-            && let Some(arn) = &c.infrastructure_role
-        {
-            push_unique(&mut service_roles, arn);
-        }
-        // SPOT: the Spot Fleet role, read like a service role.
-        if let Some(arn) = &c.spot_fleet_role {
-            push_unique(&mut service_roles, arn);
-            // And its policies (the tagging variant or the older one).
-            push_unique(&mut spot_roles, role_name(arn));
         }
         if let Some(t) = &c.launch_template
             && !templates.contains(t)
@@ -312,7 +301,7 @@ pub(crate) async fn read(d: &Diagnoser, opts: &DiagnoseOptions) -> Result<Facts,
     }
     let mut items: Vec<Read> = profiles.into_iter().map(Read::Profile).collect();
     items.extend(unmanaged.into_iter().map(Read::Unmanaged));
-    items.extend(spot_roles.into_iter().map(Read::Role));
+    items.extend(role_policies.into_iter().map(Read::Role));
     items.extend(service_roles.into_iter().map(Read::ServiceRole));
     if slr {
         items.push(Read::ServiceLinkedRole);

@@ -10,17 +10,10 @@ use ecsrole_core::{Desired, FindingCode, Partition, RoleKind};
 use super::read::{Facts, ProfileRead, TemplateRead, profile_name, role_name, wants_capacity};
 use super::{Code, DiagnoseOptions, Diagnosis, EnvironmentReport, Finding, JobReport, QueueReport};
 use super::{error, instances, queues, warning};
-use crate::api::{Described, Kind, State, Status};
+use crate::api::{Compute, Described, State, Status};
 
-mod eks;
-mod managed_instances;
-mod spot;
-mod unmanaged;
-
-use eks::eks_node_role;
-use managed_instances::managed_instances;
-use spot::spot_fleet_role;
-use unmanaged::unmanaged;
+use super::kinds::eks::eks_node_role;
+use super::kinds::{self, Judging};
 
 pub(super) const SERVICE_LINKED_PATH: &str = "/aws-service-role/batch.amazonaws.com/";
 
@@ -66,79 +59,23 @@ pub(super) fn environment(
     partition: Partition,
     ce: &Described,
 ) -> EnvironmentReport {
-    let (mut findings, mut undecided) = (vec![], vec![]);
     let c = ce.compute.clone().unwrap_or_default();
-    let ec2 = c.managed && c.kind.launches_instances();
-    let mut profile_arn = None;
-    if ec2 && let Some(value) = &c.instance_role {
-        profile_arn = instance_role(
-            facts,
-            opts,
-            partition,
-            value,
-            ce.eks,
-            &mut findings,
-            &mut undecided,
-        );
-    }
-    if ec2 {
-        launch_template(facts, &c, &mut findings);
-    }
-    if !c.managed {
-        unmanaged(facts, opts, partition, ce, &mut findings, &mut undecided);
-    }
-    if c.managed && c.kind == Kind::Spot && !ce.eks {
-        spot_fleet_role(facts, ce, &c, &mut findings);
-    }
-    if c.managed && c.kind == Kind::EcsManagedInstances {
-        managed_instances(
-            facts,
-            opts,
-            partition,
-            ce,
-            &c,
-            &mut findings,
-            &mut undecided,
-        );
-    }
-    if c.managed {
-        service_role(facts, ce, &mut findings);
-    }
-    for s in c.subnets.iter().filter(|s| !facts.subnets.contains(*s)) {
-        findings.push(error(
-            Code::SubnetMissing,
-            Subject::Subnet(s.to_string()),
-            format!("subnet {s} does not exist: Batch cannot launch instances in it; update the compute environment's subnets"),
-        ));
-    }
-    for g in c
-        .security_groups
-        .iter()
-        .filter(|g| !facts.security_groups.contains(*g))
-    {
-        findings.push(error(
-            Code::SecurityGroupMissing,
-            Subject::SecurityGroup(g.to_string()),
-            format!("security group {g} does not exist: instances cannot be launched with it; update the compute environment's security groups"),
-        ));
-    }
-    // The network, for the kinds whose instances' way out the subnet decides (a Fargate
-    // task's public IP is its job definition's `assignPublicIp`; EKS nodes talk to EKS).
-    if ec2 && !ce.eks && !c.subnets.is_empty() {
-        let judged = crate::network::judge(
-            &facts.network,
-            crate::network::Placement {
-                subnets: &c.subnets,
-                security_groups: &c.security_groups,
-                region: &facts.region,
-                public_ip_elsewhere: c.launch_template.as_ref().map(|_| "the launch template"),
-            },
-        );
-        findings.extend(judged.findings);
-    }
-    if ec2 && wants_capacity(ce) {
-        instances::instances(facts, opts, ce, &c, profile_arn.as_deref(), &mut findings);
-    }
+    let kind = kinds::of(ce, &c);
+    let mut j = Judging {
+        facts,
+        opts,
+        partition,
+        ce,
+        c: &c,
+        findings: vec![],
+        undecided: vec![],
+    };
+    (kind.judge)(&mut j);
+    let Judging {
+        mut findings,
+        undecided,
+        ..
+    } = j;
     let res = ce.subject();
     if ce.status == Status::Invalid {
         let explained_by: Vec<Code> = findings
@@ -195,25 +132,13 @@ pub(super) fn environment(
         status_reason: ce.status_reason.clone(),
         state: ce.state.to_string(),
         instance_role: c.instance_role.clone(),
-        identity: identity(ce, &c),
+        identity: kind.identity,
         service_role: ce.service_role.clone(),
         desired_vcpus: c.desired_vcpus,
         max_vcpus: c.max_vcpus,
         findings,
         undecided,
     }
-}
-
-/// What identity the environment's instances run with (aws-sdk-batch 1.138, `CrType`;
-/// docs/aws-facts.md "How Batch uses it").
-pub(super) fn identity(ce: &Described, c: &crate::api::Compute) -> &'static str {
-    if !c.managed {
-        return "yours";
-    }
-    if ce.eks {
-        return "eks_node_role";
-    }
-    c.kind.identity()
 }
 
 /// Amazon Linux 2 images: AWS ends support for the ECS-optimised AL2 AMIs on 2026-06-30
@@ -236,6 +161,60 @@ pub(super) fn image(c: &crate::api::Compute, res: &Subject, findings: &mut Vec<F
             res.clone(),
             format!("the compute environment runs image type {t}: {guide}"),
         ));
+    }
+}
+
+/// The subnets and security groups the environment names that do not exist.
+pub(super) fn missing_network(facts: &Facts, c: &Compute, findings: &mut Vec<Finding>) {
+    for s in c.subnets.iter().filter(|s| !facts.subnets.contains(*s)) {
+        findings.push(error(
+            Code::SubnetMissing,
+            Subject::Subnet(s.to_string()),
+            format!("subnet {s} does not exist: Batch cannot launch instances in it; update the compute environment's subnets"),
+        ));
+    }
+    for g in c
+        .security_groups
+        .iter()
+        .filter(|g| !facts.security_groups.contains(*g))
+    {
+        findings.push(error(
+            Code::SecurityGroupMissing,
+            Subject::SecurityGroup(g.to_string()),
+            format!("security group {g} does not exist: instances cannot be launched with it; update the compute environment's security groups"),
+        ));
+    }
+}
+
+/// The way out of the environment's subnets (the kinds whose instances' way out the
+/// subnet decides).
+pub(super) fn network(facts: &Facts, c: &Compute, findings: &mut Vec<Finding>) {
+    if c.subnets.is_empty() {
+        return;
+    }
+    let judged = crate::network::judge(
+        &facts.network,
+        crate::network::Placement {
+            subnets: &c.subnets,
+            security_groups: &c.security_groups,
+            region: &facts.region,
+            public_ip_elsewhere: c.launch_template.as_ref().map(|_| "the launch template"),
+        },
+    );
+    findings.extend(judged.findings);
+}
+
+/// The instances of an environment that wants capacity.
+pub(super) fn instances(
+    facts: &Facts,
+    opts: &DiagnoseOptions,
+    ce: &Described,
+    c: &Compute,
+    profile_arn: Option<&str>,
+    findings: &mut Vec<Finding>,
+) {
+    if wants_capacity(ce) {
+        instances::instances(facts, opts, ce, c, profile_arn, findings);
     }
 }
 

@@ -1,15 +1,41 @@
 //! EKS environments: the node role's trust and policies.
 
-use super::*;
-#[allow(unused_imports)]
-use ecsrole_core::Subject;
+use ecsrole_core::{FindingCode, Subject};
+
+use super::KindDef;
+use crate::diagnose::read::Facts;
+use crate::diagnose::{Code, Finding, error, warning};
+
+/// A managed environment on EKS: its instances (when Batch launches any) are EKS nodes;
+/// the network is EKS's to judge.
+pub(super) const KIND: KindDef = KindDef {
+    is: |ce, c| c.managed && ce.eks,
+    identity: "eks_node_role",
+    uses: super::instance_role,
+    judge: |j| {
+        let launches = j.c.kind.launches_instances();
+        let profile = if launches {
+            j.instance_role(true)
+        } else {
+            None
+        };
+        if launches {
+            j.launch_template();
+        }
+        j.service_role();
+        j.missing_network();
+        if launches {
+            j.instances(profile.as_deref());
+        }
+    },
+};
 
 /// The managed policies an EKS node role needs (the Amazon EKS User Guide, "Amazon EKS
 /// node IAM role", which AWS Batch's "Amazon EKS" guide points to): the worker node policy
 /// and read access to ECR (`AmazonEC2ContainerRegistryReadOnly`, or the newer
 /// `AmazonEC2ContainerRegistryPullOnly`), each required; the VPC CNI's policy belongs on the
 /// node role unless the CNI has a role of its own (IRSA, Pod Identity): a warning.
-pub(super) const EKS_NODE_POLICIES: [&[&str]; 2] = [
+pub(crate) const EKS_NODE_POLICIES: [&[&str]; 2] = [
     &["AmazonEKSWorkerNodePolicy"],
     &[
         "AmazonEC2ContainerRegistryReadOnly",
@@ -17,11 +43,11 @@ pub(super) const EKS_NODE_POLICIES: [&[&str]; 2] = [
     ],
 ];
 
-pub(super) const EKS_CNI_POLICY: &str = "AmazonEKS_CNI_Policy";
+pub(crate) const EKS_CNI_POLICY: &str = "AmazonEKS_CNI_Policy";
 
 /// A compute environment on EKS: its instance profile's role is an EKS node role, judged
 /// against the EKS node policies, never the ECS one.
-pub(super) fn eks_node_role(facts: &Facts, role: &str, findings: &mut Vec<Finding>) {
+pub(crate) fn eks_node_role(facts: &Facts, role: &str, findings: &mut Vec<Finding>) {
     let res = Subject::Role(role.to_string());
     let Some(read) = facts.roles.get(role) else {
         return;

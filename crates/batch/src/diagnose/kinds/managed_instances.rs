@@ -1,25 +1,55 @@
 //! `ECS_MANAGED_INSTANCES` environments: the profile of the instances ECS launches, its
 //! role's policy and name, and the infrastructure role ECS launches them with.
 
-use super::*;
-#[allow(unused_imports)]
-use ecsrole_core::Subject;
+use ecsrole_core::{FindingCode, Partition, RoleKind, Subject};
+
+use super::{KindDef, Uses};
+use crate::api::{Compute, Described, Kind};
+use crate::diagnose::checks::role_findings;
+use crate::diagnose::read::{Facts, ProfileRead, profile_name, role_name};
+use crate::diagnose::{Code, DiagnoseOptions, Finding, error};
+
+pub(super) const KIND: KindDef = KindDef {
+    is: |_, c| c.managed && c.kind == Kind::EcsManagedInstances,
+    identity: "managed_instances_profile",
+    uses: |c| {
+        let profile = c.managed_instances_profile.iter().map(|v| Uses::Profile {
+            setting: "managedInstancesProvider ec2InstanceProfileArn",
+            value: v.clone(),
+        });
+        let infrastructure = c.infrastructure_role.iter().cloned().map(Uses::AssumedRole);
+        profile.chain(infrastructure).collect()
+    },
+    judge: |j| {
+        managed_instances(
+            j.facts,
+            j.opts,
+            j.partition,
+            j.ce,
+            j.c,
+            &mut j.findings,
+            &mut j.undecided,
+        );
+        j.service_role();
+        j.missing_network();
+    },
+};
 
 /// The managed policy an ECS Managed Instances instance role must have (docs/aws-facts.md,
 /// from aws-sdk-batch 1.138's `InstanceLaunchTemplate` doc), by name.
-pub(super) const MANAGED_INSTANCES_POLICY: &str = "AmazonECSInstanceRolePolicyForManagedInstances";
+pub(crate) const MANAGED_INSTANCES_POLICY: &str = "AmazonECSInstanceRolePolicyForManagedInstances";
 
 /// `ECS_MANAGED_INSTANCES`: the profile is
 /// `managedInstancesProvider.instanceLaunchTemplate.ec2InstanceProfileArn`; its role must
 /// trust EC2 and carry [`MANAGED_INSTANCES_POLICY`] (not the ECS EC2 policy), and AWS's
 /// `AmazonECSInfrastructureRolePolicyForManagedInstances` lets ECS pass only roles whose
 /// name starts with `ecsInstanceRole` (the ECS guide).
-pub(super) fn managed_instances(
+fn managed_instances(
     facts: &Facts,
     opts: &DiagnoseOptions,
     partition: Partition,
     ce: &Described,
-    c: &crate::api::Compute,
+    c: &Compute,
     findings: &mut Vec<Finding>,
     undecided: &mut Vec<String>,
 ) {
@@ -106,12 +136,7 @@ pub(super) fn managed_instances(
 
 /// `managedInstancesProvider.infrastructureRoleArn` must exist and trust
 /// `ecs.amazonaws.com` (aws-sdk-batch 1.138, `ManagedInstancesProvider`; docs/aws-facts.md).
-pub(super) fn infrastructure_role(
-    facts: &Facts,
-    res: &Subject,
-    c: &crate::api::Compute,
-    findings: &mut Vec<Finding>,
-) {
+fn infrastructure_role(facts: &Facts, res: &Subject, c: &Compute, findings: &mut Vec<Finding>) {
     let Some(arn) = &c.infrastructure_role else {
         findings.push(error(
             Code::InfrastructureRoleMissing,

@@ -1,13 +1,35 @@
 //! UNMANAGED environments: the instances the account launched itself, each with a
 //! profile.
 
-use super::*;
-#[allow(unused_imports)]
-use ecsrole_core::Subject;
+use ecsrole_core::{Partition, Subject};
+
+use super::KindDef;
+use crate::api::Described;
+use crate::diagnose::checks::instance_role;
+use crate::diagnose::read::Facts;
+use crate::diagnose::{Code, DiagnoseOptions, Finding, error};
+
+/// Batch launches nothing and assumes no role for it: no profile of its own to use.
+pub(super) const KIND: KindDef = KindDef {
+    is: |_, c| !c.managed,
+    identity: "yours",
+    uses: |_| vec![],
+    judge: |j| {
+        unmanaged(
+            j.facts,
+            j.opts,
+            j.partition,
+            j.ce,
+            &mut j.findings,
+            &mut j.undecided,
+        );
+        j.missing_network();
+    },
+};
 
 /// UNMANAGED: Batch launches nothing; the instances registered in its ECS cluster are the
 /// user's, and each must run with an instance profile whose role `check` passes.
-pub(super) fn unmanaged(
+fn unmanaged(
     facts: &Facts,
     opts: &DiagnoseOptions,
     partition: Partition,

@@ -1,18 +1,44 @@
-//! SPOT environments: the Spot Fleet role the `BEST_FIT` strategy needs.
+//! `EC2` and `SPOT` environments on ECS: On-Demand or Spot instances Batch launches with
+//! `instanceRole`, in the environment's subnets, registering with its ECS cluster; SPOT
+//! with the `BEST_FIT` strategy also needs a Spot Fleet role.
 
-use super::*;
-#[allow(unused_imports)]
 use ecsrole_core::Subject;
+
+use super::{KindDef, Uses};
+use crate::api::{Compute, Described, Kind};
+use crate::diagnose::read::{Facts, role_name};
+use crate::diagnose::{Code, Finding, error, warning};
+
+pub(super) const KIND: KindDef = KindDef {
+    is: |_, c| c.managed && c.kind.launches_instances(),
+    identity: "instance_profile",
+    uses: |c| {
+        let mut uses = super::instance_role(c);
+        if c.kind == Kind::Spot
+            && let Some(arn) = &c.spot_fleet_role
+        {
+            uses.push(Uses::AssumedRole(arn.clone()));
+            uses.push(Uses::RoleWithPolicies(arn.clone()));
+        }
+        uses
+    },
+    judge: |j| {
+        let profile = j.instance_role(false);
+        j.launch_template();
+        if j.c.kind == Kind::Spot {
+            spot_fleet_role(j.facts, j.ce, j.c, &mut j.findings);
+        }
+        j.service_role();
+        j.missing_network();
+        j.network();
+        j.instances(profile.as_deref());
+    },
+};
 
 /// `SPOT` with the `BEST_FIT` allocation strategy, or none given, needs `spotIamFleetRole`,
 /// a role `spotfleet.amazonaws.com` may assume (aws-sdk-batch 1.138, `ComputeResource`
 /// `spot_iam_fleet_role`; docs/aws-facts.md).
-pub(super) fn spot_fleet_role(
-    facts: &Facts,
-    ce: &Described,
-    c: &crate::api::Compute,
-    findings: &mut Vec<Finding>,
-) {
+fn spot_fleet_role(facts: &Facts, ce: &Described, c: &Compute, findings: &mut Vec<Finding>) {
     let needed = matches!(c.allocation_strategy.as_deref(), None | Some("BEST_FIT"));
     match &c.spot_fleet_role {
         None if needed => findings.push(error(
