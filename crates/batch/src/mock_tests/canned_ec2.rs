@@ -186,10 +186,11 @@ fn ec2(url: &str) -> Ec2 {
     })
 }
 
-/// Batch: the run's environment, VALID, in the recorded subnet and security group.
-fn batch() -> Vec<Rule> {
+/// Batch: the run's environment, VALID and `state`, in the recorded subnet and security
+/// group.
+fn batch_in(state: CeState) -> Vec<Rule> {
     vec![
-        mock!(aws_sdk_batch::Client::describe_compute_environments).then_output(|| {
+        mock!(aws_sdk_batch::Client::describe_compute_environments).then_output(move || {
             let resources = ComputeResource::builder()
                 .r#type(CrType::Ec2)
                 .maxv_cpus(4)
@@ -208,13 +209,17 @@ fn batch() -> Vec<Rule> {
                         .r#type(CeType::Managed)
                         .status(CeStatus::Valid)
                         .status_reason("ComputeEnvironment Healthy")
-                        .state(CeState::Enabled)
+                        .state(state.clone())
                         .compute_resources(resources)
                         .build(),
                 )
                 .build()
         }),
     ]
+}
+
+fn batch() -> Vec<Rule> {
+    batch_in(CeState::Enabled)
 }
 
 /// ECS: `n` container instances registered in the run's cluster.
@@ -298,6 +303,14 @@ async fn anything_short_of_that_is_not_blamed_on_the_role() {
             "{why}: {}",
             f.message
         );
+        // The network is read only for an instance of the profile that runs.
+        let read = f.message.contains("seen: ec2 network:");
+        assert_eq!(
+            read,
+            state == "running" && profile == PROFILE,
+            "{why}: {}",
+            f.message
+        );
         if !routed {
             assert!(
                 f.message.contains("the network (subnet_no_route_out)"),
@@ -358,4 +371,45 @@ async fn a_failure_is_explained_by_diagnose_of_the_runs_environment() {
         "{lines}"
     );
     assert!(lines.contains(SUBNET), "{lines}");
+}
+
+#[tokio::test]
+async fn no_instance_of_the_run_points_at_capacity_not_at_the_role() {
+    let mut answers = recorded();
+    answers.insert(
+        "DescribeInstances",
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<DescribeInstancesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15\"><reservationSet/><requestId>request-id</requestId></DescribeInstancesResponse>".into(),
+    );
+    let server = serve(answers).await;
+    let mut v = verifier(&iam_rules(), &batch(), &ecs(0));
+    v.ec2 = Some(ec2(&server.url));
+    let f = judged(&v).await;
+    assert_eq!(f.kind, FailureKind::Error, "{}", f.message);
+    assert!(
+        f.message.contains(
+            "seen: ec2:DescribeInstances: no instance tagged ecsrole:verify-run=c0ffee00"
+        ),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.message
+            .contains("likely causes, most likely first:\n  1. capacity"),
+        "{}",
+        f.message
+    );
+}
+
+#[tokio::test]
+async fn an_environment_with_only_a_warning_is_explained_by_it() {
+    let server = serve(answers(900, "running", PROFILE, true)).await;
+    let mut v = verifier(&iam_rules(), &batch_in(CeState::Disabled), &ecs(0));
+    v.ec2 = Some(ec2(&server.url));
+    let lines = v.explain(CE_NAME, &options(Level::Instance)).await;
+    assert_eq!(
+        lines,
+        format!(
+            "\n  diagnose {CE_NAME}: warning compute_environment_disabled: the compute environment is DISABLED: its queues place no job on it"
+        )
+    );
 }
