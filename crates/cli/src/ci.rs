@@ -9,9 +9,39 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use ecsrole_core::Subject;
 use serde_json::{Value, json};
 
-use crate::outcome::{Found, Ran, StepRow};
+/// A finding as every CI output shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub code: &'static str,
+    pub error: bool,
+    pub message: String,
+    pub subject: Subject,
+}
+
+/// A step of a run (verify's), as the step summary shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepRow {
+    pub name: &'static str,
+    pub status: &'static str,
+    pub elapsed_ms: u64,
+    pub detail: String,
+}
+
+/// What the run keeps of one result for the outputs written after it: derived once, from
+/// the [`Outcome`].
+#[derive(Debug, Clone, Default)]
+pub struct Ran {
+    pub code: u8,
+    pub summary: String,
+    pub findings: Vec<Found>,
+    pub steps: Vec<StepRow>,
+    pub account: Option<String>,
+    /// The JSON `--output json` prints.
+    pub json: serde_json::Value,
+}
 
 /// One run in one account and region (a single-account run has one).
 #[derive(Debug, Clone)]

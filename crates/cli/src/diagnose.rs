@@ -62,6 +62,5 @@ pub(crate) async fn run(
         );
     }
     emit(cli, &d, render::diagnose);
-    reporter.set(report::diagnose(&d));
-    Ok(reporter.record(aws, &d))
+    Ok(crate::outcome::record(reporter, aws, &d))
 }

@@ -1,34 +1,18 @@
 //! The one contract every command's result keeps: from the value a command returns come its
 //! exit code, its one-line summary (the fleet table), its findings as code scanning, the step
 //! summary and `--fail-on` read them (typed: a [`Subject`] that knows its ARN), its steps,
-//! and its JSON (the value itself). A single-account run and a fleet target both hand the
-//! value to [`Ran::of`], so the two cannot tell different stories about one result.
+//! and its JSON (the value itself). A single-account run ([`record`]) and a fleet target both
+//! hand the value to [`ran`], so the two cannot tell different stories about one result.
 
 use ecsrole_batch::VerifyOutcome;
 use ecsrole_batch::diagnose::Diagnosis;
 use ecsrole_core::findings::Report;
-use ecsrole_core::{FindingCode, PlanOutcome, Subject};
+use ecsrole_core::{FindingCode, PlanOutcome};
 use serde::Serialize;
 
+use crate::ci::{Found, Ran, StepRow};
 use crate::render::CheckOutput;
-
-/// A finding as every CI output shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found {
-    pub code: &'static str,
-    pub error: bool,
-    pub message: String,
-    pub subject: Subject,
-}
-
-/// A step of a run (verify's), as the step summary shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StepRow {
-    pub name: &'static str,
-    pub status: &'static str,
-    pub elapsed_ms: u64,
-    pub detail: String,
-}
+use crate::report::{self, Reporter, Suite};
 
 /// What a command returns.
 pub trait Outcome: Serialize {
@@ -44,32 +28,31 @@ pub trait Outcome: Serialize {
     }
     /// The account it ran in, when the result names it.
     fn account(&self) -> Option<String>;
+    /// Its JUnit test suite (`--report`).
+    fn suite(&self) -> Suite;
 }
 
-/// What the run keeps of one result for the outputs written after it: derived once, from
-/// the [`Outcome`].
-#[derive(Debug, Clone, Default)]
-pub struct Ran {
-    pub code: u8,
-    pub summary: String,
-    pub findings: Vec<Found>,
-    pub steps: Vec<StepRow>,
-    pub account: Option<String>,
-    /// The JSON `--output json` prints.
-    pub json: serde_json::Value,
-}
-
-impl Ran {
-    pub fn of(o: &impl Outcome) -> Ran {
-        Ran {
-            code: o.code(),
-            summary: o.summary(),
-            findings: o.findings(),
-            steps: o.steps(),
-            account: o.account(),
-            json: serde_json::to_value(o).unwrap_or_default(),
-        }
+/// What the run keeps of `o` for the outputs written after it: derived once.
+pub fn ran(o: &impl Outcome) -> Ran {
+    Ran {
+        code: o.code(),
+        summary: o.summary(),
+        findings: o.findings(),
+        steps: o.steps(),
+        account: o.account(),
+        json: serde_json::to_value(o).unwrap_or_default(),
     }
+}
+
+/// Keeps a single-account result for every output of the run (SARIF, the step summary,
+/// the JUnit report) and gives its exit code.
+pub fn record(reporter: &mut Reporter, aws: &ecsrole_core::Aws, result: &impl Outcome) -> u8 {
+    reporter.ci.partition = Some(aws.partition.to_string());
+    let ran = ran(result);
+    let region = aws.config.region().map(|r| r.to_string());
+    reporter.ci.push(crate::ci::Target::of(None, region, &ran));
+    reporter.set(result.suite());
+    ran.code
 }
 
 fn found(f: &ecsrole_core::Finding) -> Found {
@@ -116,6 +99,10 @@ impl Outcome for Report {
     fn account(&self) -> Option<String> {
         self.account_id.clone()
     }
+
+    fn suite(&self) -> Suite {
+        report::check(self)
+    }
 }
 
 impl Outcome for CheckOutput<'_> {
@@ -130,6 +117,9 @@ impl Outcome for CheckOutput<'_> {
     }
     fn account(&self) -> Option<String> {
         self.report.account()
+    }
+    fn suite(&self) -> Suite {
+        self.report.suite()
     }
 }
 
@@ -157,6 +147,10 @@ impl Outcome for PlanOutcome {
 
     fn account(&self) -> Option<String> {
         self.account_id.clone()
+    }
+
+    fn suite(&self) -> Suite {
+        report::plan(self, if self.applied { "apply" } else { "plan" })
     }
 }
 
@@ -204,6 +198,10 @@ impl Outcome for Diagnosis {
                 .find_map(|arn| arn.split(':').nth(4).map(str::to_owned))
         })
     }
+
+    fn suite(&self) -> Suite {
+        report::diagnose(self)
+    }
 }
 
 impl Outcome for VerifyOutcome {
@@ -237,6 +235,10 @@ impl Outcome for VerifyOutcome {
 
     fn account(&self) -> Option<String> {
         self.account_id.clone()
+    }
+
+    fn suite(&self) -> Suite {
+        report::verify(self)
     }
 }
 

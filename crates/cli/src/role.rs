@@ -28,8 +28,7 @@ pub(crate) async fn role_command(
             if format(cli) == Output::Human {
                 note(cli, &not_evaluated);
             }
-            reporter.set(report::check(&report));
-            reporter.record(aws, &out)
+            crate::outcome::record(reporter, aws, &out)
         }
         Command::Plan(a) => {
             let plan = engine.plan(a.change.plan_options()).await?;
@@ -37,14 +36,12 @@ pub(crate) async fn role_command(
                 .with_role(engine.desired())
                 .command("apply", &a.change.flags());
             emit(cli, &plan, |p| render::plan(p, &apply));
-            reporter.set(report::plan(&plan, "plan"));
-            reporter.record(aws, &plan)
+            crate::outcome::record(reporter, aws, &plan)
         }
         Command::Apply(a) => {
             let applied = engine.apply(a.options()).await?;
             emit(cli, &applied, |p| render::plan(p, ""));
-            reporter.set(report::plan(&applied, "apply"));
-            reporter.record(aws, &applied)
+            crate::outcome::record(reporter, aws, &applied)
         }
         Command::Destroy(a) => {
             let plan = destroy_plan(cli, a, aws, engine).await?;

@@ -225,8 +225,7 @@ pub async fn run(
             render::document(&outcome)
         },
     );
-    report.set(crate::report::verify(&outcome));
-    Ok(report.record(aws, &outcome))
+    Ok(crate::outcome::record(report, aws, &outcome))
 }
 
 pub async fn cleanup(

@@ -9,7 +9,7 @@ use ecsrole_core::fleet::{self, Target};
 use ecsrole_core::{ApplyOptions, Aws, Desired, Engine, Iam, PlanOptions};
 
 use crate::args::Command;
-use crate::outcome::Ran;
+use crate::ci::Ran;
 use crate::{Cli, EXIT_ERROR, diagnose, verify};
 
 /// One target's result.
@@ -44,7 +44,7 @@ impl Outcome {
 
     /// A command's result.
     fn of(result: &impl crate::outcome::Outcome) -> Outcome {
-        let ran = Ran::of(result);
+        let ran = crate::outcome::ran(result);
         Outcome {
             ran,
             error: None,

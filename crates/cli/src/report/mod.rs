@@ -94,15 +94,6 @@ impl Reporter {
         self.path.is_some()
     }
 
-    /// Keeps a single-account result for SARIF and the summary, and gives its exit code.
-    pub fn record(&mut self, aws: &ecsrole_core::Aws, result: &impl crate::outcome::Outcome) -> u8 {
-        self.ci.partition = Some(aws.partition.to_string());
-        let ran = crate::outcome::Ran::of(result);
-        let region = aws.config.region().map(|r| r.to_string());
-        self.ci.push(crate::ci::Target::of(None, region, &ran));
-        ran.code
-    }
-
     pub fn set(&mut self, suite: Suite) {
         if self.on() {
             self.suite = Some(suite);
