@@ -55,6 +55,7 @@ codes! {
     InstanceRoleIsARole => "instance_role_is_a_role", "error", "`instanceRole` holds a role ARN; Batch needs an instance profile", "`role/NAME`";
     InstanceProfileNotFound => "instance_profile_not_found", "error", "the profile `instanceRole` names does not exist (the message says when a role of that name does)", "`instance-profile/NAME`";
     ComputeEnvironmentInvalid => "compute_environment_invalid", "error", "Batch says INVALID: its `statusReason` verbatim, and `explained_by`: the other error findings of the environment", "`compute-environment/NAME`";
+    ComputeEnvironmentDeletingBlocked => "compute_environment_deleting_blocked", "error", "DELETING while IAM it needs is gone (its instance profile, that profile's role, its service role): Batch may not finish deleting it until they exist again; `explained_by` names them", "`compute-environment/NAME`";
     ComputeEnvironmentDisabled => "compute_environment_disabled", "warning", "the environment is DISABLED", "`compute-environment/NAME`";
     ComputeEnvironmentMaxVcpusZero => "compute_environment_max_vcpus_zero", "warning", "`maxvCpus` is 0", "`compute-environment/NAME`";
     LaunchTemplateProfileIgnored => "launch_template_profile_ignored", "warning", "the launch template sets another instance profile, which Batch ignores in favour of `instanceRole`", "`launch-template/NAME`";

@@ -110,6 +110,7 @@ pub(super) fn environment(
             },
         );
     }
+    deleting_blocked(ce, &res, &mut findings);
     if ce.state == State::Disabled {
         findings.push(warning(
             Code::ComputeEnvironmentDisabled,
@@ -139,6 +140,48 @@ pub(super) fn environment(
         findings,
         undecided,
     }
+}
+
+/// An environment DELETING while IAM it needs is gone: Batch may not finish deleting it
+/// until that exists again (docs/aws-facts.md, "Compute environments their IAM left
+/// stuck"). Said when its other findings show something gone.
+fn deleting_blocked(ce: &Described, res: &Subject, findings: &mut Vec<Finding>) {
+    const GONE: &[Code] = &[
+        Code::InstanceProfileNotFound,
+        Code::Role(FindingCode::RoleMissing),
+        Code::Role(FindingCode::InstanceProfileMissingRole),
+        Code::ManagedInstancesProfileMissing,
+        Code::ServiceRoleMissing,
+        Code::ServiceLinkedRoleMissing,
+        Code::InfrastructureRoleMissing,
+    ];
+    if ce.status != Status::Deleting {
+        return;
+    }
+    let mut explained_by: Vec<Code> = findings
+        .iter()
+        .map(|f| f.code)
+        .filter(|c| GONE.contains(c))
+        .collect();
+    explained_by.dedup();
+    if explained_by.is_empty() {
+        return;
+    }
+    let gone: Vec<&str> = explained_by.iter().map(|c| c.as_str()).collect();
+    findings.insert(
+        0,
+        Finding {
+            explained_by,
+            ..error(
+                Code::ComputeEnvironmentDeletingBlocked,
+                res.clone(),
+                format!(
+                    "the compute environment is DELETING while IAM it needs is gone ({}): Batch may not finish deleting it until that exists again; recreate it, wait for IAM to show it, and the deletion goes on (then delete what was recreated)",
+                    gone.join(", ")
+                ),
+            )
+        },
+    );
 }
 
 /// Amazon Linux 2 images: AWS ends support for the ECS-optimised AL2 AMIs on 2026-06-30

@@ -402,6 +402,48 @@ fn a_missing_profile_with_a_role_of_its_name_says_how_to_make_it() {
     assert!(m.contains("a role named ecsInstanceRole exists"), "{m}");
 }
 
+/// DELETING with its profile gone: the deletion may never finish, and the finding says
+/// why; DELETING with everything there, or VALID with the profile gone, is not that.
+#[test]
+fn a_deletion_its_iam_left_stuck_is_named_with_what_is_gone() {
+    let gone = |status| {
+        let mut c = ce("ce");
+        c.status = status;
+        let mut f = facts(vec![c]);
+        f.profiles.insert(
+            "ecsInstanceRole".into(),
+            ProfileRead::Missing {
+                role_of_that_name: false,
+            },
+        );
+        judge(&f, &options(), Partition::Aws)
+    };
+    let d = gone(Status::Deleting);
+    assert_eq!(
+        codes(&d),
+        [
+            ("compute_environment_deleting_blocked", Severity::Error),
+            ("instance_profile_not_found", Severity::Error)
+        ]
+    );
+    let f = &d.compute_environments[0].findings[0];
+    assert_eq!(f.explained_by, [Code::InstanceProfileNotFound]);
+    assert!(
+        f.message
+            .contains("DELETING while IAM it needs is gone (instance_profile_not_found)"),
+        "{}",
+        f.message
+    );
+    assert_eq!(
+        codes(&gone(Status::Valid)),
+        [("instance_profile_not_found", Severity::Error)]
+    );
+    let mut deleting = ce("ce");
+    deleting.status = Status::Deleting;
+    let d = judge(&facts(vec![deleting]), &options(), Partition::Aws);
+    assert_eq!(codes(&d), []);
+}
+
 #[test]
 fn no_service_role_and_no_service_linked_role_is_an_error() {
     let mut f = facts(vec![ce("ce")]);
