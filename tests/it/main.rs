@@ -24,6 +24,7 @@ mod permissions;
 mod property;
 mod reference;
 mod report;
+mod rescue;
 mod scp;
 mod shared;
 mod verdicts;

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use ecsrole_core::command::Command;
-use ecsrole_core::permissions::{TABLE, called_by};
+use ecsrole_core::permissions::called_by;
 
 use crate::harness::Ctx;
 
@@ -117,8 +117,7 @@ async fn batch_permissions_cover_every_call_and_every_row_is_used() {
         .chain(&org_log)
         .map(|a| a.to_ascii_lowercase())
         .collect();
-    let called: BTreeSet<String> = TABLE
-        .iter()
+    let called: BTreeSet<String> = ecsrole_core::permissions::rows()
         .filter(|r| !r.implied)
         .map(|r| r.action.to_ascii_lowercase())
         .collect();
@@ -334,7 +333,7 @@ async fn the_policy_is_printed_without_a_request() {
 
     // Every action of every command is in `all`.
     let text = all.stdout.clone();
-    for row in TABLE {
+    for row in ecsrole_core::permissions::rows() {
         assert!(text.contains(row.action), "{}", row.action);
     }
     for c in Command::ALL {
@@ -359,6 +358,11 @@ const EXPLAINED: &[(&str, &str, &str)] = &[
     ("destroy", "PERMISSIONS_MANAGEMENT_ACTIONS", ""),
     ("verify", "PERMISSIONS_MANAGEMENT_ACTIONS", ""),
     ("all", "PERMISSIONS_MANAGEMENT_ACTIONS", ""),
+    // rescue recreates the roles and profiles stuck compute environments name, whatever
+    // their names, and removes them again: role/* and instance-profile/*, but
+    // AttachRolePolicy only for the ECS instance policies and AWSBatchServiceRole
+    // (iam:PolicyARN) and PassRole only to EC2 (iam:PassedToService).
+    ("rescue", "PERMISSIONS_MANAGEMENT_ACTIONS", ""),
     // A fleet run's own side is sts:AssumeRole, which returns credentials by design;
     // scoped to the --assume-role-name role.
     ("fleet", "CREDENTIALS_EXPOSURE", ""),

@@ -114,6 +114,7 @@ impl Verifier {
             }
             let result = match t.kind {
                 Some(kind) => self
+                    .batch
                     .retire(kind, &t.id, t.known, deadline, backoff)
                     .await
                     .map_err(|f| f.message),

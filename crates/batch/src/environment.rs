@@ -84,8 +84,8 @@ impl Verifier {
                             Ok((Validated::Valid(ce), StepStatus::Ok, detail))
                         }
                         Validated::Young(reason) => {
-                            let known = self.describe(Kind::ComputeEnvironment, &name).await?;
-                            self.retire(Kind::ComputeEnvironment, &name, known, deadline, opts.backoff)
+                            let known = self.batch.describe(Kind::ComputeEnvironment, &name).await?;
+                            self.batch.retire(Kind::ComputeEnvironment, &name, known, deadline, opts.backoff)
                                 .await?;
                             let detail = format!(
                                 "INVALID: {reason}; the instance profile is {}s old, within the IAM propagation allowance ({}s): deleted, created again as {}",

@@ -90,6 +90,23 @@ codes! {
     NetworkAclBlocksHttps => "network_acl_blocks_https", "error", "the subnet's network ACL (its own, else the VPC's default), evaluated in rule order for `0.0.0.0/0`, denies TCP 443 out or the replies back in on 32768-60999 (ACLs are stateless: the VPC guide's \"Network ACLs\")", "`network-acl/ID`";
 }
 
+impl Code {
+    /// Does it say IAM an environment needs is gone (its instance profile, that profile's
+    /// role, its service role)? What leaves an environment stuck INVALID or DELETING.
+    pub fn iam_gone(self) -> bool {
+        matches!(
+            self,
+            Code::InstanceProfileNotFound
+                | Code::Role(FindingCode::RoleMissing)
+                | Code::Role(FindingCode::InstanceProfileMissingRole)
+                | Code::ManagedInstancesProfileMissing
+                | Code::ServiceRoleMissing
+                | Code::ServiceLinkedRoleMissing
+                | Code::InfrastructureRoleMissing
+        )
+    }
+}
+
 impl Serialize for Code {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())

@@ -17,6 +17,7 @@ pub mod network;
 pub mod outcome;
 mod proving;
 pub mod recorder;
+pub mod rescue;
 pub mod run;
 pub mod status;
 mod teardown;

@@ -35,7 +35,7 @@ impl Verifier {
                 ),
             )
         };
-        match self.describe(kind, name).await? {
+        match self.batch.describe(kind, name).await? {
             None => Err(taken("was deleted")),
             Some(d) if d.status == Status::Deleting => Err(taken("is being deleted")),
             Some(d) if d.state == State::Disabled => Err(taken("was disabled")),
@@ -111,6 +111,7 @@ impl Verifier {
                 {
                     // A lost answer, retried: this run's queue exists.
                     Err(Error::Core(e)) if already_exists(&e) => self
+                        .batch
                         .describe(Kind::JobQueue, &names.job_queue)
                         .await?
                         .map_or_else(|| names.job_queue.clone(), |q| q.arn),

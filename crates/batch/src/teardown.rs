@@ -5,7 +5,7 @@
 use ecsrole_core::poll::{self, Backoff, Poll, PollError};
 use tokio::time::Instant;
 
-use crate::api::{Described, State};
+use crate::api::{BatchApi, Described, State};
 use crate::error::Error;
 use crate::level::Step;
 use crate::outcome::Failure;
@@ -33,14 +33,16 @@ impl Verifier {
             .map(|n| (Kind::ComputeEnvironment, n, Step::DeleteComputeEnvironment));
         // Each resource is looked up once; a failed look-up still attempts the delete.
         for (kind, name, step) in queue.chain(ces) {
-            let known = match self.describe(kind, name).await {
+            let known = match self.batch.describe(kind, name).await {
                 Ok(None) => continue,
                 Ok(found) => found,
                 Err(_) => None,
             };
             let _ = rec
                 .step(step, async {
-                    self.retire(kind, name, known, deadline, backoff).await?;
+                    self.batch
+                        .retire(kind, name, known, deadline, backoff)
+                        .await?;
                     Ok(((), format!("{name} disabled, deleted, gone")))
                 })
                 .await;
@@ -122,7 +124,9 @@ impl Verifier {
         );
         Ok(left)
     }
+}
 
+impl BatchApi {
     /// The resource if it exists and is not DELETED.
     pub(crate) async fn describe(
         &self,
@@ -130,8 +134,8 @@ impl Verifier {
         name: &str,
     ) -> Result<Option<Described>, Error> {
         let found = match kind {
-            Kind::JobQueue => self.batch.describe_job_queues(&[name]).await?,
-            Kind::ComputeEnvironment => self.batch.describe_compute_environments(&[name]).await?,
+            Kind::JobQueue => self.describe_job_queues(&[name]).await?,
+            Kind::ComputeEnvironment => self.describe_compute_environments(&[name]).await?,
         };
         Ok(found.into_iter().find(|d| !d.gone()))
     }
@@ -156,8 +160,8 @@ impl Verifier {
         };
         if current.state != State::Disabled {
             match kind {
-                Kind::JobQueue => self.batch.disable_job_queue(name).await?,
-                Kind::ComputeEnvironment => self.batch.disable_compute_environment(name).await?,
+                Kind::JobQueue => self.disable_job_queue(name).await?,
+                Kind::ComputeEnvironment => self.disable_compute_environment(name).await?,
             }
         }
         poll::until(deadline, backoff, || async {
@@ -172,8 +176,8 @@ impl Verifier {
         .await
         .map_err(|e| waited(e, &format!("{} {name}", kind.as_str()), "settle DISABLED"))?;
         match kind {
-            Kind::JobQueue => self.batch.delete_job_queue(name).await?,
-            Kind::ComputeEnvironment => self.batch.delete_compute_environment(name).await?,
+            Kind::JobQueue => self.delete_job_queue(name).await?,
+            Kind::ComputeEnvironment => self.delete_compute_environment(name).await?,
         }
         poll::until(deadline, backoff, || async {
             Ok::<_, Error>(match describe().await? {

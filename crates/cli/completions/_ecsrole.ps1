@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('destroy', 'destroy', [CompletionResultType]::ParameterValue, 'Delete the role and instance profile ecsrole created (tagged managed-by=ecsrole)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does not work, 1 other errors')
             [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Explain why compute environments are INVALID, their instances never join ECS or their jobs sit in RUNNABLE (read-only). Exit 0 no error found, 2 errors found, 1 could not decide')
+            [CompletionResult]::new('rescue', 'rescue', [CompletionResultType]::ParameterValue, 'Bring back compute environments their IAM left stuck (INVALID, or DELETING for hours): recreate what they name, let Batch validate them again or finish deleting, and remove what was recreated once nothing uses it. Exit 0 nothing stuck any more, 2 still stuck (or, with --dry-run, stuck), 1 could not act')
             [CompletionResult]::new('cleanup', 'cleanup', [CompletionResultType]::ParameterValue, 'Delete what earlier verify runs left behind (tagged ecsrole:verify-run and named ecsrole-verify-*)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Print what apply would create as a CloudFormation template (for StackSets), to stdout or --output-file. Makes no AWS call')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish)')
@@ -240,6 +241,28 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'ecsrole;rescue' {
+            [CompletionResult]::new('--compute-environment', '--compute-environment', [CompletionResultType]::ParameterName, 'A compute environment to rescue, by name or ARN (repeatable) [default: every stuck one in the region]. One that is not stuck is left alone, even with --delete')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: the standard chain; IAM is global]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Named profile from the AWS config files')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)')
+            [CompletionResult]::new('--summary', '--summary', [CompletionResultType]::ParameterName, 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]')
+            [CompletionResult]::new('--sarif', '--sarif', [CompletionResultType]::ParameterName, 'Also write the run''s SARIF log here (check, plan, diagnose and their fleet runs), for code scanning. A run that ends in an error (exit 1) writes none and removes a file already at FILE, so no upload can read "no findings" from it')
+            [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Also write a JUnit XML report here')
+            [CompletionResult]::new('--delete', '--delete', [CompletionResultType]::ParameterName, 'After the repair, delete the stuck compute environments (their job queues first)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what is stuck and the plan; write nothing')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'ecsrole;cleanup' {
             [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'Delete this run''s resources, whatever their lease (the id `verify` prints)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]')
@@ -304,6 +327,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             [CompletionResult]::new('destroy', 'destroy', [CompletionResultType]::ParameterValue, 'Delete the role and instance profile ecsrole created (tagged managed-by=ecsrole)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does not work, 1 other errors')
             [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Explain why compute environments are INVALID, their instances never join ECS or their jobs sit in RUNNABLE (read-only). Exit 0 no error found, 2 errors found, 1 could not decide')
+            [CompletionResult]::new('rescue', 'rescue', [CompletionResultType]::ParameterValue, 'Bring back compute environments their IAM left stuck (INVALID, or DELETING for hours): recreate what they name, let Batch validate them again or finish deleting, and remove what was recreated once nothing uses it. Exit 0 nothing stuck any more, 2 still stuck (or, with --dry-run, stuck), 1 could not act')
             [CompletionResult]::new('cleanup', 'cleanup', [CompletionResultType]::ParameterValue, 'Delete what earlier verify runs left behind (tagged ecsrole:verify-run and named ecsrole-verify-*)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Print what apply would create as a CloudFormation template (for StackSets), to stdout or --output-file. Makes no AWS call')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish)')
@@ -327,6 +351,9 @@ Register-ArgumentCompleter -Native -CommandName 'ecsrole' -ScriptBlock {
             break
         }
         'ecsrole;help;diagnose' {
+            break
+        }
+        'ecsrole;help;rescue' {
             break
         }
         'ecsrole;help;cleanup' {

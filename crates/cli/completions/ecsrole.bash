@@ -46,6 +46,9 @@ _ecsrole() {
             ecsrole,plan)
                 cmd="ecsrole__subcmd__plan"
                 ;;
+            ecsrole,rescue)
+                cmd="ecsrole__subcmd__rescue"
+                ;;
             ecsrole,verify)
                 cmd="ecsrole__subcmd__verify"
                 ;;
@@ -79,6 +82,9 @@ _ecsrole() {
             ecsrole__subcmd__help,plan)
                 cmd="ecsrole__subcmd__help__subcmd__plan"
                 ;;
+            ecsrole__subcmd__help,rescue)
+                cmd="ecsrole__subcmd__help__subcmd__rescue"
+                ;;
             ecsrole__subcmd__help,verify)
                 cmd="ecsrole__subcmd__help__subcmd__verify"
                 ;;
@@ -89,7 +95,7 @@ _ecsrole() {
 
     case "${cmd}" in
         ecsrole)
-            opts="-h -V --help --version check plan apply destroy verify diagnose cleanup export completions permissions help"
+            opts="-h -V --help --version check plan apply destroy verify diagnose rescue cleanup export completions permissions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -609,7 +615,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__help)
-            opts="check plan apply destroy verify diagnose cleanup export completions permissions help"
+            opts="check plan apply destroy verify diagnose rescue cleanup export completions permissions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -762,6 +768,20 @@ _ecsrole() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ecsrole__subcmd__help__subcmd__rescue)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ecsrole__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -784,7 +804,7 @@ _ecsrole() {
             fi
             case "${prev}" in
                 --command)
-                    COMPREPLY=($(compgen -W "check plan apply destroy verify cleanup diagnose fleet all" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "check plan apply destroy verify cleanup diagnose rescue fleet all" -- "${cur}"))
                     return 0
                     ;;
                 --region)
@@ -926,6 +946,64 @@ _ecsrole() {
                     return 0
                     ;;
                 --tag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecsrole__subcmd__rescue)
+            opts="-v -q -h --compute-environment --delete --dry-run --config --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --sarif --report --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --compute-environment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json sarif" -- "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "error warning" -- "${cur}"))
+                    return 0
+                    ;;
+                --summary)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sarif)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --report)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

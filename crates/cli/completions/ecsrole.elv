@@ -28,6 +28,7 @@ set edit:completion:arg-completer[ecsrole] = {|@words|
             cand destroy 'Delete the role and instance profile ecsrole created (tagged managed-by=ecsrole)'
             cand verify 'Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does not work, 1 other errors'
             cand diagnose 'Explain why compute environments are INVALID, their instances never join ECS or their jobs sit in RUNNABLE (read-only). Exit 0 no error found, 2 errors found, 1 could not decide'
+            cand rescue 'Bring back compute environments their IAM left stuck (INVALID, or DELETING for hours): recreate what they name, let Batch validate them again or finish deleting, and remove what was recreated once nothing uses it. Exit 0 nothing stuck any more, 2 still stuck (or, with --dry-run, stuck), 1 could not act'
             cand cleanup 'Delete what earlier verify runs left behind (tagged ecsrole:verify-run and named ecsrole-verify-*)'
             cand export 'Print what apply would create as a CloudFormation template (for StackSets), to stdout or --output-file. Makes no AWS call'
             cand completions 'Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish)'
@@ -230,6 +231,27 @@ set edit:completion:arg-completer[ecsrole] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'ecsrole;rescue'= {
+            cand --compute-environment 'A compute environment to rescue, by name or ARN (repeatable) [default: every stuck one in the region]. One that is not stuck is left alone, even with --delete'
+            cand --config 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]'
+            cand --region 'AWS region [default: the standard chain; IAM is global]'
+            cand --profile 'Named profile from the AWS config files'
+            cand --endpoint-url 'Send every AWS call here [default: AWS_ENDPOINT_URL* or AWS''s endpoints]'
+            cand --timeout 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]'
+            cand --output 'Output format on stdout'
+            cand --fail-on 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)'
+            cand --summary 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]'
+            cand --sarif 'Also write the run''s SARIF log here (check, plan, diagnose and their fleet runs), for code scanning. A run that ends in an error (exit 1) writes none and removes a file already at FILE, so no upload can read "no findings" from it'
+            cand --report 'Also write a JUnit XML report here'
+            cand --delete 'After the repair, delete the stuck compute environments (their job queues first)'
+            cand --dry-run 'Print what is stuck and the plan; write nothing'
+            cand -v 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+            cand --verbose 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
+            cand -q 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)'
+            cand --quiet 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'ecsrole;cleanup'= {
             cand --run 'Delete this run''s resources, whatever their lease (the id `verify` prints)'
             cand --config 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]'
@@ -290,6 +312,7 @@ set edit:completion:arg-completer[ecsrole] = {|@words|
             cand destroy 'Delete the role and instance profile ecsrole created (tagged managed-by=ecsrole)'
             cand verify 'Prove the role works: an AWS Batch compute environment, an instance joining ECS, or a job succeeding; then tear everything down. Exit 0 verified, 2 drift, 3 the role does not work, 1 other errors'
             cand diagnose 'Explain why compute environments are INVALID, their instances never join ECS or their jobs sit in RUNNABLE (read-only). Exit 0 no error found, 2 errors found, 1 could not decide'
+            cand rescue 'Bring back compute environments their IAM left stuck (INVALID, or DELETING for hours): recreate what they name, let Batch validate them again or finish deleting, and remove what was recreated once nothing uses it. Exit 0 nothing stuck any more, 2 still stuck (or, with --dry-run, stuck), 1 could not act'
             cand cleanup 'Delete what earlier verify runs left behind (tagged ecsrole:verify-run and named ecsrole-verify-*)'
             cand export 'Print what apply would create as a CloudFormation template (for StackSets), to stdout or --output-file. Makes no AWS call'
             cand completions 'Print a shell completion script to stdout (bash, zsh, fish, powershell, elvish)'
@@ -307,6 +330,8 @@ set edit:completion:arg-completer[ecsrole] = {|@words|
         &'ecsrole;help;verify'= {
         }
         &'ecsrole;help;diagnose'= {
+        }
+        &'ecsrole;help;rescue'= {
         }
         &'ecsrole;help;cleanup'= {
         }

@@ -72,6 +72,18 @@ pub(crate) fn verify_code(outcome: &ecsrole_batch::VerifyOutcome) -> u8 {
     }
 }
 
+/// rescue's exit code: 1 when something could not be acted on (a refusal, a failed write),
+/// else 2 when something is still stuck (with `--dry-run`: stuck at all), else 0.
+pub(crate) fn rescue_code(o: &ecsrole_batch::rescue::RescueOutcome) -> u8 {
+    if o.could_not_act() {
+        EXIT_ERROR
+    } else if o.still_stuck() {
+        EXIT_DRIFT
+    } else {
+        EXIT_OK
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

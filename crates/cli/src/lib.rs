@@ -16,6 +16,7 @@ mod outcome;
 mod process;
 mod render;
 mod report;
+mod rescue;
 mod role;
 mod verify;
 
@@ -163,6 +164,12 @@ async fn execute(
         if let Command::Diagnose(a) = command {
             let work = diagnose::run(cli, a, &aws, &desired, report);
             return bounded(&aws, bound, Duration::ZERO, work).await;
+        }
+        if let Command::Rescue(a) = command {
+            // Its waits end at --timeout with their own message; this catches a call still
+            // running a moment after.
+            let work = rescue::run(cli, a, &aws, &desired, bound, report);
+            return bounded(&aws, bound, Duration::from_secs(5), work).await;
         }
         let engine = Engine::new(Iam::new(&aws), desired).with_hint(hint(cli));
         let work = match command {

@@ -242,6 +242,39 @@ impl Outcome for VerifyOutcome {
     }
 }
 
+impl Outcome for ecsrole_batch::rescue::RescueOutcome {
+    fn code(&self) -> u8 {
+        crate::exit::rescue_code(self)
+    }
+
+    fn summary(&self) -> String {
+        let stuck: Vec<String> = self
+            .compute_environments
+            .iter()
+            .map(|r| format!("{} ({:?})", r.name, r.ended))
+            .collect();
+        if stuck.is_empty() {
+            "nothing stuck".into()
+        } else {
+            stuck.join(", ")
+        }
+    }
+
+    /// Rescue's own findings are the stuck environments diagnose judged; they are in its
+    /// output, not re-stated here.
+    fn findings(&self) -> Vec<Found> {
+        vec![]
+    }
+
+    fn account(&self) -> Option<String> {
+        self.account_id.clone()
+    }
+
+    fn suite(&self) -> Suite {
+        report::rescue(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use ecsrole_batch::StepStatus;

@@ -12,11 +12,12 @@ pub enum Command {
     Verify,
     Cleanup,
     Diagnose,
+    Rescue,
     Fleet,
 }
 
 impl Command {
-    pub const ALL: [Command; 8] = [
+    pub const ALL: [Command; 9] = [
         Command::Check,
         Command::Plan,
         Command::Apply,
@@ -24,6 +25,7 @@ impl Command {
         Command::Verify,
         Command::Cleanup,
         Command::Diagnose,
+        Command::Rescue,
         Command::Fleet,
     ];
 
@@ -36,6 +38,7 @@ impl Command {
             Command::Verify => "verify",
             Command::Cleanup => "cleanup",
             Command::Diagnose => "diagnose",
+            Command::Rescue => "rescue",
             Command::Fleet => "fleet",
         }
     }

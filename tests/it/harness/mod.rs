@@ -20,6 +20,7 @@ pub mod proxy;
 mod random;
 mod scene;
 mod snapshots;
+mod stuck;
 mod verify_runs;
 
 pub use fixtures::*;
@@ -28,6 +29,7 @@ pub use organizations::*;
 pub use own_moto::*;
 pub use random::*;
 pub use scene::*;
+pub use stuck::*;
 pub use verify_runs::*;
 
 /// The emulator behind the tests: `ECSROLE_TEST_BACKEND`, set by `cargo xtask test`.

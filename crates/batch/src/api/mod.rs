@@ -241,6 +241,33 @@ impl BatchApi {
         Ok(())
     }
 
+    /// An update that changes nothing but makes Batch validate the environment again
+    /// (its state, as it is): how an INVALID environment whose IAM is back becomes VALID.
+    pub async fn revalidate_compute_environment(
+        &self,
+        name: &str,
+        enabled: bool,
+    ) -> Result<(), Error> {
+        let state = if enabled {
+            CeState::Enabled
+        } else {
+            CeState::Disabled
+        };
+        let req = self
+            .batch
+            .update_compute_environment()
+            .compute_environment(name)
+            .state(state);
+        call(
+            &self.calls,
+            &self.endpoint,
+            "batch:UpdateComputeEnvironment",
+            req.send(),
+        )
+        .await?;
+        Ok(())
+    }
+
     pub async fn delete_compute_environment(&self, name: &str) -> Result<(), Error> {
         let req = self
             .batch

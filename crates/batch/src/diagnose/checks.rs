@@ -146,22 +146,13 @@ pub(super) fn environment(
 /// until that exists again (docs/aws-facts.md, "Compute environments their IAM left
 /// stuck"). Said when its other findings show something gone.
 fn deleting_blocked(ce: &Described, res: &Subject, findings: &mut Vec<Finding>) {
-    const GONE: &[Code] = &[
-        Code::InstanceProfileNotFound,
-        Code::Role(FindingCode::RoleMissing),
-        Code::Role(FindingCode::InstanceProfileMissingRole),
-        Code::ManagedInstancesProfileMissing,
-        Code::ServiceRoleMissing,
-        Code::ServiceLinkedRoleMissing,
-        Code::InfrastructureRoleMissing,
-    ];
     if ce.status != Status::Deleting {
         return;
     }
     let mut explained_by: Vec<Code> = findings
         .iter()
         .map(|f| f.code)
-        .filter(|c| GONE.contains(c))
+        .filter(|c| c.iam_gone())
         .collect();
     explained_by.dedup();
     if explained_by.is_empty() {

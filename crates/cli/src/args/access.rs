@@ -37,6 +37,7 @@ impl Command {
             Command::Verify(_) => C::Verify,
             Command::Cleanup(_) => C::Cleanup,
             Command::Diagnose(_) => C::Diagnose,
+            Command::Rescue(_) => C::Rescue,
             Command::Completions(_) | Command::Permissions(_) | Command::Export(_) => {
                 return None;
             }
@@ -78,6 +79,7 @@ impl Command {
         match self {
             Command::Destroy(a) => Some(&a.config),
             Command::Cleanup(a) => Some(&a.config),
+            Command::Rescue(a) => Some(&a.config),
             Command::Diagnose(a) => Some(&a.config),
             Command::Permissions(a) => Some(&a.config),
             Command::Export(a) => Some(&a.config),
@@ -131,6 +133,7 @@ impl Command {
         match self {
             Command::Destroy(a) => Some(&a.aws),
             Command::Cleanup(a) => Some(&a.aws),
+            Command::Rescue(a) => Some(&a.aws),
             Command::Diagnose(a) => Some(&a.aws),
             other => other.common().map(|c| &c.aws),
         }
@@ -140,6 +143,7 @@ impl Command {
         match self {
             Command::Destroy(a) => Some(&mut a.aws),
             Command::Cleanup(a) => Some(&mut a.aws),
+            Command::Rescue(a) => Some(&mut a.aws),
             Command::Diagnose(a) => Some(&mut a.aws),
             other => other.common_mut().map(|c| &mut c.aws),
         }
@@ -149,6 +153,7 @@ impl Command {
         match self {
             Command::Destroy(a) => Some(&a.out),
             Command::Cleanup(a) => Some(&a.out),
+            Command::Rescue(a) => Some(&a.out),
             Command::Diagnose(a) => Some(&a.out),
             other => other.common().map(|c| &c.out),
         }
@@ -158,6 +163,7 @@ impl Command {
         match self {
             Command::Destroy(a) => Some(&mut a.out),
             Command::Cleanup(a) => Some(&mut a.out),
+            Command::Rescue(a) => Some(&mut a.out),
             Command::Diagnose(a) => Some(&mut a.out),
             other => other.common_mut().map(|c| &mut c.out),
         }
@@ -167,6 +173,7 @@ impl Command {
     pub fn report(&self) -> Option<&Path> {
         match self {
             Command::Diagnose(a) => a.report.report.as_deref(),
+            Command::Rescue(a) => a.report.report.as_deref(),
             other => other.common().and_then(|c| c.report.report.as_deref()),
         }
     }

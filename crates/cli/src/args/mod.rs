@@ -47,6 +47,11 @@ pub enum Command {
     /// their jobs sit in RUNNABLE (read-only). Exit 0 no error found, 2 errors found, 1
     /// could not decide.
     Diagnose(DiagnoseArgs),
+    /// Bring back compute environments their IAM left stuck (INVALID, or DELETING for
+    /// hours): recreate what they name, let Batch validate them again or finish deleting,
+    /// and remove what was recreated once nothing uses it. Exit 0 nothing stuck any more,
+    /// 2 still stuck (or, with --dry-run, stuck), 1 could not act.
+    Rescue(RescueArgs),
     /// Delete what earlier verify runs left behind (tagged ecsrole:verify-run and named
     /// ecsrole-verify-*).
     Cleanup(CleanupArgs),
@@ -262,6 +267,28 @@ pub struct DiagnoseArgs {
     /// Fleet mode: the regions to run in, comma-separated [default: the region].
     #[arg(long, value_name = "R1,R2")]
     pub regions: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RescueArgs {
+    /// A compute environment to rescue, by name or ARN (repeatable) [default: every stuck
+    /// one in the region]. One that is not stuck is left alone, even with --delete.
+    #[arg(long = "compute-environment", value_name = "NAME|ARN")]
+    pub compute_environments: Vec<String>,
+    /// After the repair, delete the stuck compute environments (their job queues first).
+    #[arg(long)]
+    pub delete: bool,
+    /// Print what is stuck and the plan; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    #[command(flatten)]
+    pub out: OutputArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]

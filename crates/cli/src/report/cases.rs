@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use ecsrole_batch::diagnose::Diagnosis;
+use ecsrole_batch::rescue::{Ended, RescueOutcome};
 use ecsrole_batch::{FailureKind, Step, StepStatus, VerifyOutcome};
 use ecsrole_core::{PlanOutcome, Report, Severity};
 
@@ -79,6 +80,34 @@ pub fn diagnose(d: &Diagnosis) -> Suite {
         );
     cases.extend(healthy.map(|name| Case::new("healthy", name, CaseResult::Passed)));
     suite("diagnose", cases)
+}
+
+/// rescue: one case per stuck compute environment (classname = `rescue`, name =
+/// `compute-environment/NAME`): VALID again or gone passes; still stuck, refused, failed,
+/// or only planned (`--dry-run`) fails. Nothing stuck is one passing case `nothing_stuck`.
+pub fn rescue(o: &RescueOutcome) -> Suite {
+    let mut cases: Vec<Case> = o
+        .compute_environments
+        .iter()
+        .map(|r| {
+            let name = format!("compute-environment/{}", r.name);
+            let kind = match r.ended {
+                Ended::Valid | Ended::Deleted => {
+                    return Case::new("rescue", name, CaseResult::Passed).output(r.detail.clone());
+                }
+                Ended::Planned => "stuck",
+                Ended::StillStuck => "still_stuck",
+                Ended::Refused => "refused",
+                Ended::Failed => "failed",
+            };
+            let message = format!("{} {:?}: {}", r.status, r.status_reason, r.detail);
+            Case::new("rescue", name, failure(kind, &message))
+        })
+        .collect();
+    if cases.is_empty() {
+        cases.push(Case::new("rescue", "nothing_stuck", CaseResult::Passed));
+    }
+    suite("rescue", cases)
 }
 
 /// plan and apply: one case per action (classname = action, name = resource). A planned

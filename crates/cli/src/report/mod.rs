@@ -20,7 +20,7 @@ mod cases;
 mod model;
 mod xml;
 
-pub use cases::{check, diagnose, failed, fleet, plan, target, verify};
+pub use cases::{check, diagnose, failed, fleet, plan, rescue, target, verify};
 pub use model::{Case, Suite};
 
 /// Where the report goes, once the path has been checked, and what it holds so far.

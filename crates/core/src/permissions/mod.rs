@@ -17,6 +17,13 @@ mod tests;
 
 pub use table::TABLE;
 
+mod rescue;
+
+/// Every row: the table's, then rescue's own.
+pub fn rows() -> impl Iterator<Item = &'static Permission> {
+    TABLE.iter().chain(rescue::RESCUE)
+}
+
 /// Which resources a row's action is granted on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum On {
@@ -57,6 +64,19 @@ pub enum On {
     OrgUnits,
     /// The organisation's service control policies, and AWS's own (`FullAWSAccess`).
     OrgPolicies,
+    /// Every role: rescue recreates (and later deletes) the roles stuck compute
+    /// environments name, whatever their name and path.
+    RescueRoles,
+    /// Every role, only to attach the managed policies rescue recreates roles with (the
+    /// ECS instance policies, `AWSBatchServiceRole`).
+    RescuePolicies,
+    /// Every role, passed only to EC2 (put in an instance profile).
+    RescuePassed,
+    /// Every instance profile: the same, for their instance profiles.
+    RescueProfiles,
+    /// Every compute environment and job queue: rescue lets a stuck one validate again
+    /// and, with `--delete`, deletes it and its queues.
+    RescueBatch,
     /// Actions that do not support resource-level permissions (List*/Describe*).
     Any,
 }
@@ -74,8 +94,7 @@ pub struct Permission {
 
 /// The actions `command` may send on the wire (no implied ones).
 pub fn called_by(command: Command) -> impl Iterator<Item = &'static str> {
-    TABLE
-        .iter()
+    rows()
         .filter(move |p| !p.implied && p.commands.contains(&command))
         .map(|p| p.action)
 }
@@ -127,15 +146,20 @@ pub fn policy(commands: &[Command], desired: &Desired, assume_role_name: &str) -
             On::OrgPolicies => vec![format!(
                 "arn:{p}:organizations::*:policy/*service_control_policy/p-*"
             )],
+            On::RescueRoles | On::RescuePolicies | On::RescuePassed => {
+                vec![format!("arn:{p}:iam::*:role/*")]
+            }
+            On::RescueProfiles => vec![format!("arn:{p}:iam::*:instance-profile/*")],
+            On::RescueBatch => vec![
+                format!("arn:{p}:batch:*:*:compute-environment/*"),
+                format!("arn:{p}:batch:*:*:job-queue/*"),
+            ],
             On::Any => vec!["*".to_owned()],
         }
     };
     // One statement per (resource kind, condition), actions sorted, in table order.
     let mut groups: Vec<(On, Vec<&'static str>)> = Vec::new();
-    for row in TABLE
-        .iter()
-        .filter(|r| commands.iter().any(|c| r.commands.contains(c)))
-    {
+    for row in rows().filter(|r| commands.iter().any(|c| r.commands.contains(c))) {
         match groups.iter_mut().find(|(on, _)| *on == row.on) {
             Some((_, actions)) if actions.contains(&row.action) => {}
             Some((_, actions)) => actions.push(row.action),
@@ -179,6 +203,11 @@ fn sid(on: On) -> &'static str {
         On::AnyContainerInstance => "EcsroleDiagnoseContainerInstances",
         On::OrgUnits => "EcsroleFleetOrganizationalUnits",
         On::OrgPolicies => "EcsroleFleetServiceControlPolicies",
+        On::RescueRoles => "EcsroleRescueRoles",
+        On::RescuePolicies => "EcsroleRescueAttachPolicies",
+        On::RescuePassed => "EcsroleRescuePassToEc2",
+        On::RescueProfiles => "EcsroleRescueInstanceProfiles",
+        On::RescueBatch => "EcsroleRescueBatchResources",
         On::Any => "EcsroleReadOnlyDescribe",
     }
 }
@@ -193,6 +222,18 @@ fn condition(on: On, desired: &Desired) -> Option<Value> {
             "batch.amazonaws.com",
             "ec2.amazonaws.com"
         ]}})),
+        On::RescuePolicies => {
+            let p = desired.partition;
+            let [ecs, managed_instances] = p.policies_judged_by_arn();
+            Some(json!({"ArnEquals": {"iam:PolicyARN": [
+                ecs,
+                managed_instances,
+                format!("arn:{}:iam::aws:policy/service-role/AWSBatchServiceRole", p.as_str()),
+            ]}}))
+        }
+        On::RescuePassed => {
+            Some(json!({"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}))
+        }
         _ => None,
     }
 }

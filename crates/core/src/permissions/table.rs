@@ -4,9 +4,11 @@
 
 use super::{On, Permission};
 use crate::command::Command;
-use crate::command::Command::{Apply, Check, Cleanup, Destroy, Diagnose, Fleet, Plan, Verify};
+use crate::command::Command::{
+    Apply, Check, Cleanup, Destroy, Diagnose, Fleet, Plan, Rescue, Verify,
+};
 
-const fn called(
+pub(super) const fn called(
     action: &'static str,
     on: On,
     commands: &'static [Command],
@@ -21,7 +23,7 @@ const fn called(
     }
 }
 
-const fn implied(
+pub(super) const fn implied(
     action: &'static str,
     on: On,
     commands: &'static [Command],
@@ -39,8 +41,8 @@ const fn implied(
 /// Every command that starts from a `check` of the role.
 const READS: &[Command] = &[Check, Plan, Apply, Destroy, Verify];
 
-/// Those, and diagnose, which judges the roles its compute environments use as check does.
-const JUDGES: &[Command] = &[Check, Plan, Apply, Destroy, Verify, Diagnose];
+/// Those, and diagnose (and rescue, which diagnoses first), which judges the roles its compute environments use as check does.
+const JUDGES: &[Command] = &[Check, Plan, Apply, Destroy, Verify, Diagnose, Rescue];
 
 /// The table. Keep one row per action; `permissions_cover_every_call` in the integration
 /// tests fails when the code calls an action that is missing here.
@@ -164,25 +166,25 @@ pub const TABLE: &[Permission] = &[
     called(
         "autoscaling:DescribeAutoScalingGroups",
         On::Any,
-        &[Destroy],
+        &[Destroy, Rescue],
         "find the Auto Scaling groups that launch with the instance profile (through a launch configuration or template)",
     ),
     called(
         "autoscaling:DescribeLaunchConfigurations",
         On::Any,
-        &[Destroy],
+        &[Destroy, Rescue],
         "read the instance profile each launch configuration sets",
     ),
     called(
         "iam:ListRoles",
         On::Any,
-        &[Verify, Diagnose],
+        &[Verify, Diagnose, Rescue],
         "find the Batch service-linked role by its path (diagnose: is there one)",
     ),
     called(
         "iam:CreateServiceLinkedRole",
         On::ServiceLinkedRole,
-        &[Verify],
+        &[Verify, Rescue],
         "create AWSServiceRoleForBatch when the account has none",
     ),
     implied(
@@ -200,49 +202,49 @@ pub const TABLE: &[Permission] = &[
     called(
         "ec2:DescribeSubnets",
         On::Any,
-        &[Verify, Diagnose],
+        &[Verify, Diagnose, Rescue],
         "find the default VPC's subnets",
     ),
     called(
         "ec2:DescribeSecurityGroups",
         On::Any,
-        &[Verify, Diagnose],
+        &[Verify, Diagnose, Rescue],
         "find the default VPC's default security group",
     ),
     called(
         "ec2:DescribeRouteTables",
         On::Any,
-        &[Verify, Diagnose],
+        &[Verify, Diagnose, Rescue],
         "the subnets' routes: a way to ECS (an internet or NAT gateway)",
     ),
     called(
         "ec2:DescribeVpcEndpoints",
         On::Any,
-        &[Verify, Diagnose],
+        &[Verify, Diagnose, Rescue],
         "or the VPC endpoints for ECS, ECR, CloudWatch Logs and S3",
     ),
     called(
         "ec2:DescribeNatGateways",
         On::Any,
-        &[Verify, Diagnose],
+        &[Verify, Diagnose, Rescue],
         "whether a 0.0.0.0/0 route's NAT gateway is public and available",
     ),
     called(
         "ec2:DescribeNetworkAcls",
         On::Any,
-        &[Verify, Diagnose],
+        &[Verify, Diagnose, Rescue],
         "the subnets' network ACLs: HTTPS out and its replies in",
     ),
     called(
         "ec2:DescribeInstanceTypes",
         On::Any,
-        &[Diagnose],
+        &[Diagnose, Rescue],
         "a waiting job's needs against the instance types its queue's environments allow",
     ),
     called(
         "ec2:DescribeInstances",
         On::Any,
-        &[Verify, Diagnose, Destroy],
+        &[Verify, Diagnose, Destroy, Rescue],
         "when an instance does not register: the run's instances, their state and profile (destroy: the instances running with the profile)",
     ),
     called(
@@ -272,7 +274,7 @@ pub const TABLE: &[Permission] = &[
     called(
         "batch:DescribeComputeEnvironments",
         On::Any,
-        &[Destroy, Verify, Cleanup, Diagnose],
+        &[Destroy, Verify, Cleanup, Diagnose, Rescue],
         "find the compute environments using the profile; wait for VALID; find leftovers",
     ),
     called(
@@ -296,7 +298,7 @@ pub const TABLE: &[Permission] = &[
     called(
         "batch:DescribeJobQueues",
         On::Any,
-        &[Verify, Cleanup, Diagnose],
+        &[Verify, Cleanup, Diagnose, Rescue],
         "wait for the queue; find leftovers",
     ),
     called(
@@ -326,7 +328,7 @@ pub const TABLE: &[Permission] = &[
     called(
         "batch:DescribeJobs",
         On::Any,
-        &[Verify, Diagnose],
+        &[Verify, Diagnose, Rescue],
         "level job: wait for SUCCEEDED",
     ),
     called(
@@ -338,49 +340,49 @@ pub const TABLE: &[Permission] = &[
     called(
         "iam:GetInstanceProfile",
         On::AnyProfile,
-        &[Diagnose],
+        &[Diagnose, Rescue],
         "read the instance profiles the compute environments name",
     ),
     called(
         "iam:GetRole",
         On::AnyRole,
-        &[Verify, Diagnose],
+        &[Verify, Diagnose, Rescue],
         "read the roles the profiles hold and the service roles, with their trust policies (verify: when it fails, to explain why)",
     ),
     called(
         "iam:ListAttachedRolePolicies",
         On::AnyRole,
-        &[Diagnose],
+        &[Diagnose, Rescue],
         "read the instance roles' managed policies",
     ),
     called(
         "iam:ListRolePolicies",
         On::AnyRole,
-        &[Diagnose],
+        &[Diagnose, Rescue],
         "read the names of the instance roles' inline policies (judged as check judges them)",
     ),
     called(
         "iam:GetRolePolicy",
         On::AnyRole,
-        &[Diagnose],
+        &[Diagnose, Rescue],
         "read the instance roles' inline policy documents",
     ),
     called(
         "ec2:DescribeLaunchTemplateVersions",
         On::Any,
-        &[Destroy, Diagnose],
+        &[Destroy, Diagnose, Rescue],
         "read the instance profile a compute environment's launch template sets (destroy: every template's default and latest version)",
     ),
     called(
         "ecs:ListContainerInstances",
         On::AnyCluster,
-        &[Diagnose],
+        &[Diagnose, Rescue],
         "count the container instances registered in the compute environments' clusters",
     ),
     called(
         "ecs:DescribeContainerInstances",
         On::AnyContainerInstance,
-        &[Diagnose],
+        &[Diagnose, Rescue],
         "UNMANAGED environments: the EC2 instances registered in their clusters",
     ),
     called(
@@ -392,7 +394,7 @@ pub const TABLE: &[Permission] = &[
     called(
         "sts:GetCallerIdentity",
         On::Any,
-        &[Fleet, Diagnose, Verify, Cleanup],
+        &[Fleet, Diagnose, Verify, Cleanup, Rescue],
         "know the caller's own account, reached without assuming a role (diagnose, verify, cleanup: to name the account they ran in; AWS allows it to anyone)",
     ),
     called(

@@ -1,0 +1,173 @@
+//! Batch as AWS behaves when IAM a compute environment uses is gone, played by the proxy
+//! on moto's real answers (moto keeps such an environment VALID and deletes it at once;
+//! docs/aws-facts.md, "Compute environments their IAM left stuck"):
+//!
+//! - an environment whose instance profile is gone is INVALID with Batch's reason
+//!   (`CLIENT_ERROR - Invalid IamInstanceProfile: NAME`), and stays INVALID until an
+//!   `UpdateComputeEnvironment` made after the profile is back;
+//! - deleting it while the profile is gone leaves it DELETING (moto forgot it: the proxy
+//!   shows it still) until the profile is back, then it is gone.
+//!
+//! "Back" is what the proxy saw: an `iam:AddRoleToInstanceProfile` after the test said the
+//! profile was gone (each scene is an account of its own, so nothing else writes there).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+use super::proxy::Proxy;
+
+#[derive(Default)]
+struct Sim {
+    /// Profile name → the proxy log's length when the test said it was gone.
+    gone: HashMap<String, usize>,
+    /// Compute environments Batch holds INVALID.
+    invalid: HashSet<String>,
+    /// Compute environments deleted while their profile was gone: their profile and how
+    /// they were last described.
+    deleting: HashMap<String, (String, Value)>,
+    /// Each environment as last described.
+    last: HashMap<String, Value>,
+    /// The environments `UpdateComputeEnvironment` was asked for, in order.
+    updated: Vec<String>,
+    /// The environments and queues deleted, in order (`compute-environment/NAME`...).
+    deleted: Vec<String>,
+}
+
+/// The simulation installed on a proxy.
+#[derive(Clone)]
+pub struct StuckBatch {
+    sim: Arc<Mutex<Sim>>,
+    proxy: Proxy,
+}
+
+fn short(s: &str) -> String {
+    s.rsplit('/').next().unwrap_or(s).to_owned()
+}
+
+impl StuckBatch {
+    pub fn install(proxy: &Proxy) -> StuckBatch {
+        let me = StuckBatch {
+            sim: Arc::default(),
+            proxy: proxy.clone(),
+        };
+        let m = me.clone();
+        proxy.exchange("describecomputeenvironments", move |req, answer| {
+            m.describe(req, answer)
+        });
+        let m = me.clone();
+        proxy.exchange("updatecomputeenvironment", move |req, _| {
+            let name = short(req["computeEnvironment"].as_str().unwrap_or_default());
+            let mut sim = m.sim.lock().unwrap();
+            sim.updated.push(name.clone());
+            let profile = sim
+                .last
+                .get(&name)
+                .map(|i| short(i["computeResources"]["instanceRole"].as_str().unwrap_or("")));
+            if profile.is_none_or(|p| m.back(&sim, &p)) {
+                sim.invalid.remove(&name);
+            }
+        });
+        let m = me.clone();
+        proxy.exchange("deletecomputeenvironment", move |req, _| {
+            let name = short(req["computeEnvironment"].as_str().unwrap_or_default());
+            let mut sim = m.sim.lock().unwrap();
+            sim.deleted.push(format!("compute-environment/{name}"));
+            if let Some(item) = sim.last.get(&name).cloned() {
+                let profile = short(
+                    item["computeResources"]["instanceRole"]
+                        .as_str()
+                        .unwrap_or(""),
+                );
+                if !m.back(&sim, &profile) {
+                    sim.deleting.insert(name, (profile, item));
+                }
+            }
+        });
+        let m = me.clone();
+        proxy.exchange("deletejobqueue", move |req, _| {
+            let name = short(req["jobQueue"].as_str().unwrap_or_default());
+            m.sim
+                .lock()
+                .unwrap()
+                .deleted
+                .push(format!("job-queue/{name}"));
+        });
+        me
+    }
+
+    /// The test deleted `profile` (directly in the emulator).
+    pub fn profile_gone(&self, profile: &str) {
+        let at = self.proxy.qualified_log().len();
+        self.sim.lock().unwrap().gone.insert(profile.to_owned(), at);
+    }
+
+    /// The environments an update was asked for, in order.
+    pub fn updated(&self) -> Vec<String> {
+        self.sim.lock().unwrap().updated.clone()
+    }
+
+    /// The environments and queues deleted through the proxy, in order.
+    pub fn deleted(&self) -> Vec<String> {
+        self.sim.lock().unwrap().deleted.clone()
+    }
+
+    /// Is `profile` there: never gone, or put back since (a role added to it).
+    fn back(&self, sim: &Sim, profile: &str) -> bool {
+        match sim.gone.get(profile) {
+            None => true,
+            Some(at) => self.proxy.qualified_log()[*at..]
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case("iam:AddRoleToInstanceProfile")),
+        }
+    }
+
+    fn describe(&self, req: &Value, answer: &mut Value) {
+        let mut sim = self.sim.lock().unwrap();
+        let Some(list) = answer["computeEnvironments"].as_array_mut() else {
+            return;
+        };
+        for item in list.iter_mut() {
+            let name = item["computeEnvironmentName"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let profile = short(
+                item["computeResources"]["instanceRole"]
+                    .as_str()
+                    .unwrap_or(""),
+            );
+            if !self.back(&sim, &profile) {
+                sim.invalid.insert(name.clone());
+            }
+            sim.last.insert(name.clone(), item.clone());
+            if sim.invalid.contains(&name) {
+                item["status"] = "INVALID".into();
+                item["statusReason"] =
+                    format!("CLIENT_ERROR - Invalid IamInstanceProfile: {profile}").into();
+            }
+        }
+        // Deleted while its profile was gone: DELETING until the profile is back.
+        let asked: Vec<String> = req["computeEnvironments"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str()).map(short).collect())
+            .unwrap_or_default();
+        let names: Vec<String> = sim.deleting.keys().cloned().collect();
+        for name in names {
+            let (profile, item) = sim.deleting[&name].clone();
+            if self.back(&sim, &profile) {
+                sim.deleting.remove(&name);
+                continue;
+            }
+            if asked.is_empty() || asked.contains(&name) {
+                let mut item = item;
+                item["status"] = "DELETING".into();
+                item["state"] = "DISABLED".into();
+                item["statusReason"] =
+                    format!("CLIENT_ERROR - Invalid IamInstanceProfile: {profile}").into();
+                list.push(item);
+            }
+        }
+    }
+}
