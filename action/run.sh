@@ -31,14 +31,14 @@ if [ "${ECSROLE_REPORT:-false}" = true ]; then
 fi
 if [ "${ECSROLE_SARIF:-false}" = true ]; then
   case "$command" in
-    check | plan | diagnose)
+    check | plan | diagnose | rescue)
       # Written by the same run, beside its output: one run, one exit code. A run that
       # errs writes none (and removes an older one), so the output below is then empty.
       sarif_path="$tmp/ecsrole.sarif"
       rm -f "$sarif_path"
       args+=(--sarif "$sarif_path")
       ;;
-    *) echo "ecsrole action: sarif is for check, plan and diagnose, not $command" >&2 ;;
+    *) echo "ecsrole action: sarif is for check, plan, diagnose and rescue, not $command" >&2 ;;
   esac
 fi
 

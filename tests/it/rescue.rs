@@ -124,6 +124,16 @@ async fn batch_rescue_brings_back_an_invalid_environment_and_leaves_a_healthy_on
     );
     no_write(&s, from);
     assert!(!profile_exists(&s, &name).await);
+    // As code scanning reads it: the stuck environment, under diagnose's code.
+    let log = s
+        .ctx
+        .ecsrole_raw(&["rescue", "--dry-run", "--output", "sarif"]);
+    assert_eq!(log.code, 2, "{log:?}");
+    let v = crate::harness::sarif(&log, "rescue");
+    let found = crate::harness::results(&v);
+    assert_eq!(found.len(), 1, "{v:#}");
+    assert_eq!(found[0]["ruleId"], "compute_environment_invalid");
+    assert_eq!(v["runs"][0]["automationDetails"]["id"], "ecsrole/rescue/");
 
     let run = s.ctx.ecsrole_raw(&["rescue", "--output", "json"]);
     assert_eq!(run.code, 0, "{run:?}");

@@ -52,11 +52,11 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l endpoint-url -
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''
-sarif\t'SARIF 2.1.0 (check, plan, diagnose and their fleet runs): for code scanning'"
+sarif\t'SARIF 2.1.0 (check, plan, diagnose, rescue and their fleet runs): for code scanning'"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l fail-on -d 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)' -r -f -a "error\t''
 warning\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l summary -d 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]' -r -F
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l sarif -d 'Also write the run\'s SARIF log here (check, plan, diagnose and their fleet runs), for code scanning. A run that ends in an error (exit 1) writes none and removes a file already at FILE, so no upload can read "no findings" from it' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l sarif -d 'Also write the run\'s SARIF log here (check, plan, diagnose, rescue and their fleet runs), for code scanning. A run that ends in an error (exit 1) writes none and removes a file already at FILE, so no upload can read "no findings" from it' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l report -d 'Also write a JUnit XML report here' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand check" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
@@ -82,11 +82,11 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l endpoint-url -d
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''
-sarif\t'SARIF 2.1.0 (check, plan, diagnose and their fleet runs): for code scanning'"
+sarif\t'SARIF 2.1.0 (check, plan, diagnose, rescue and their fleet runs): for code scanning'"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l fail-on -d 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)' -r -f -a "error\t''
 warning\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l summary -d 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]' -r -F
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l sarif -d 'Also write the run\'s SARIF log here (check, plan, diagnose and their fleet runs), for code scanning. A run that ends in an error (exit 1) writes none and removes a file already at FILE, so no upload can read "no findings" from it' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l sarif -d 'Also write the run\'s SARIF log here (check, plan, diagnose, rescue and their fleet runs), for code scanning. A run that ends in an error (exit 1) writes none and removes a file already at FILE, so no upload can read "no findings" from it' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l report -d 'Also write a JUnit XML report here' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand plan" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
@@ -116,11 +116,11 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l endpoint-url -
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''
-sarif\t'SARIF 2.1.0 (check, plan, diagnose and their fleet runs): for code scanning'"
+sarif\t'SARIF 2.1.0 (check, plan, diagnose, rescue and their fleet runs): for code scanning'"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l fail-on -d 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)' -r -f -a "error\t''
 warning\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l summary -d 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]' -r -F
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l sarif -d 'Also write the run\'s SARIF log here (check, plan, diagnose and their fleet runs), for code scanning. A run that ends in an error (exit 1) writes none and removes a file already at FILE, so no upload can read "no findings" from it' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l sarif -d 'Also write the run\'s SARIF log here (check, plan, diagnose, rescue and their fleet runs), for code scanning. A run that ends in an error (exit 1) writes none and removes a file already at FILE, so no upload can read "no findings" from it' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l report -d 'Also write a JUnit XML report here' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand apply" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
@@ -146,11 +146,11 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l endpoint-url
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''
-sarif\t'SARIF 2.1.0 (check, plan, diagnose and their fleet runs): for code scanning'"
+sarif\t'SARIF 2.1.0 (check, plan, diagnose, rescue and their fleet runs): for code scanning'"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l fail-on -d 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)' -r -f -a "error\t''
 warning\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l summary -d 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]' -r -F
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l sarif -d 'Also write the run\'s SARIF log here (check, plan, diagnose and their fleet runs), for code scanning. A run that ends in an error (exit 1) writes none and removes a file already at FILE, so no upload can read "no findings" from it' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l sarif -d 'Also write the run\'s SARIF log here (check, plan, diagnose, rescue and their fleet runs), for code scanning. A run that ends in an error (exit 1) writes none and removes a file already at FILE, so no upload can read "no findings" from it' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l force -d 'Delete even what is not tagged managed-by=ecsrole, and take the role out of the other instance profiles that hold it. Never deletes a profile something uses: that is --delete-profile-in-use'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l delete-profile-in-use -d 'Delete the instance profile although a compute environment, an EC2 instance or a launch template uses it (or nothing can tell): the environment goes INVALID, the instances can no longer renew their credentials'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand destroy" -l dry-run -d 'Print what would be deleted and what stops it; delete nothing. Exit 0 when nothing stops it, 1 when something does'
@@ -180,11 +180,11 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l endpoint-url 
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''
-sarif\t'SARIF 2.1.0 (check, plan, diagnose and their fleet runs): for code scanning'"
+sarif\t'SARIF 2.1.0 (check, plan, diagnose, rescue and their fleet runs): for code scanning'"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l fail-on -d 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)' -r -f -a "error\t''
 warning\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l summary -d 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]' -r -F
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l sarif -d 'Also write the run\'s SARIF log here (check, plan, diagnose and their fleet runs), for code scanning. A run that ends in an error (exit 1) writes none and removes a file already at FILE, so no upload can read "no findings" from it' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l sarif -d 'Also write the run\'s SARIF log here (check, plan, diagnose, rescue and their fleet runs), for code scanning. A run that ends in an error (exit 1) writes none and removes a file already at FILE, so no upload can read "no findings" from it' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l report -d 'Also write a JUnit XML report here' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand verify" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
@@ -211,11 +211,11 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l endpoint-ur
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''
-sarif\t'SARIF 2.1.0 (check, plan, diagnose and their fleet runs): for code scanning'"
+sarif\t'SARIF 2.1.0 (check, plan, diagnose, rescue and their fleet runs): for code scanning'"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l fail-on -d 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)' -r -f -a "error\t''
 warning\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l summary -d 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]' -r -F
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l sarif -d 'Also write the run\'s SARIF log here (check, plan, diagnose and their fleet runs), for code scanning. A run that ends in an error (exit 1) writes none and removes a file already at FILE, so no upload can read "no findings" from it' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l sarif -d 'Also write the run\'s SARIF log here (check, plan, diagnose, rescue and their fleet runs), for code scanning. A run that ends in an error (exit 1) writes none and removes a file already at FILE, so no upload can read "no findings" from it' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l report -d 'Also write a JUnit XML report here' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand diagnose" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
@@ -236,11 +236,11 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l endpoint-url 
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''
-sarif\t'SARIF 2.1.0 (check, plan, diagnose and their fleet runs): for code scanning'"
+sarif\t'SARIF 2.1.0 (check, plan, diagnose, rescue and their fleet runs): for code scanning'"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l fail-on -d 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)' -r -f -a "error\t''
 warning\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l summary -d 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]' -r -F
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l sarif -d 'Also write the run\'s SARIF log here (check, plan, diagnose and their fleet runs), for code scanning. A run that ends in an error (exit 1) writes none and removes a file already at FILE, so no upload can read "no findings" from it' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l sarif -d 'Also write the run\'s SARIF log here (check, plan, diagnose, rescue and their fleet runs), for code scanning. A run that ends in an error (exit 1) writes none and removes a file already at FILE, so no upload can read "no findings" from it' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l report -d 'Also write a JUnit XML report here' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l delete -d 'After the repair, delete the stuck compute environments (their job queues first)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l dry-run -d 'Print what is stuck and the plan; write nothing'
@@ -255,11 +255,11 @@ complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l endpoint-url
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l timeout -d 'Bound on the command, in seconds [default: 120; verify: 900, teardown not included]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l output -d 'Output format on stdout' -r -f -a "human\t''
 json\t''
-sarif\t'SARIF 2.1.0 (check, plan, diagnose and their fleet runs): for code scanning'"
+sarif\t'SARIF 2.1.0 (check, plan, diagnose, rescue and their fleet runs): for code scanning'"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l fail-on -d 'Which findings fail the run: error (default), or warning (a run whose only findings are warnings exits 2 too)' -r -f -a "error\t''
 warning\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l summary -d 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]' -r -F
-complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l sarif -d 'Also write the run\'s SARIF log here (check, plan, diagnose and their fleet runs), for code scanning. A run that ends in an error (exit 1) writes none and removes a file already at FILE, so no upload can read "no findings" from it' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l sarif -d 'Also write the run\'s SARIF log here (check, plan, diagnose, rescue and their fleet runs), for code scanning. A run that ends in an error (exit 1) writes none and removes a file already at FILE, so no upload can read "no findings" from it' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l dry-run -d 'Only list what would be deleted, and what is left because its lease still runs'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l all -d 'Delete every ecsrole verify resource, whatever its lease (runs in progress too)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'

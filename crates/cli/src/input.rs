@@ -32,7 +32,7 @@ pub(crate) fn validate(cli: &Cli, aws_args: &args::AwsArgs) -> anyhow::Result<Va
     validate_early(&input, partition, aws_args.region.as_deref())?;
     if format(cli) == Output::Sarif && !command.makes_sarif() {
         return Err(BadInput(format!(
-            "--output sarif is for check, plan and diagnose (and their fleet runs), not {}: expected human or json",
+            "--output sarif is for check, plan, diagnose and rescue (and their fleet runs), not {}: expected human or json",
             command.name()
         ))
         .into());
@@ -41,7 +41,7 @@ pub(crate) fn validate(cli: &Cli, aws_args: &args::AwsArgs) -> anyhow::Result<Va
         && !command.makes_sarif()
     {
         return Err(BadInput(format!(
-            "--sarif {} is for check, plan and diagnose (and their fleet runs), not {}",
+            "--sarif {} is for check, plan, diagnose and rescue (and their fleet runs), not {}",
             path.display(),
             command.name()
         ))

@@ -260,10 +260,41 @@ impl Outcome for ecsrole_batch::rescue::RescueOutcome {
         }
     }
 
-    /// Rescue's own findings are the stuck environments diagnose judged; they are in its
-    /// output, not re-stated here.
+    /// Each environment still stuck (or, in a dry run, stuck), under diagnose's code for
+    /// it; one that is VALID again or gone is no finding.
     fn findings(&self) -> Vec<Found> {
-        vec![]
+        use ecsrole_batch::rescue::Ended;
+        self.compute_environments
+            .iter()
+            .filter(|r| !matches!(r.ended, Ended::Valid | Ended::Deleted))
+            .map(|r| Found {
+                code: if r.status == "DELETING" {
+                    "compute_environment_deleting_blocked"
+                } else {
+                    "compute_environment_invalid"
+                },
+                error: true,
+                message: format!(
+                    "{} {:?}: missing {}; {}",
+                    r.status,
+                    r.status_reason,
+                    r.missing
+                        .iter()
+                        .map(|m| m.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if r.detail.is_empty() {
+                        "ecsrole rescue brings it back".to_owned()
+                    } else {
+                        r.detail.clone()
+                    }
+                ),
+                subject: ecsrole_core::Subject::ComputeEnvironment {
+                    name: r.name.clone(),
+                    arn: Some(r.arn.clone()).filter(|a| !a.is_empty()),
+                },
+            })
+            .collect()
     }
 
     fn account(&self) -> Option<String> {

@@ -22,7 +22,7 @@ impl Command {
     pub fn makes_sarif(&self) -> bool {
         matches!(
             self,
-            Command::Check(_) | Command::Plan(_) | Command::Diagnose(_)
+            Command::Check(_) | Command::Plan(_) | Command::Diagnose(_) | Command::Rescue(_)
         )
     }
 

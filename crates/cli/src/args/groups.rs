@@ -125,8 +125,8 @@ pub struct OutputArgs {
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
 
-    /// Also write the run's SARIF log here (check, plan, diagnose and their fleet runs), for
-    /// code scanning. A run that ends in an error (exit 1) writes none and removes a file
+    /// Also write the run's SARIF log here (check, plan, diagnose, rescue and their fleet
+    /// runs), for code scanning. A run that ends in an error (exit 1) writes none and removes a file
     /// already at FILE, so no upload can read "no findings" from it.
     #[arg(long, value_name = "FILE")]
     pub sarif: Option<PathBuf>,
@@ -213,7 +213,7 @@ impl FleetArgs {
 pub enum Output {
     Human,
     Json,
-    /// SARIF 2.1.0 (check, plan, diagnose and their fleet runs): for code scanning.
+    /// SARIF 2.1.0 (check, plan, diagnose, rescue and their fleet runs): for code scanning.
     Sarif,
 }
 
