@@ -463,3 +463,81 @@ async fn batch_two_rescues_at_once_both_end_correctly() {
     );
     assert!(role_tags(&s, &name).await.is_some());
 }
+
+/// The environment's custom service role was deleted: rescue makes it again (trusted by
+/// Batch, with AWSBatchServiceRole), the environment is VALID, and the role stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_rescue_makes_a_gone_service_role_again() {
+    crate::harness::needs_batch();
+    let s = Scene::new("rescue_svc").await;
+    let stuck = StuckBatch::install(&s.proxy);
+    let ce = format!("{}-ce", s.ctx.role);
+    let profile = profile_arn_of(&s.ctx.iam, &s.ctx.role).await;
+    s.ce(&ce, &profile, |r| r).await;
+    let svc = s.service_role.rsplit('/').next().unwrap().to_owned();
+    s.ctx
+        .iam
+        .delete_role()
+        .role_name(&svc)
+        .send()
+        .await
+        .unwrap();
+    stuck.service_role_gone(&svc);
+
+    let run = s.ctx.ecsrole_raw(&["rescue", "--output", "json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let v = json(&run);
+    assert_eq!(
+        v["compute_environments"][0]["missing"][0]["kind"], "service_role",
+        "{v:#}"
+    );
+    assert_eq!(v["compute_environments"][0]["ended"], "valid", "{v:#}");
+    assert!(
+        v["kept"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k == &format!("role/{svc}")),
+        "{v:#}"
+    );
+    let role = s.ctx.iam.get_role().role_name(&svc).send().await.unwrap();
+    let trust = urlencoding_decode(role.role().unwrap().assume_role_policy_document().unwrap());
+    assert!(trust.contains("batch.amazonaws.com"), "{trust}");
+    let attached = s
+        .ctx
+        .iam
+        .list_attached_role_policies()
+        .role_name(&svc)
+        .send()
+        .await
+        .unwrap();
+    let arns: Vec<&str> = attached
+        .attached_policies()
+        .iter()
+        .filter_map(|p| p.policy_arn())
+        .collect();
+    assert_eq!(
+        arns,
+        ["arn:aws:iam::aws:policy/service-role/AWSBatchServiceRole"]
+    );
+    assert_eq!(stuck.updated(), [ce]);
+}
+
+/// IAM's trust policy as the SDK returns it (URL-encoded).
+fn urlencoding_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

@@ -2,14 +2,14 @@
 //! on moto's real answers (moto keeps such an environment VALID and deletes it at once;
 //! docs/aws-facts.md, "Compute environments their IAM left stuck"):
 //!
-//! - an environment whose instance profile is gone is INVALID with Batch's reason
-//!   (`CLIENT_ERROR - Invalid IamInstanceProfile: NAME`), and stays INVALID until an
-//!   `UpdateComputeEnvironment` made after the profile is back;
+//! - an environment whose instance profile (or custom service role) is gone is INVALID
+//!   with Batch's reason (`CLIENT_ERROR - Invalid IamInstanceProfile: NAME`), and stays
+//!   INVALID until an `UpdateComputeEnvironment` made after it is back;
 //! - deleting it while the profile is gone leaves it DELETING (moto forgot it: the proxy
 //!   shows it still) until the profile is back, then it is gone.
 //!
-//! "Back" is what the proxy saw: an `iam:AddRoleToInstanceProfile` after the test said the
-//! profile was gone (each scene is an account of its own, so nothing else writes there).
+//! "Back" is what the proxy saw: an `iam:AddRoleToInstanceProfile` (for a service role an
+//! `iam:CreateRole`) after the test said it was gone (each scene is an account of its own, so nothing else writes there).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -22,6 +22,8 @@ use super::proxy::Proxy;
 struct Sim {
     /// Profile name → the proxy log's length when the test said it was gone.
     gone: HashMap<String, usize>,
+    /// Service role name → the same.
+    gone_roles: HashMap<String, usize>,
     /// Compute environments Batch holds INVALID.
     invalid: HashSet<String>,
     /// Compute environments deleted while their profile was gone: their profile and how
@@ -61,11 +63,8 @@ impl StuckBatch {
             let name = short(req["computeEnvironment"].as_str().unwrap_or_default());
             let mut sim = m.sim.lock().unwrap();
             sim.updated.push(name.clone());
-            let profile = sim
-                .last
-                .get(&name)
-                .map(|i| short(i["computeResources"]["instanceRole"].as_str().unwrap_or("")));
-            if profile.is_none_or(|p| m.back(&sim, &p)) {
+            let whole = sim.last.get(&name).is_none_or(|i| m.whole(&sim, i));
+            if whole {
                 sim.invalid.remove(&name);
             }
         });
@@ -103,6 +102,16 @@ impl StuckBatch {
         self.sim.lock().unwrap().gone.insert(profile.to_owned(), at);
     }
 
+    /// The test deleted service role `role` (directly in the emulator).
+    pub fn service_role_gone(&self, role: &str) {
+        let at = self.proxy.qualified_log().len();
+        self.sim
+            .lock()
+            .unwrap()
+            .gone_roles
+            .insert(role.to_owned(), at);
+    }
+
     /// The environments an update was asked for, in order.
     pub fn updated(&self) -> Vec<String> {
         self.sim.lock().unwrap().updated.clone()
@@ -115,12 +124,33 @@ impl StuckBatch {
 
     /// Is `profile` there: never gone, or put back since (a role added to it).
     fn back(&self, sim: &Sim, profile: &str) -> bool {
-        match sim.gone.get(profile) {
+        self.since(sim.gone.get(profile), "iam:AddRoleToInstanceProfile")
+    }
+
+    /// Is service role `role` there: never gone, or made again since.
+    fn role_back(&self, sim: &Sim, role: &str) -> bool {
+        self.since(sim.gone_roles.get(role), "iam:CreateRole")
+    }
+
+    /// Never gone, or `action` seen since it went.
+    fn since(&self, gone_at: Option<&usize>, action: &str) -> bool {
+        match gone_at {
             None => true,
             Some(at) => self.proxy.qualified_log()[*at..]
                 .iter()
-                .any(|a| a.eq_ignore_ascii_case("iam:AddRoleToInstanceProfile")),
+                .any(|a| a.eq_ignore_ascii_case(action)),
         }
+    }
+
+    /// Are the environment's profile and service role there?
+    fn whole(&self, sim: &Sim, item: &Value) -> bool {
+        let profile = short(
+            item["computeResources"]["instanceRole"]
+                .as_str()
+                .unwrap_or(""),
+        );
+        let role = short(item["serviceRole"].as_str().unwrap_or(""));
+        self.back(sim, &profile) && self.role_back(sim, &role)
     }
 
     fn describe(&self, req: &Value, answer: &mut Value) {
@@ -138,14 +168,21 @@ impl StuckBatch {
                     .as_str()
                     .unwrap_or(""),
             );
-            if !self.back(&sim, &profile) {
+            if !self.whole(&sim, item) {
                 sim.invalid.insert(name.clone());
             }
             sim.last.insert(name.clone(), item.clone());
             if sim.invalid.contains(&name) {
                 item["status"] = "INVALID".into();
-                item["statusReason"] =
-                    format!("CLIENT_ERROR - Invalid IamInstanceProfile: {profile}").into();
+                item["statusReason"] = if self.back(&sim, &profile) {
+                    format!(
+                        "CLIENT_ERROR - Role {} does not exist",
+                        item["serviceRole"].as_str().unwrap_or("")
+                    )
+                } else {
+                    format!("CLIENT_ERROR - Invalid IamInstanceProfile: {profile}")
+                }
+                .into();
             }
         }
         // Deleted while its profile was gone: DELETING until the profile is back.

@@ -173,7 +173,12 @@ impl Rescuer {
                     ),
                     (RESCUE_TAG.to_owned(), run_id.to_owned()),
                 ];
-                match self.iam.create_role(name, path, &trust, &tags).await {
+                let description = "AWS Batch service role, recreated by ecsrole rescue";
+                match self
+                    .iam
+                    .create_described_role(name, path, &trust, &tags, description)
+                    .await
+                {
                     Ok(_) => {}
                     // Made at the same moment by another run: theirs.
                     Err(ecsrole_core::Error::Service { code, .. })

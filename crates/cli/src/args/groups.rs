@@ -126,8 +126,8 @@ pub struct OutputArgs {
     pub summary: Option<PathBuf>,
 
     /// Also write the run's SARIF log here (check, plan, diagnose, rescue and their fleet
-    /// runs), for code scanning. A run that ends in an error (exit 1) writes none and removes a file
-    /// already at FILE, so no upload can read "no findings" from it.
+    /// runs), for code scanning. A run that ends in an error (exit 1) writes none and removes
+    /// a file already at FILE, so no upload can read "no findings" from it.
     #[arg(long, value_name = "FILE")]
     pub sarif: Option<PathBuf>,
 }

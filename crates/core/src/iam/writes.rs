@@ -61,7 +61,7 @@ impl Iam {
         }
     }
 
-    /// Creates the role; returns its ARN.
+    /// Creates the ECS instance role; returns its ARN.
     pub async fn create_role(
         &self,
         name: &str,
@@ -69,13 +69,27 @@ impl Iam {
         document: &str,
         tags: &[(String, String)],
     ) -> Result<String, Error> {
+        let description = "ECS container instance role for AWS Batch, managed by ecsrole";
+        self.create_described_role(name, path, document, tags, description)
+            .await
+    }
+
+    /// Creates a role with `description`; returns its ARN.
+    pub async fn create_described_role(
+        &self,
+        name: &str,
+        path: &str,
+        document: &str,
+        tags: &[(String, String)],
+        description: &str,
+    ) -> Result<String, Error> {
         let req = self
             .client
             .create_role()
             .role_name(name)
             .path(path)
             .assume_role_policy_document(document)
-            .description("ECS container instance role for AWS Batch, managed by ecsrole")
+            .description(description)
             .set_tags(Some(to_tags(tags)?));
         let out = call(&self.calls, &self.endpoint, "iam:CreateRole", req.send()).await?;
         Ok(out.role.map(|r| r.arn).unwrap_or_default())
