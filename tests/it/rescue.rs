@@ -542,3 +542,77 @@ fn urlencoding_decode(s: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// A fleet run over three accounts: one with a stuck environment (brought back), one
+/// healthy (nothing to do), one unreachable (its AssumeRole never answers): each target's
+/// line says so, and the run's exit code is the error's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_rescue_across_accounts_stuck_healthy_and_unreachable() {
+    use crate::harness::proxy::Fault;
+    use std::time::Duration;
+    crate::harness::needs_batch();
+    let (ctx, proxy) = Ctx::proxied("rescue_fleet").await;
+    let stuck = StuckBatch::install(&proxy);
+    let broken = Scene::new("rescue_fleet_stuck").await;
+    let name = format!("{}-p", broken.ctx.role);
+    let profile = iac_profile(&broken, &name).await;
+    broken
+        .ce(&format!("{}-ce", broken.ctx.role), &profile, |r| r)
+        .await;
+    delete_iam(&broken, &stuck, &name).await;
+    let healthy = Scene::new("rescue_fleet_ok").await;
+    let own = profile_arn_of(&healthy.ctx.iam, &healthy.ctx.role).await;
+    healthy
+        .ce(&format!("{}-ce", healthy.ctx.role), &own, |r| r)
+        .await;
+    let unreachable = crate::harness::accounts(&ctx, 1).remove(0);
+    // Its AssumeRole never answers.
+    proxy.fail_every(
+        "AssumeRole",
+        &unreachable,
+        Fault::Stall(Duration::from_secs(60)),
+    );
+    let run = ctx.ecsrole_raw(&[
+        "rescue",
+        "--account",
+        &broken.account,
+        "--account",
+        &healthy.account,
+        "--account",
+        &unreachable,
+        "--concurrency",
+        "1",
+        "--timeout",
+        "25",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "errors win: {run:?}");
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let target = |account: &str| {
+        lines
+            .iter()
+            .find(|l| l["account_id"] == account)
+            .unwrap_or_else(|| panic!("no line for {account}: {run:?}"))
+    };
+    let b = target(&broken.account);
+    assert_eq!(b["exit_code"], 0, "{b:#}");
+    assert_eq!(
+        b["result"]["compute_environments"][0]["ended"], "valid",
+        "{b:#}"
+    );
+    let h = target(&healthy.account);
+    assert_eq!(h["exit_code"], 0, "{h:#}");
+    assert_eq!(h["result"]["compute_environments"], serde_json::json!([]));
+    let u = target(&unreachable);
+    assert_eq!(u["exit_code"], 1, "{u:#}");
+    assert!(u["error"].is_string(), "{u:#}");
+    assert!(
+        profile_exists(&broken, &name).await,
+        "brought back in its own account"
+    );
+}

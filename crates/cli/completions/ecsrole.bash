@@ -957,7 +957,7 @@ _ecsrole() {
             return 0
             ;;
         ecsrole__subcmd__rescue)
-            opts="-v -q -h --compute-environment --delete --dry-run --config --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --sarif --report --help"
+            opts="-v -q -h --compute-environment --delete --dry-run --config --region --profile --endpoint-url --timeout --output --verbose --quiet --fail-on --summary --sarif --report --account --accounts --organization --ou --exclude-account --assume-role-name --concurrency --regions --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1004,6 +1004,34 @@ _ecsrole() {
                     return 0
                     ;;
                 --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ou)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --assume-role-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --regions)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -242,10 +242,18 @@ warning\t''"
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l summary -d 'Append a Markdown summary of the run here [default: $GITHUB_STEP_SUMMARY when set]' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l sarif -d 'Also write the run\'s SARIF log here (check, plan, diagnose, rescue and their fleet runs), for code scanning. A run that ends in an error (exit 1) writes none and removes a file already at FILE, so no upload can read "no findings" from it' -r -F
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l report -d 'Also write a JUnit XML report here' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l account -d 'Fleet mode: run in this account through STS AssumeRole (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l accounts -d 'Fleet mode: accounts from a file, one id per line, `#` comments' -r -F
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l ou -d 'Fleet mode: the ACTIVE accounts under this organizational unit, recursively (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l exclude-account -d 'Fleet mode: leave this account out (repeatable)' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l assume-role-name -d 'Fleet mode: the role assumed in each account' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l concurrency -d 'Fleet mode: how many targets run at once' -r
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l regions -d 'Fleet mode: the regions to run in, comma-separated [default: the region]' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l delete -d 'After the repair, delete the stuck compute environments (their job queues first)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l dry-run -d 'Print what is stuck and the plan; write nothing'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -s v -l verbose -d 'More detail on stderr (-v steps, -vv AWS calls, -vvv SDK internals)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -s q -l quiet -d 'No progress, notes or human output: errors only, and the exit code tells the result (--output json still prints its document)'
+complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -l organization -d 'Fleet mode: every ACTIVE account of the organisation (AWS Organizations; run with the management account\'s or a delegated administrator\'s credentials)'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand rescue" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l run -d 'Delete this run\'s resources, whatever their lease (the id `verify` prints)' -r
 complete -c ecsrole -n "__fish_ecsrole_using_subcommand cleanup" -l config -d 'Read options from this TOML file; flags override it [default: ./ecsrole.toml when present]' -r -F

@@ -38,8 +38,9 @@ pub enum Fault {
 #[derive(Debug, Clone)]
 struct Rule {
     action: String,
-    /// 1-based: the Nth request for the action.
+    /// 1-based: the Nth request for the action (0: every one whose body holds `needle`).
     nth: usize,
+    needle: Option<String>,
     fault: Fault,
 }
 
@@ -228,6 +229,18 @@ impl Proxy {
         self.state.lock().unwrap().rules.push(Rule {
             action: action.to_owned(),
             nth,
+            needle: None,
+            fault,
+        });
+    }
+
+    /// Every request for `action` whose body holds `needle` (an account id in an
+    /// AssumeRole) gets `fault`.
+    pub fn fail_every(&self, action: &str, needle: &str, fault: Fault) {
+        self.state.lock().unwrap().rules.push(Rule {
+            action: action.to_owned(),
+            nth: 0,
+            needle: Some(needle.to_owned()),
             fault,
         });
     }
@@ -439,7 +452,13 @@ async fn handle(
         let mut fault = s
             .rules
             .iter()
-            .find(|r| r.action == action && r.nth == n)
+            .find(|r| {
+                r.action == action
+                    && match &r.needle {
+                        None => r.nth == n,
+                        Some(needle) => String::from_utf8_lossy(&body).contains(needle.as_str()),
+                    }
+            })
             .map(|r| r.fault);
         if let Some((svc, percent, seen)) = &mut s.throttled_share
             && *svc == service

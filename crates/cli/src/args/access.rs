@@ -181,6 +181,7 @@ impl Command {
     pub fn fleet(&self) -> Option<&FleetArgs> {
         match self {
             Command::Diagnose(a) => Some(&a.fleet),
+            Command::Rescue(a) => Some(&a.fleet),
             other => other.common().map(|c| &c.fleet),
         }
     }
@@ -188,6 +189,7 @@ impl Command {
     pub fn fleet_mut(&mut self) -> Option<&mut FleetArgs> {
         match self {
             Command::Diagnose(a) => Some(&mut a.fleet),
+            Command::Rescue(a) => Some(&mut a.fleet),
             other => other.common_mut().map(|c| &mut c.fleet),
         }
     }

@@ -289,6 +289,11 @@ pub struct RescueArgs {
     pub out: OutputArgs,
     #[command(flatten)]
     pub report: ReportArgs,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    /// Fleet mode: the regions to run in, comma-separated [default: the region].
+    #[arg(long, value_name = "R1,R2")]
+    pub regions: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -120,6 +120,10 @@ pub async fn run(
             Some(r) => fleet::parse_regions(r)?,
             None => vec![base_region],
         },
+        Command::Rescue(a) => match &a.regions {
+            Some(r) => fleet::parse_regions(r)?,
+            None => vec![base_region],
+        },
         _ => vec![base_region],
     };
     ecsrole_core::names::validate_role_name(&c.assume_role_name)
@@ -299,7 +303,10 @@ pub async fn run(
     let code = summary.exit_code;
     if report.on() {
         let command = cli.command.name();
-        let verify = matches!(cli.command, Command::Verify(_) | Command::Diagnose(_));
+        let verify = matches!(
+            cli.command,
+            Command::Verify(_) | Command::Diagnose(_) | Command::Rescue(_)
+        );
         let cases = targets
             .iter()
             .zip(&results)

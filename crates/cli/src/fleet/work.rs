@@ -90,6 +90,7 @@ pub(super) enum Work {
     Role(RoleWork),
     Verify(ecsrole_batch::VerifyOptions),
     Diagnose(ecsrole_batch::diagnose::DiagnoseOptions),
+    Rescue(ecsrole_batch::rescue::RescueOptions),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -105,7 +106,8 @@ pub(super) fn command_of(cli: &Cli, bound: Duration, desired: &Desired) -> Work 
         Command::Apply(a) => Work::Role(RoleWork::Apply(a.options())),
         Command::Verify(a) => Work::Verify(verify::options(cli, a, bound)),
         Command::Diagnose(a) => Work::Diagnose(diagnose::options(cli, a, desired)),
-        // Only check, plan, apply and verify have fleet options.
+        Command::Rescue(a) => Work::Rescue(crate::rescue::options(cli, a, desired, bound)),
+        // Only check, plan, apply, verify, diagnose and rescue have fleet options.
         _ => Work::Role(RoleWork::Check),
     }
 }
@@ -155,6 +157,18 @@ pub(super) async fn one(
                 Ok(Ok(mut d)) => {
                     d.account_id = Some(target.account_id.clone());
                     Outcome::of(&d)
+                }
+                Ok(Err(ecsrole_batch::Error::Core(e))) => Outcome::failed_core(&e),
+                Ok(Err(e)) => Outcome::failed(e),
+                Err(timed_out) => Outcome::failed(timed_out),
+            }
+        }
+        Work::Rescue(opts) => {
+            let rescuer = ecsrole_batch::rescue::Rescuer::new(&aws);
+            match crate::within(&aws, bound, rescuer.rescue(&opts)).await {
+                Ok(Ok(mut o)) => {
+                    o.account_id = Some(target.account_id.clone());
+                    Outcome::of(&o)
                 }
                 Ok(Err(ecsrole_batch::Error::Core(e))) => Outcome::failed_core(&e),
                 Ok(Err(e)) => Outcome::failed(e),
