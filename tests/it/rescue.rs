@@ -330,6 +330,67 @@ async fn batch_rescue_after_any_single_fault_can_be_finished() {
             ));
         }
     }
+    // Batch's writes, on an INVALID environment deleted with its queue (--delete).
+    let batch_writes = [
+        "updatecomputeenvironment",
+        "updatejobqueue",
+        "deletejobqueue",
+        "deletecomputeenvironment",
+    ];
+    for write in batch_writes {
+        for fault in [Fault::ServerError, Fault::LostAnswer] {
+            let (s, _stuck, name, ce, queue) = stuck_with_queue("rescue_bfault").await;
+            s.proxy.fail(write, 1, fault);
+            let first = s.ctx.ecsrole_raw(&["rescue", "--delete", "-q"]);
+            s.proxy.assert_fired(write, 1);
+            let reruns = if first.code == 0 {
+                0
+            } else {
+                assert_eq!(first.code, 1, "{write} {fault:?}: {first:?}");
+                let second = s.ctx.ecsrole_raw(&["rescue", "--delete", "-q"]);
+                assert_eq!(
+                    second.code, 0,
+                    "{write} {fault:?}: the re-run finishes: {second:?}"
+                );
+                1
+            };
+            assert!(!profile_exists(&s, &name).await, "{write} {fault:?}");
+            assert_eq!(role_tags(&s, &name).await, None, "{write} {fault:?}");
+            let left = s
+                .ctx
+                .batch
+                .describe_compute_environments()
+                .compute_environments(&ce)
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                left.compute_environments()
+                    .iter()
+                    .all(|c| c.status().map(|s| s.as_str()) == Some("DELETED")),
+                "{write} {fault:?}: {left:?}"
+            );
+            let queues = s
+                .ctx
+                .batch
+                .describe_job_queues()
+                .job_queues(&queue)
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                queues
+                    .job_queues()
+                    .iter()
+                    .all(|q| q.status().map(|s| s.as_str()) == Some("DELETED")),
+                "{write} {fault:?}: {queues:?}"
+            );
+            table.push(format!(
+                "{write:<30} {:<12} re-runs {reruns}",
+                format!("{fault:?}")
+            ));
+        }
+    }
     eprintln!(
         "rescue fault table ({} runs, every fault fired, all finished):\n{}",
         table.len(),
