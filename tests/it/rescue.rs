@@ -404,6 +404,21 @@ async fn batch_rescue_after_any_single_fault_can_be_finished() {
 async fn batch_rescue_delete_removes_an_invalid_environment_after_its_queue() {
     crate::harness::needs_batch();
     let (s, stuck, name, ce, queue) = stuck_with_queue("rescue_delete").await;
+    // As AWS does, the proxy refuses to delete an environment a queue still uses.
+    let mut conf = s.ctx.sdk_config().await.into_builder();
+    conf.set_endpoint_url(Some(s.proxy.url.clone()));
+    let other = aws_sdk_batch::Client::new(&conf.build());
+    other.describe_job_queues().send().await.unwrap();
+    let refused = other
+        .delete_compute_environment()
+        .compute_environment(&ce)
+        .send()
+        .await
+        .expect_err("a queue uses it");
+    assert!(
+        format!("{:?}", refused).contains("found existing JobQueue relationship"),
+        "{refused:?}"
+    );
 
     let run = s
         .ctx

@@ -74,6 +74,8 @@ type Rewrite = Arc<dyn Fn(&serde_json::Value, &mut serde_json::Value) + Send + S
 struct State {
     seen: HashMap<String, usize>,
     rules: Vec<Rule>,
+    /// Batch actions refused, before the emulator sees them, when the judge says why.
+    refusers: Vec<(String, Refuser)>,
     windows: Vec<Window>,
     /// (created by, hidden action, for how long): IAM's eventual consistency.
     hides: Vec<(String, String, Duration)>,
@@ -119,6 +121,9 @@ impl Drop for Flight<'_> {
         s.in_flight_log.push((tokio::time::Instant::now(), n));
     }
 }
+
+/// Says why a Batch request (its JSON) is refused, or `None` to let it through.
+type Refuser = Arc<dyn Fn(&serde_json::Value) -> Option<String> + Send + Sync>;
 
 /// A running proxy. Dropped with the test's runtime.
 #[derive(Clone)]
@@ -243,6 +248,21 @@ impl Proxy {
             needle: Some(needle.to_owned()),
             fault,
         });
+    }
+
+    /// Every `action` request `judge` finds a reason for gets a Batch-style (REST-JSON)
+    /// `ClientException` with that reason, and never reaches the emulator (what AWS refuses
+    /// that moto does not: deleting an environment a queue still uses).
+    pub fn refuse_batch(
+        &self,
+        action: &str,
+        judge: impl Fn(&serde_json::Value) -> Option<String> + Send + Sync + 'static,
+    ) {
+        self.state
+            .lock()
+            .unwrap()
+            .refusers
+            .push((action.to_owned(), Arc::new(judge)));
     }
 
     /// Every `action` request for the next `window` gets a Batch-style (REST-JSON)
@@ -489,6 +509,27 @@ async fn handle(
             .header("x-amzn-errortype", w.error_type)
             .body(Full::new(Bytes::from(w.body)))
             .unwrap());
+    }
+    // Judged with the state unlocked: a judge may read the log.
+    let refusers: Vec<Refuser> = {
+        let s = state.lock().unwrap();
+        s.refusers
+            .iter()
+            .filter(|(a, _)| *a == action)
+            .map(|(_, j)| j.clone())
+            .collect()
+    };
+    if fault.is_none() && !refusers.is_empty() {
+        let asked: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        if let Some(message) = refusers.iter().find_map(|judge| judge(&asked)) {
+            let body = serde_json::json!({"__type": "ClientException", "message": message});
+            return Ok(Response::builder()
+                .status(400)
+                .header("content-type", "application/json")
+                .header("x-amzn-errortype", "ClientException")
+                .body(Full::new(Bytes::from(body.to_string())))
+                .unwrap());
+        }
     }
     match fault {
         Some(Fault::ServerError) => {

@@ -8,6 +8,9 @@
 //! - deleting it while the profile is gone leaves it DELETING (moto forgot it: the proxy
 //!   shows it still) until the profile is back, then it is gone.
 //!
+//! - an environment a job queue still uses (one the proxy saw described) cannot be deleted:
+//!   "Cannot delete, found existing JobQueue relationship".
+//!
 //! "Back" is what the proxy saw: an `iam:AddRoleToInstanceProfile` (for a service role an
 //! `iam:CreateRole`) after the test said it was gone (each scene is an account of its own, so nothing else writes there).
 
@@ -35,6 +38,8 @@ struct Sim {
     updated: Vec<String>,
     /// The environments and queues deleted, in order (`compute-environment/NAME`...).
     deleted: Vec<String>,
+    /// Each job queue seen, with the environments it uses (until it is deleted).
+    queues: HashMap<String, Vec<String>>,
 }
 
 /// The simulation installed on a proxy.
@@ -87,11 +92,38 @@ impl StuckBatch {
         let m = me.clone();
         proxy.exchange("deletejobqueue", move |req, _| {
             let name = short(req["jobQueue"].as_str().unwrap_or_default());
-            m.sim
-                .lock()
-                .unwrap()
-                .deleted
-                .push(format!("job-queue/{name}"));
+            let mut sim = m.sim.lock().unwrap();
+            sim.deleted.push(format!("job-queue/{name}"));
+            sim.queues.remove(&name);
+        });
+        let m = me.clone();
+        proxy.exchange("describejobqueues", move |_, answer| {
+            let mut sim = m.sim.lock().unwrap();
+            for q in answer["jobQueues"].as_array().into_iter().flatten() {
+                let name = q["jobQueueName"].as_str().unwrap_or_default().to_owned();
+                if q["status"] == "DELETED" || q["status"] == "DELETING" {
+                    sim.queues.remove(&name);
+                    continue;
+                }
+                let uses = q["computeEnvironmentOrder"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|o| o["computeEnvironment"].as_str())
+                    .map(short)
+                    .collect();
+                sim.queues.insert(name, uses);
+            }
+        });
+        // AWS: "Cannot delete, found existing JobQueue relationship".
+        let m = me.clone();
+        proxy.refuse_batch("deletecomputeenvironment", move |req| {
+            let name = short(req["computeEnvironment"].as_str().unwrap_or_default());
+            let sim = m.sim.lock().unwrap();
+            sim.queues
+                .values()
+                .any(|uses| uses.contains(&name))
+                .then(|| "Cannot delete, found existing JobQueue relationship".to_owned())
         });
         me
     }
