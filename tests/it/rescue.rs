@@ -692,3 +692,56 @@ async fn batch_rescue_across_accounts_stuck_healthy_and_unreachable() {
         "brought back in its own account"
     );
 }
+
+/// A rescue cut short after its environment was deleted leaves what it made; the next run,
+/// with nothing stuck, finds it by rescue's description and tags and removes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_what_an_interrupted_rescue_left_is_removed_by_the_next() {
+    use crate::harness::proxy::Fault;
+    use std::time::Duration;
+    crate::harness::needs_batch();
+    let (s, _stuck, name, ce, _queue) = stuck_with_queue("rescue_left").await;
+    // Its removal never answers: the run ends at its bound with the IAM it made left.
+    s.proxy.fail_every(
+        "RemoveRoleFromInstanceProfile",
+        &name,
+        Fault::Stall(Duration::from_secs(90)),
+    );
+    let cut = s
+        .ctx
+        .ecsrole_raw(&["rescue", "--delete", "--timeout", "20", "-q"]);
+    assert_eq!(cut.code, 1, "{cut:?}");
+    assert!(profile_exists(&s, &name).await, "left by the cut run");
+    let gone = s
+        .ctx
+        .batch
+        .describe_compute_environments()
+        .compute_environments(&ce)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        gone.compute_environments()
+            .iter()
+            .all(|c| c.status().map(|s| s.as_str()) == Some("DELETED")),
+        "the environment went before the cut: {gone:?}"
+    );
+    s.proxy.forget_faults();
+
+    let next = s.ctx.ecsrole_raw(&["rescue", "--output", "json"]);
+    assert_eq!(next.code, 0, "{next:?}");
+    let v = json(&next);
+    assert_eq!(v["compute_environments"], serde_json::json!([]), "{v:#}");
+    let finished: Vec<&str> = v["finished"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{v:#}"))
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert!(
+        finished.contains(&format!("instance-profile/{name}").as_str()),
+        "{v:#}"
+    );
+    assert!(!profile_exists(&s, &name).await);
+    assert_eq!(role_tags(&s, &name).await, None);
+}

@@ -61,6 +61,8 @@ pub struct Desired {
     pub policies: Vec<String>,
     /// Applied on create, besides `managed-by=ecsrole`.
     pub tags: Vec<(String, String)>,
+    /// The role's description on create (`None`: apply's own).
+    pub role_description: Option<&'static str>,
 }
 
 /// Unvalidated input, as the CLI (or any other caller) collected it.
@@ -126,6 +128,7 @@ impl Desired {
             partition,
             policies,
             tags,
+            role_description: None,
         })
     }
 

@@ -364,6 +364,11 @@ impl Proxy {
         self.state.lock().unwrap().date_offset = Some(seconds);
     }
 
+    /// Forgets the faults armed with `fail` and `fail_every` (the rewrites stay).
+    pub fn forget_faults(&self) {
+        self.state.lock().unwrap().rules.clear();
+    }
+
     pub fn heal(&self) {
         let mut s = self.state.lock().unwrap();
         s.rules.clear();

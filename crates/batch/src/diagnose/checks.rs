@@ -347,6 +347,7 @@ pub(super) fn role_findings(
         partition,
         policies,
         tags: vec![],
+        role_description: None,
     };
     let actual = Actual {
         role: read.and_then(|r| r.role.clone()),

@@ -111,6 +111,10 @@ pub struct RescueOutcome {
     pub removed: Vec<Subject>,
     /// What it made and keeps: an environment still uses it (`destroy` takes it later).
     pub kept: Vec<Subject>,
+    /// What an earlier rescue made and nothing uses any more (it was interrupted, or the
+    /// environment went since): removed by this run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub finished: Vec<Subject>,
     /// What it made and could not remove: the call that failed (`ecsrole destroy` with
     /// its names removes it; it is tagged `managed-by=ecsrole`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -193,6 +197,7 @@ impl Rescuer {
             created: vec![],
             removed: vec![],
             kept: vec![],
+            finished: vec![],
             errors: vec![],
         };
         for s in &found {
@@ -266,6 +271,34 @@ impl Rescuer {
                 }
                 break;
             }
+        }
+        // What earlier runs left: removed once nothing uses it.
+        match self.left_by_earlier_runs().await {
+            Ok(left) => {
+                for m in left {
+                    if made.iter().any(|(d, _)| *d == m) {
+                        continue;
+                    }
+                    let subjects = match &m {
+                        Missing::InstanceProfile { name, .. } => vec![
+                            Subject::Role(name.clone()),
+                            Subject::InstanceProfile(name.clone()),
+                        ],
+                        Missing::ServiceRole { name, .. } => vec![Subject::Role(name.clone())],
+                        _ => vec![],
+                    };
+                    match self.remove(&m, &opts.run_id).await {
+                        Ok(true) => out.finished.extend(subjects),
+                        Ok(false) => {}
+                        Err(e) => out.errors.push(format!(
+                            "could not remove {m} that an earlier rescue made: {e}"
+                        )),
+                    }
+                }
+            }
+            Err(e) => out
+                .errors
+                .push(format!("could not look for what earlier rescues left: {e}")),
         }
         Ok(out)
     }

@@ -25,6 +25,15 @@ pub(super) enum NotMade {
     Failed(String),
 }
 
+/// The description of an instance role rescue makes: how a later run finds what an
+/// interrupted one left (IAM's role listing carries descriptions, not tags).
+pub(super) const INSTANCE_ROLE_DESCRIPTION: &str =
+    "ECS container instance role for AWS Batch, recreated by ecsrole rescue";
+
+/// The description of a service role rescue makes.
+pub(super) const SERVICE_ROLE_DESCRIPTION: &str =
+    "AWS Batch service role, recreated by ecsrole rescue";
+
 /// Did a rescue make it (and does ecsrole own it)?
 fn rescues(tags: &[(String, String)]) -> bool {
     owned(tags) && tags.iter().any(|(k, _)| k == RESCUE_TAG)
@@ -50,7 +59,8 @@ impl Rescuer {
             extra_policies: vec![],
             tags: vec![format!("{RESCUE_TAG}={run_id}")],
         };
-        let desired = Desired::new(input, self.partition).map_err(ecsrole_core::Error::from)?;
+        let mut desired = Desired::new(input, self.partition).map_err(ecsrole_core::Error::from)?;
+        desired.role_description = Some(INSTANCE_ROLE_DESCRIPTION);
         Ok(Some(Engine::new(self.iam.clone(), desired)))
     }
 
@@ -173,10 +183,9 @@ impl Rescuer {
                     ),
                     (RESCUE_TAG.to_owned(), run_id.to_owned()),
                 ];
-                let description = "AWS Batch service role, recreated by ecsrole rescue";
                 match self
                     .iam
-                    .create_described_role(name, path, &trust, &tags, description)
+                    .create_described_role(name, path, &trust, &tags, SERVICE_ROLE_DESCRIPTION)
                     .await
                 {
                     Ok(_) => {}
@@ -225,6 +234,35 @@ impl Rescuer {
                 Err(NotMade::Refused(format!("rescue does not make {what}")))
             }
         }
+    }
+
+    /// What earlier runs made and left (an interrupted run, or one whose environment has
+    /// gone since): the pieces rescue's descriptions and tags name.
+    pub(super) async fn left_by_earlier_runs(&self) -> Result<Vec<Missing>, Error> {
+        let mut left = vec![];
+        for (about, instance) in [
+            (INSTANCE_ROLE_DESCRIPTION, true),
+            (SERVICE_ROLE_DESCRIPTION, false),
+        ] {
+            for (name, path) in self.iam.roles_described(about).await? {
+                let Some(role) = self.iam.get_role(&name).await? else {
+                    continue;
+                };
+                if !rescues(&role.tags) {
+                    continue;
+                }
+                left.push(if instance {
+                    Missing::InstanceProfile {
+                        name,
+                        path,
+                        role_kind: ecsrole_core::RoleKind::EcsEc2,
+                    }
+                } else {
+                    Missing::ServiceRole { name, path }
+                });
+            }
+        }
+        Ok(left)
     }
 
     /// Removes what this run made for `m`, when it is still tagged as a rescue's and

@@ -225,10 +225,25 @@ impl Engine {
             tracing::info!(action = step.describe(d).action, "applying");
             match step {
                 Step::CreateRole { document } => {
-                    let arn = self
-                        .iam
-                        .create_role(&d.role_name, &d.path, document, &d.create_tags())
-                        .await?;
+                    let tags = d.create_tags();
+                    let arn = match d.role_description {
+                        Some(about) => {
+                            self.iam
+                                .create_described_role(
+                                    &d.role_name,
+                                    &d.path,
+                                    document,
+                                    &tags,
+                                    about,
+                                )
+                                .await?
+                        }
+                        None => {
+                            self.iam
+                                .create_role(&d.role_name, &d.path, document, &tags)
+                                .await?
+                        }
+                    };
                     // From nothing, the account is known from CreateRole's answer.
                     *account = account.take().or_else(|| account_of(&arn));
                 }

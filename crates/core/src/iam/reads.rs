@@ -33,6 +33,31 @@ impl Iam {
         Ok(out.roles().first().map(|r| r.arn().to_owned()))
     }
 
+    /// The roles whose description is `description`: (name, path), every page of
+    /// ListRoles (which carries descriptions, not tags).
+    pub async fn roles_described(&self, description: &str) -> Result<Vec<(String, String)>, Error> {
+        self.all_pages(
+            "iam:ListRoles",
+            |marker| {
+                self.client
+                    .list_roles()
+                    .max_items(1000)
+                    .set_marker(marker)
+                    .send()
+            },
+            |page| Page {
+                items: page
+                    .roles()
+                    .iter()
+                    .filter(|r| r.description() == Some(description))
+                    .map(|r| (r.role_name().to_owned(), r.path().to_owned()))
+                    .collect(),
+                next: page.marker.filter(|_| page.is_truncated),
+            },
+        )
+        .await
+    }
+
     pub async fn get_role(&self, name: &str) -> Result<Option<RoleState>, Error> {
         let out = call_opt(
             &self.calls,
