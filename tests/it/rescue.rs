@@ -745,3 +745,58 @@ async fn batch_what_an_interrupted_rescue_left_is_removed_by_the_next() {
     assert!(!profile_exists(&s, &name).await);
     assert_eq!(role_tags(&s, &name).await, None);
 }
+
+/// Only the instance profile was deleted; its role (not ecsrole's) works. rescue makes a
+/// profile around that role, and after `--delete` removes the profile alone: the role
+/// stays as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_a_working_role_not_rescues_is_used_and_left_as_it_was() {
+    crate::harness::needs_batch();
+    let s = Scene::new("rescue_theirs").await;
+    let stuck = StuckBatch::install(&s.proxy);
+    let name = format!("{}-p", s.ctx.role);
+    let profile = iac_profile(&s, &name).await;
+    let ce = format!("{}-ce", s.ctx.role);
+    s.ce(&ce, &profile, |r| r).await;
+    let iam = &s.ctx.iam;
+    iam.remove_role_from_instance_profile()
+        .instance_profile_name(&name)
+        .role_name(&name)
+        .send()
+        .await
+        .unwrap();
+    iam.delete_instance_profile()
+        .instance_profile_name(&name)
+        .send()
+        .await
+        .unwrap();
+    stuck.profile_gone(&name);
+
+    let run = s
+        .ctx
+        .ecsrole_raw(&["rescue", "--delete", "--output", "json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let v = json(&run);
+    assert_eq!(v["compute_environments"][0]["ended"], "deleted", "{v:#}");
+    assert_eq!(
+        v["created"],
+        serde_json::json!([format!("instance-profile/{name}")])
+    );
+    assert_eq!(
+        v["removed"],
+        serde_json::json!([format!("instance-profile/{name}")])
+    );
+    assert!(!profile_exists(&s, &name).await);
+    assert_eq!(
+        role_tags(&s, &name).await,
+        Some(vec![]),
+        "the role is as it was"
+    );
+    let attached = iam
+        .list_attached_role_policies()
+        .role_name(&name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attached.attached_policies().len(), 1);
+}

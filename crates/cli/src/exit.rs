@@ -190,4 +190,52 @@ mod tests {
         assert_eq!(d(0, 0).summary(), "no error (1 warning(s))");
         assert_eq!(d(1, 0).summary(), "1 error(s): ");
     }
+
+    #[test]
+    fn rescue_refused_or_failed_is_1_before_still_stuck_is_2() {
+        use ecsrole_batch::rescue::{Ended, RescueOutcome, Rescued};
+        let with = |ended: &[Ended], errors: usize| RescueOutcome {
+            account_id: None,
+            region: None,
+            run_id: "r".into(),
+            dry_run: false,
+            delete: false,
+            compute_environments: ended
+                .iter()
+                .map(|e| Rescued {
+                    name: "ce".into(),
+                    arn: String::new(),
+                    status: "INVALID".into(),
+                    status_reason: String::new(),
+                    because: vec![],
+                    missing: vec![],
+                    steps: vec![],
+                    ended: *e,
+                    detail: String::new(),
+                })
+                .collect(),
+            not_stuck: vec![],
+            created: vec![],
+            removed: vec![],
+            kept: vec![],
+            finished: vec![],
+            errors: vec!["e".into(); errors],
+        };
+        assert_eq!(rescue_code(&with(&[], 0)), EXIT_OK);
+        assert_eq!(
+            rescue_code(&with(&[Ended::Valid, Ended::Deleted], 0)),
+            EXIT_OK
+        );
+        assert_eq!(
+            rescue_code(&with(&[Ended::Valid, Ended::StillStuck], 0)),
+            EXIT_DRIFT
+        );
+        assert_eq!(rescue_code(&with(&[Ended::Planned], 0)), EXIT_DRIFT);
+        assert_eq!(
+            rescue_code(&with(&[Ended::StillStuck, Ended::Refused], 0)),
+            EXIT_ERROR
+        );
+        assert_eq!(rescue_code(&with(&[Ended::Failed], 0)), EXIT_ERROR);
+        assert_eq!(rescue_code(&with(&[Ended::Valid], 1)), EXIT_ERROR);
+    }
 }

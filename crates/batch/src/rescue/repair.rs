@@ -34,6 +34,14 @@ pub(super) const INSTANCE_ROLE_DESCRIPTION: &str =
 pub(super) const SERVICE_ROLE_DESCRIPTION: &str =
     "AWS Batch service role, recreated by ecsrole rescue";
 
+/// The name of a piece.
+fn name_of(m: &Missing) -> &str {
+    match m {
+        Missing::InstanceProfile { name, .. } | Missing::ServiceRole { name, .. } => name,
+        Missing::ServiceLinkedRole | Missing::NotMade { .. } => "",
+    }
+}
+
 /// Did a rescue make it (and does ecsrole own it)?
 fn rescues(tags: &[(String, String)]) -> bool {
     owned(tags) && tags.iter().any(|(k, _)| k == RESCUE_TAG)
@@ -273,12 +281,12 @@ impl Rescuer {
             Missing::InstanceProfile { .. } => {
                 let engine = self.engine(m, run_id)?.expect("an instance profile");
                 let actual = engine.read().await?;
-                if actual.role.as_ref().is_some_and(|r| !rescues(&r.tags))
-                    || actual
-                        .instance_profile
-                        .as_ref()
-                        .is_some_and(|p| !rescues(&p.tags))
-                {
+                let profile_ours = actual
+                    .instance_profile
+                    .as_ref()
+                    .is_none_or(|p| rescues(&p.tags));
+                let role_ours = actual.role.as_ref().is_none_or(|r| rescues(&r.tags));
+                if !profile_ours {
                     return Ok(false);
                 }
                 let mut plan = engine.destroy_plan(false).await?;
@@ -289,10 +297,28 @@ impl Rescuer {
                     .map(|r| r.as_ref().to_owned())
                     .unwrap_or_default();
                 crate::in_use::refuse_if_in_use(&self.aws, &[region], &mut plan).await;
-                if plan.stopped() {
+                let in_use = plan
+                    .refusals
+                    .iter()
+                    .any(|r| matches!(r.kind, "profile_in_use" | "profile_use_unknown"));
+                if in_use {
                     return Ok(false);
                 }
-                engine.destroy(plan).await?;
+                if role_ours {
+                    if plan.stopped() {
+                        return Ok(false);
+                    }
+                    engine.destroy(plan).await?;
+                    return Ok(true);
+                }
+                // A profile rescue made around a role it did not: the role leaves the
+                // profile, the profile goes, the role stays as it was.
+                if let Some(profile) = &actual.instance_profile {
+                    for role in &profile.roles {
+                        self.iam.remove_role_from_profile(name_of(m), role).await?;
+                    }
+                    self.iam.delete_instance_profile(name_of(m)).await?;
+                }
                 Ok(true)
             }
             Missing::ServiceRole { name, .. } => {
