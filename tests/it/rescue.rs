@@ -800,3 +800,70 @@ async fn batch_a_working_role_not_rescues_is_used_and_left_as_it_was() {
         .unwrap();
     assert_eq!(attached.attached_policies().len(), 1);
 }
+
+/// The environment's service-linked role was deleted: rescue makes it again (the account's:
+/// never listed as made, never removed), and the environment is VALID. A failed or lost
+/// CreateServiceLinkedRole is retried or finished by a second run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_rescue_makes_the_service_linked_role_again() {
+    use crate::harness::proxy::Fault;
+    crate::harness::needs_batch();
+    for fault in [None, Some(Fault::ServerError), Some(Fault::LostAnswer)] {
+        let s = Scene::new("rescue_slr").await;
+        let stuck = StuckBatch::install(&s.proxy);
+        let slr = s
+            .ctx
+            .iam
+            .create_service_linked_role()
+            .aws_service_name("batch.amazonaws.com")
+            .send()
+            .await
+            .unwrap()
+            .role()
+            .unwrap()
+            .clone();
+        let ce = format!("{}-ce", s.ctx.role);
+        let profile = profile_arn_of(&s.ctx.iam, &s.ctx.role).await;
+        s.ce_with(&ce, &profile, CeState::Enabled, slr.arn(), |r| r)
+            .await;
+        s.ctx
+            .iam
+            .delete_role()
+            .role_name(slr.role_name())
+            .send()
+            .await
+            .unwrap();
+        stuck.service_role_gone(slr.role_name());
+        if let Some(f) = fault {
+            s.proxy.fail("CreateServiceLinkedRole", 1, f);
+        }
+        let mut run = s.ctx.ecsrole_raw(&["rescue", "--output", "json"]);
+        if fault.is_some() {
+            s.proxy.assert_fired("CreateServiceLinkedRole", 1);
+        }
+        if run.code == 1 && fault.is_some() {
+            run = s.ctx.ecsrole_raw(&["rescue", "--output", "json"]);
+        }
+        assert_eq!(run.code, 0, "{fault:?}: {run:?}");
+        let v = json(&run);
+        assert_eq!(
+            v["compute_environments"][0]["missing"][0]["kind"], "service_linked_role",
+            "{v:#}"
+        );
+        assert_eq!(v["compute_environments"][0]["ended"], "valid", "{v:#}");
+        assert_eq!(
+            v["created"],
+            serde_json::json!([]),
+            "the account's, not rescue's"
+        );
+        let back = s
+            .ctx
+            .iam
+            .list_roles()
+            .path_prefix("/aws-service-role/batch.amazonaws.com/")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(back.roles().len(), 1, "{fault:?}: {back:?}");
+    }
+}

@@ -159,9 +159,11 @@ impl StuckBatch {
         self.since(sim.gone.get(profile), "iam:AddRoleToInstanceProfile")
     }
 
-    /// Is service role `role` there: never gone, or made again since.
+    /// Is service role `role` there: never gone, or made again since (a custom one by
+    /// CreateRole, the service-linked one by CreateServiceLinkedRole).
     fn role_back(&self, sim: &Sim, role: &str) -> bool {
         self.since(sim.gone_roles.get(role), "iam:CreateRole")
+            || self.since(sim.gone_roles.get(role), "iam:CreateServiceLinkedRole")
     }
 
     /// Never gone, or `action` seen since it went.
