@@ -289,4 +289,60 @@ mod tests {
         let s = of(&report(&[Code::InfrastructureRoleMissing]), &ce).unwrap();
         assert!(matches!(&s.missing[0], Missing::NotMade { .. }));
     }
+
+    #[test]
+    fn a_deletion_is_stuck_only_when_diagnose_says_it_is_blocked() {
+        // Its profile gone, but diagnose did not say the deletion is blocked.
+        let gone_only = report(&[Code::InstanceProfileNotFound]);
+        assert_eq!(
+            of(&gone_only, &described(Status::Deleting, ec2("p"), None)),
+            None
+        );
+    }
+
+    #[test]
+    fn each_environment_is_matched_by_name_and_what_is_missing_is_said() {
+        let mut other = described(Status::Valid, ec2("q"), None);
+        other.name = "other".into();
+        let stuck_one = described(
+            Status::Invalid,
+            ec2("arn:aws:iam::1:instance-profile/team/p"),
+            None,
+        );
+        let mut d = Diagnosis {
+            account_id: None,
+            region: None,
+            compute_environments: vec![report(&[Code::InstanceProfileNotFound])],
+            job_queues: vec![],
+            jobs: vec![],
+            errors: 1,
+            warnings: 0,
+            undecided: 0,
+        };
+        let mut healthy = report(&[]);
+        healthy.name = "other".into();
+        d.compute_environments.push(healthy);
+        let found = stuck(&d, &[other, stuck_one]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].name, "ce");
+        let said: Vec<String> = found[0].missing.iter().map(|m| m.to_string()).collect();
+        assert_eq!(said, ["instance profile /team/p and its role"]);
+        let all = [
+            Missing::ServiceRole {
+                name: "b".into(),
+                path: "/service-role/".into(),
+            },
+            Missing::ServiceLinkedRole,
+            Missing::NotMade { what: "x".into() },
+        ];
+        let said: Vec<String> = all.iter().map(|m| m.to_string()).collect();
+        assert_eq!(
+            said,
+            [
+                "service role /service-role/b",
+                "the service-linked role AWSServiceRoleForBatch",
+                "x"
+            ]
+        );
+    }
 }
