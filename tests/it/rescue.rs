@@ -26,6 +26,20 @@ async fn iac_profile(s: &Scene, name: &str) -> String {
 /// Deletes the role and profile `name` directly, as a parallel IaC destroy or a hand clean
 /// does, and tells the proxy.
 async fn delete_iam(s: &Scene, stuck: &StuckBatch, name: &str) {
+    delete_profile(s, stuck, name).await;
+    let iam = &s.ctx.iam;
+    iam.detach_role_policy()
+        .role_name(name)
+        .policy_arn(ECS_POLICY)
+        .send()
+        .await
+        .unwrap();
+    iam.delete_role().role_name(name).send().await.unwrap();
+}
+
+/// Deletes the instance profile `name` only (its role leaves it and stays), and tells the
+/// proxy.
+async fn delete_profile(s: &Scene, stuck: &StuckBatch, name: &str) {
     let iam = &s.ctx.iam;
     iam.remove_role_from_instance_profile()
         .instance_profile_name(name)
@@ -38,14 +52,26 @@ async fn delete_iam(s: &Scene, stuck: &StuckBatch, name: &str) {
         .send()
         .await
         .unwrap();
-    iam.detach_role_policy()
-        .role_name(name)
-        .policy_arn(ECS_POLICY)
-        .send()
-        .await
-        .unwrap();
-    iam.delete_role().role_name(name).send().await.unwrap();
     stuck.profile_gone(name);
+}
+
+/// A scene with an environment on an IaC tool's profile `NAME-p` (and its role of that
+/// name): the scene, the simulation, the profile's and the environment's names.
+async fn iac_scene(test: &str) -> (Scene, StuckBatch, String, String) {
+    let s = Scene::new(test).await;
+    let stuck = StuckBatch::install(&s.proxy);
+    let name = format!("{}-p", s.ctx.role);
+    let profile = iac_profile(&s, &name).await;
+    let ce = format!("{}-ce", s.ctx.role);
+    s.ce(&ce, &profile, |r| r).await;
+    (s, stuck, name, ce)
+}
+
+/// A Batch client whose calls go through the scene's proxy (it plays AWS for them too).
+async fn batch_through_proxy(s: &Scene) -> aws_sdk_batch::Client {
+    let mut conf = s.ctx.sdk_config().await.into_builder();
+    conf.set_endpoint_url(Some(s.proxy.url.clone()));
+    aws_sdk_batch::Client::new(&conf.build())
 }
 
 /// Does the emulator hold instance profile (or role) `name`?
@@ -139,6 +165,19 @@ async fn batch_rescue_brings_back_an_invalid_environment_and_leaves_a_healthy_on
     assert_eq!(run.code, 0, "{run:?}");
     let v = json(&run);
     assert_eq!(v["compute_environments"][0]["ended"], "valid", "{v:#}");
+    // As Batch (the proxy playing it) sees it now, not as ecsrole said.
+    let now = batch_through_proxy(&s)
+        .await
+        .describe_compute_environments()
+        .compute_environments(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        now.compute_environments()[0].status().map(|s| s.as_str()),
+        Some("VALID"),
+        "{now:?}"
+    );
     // The environment uses what was recreated: it stays, and the output says so.
     let kept: Vec<&str> = v["kept"]
         .as_array()
@@ -185,13 +224,8 @@ async fn batch_rescue_brings_back_an_invalid_environment_and_leaves_a_healthy_on
 /// An environment with a queue, whose profile and role (an IaC tool's) were deleted: the
 /// scene, the simulation, the profile's, the environment's and the queue's names.
 async fn stuck_with_queue(test: &str) -> (Scene, StuckBatch, String, String, String) {
-    let s = Scene::new(test).await;
-    let stuck = StuckBatch::install(&s.proxy);
-    let name = format!("{}-p", s.ctx.role);
-    let profile = iac_profile(&s, &name).await;
-    let ce = format!("{}-ce", s.ctx.role);
+    let (s, stuck, name, ce) = iac_scene(test).await;
     let queue = format!("{}-q", s.ctx.role);
-    s.ce(&ce, &profile, |r| r).await;
     s.queue(&queue, &ce, JqState::Enabled).await;
     delete_iam(&s, &stuck, &name).await;
     (s, stuck, name, ce, queue)
@@ -203,9 +237,7 @@ async fn stuck_with_queue(test: &str) -> (Scene, StuckBatch, String, String, Str
 async fn hung_deletion(test: &str) -> (Scene, StuckBatch, String, String, aws_sdk_batch::Client) {
     let (s, stuck, name, ce, queue) = stuck_with_queue(test).await;
     // Terraform's own calls go through the proxy (it plays AWS for them too).
-    let mut conf = s.ctx.sdk_config().await.into_builder();
-    conf.set_endpoint_url(Some(s.proxy.url.clone()));
-    let terraform = aws_sdk_batch::Client::new(&conf.build());
+    let terraform = batch_through_proxy(&s).await;
     terraform
         .update_job_queue()
         .job_queue(&queue)
@@ -405,9 +437,7 @@ async fn batch_rescue_delete_removes_an_invalid_environment_after_its_queue() {
     crate::harness::needs_batch();
     let (s, stuck, name, ce, queue) = stuck_with_queue("rescue_delete").await;
     // As AWS does, the proxy refuses to delete an environment a queue still uses.
-    let mut conf = s.ctx.sdk_config().await.into_builder();
-    conf.set_endpoint_url(Some(s.proxy.url.clone()));
-    let other = aws_sdk_batch::Client::new(&conf.build());
+    let other = batch_through_proxy(&s).await;
     other.describe_job_queues().send().await.unwrap();
     let refused = other
         .delete_compute_environment()
@@ -461,32 +491,16 @@ async fn batch_rescue_delete_removes_an_invalid_environment_after_its_queue() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_rescue_refuses_to_change_a_role_it_did_not_make() {
     crate::harness::needs_batch();
-    let s = Scene::new("rescue_refuse").await;
-    let stuck = StuckBatch::install(&s.proxy);
-    let name = format!("{}-p", s.ctx.role);
-    let profile = iac_profile(&s, &name).await;
-    let ce = format!("{}-ce", s.ctx.role);
-    s.ce(&ce, &profile, |r| r).await;
+    let (s, stuck, name, _ce) = iac_scene("rescue_refuse").await;
     // The profile goes; the role stays, without its policy (someone else's, broken).
+    delete_profile(&s, &stuck, &name).await;
     let iam = &s.ctx.iam;
-    iam.remove_role_from_instance_profile()
-        .instance_profile_name(&name)
-        .role_name(&name)
-        .send()
-        .await
-        .unwrap();
-    iam.delete_instance_profile()
-        .instance_profile_name(&name)
-        .send()
-        .await
-        .unwrap();
     iam.detach_role_policy()
         .role_name(&name)
         .policy_arn(ECS_POLICY)
         .send()
         .await
         .unwrap();
-    stuck.profile_gone(&name);
 
     let run = s.ctx.ecsrole_raw(&["rescue", "--output", "json"]);
     assert_eq!(run.code, 1, "{run:?}");
@@ -515,12 +529,7 @@ async fn batch_rescue_refuses_to_change_a_role_it_did_not_make() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_two_rescues_at_once_both_end_correctly() {
     crate::harness::needs_batch();
-    let s = Scene::new("rescue_twice").await;
-    let stuck = StuckBatch::install(&s.proxy);
-    let name = format!("{}-p", s.ctx.role);
-    let profile = iac_profile(&s, &name).await;
-    let ce = format!("{}-ce", s.ctx.role);
-    s.ce(&ce, &profile, |r| r).await;
+    let (s, stuck, name, _ce) = iac_scene("rescue_twice").await;
     delete_iam(&s, &stuck, &name).await;
     let args = ["rescue", "--output", "json"];
     let (a, b) = std::thread::scope(|t| {
@@ -752,25 +761,9 @@ async fn batch_what_an_interrupted_rescue_left_is_removed_by_the_next() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_a_working_role_not_rescues_is_used_and_left_as_it_was() {
     crate::harness::needs_batch();
-    let s = Scene::new("rescue_theirs").await;
-    let stuck = StuckBatch::install(&s.proxy);
-    let name = format!("{}-p", s.ctx.role);
-    let profile = iac_profile(&s, &name).await;
-    let ce = format!("{}-ce", s.ctx.role);
-    s.ce(&ce, &profile, |r| r).await;
+    let (s, stuck, name, _ce) = iac_scene("rescue_theirs").await;
+    delete_profile(&s, &stuck, &name).await;
     let iam = &s.ctx.iam;
-    iam.remove_role_from_instance_profile()
-        .instance_profile_name(&name)
-        .role_name(&name)
-        .send()
-        .await
-        .unwrap();
-    iam.delete_instance_profile()
-        .instance_profile_name(&name)
-        .send()
-        .await
-        .unwrap();
-    stuck.profile_gone(&name);
 
     let run = s
         .ctx

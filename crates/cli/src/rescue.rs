@@ -3,7 +3,7 @@
 //! could not act.
 
 use std::fmt::Write as _;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use ecsrole_batch::rescue::{Ended, RescueOptions, RescueOutcome, Rescuer};
 use ecsrole_core::{Aws, Desired};
@@ -22,19 +22,10 @@ pub(crate) fn options(
         delete: a.delete,
         dry_run: a.dry_run,
         timeout: bound,
-        run_id: run_id(),
+        run_id: ecsrole_batch::run::RunNames::new_run_id(),
         policies: desired.policies.clone(),
         hint: crate::hint(cli),
     }
-}
-
-/// A run id: the time, in hex seconds and the nanoseconds, so two runs in one account tell
-/// their tags apart.
-fn run_id() -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    format!("{:x}{:08x}", now.as_secs(), now.subsec_nanos())
 }
 
 pub(crate) async fn run(
@@ -111,10 +102,7 @@ pub(crate) fn human(o: &RescueOutcome) -> String {
     for (what, list) in [
         ("created", &o.created),
         ("removed again (nothing uses it)", &o.removed),
-        (
-            "kept (an environment uses it; `ecsrole destroy` takes it later)",
-            &o.kept,
-        ),
+        ("kept (an environment still uses it)", &o.kept),
     ] {
         if !list.is_empty() {
             let names: Vec<String> = list.iter().map(|s| s.to_string()).collect();

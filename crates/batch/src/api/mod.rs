@@ -206,19 +206,7 @@ impl BatchApi {
     }
 
     pub async fn disable_compute_environment(&self, name: &str) -> Result<(), Error> {
-        let req = self
-            .batch
-            .update_compute_environment()
-            .compute_environment(name)
-            .state(CeState::Disabled);
-        call(
-            &self.calls,
-            &self.endpoint,
-            "batch:UpdateComputeEnvironment",
-            req.send(),
-        )
-        .await?;
-        Ok(())
+        self.set_compute_environment_state(name, false).await
     }
 
     pub async fn set_desired_vcpus(&self, name: &str, vcpus: i32) -> Result<(), Error> {
@@ -241,9 +229,10 @@ impl BatchApi {
         Ok(())
     }
 
-    /// An update that changes nothing but makes Batch validate the environment again
-    /// (its state, as it is): how an INVALID environment whose IAM is back becomes VALID.
-    pub async fn revalidate_compute_environment(
+    /// Sets the environment's state. Given the state it has, the update changes nothing
+    /// but makes Batch validate the environment again: how an INVALID environment whose
+    /// IAM is back becomes VALID.
+    pub async fn set_compute_environment_state(
         &self,
         name: &str,
         enabled: bool,

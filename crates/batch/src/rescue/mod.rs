@@ -109,14 +109,15 @@ pub struct RescueOutcome {
     pub created: Vec<Subject>,
     /// What it made and removed again (nothing uses it any more).
     pub removed: Vec<Subject>,
-    /// What it made and keeps: an environment still uses it (`destroy` takes it later).
+    /// What it made and keeps: an environment still uses it (a later rescue removes it
+    /// once nothing does).
     pub kept: Vec<Subject>,
     /// What an earlier rescue made and nothing uses any more (it was interrupted, or the
     /// environment went since): removed by this run.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub finished: Vec<Subject>,
-    /// What it made and could not remove: the call that failed (`ecsrole destroy` with
-    /// its names removes it; it is tagged `managed-by=ecsrole`).
+    /// What it made and could not remove, with the call that failed (a later rescue
+    /// finds it by its description and tags).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
 }
@@ -175,13 +176,17 @@ impl Rescuer {
         let facts = crate::diagnose::read::read(&diagnoser, &dopts).await?;
         let diagnosis = crate::diagnose::judge(&facts, &dopts, self.partition);
         let found = stuck::stuck(&diagnosis, &facts.environments);
-        let not_stuck: Vec<String> = facts
-            .environments
-            .iter()
-            .filter(|_| !opts.compute_environments.is_empty())
-            .filter(|c| !found.iter().any(|s| s.name == c.name))
-            .map(|c| c.name.clone())
-            .collect();
+        let named = !opts.compute_environments.is_empty();
+        let not_stuck: Vec<String> = if named {
+            facts
+                .environments
+                .iter()
+                .filter(|c| !found.iter().any(|s| s.name == c.name))
+                .map(|c| c.name.clone())
+                .collect()
+        } else {
+            vec![]
+        };
         let mut out = RescueOutcome {
             account_id: facts
                 .environments
@@ -266,13 +271,18 @@ impl Rescuer {
                     Ok(false) => out.kept.extend(created.iter().cloned()),
                     Err(_) if attempt < 3 => continue,
                     Err(e) => out.errors.push(format!(
-                        "could not remove {m} that this run made: {e}; run rescue again, or `ecsrole destroy` with its names"
+                        "could not remove {m} that this run made: {e}; `{}` removes it once nothing uses it",
+                        opts.hint.command("rescue", &[])
                     )),
                 }
                 break;
             }
         }
-        // What earlier runs left: removed once nothing uses it.
+        // What earlier runs left: removed once nothing uses it. Not when environments are
+        // named: a run asked about those touches nothing else.
+        if named {
+            return Ok(out);
+        }
         match self.left_by_earlier_runs().await {
             Ok(left) => {
                 for m in left {
@@ -310,7 +320,7 @@ impl Rescuer {
         if s.status == Status::Invalid
             && let Err(e) = self
                 .batch
-                .revalidate_compute_environment(&s.name, s.enabled)
+                .set_compute_environment_state(&s.name, s.enabled)
                 .await
         {
             return failed(&e);
